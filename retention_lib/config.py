@@ -1,0 +1,268 @@
+"""Settings: every default of the product in one object, overridable from a YAML file.
+
+Analysis functions take the values they need as keyword arguments whose defaults come from
+:data:`DEFAULT_SETTINGS`; the notebooks and the runner build a :class:`Settings` with
+:func:`load_settings` and pass the values on.  Analysis functions never read paths.
+
+YAML layout (every key optional)::
+
+    company_name: Acme Distribution
+    language: en            # en | ru | uk
+    currency: EUR
+    lapse_days: 365
+    churn_thresholds: {normal_max: 0.10, critical_min: 0.20}
+    tiers: {window_days: 365, a_share: 0.80, b_share: 0.95, vip_share: 0.05, vip_ids: []}
+    xyz: {x_max: 0.5, y_max: 1.0}
+    cadence:
+      VIP: {call_days: 7, meeting_days: 30}
+      A: {call_days: 14, meeting_days: 90}
+      B: {call_days: 30}
+      C: {call_days: 182}
+      lost: {call_days: 365}
+    reasons:               # extra keywords per reason category (added to the defaults)
+      price: ["too expensive for us"]
+    csv: {sep: ",", decimal: ".", encoding: "utf-8"}
+    columns:               # map *your* column names to the contract's names, per table
+      transactions: {Client: customer_id, InvoiceDate: date, Total: amount}
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+__all__ = [
+    "CadenceRule",
+    "ConfigError",
+    "CsvOptions",
+    "DEFAULT_SETTINGS",
+    "Settings",
+    "load_settings",
+]
+
+LANGUAGES = ("en", "ru", "uk")
+
+
+class ConfigError(ValueError):
+    """A configuration file or value is invalid; the message names the file and the key."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class CadenceRule:
+    """Maximum days between contacts for one tier (``None``: no requirement)."""
+
+    call_days: int | None = None
+    meeting_days: int | None = None
+
+
+def _default_cadence() -> dict[str, CadenceRule]:
+    return {
+        "VIP": CadenceRule(call_days=7, meeting_days=30),
+        "A": CadenceRule(call_days=14, meeting_days=90),
+        "B": CadenceRule(call_days=30),
+        "C": CadenceRule(call_days=182),
+        "lost": CadenceRule(call_days=365),
+    }
+
+
+@dataclass(frozen=True, kw_only=True)
+class CsvOptions:
+    """How CSV files are read (``sep=None`` sniffs the separator)."""
+
+    sep: str | None = None
+    decimal: str = "."
+    encoding: str = "utf-8"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Settings:
+    """All tunable defaults of retention_lib.
+
+    Attributes
+    ----------
+    lapse_days
+        A customer without a purchase for this many days is lost (unless ``churned_on``
+        in ``customers`` says otherwise).
+    churn_normal_max, churn_critical_min
+        ``rate <= churn_normal_max`` is normal, ``rate >= churn_critical_min`` is critical,
+        in between is a warning.
+    tier_window_days, tier_a_share, tier_b_share, vip_share, vip_ids
+        ABC value tiers: revenue over the trailing window; A up to ``tier_a_share`` of the
+        cumulative revenue, B up to ``tier_b_share``; VIP = top ``vip_share`` of all revenue
+        customers taken from A (or exactly ``vip_ids`` when given).
+    xyz_x_max, xyz_y_max
+        XYZ classes by coefficient of variation of monthly revenue.
+    cadence
+        Per tier (VIP/A/B/C/lost) maximum days between calls and meetings.
+    reason_keywords
+        Extra keywords per reason category, merged with the built-in taxonomy.
+    columns
+        Per table, a mapping of source column name to contract column name.
+    """
+
+    company_name: str = "Sample Distribution Co."
+    language: str = "en"
+    currency: str = "EUR"
+    lapse_days: int = 365
+    churn_normal_max: float = 0.10
+    churn_critical_min: float = 0.20
+    tier_window_days: int = 365
+    tier_a_share: float = 0.80
+    tier_b_share: float = 0.95
+    vip_share: float = 0.05
+    vip_ids: tuple[str, ...] = ()
+    xyz_x_max: float = 0.5
+    xyz_y_max: float = 1.0
+    cadence: Mapping[str, CadenceRule] = field(default_factory=_default_cadence)
+    reason_keywords: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    columns: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    csv: CsvOptions = field(default_factory=CsvOptions)
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.language not in LANGUAGES:
+            raise ConfigError(
+                f"language {self.language!r} is not supported; choose one of {list(LANGUAGES)}"
+            )
+        if not 0 < self.churn_normal_max < self.churn_critical_min < 1:
+            raise ConfigError(
+                "churn thresholds must satisfy 0 < normal_max < critical_min < 1, got "
+                f"normal_max={self.churn_normal_max}, critical_min={self.churn_critical_min}"
+            )
+        if not 0 < self.tier_a_share < self.tier_b_share <= 1:
+            raise ConfigError(
+                "tier shares must satisfy 0 < a_share < b_share <= 1, got "
+                f"a_share={self.tier_a_share}, b_share={self.tier_b_share}"
+            )
+        if self.lapse_days <= 0:
+            raise ConfigError(f"lapse_days must be positive, got {self.lapse_days}")
+
+    def replace(self, **changes: Any) -> Settings:
+        """Return a copy with ``changes`` applied (validated again)."""
+        return dataclasses.replace(self, **changes)
+
+
+DEFAULT_SETTINGS = Settings()
+
+_SECTIONS = {
+    "company_name", "language", "currency", "lapse_days", "churn_thresholds", "tiers", "xyz",
+    "cadence", "reasons", "csv", "columns", "extra",
+}
+
+
+def _section(raw: Mapping[str, Any], key: str, allowed: set[str], source: str) -> dict[str, Any]:
+    value = raw.get(key) or {}
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"{source}: '{key}' must be a mapping, got {type(value).__name__}")
+    unknown = set(value) - allowed
+    if unknown:
+        raise ConfigError(
+            f"{source}: unknown key(s) {sorted(unknown)} under '{key}'; allowed: {sorted(allowed)}"
+        )
+    return dict(value)
+
+
+def settings_from_mapping(raw: Mapping[str, Any], *, source: str = "<config>") -> Settings:
+    """Build :class:`Settings` from a mapping with the YAML layout of this module."""
+    if not isinstance(raw, Mapping):
+        raise ConfigError(f"{source}: the top level must be a mapping")
+    unknown = set(raw) - _SECTIONS
+    if unknown:
+        raise ConfigError(
+            f"{source}: unknown key(s) {sorted(unknown)}; allowed: {sorted(_SECTIONS)}"
+        )
+    kw: dict[str, Any] = {}
+    for key in ("company_name", "language", "currency"):
+        if key in raw:
+            kw[key] = str(raw[key])
+    if "lapse_days" in raw:
+        kw["lapse_days"] = int(raw["lapse_days"])
+    th = _section(raw, "churn_thresholds", {"normal_max", "critical_min"}, source)
+    if "normal_max" in th:
+        kw["churn_normal_max"] = float(th["normal_max"])
+    if "critical_min" in th:
+        kw["churn_critical_min"] = float(th["critical_min"])
+    tiers = _section(
+        raw, "tiers", {"window_days", "a_share", "b_share", "vip_share", "vip_ids"}, source
+    )
+    for src, dst, conv in (
+        ("window_days", "tier_window_days", int),
+        ("a_share", "tier_a_share", float),
+        ("b_share", "tier_b_share", float),
+        ("vip_share", "vip_share", float),
+    ):
+        if src in tiers:
+            kw[dst] = conv(tiers[src])
+    if "vip_ids" in tiers:
+        kw["vip_ids"] = tuple(str(x) for x in tiers["vip_ids"] or ())
+    xyz = _section(raw, "xyz", {"x_max", "y_max"}, source)
+    if "x_max" in xyz:
+        kw["xyz_x_max"] = float(xyz["x_max"])
+    if "y_max" in xyz:
+        kw["xyz_y_max"] = float(xyz["y_max"])
+    cad_raw = _section(raw, "cadence", {"VIP", "A", "B", "C", "lost"}, source)
+    if cad_raw:
+        cadence = dict(_default_cadence())
+        for tier, rule in cad_raw.items():
+            rule = rule or {}
+            bad = set(rule) - {"call_days", "meeting_days"}
+            if bad:
+                raise ConfigError(
+                    f"{source}: unknown key(s) {sorted(bad)} under cadence.{tier}; "
+                    "allowed: ['call_days', 'meeting_days']"
+                )
+            cadence[tier] = CadenceRule(
+                call_days=None if rule.get("call_days") is None else int(rule["call_days"]),
+                meeting_days=(
+                    None if rule.get("meeting_days") is None else int(rule["meeting_days"])
+                ),
+            )
+        kw["cadence"] = cadence
+    reasons = raw.get("reasons") or {}
+    if not isinstance(reasons, Mapping):
+        raise ConfigError(f"{source}: 'reasons' must map a category to a list of keywords")
+    kw["reason_keywords"] = {str(k): tuple(str(w) for w in v or ()) for k, v in reasons.items()}
+    csv = _section(raw, "csv", {"sep", "decimal", "encoding"}, source)
+    if csv:
+        kw["csv"] = CsvOptions(**csv)
+    cols = raw.get("columns") or {}
+    if not isinstance(cols, Mapping) or not all(isinstance(v, Mapping) for v in cols.values()):
+        raise ConfigError(
+            f"{source}: 'columns' must map a table name to {{source column: contract column}}"
+        )
+    kw["columns"] = {str(t): {str(a): str(b) for a, b in m.items()} for t, m in cols.items()}
+    if "extra" in raw:
+        kw["extra"] = dict(raw["extra"] or {})
+    try:
+        return Settings(**kw)
+    except ConfigError as exc:
+        raise ConfigError(f"{source}: {exc}") from None
+
+
+def load_settings(config: str | Path | Mapping[str, Any] | Settings | None = None) -> Settings:
+    """Return :class:`Settings` from a YAML path, a mapping, a Settings, or the defaults.
+
+    Raises
+    ------
+    ConfigError
+        The file is missing, is not valid YAML, or holds an unknown key or invalid value.
+    """
+    if config is None:
+        return DEFAULT_SETTINGS
+    if isinstance(config, Settings):
+        return config
+    if isinstance(config, Mapping):
+        return settings_from_mapping(config)
+    path = Path(config)
+    if not path.is_file():
+        raise ConfigError(f"config file not found: {path}")
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+    return settings_from_mapping(raw, source=str(path))
