@@ -1,0 +1,1003 @@
+"""Reading, column mapping, dtype normalisation and validation of the input tables.
+
+:func:`load_dataset` is the only place that reads input data.  It takes a folder of
+CSV / CSV.GZ / Parquet files (one per table, file name = table name) or a mapping
+``{table: DataFrame}``, maps column names through ``settings.columns``, normalises dtypes
+(see :mod:`retention_lib.schema`), validates every table against the contract and either
+
+* raises :class:`DataValidationError` listing **every** error of every table (each message
+  names the file, the column, the number of rows and the first offending row numbers and
+  values), or
+* returns a :class:`Dataset` with the normalised tables, the warnings, and an account of
+  every row read and every row excluded.
+
+Definitions
+-----------
+Row numbers
+    CSV input: the line number in the file (header = line 1, first data record = line 2;
+    blank lines count, quoted fields spanning several lines are not accounted for).
+    DataFrame and Parquet input: the 0-based positional row, called "row".
+Errors (stop the run)
+    missing folder or file of a required table; unreadable file; empty or header-only
+    ``transactions``; missing required column (the message lists the columns found);
+    missing value in a required column; unparseable date / month; non-numeric number;
+    unknown boolean in ``answered``; ``contacts.channel``, ``contacts.direction`` or
+    ``events.kind`` outside the allowed values; dates after ``as_of`` in transactions,
+    contacts, surveys, signals and usage.
+Warnings (reported, the run goes on)
+    ``customer_id`` values missing from ``customers`` (rows kept); exact duplicate rows
+    (every column equal after normalisation, so ``10`` and ``10.0`` are the same amount;
+    dropped, keeping the first: the only rows the loader ever drops, recorded as an
+    :class:`Exclusion`);
+    missing manager replaced by ``"unassigned"``; optional table present but empty (treated
+    as absent); events dated after ``as_of`` (planned events, kept).
+Refunds
+    Negative amounts are kept (netted by the analyses) and counted in the table notes.
+Decimal commas
+    A ``;``-separated CSV whose numeric columns parse only after ``,`` → ``.`` is read with a
+    decimal comma (noted); ``csv: {decimal: ","}`` in the config makes it explicit.  With a
+    decimal comma, dots are removed only from values shaped like thousands groups
+    (``1.234,50``).  Whitespace inside numbers (``1 234,50``) is removed.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+
+from .config import ConfigError, Settings, load_settings
+from .schema import REQUIRED_TABLES, TABLES, ColumnSpec, TableSpec, table_schema
+
+__all__ = [
+    "Dataset",
+    "DataValidationError",
+    "Exclusion",
+    "Problem",
+    "load_dataset",
+]
+
+FILE_SUFFIXES: tuple[str, ...] = (".csv", ".csv.gz", ".parquet")
+MAX_EXAMPLES = 5
+DATE_FORMATS: tuple[str, ...] = (
+    "%Y-%m-%d",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%d.%m.%Y",
+)
+MONTH_FORMATS: tuple[str, ...] = ("%Y-%m", *DATE_FORMATS)
+TRUE_WORDS = ("true", "1", "yes", "y", "t", "да", "так")
+FALSE_WORDS = ("false", "0", "no", "n", "f", "нет", "ні")
+UNASSIGNED = "unassigned"
+_DECIMAL_COMMA_HINT = 'csv: {sep: ";", decimal: ","}'
+_THOUSANDS_DOTS = re.compile(r"^-?\d{1,3}(\.\d{3})+(,\d*)?$")
+
+
+# --------------------------------------------------------------------------- data classes
+
+
+@dataclass
+class Problem:
+    """One problem found in the input (an error or a warning).
+
+    Attributes
+    ----------
+    table, file, column
+        Where: table name, file path (or ``"<DataFrame table>"``), column (``None`` for
+        table-level problems).
+    kind
+        Machine-readable kind, e.g. ``missing_column``, ``unparseable_date``,
+        ``not_numeric``, ``future_date``, ``unknown_customer``, ``duplicate_rows``.
+    rows
+        Number of rows concerned (0 for table-level problems).
+    examples
+        Up to five ``(row number, value)`` pairs, first rows first.
+    severity
+        ``"error"`` stops the run; ``"warning"`` is reported only.
+    detail
+        What is wrong, in words (completes :attr:`message`).
+    location
+        ``"line"`` (CSV line numbers) or ``"row"`` (positional rows).
+    """
+
+    table: str
+    file: str
+    column: str | None
+    kind: str
+    rows: int
+    examples: list[tuple[int, str]] = field(default_factory=list)
+    severity: Literal["error", "warning"] = "error"
+    detail: str = ""
+    location: str = "line"
+
+    @property
+    def message(self) -> str:
+        """One line naming the file, the column, the row count and the first rows."""
+        where = self.file if self.column is None else f"{self.file}: column '{self.column}'"
+        text = f"{where}: "
+        if self.rows:
+            noun = "row" if self.rows == 1 else "rows"
+            text += f"{self.rows:,} {noun} {self.detail}"
+        else:
+            text += self.detail
+        if self.examples:
+            shown = ", ".join(f"{self.location} {n} '{v}'" for n, v in self.examples)
+            text += f"; first: {shown}"
+        return text
+
+    def __str__(self) -> str:
+        return f"{self.severity.upper()} {self.message}"
+
+
+@dataclass
+class Exclusion:
+    """Rows the loader left out of a table, with the reason."""
+
+    table: str
+    reason: str
+    rows: int
+
+
+class DataValidationError(Exception):
+    """The input breaks the data contract; ``.problems`` holds every problem found.
+
+    ``str(error)`` lists every error, then every warning, one per line.
+    """
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = list(problems)
+        errors = [p for p in self.problems if p.severity == "error"]
+        warnings = [p for p in self.problems if p.severity != "error"]
+        lines = [f"Data validation failed: {len(errors)} error(s)."]
+        lines += [f"ERROR {p.message}" for p in errors]
+        if warnings:
+            lines.append(f"Warnings ({len(warnings)}):")
+            lines += [f"WARNING {p.message}" for p in warnings]
+        super().__init__("\n".join(lines))
+
+    @property
+    def errors(self) -> list[Problem]:
+        """The problems with severity ``"error"``."""
+        return [p for p in self.problems if p.severity == "error"]
+
+
+@dataclass
+class Dataset:
+    """The validated, normalised input tables and the account of how they were read.
+
+    Attributes
+    ----------
+    tables
+        Only the tables present (non-empty), each with a fresh ``RangeIndex``: contract
+        columns first (normalised dtypes, see :mod:`retention_lib.schema`), then the
+        user's extra columns unchanged.  ``customers`` always has a ``manager`` column.
+    sources
+        Per table read, the file path or ``"<DataFrame>"``.
+    sha256
+        Per table read, the SHA-256 of the file (DataFrame: of
+        ``pd.util.hash_pandas_object``).
+    rows_read
+        Per table read, data rows read (CSV blank lines are not rows).
+    exclusions
+        Rows dropped by the loader (only exact duplicates).
+    warnings
+        Problems that did not stop the run.
+    as_of
+        Report date (midnight).
+    settings
+        The settings used.
+    notes
+        Per table, short remarks (refunds, decimal comma, ...).
+    """
+
+    tables: dict[str, pd.DataFrame]
+    sources: dict[str, str]
+    sha256: dict[str, str]
+    rows_read: dict[str, int]
+    exclusions: list[Exclusion]
+    warnings: list[Problem]
+    as_of: pd.Timestamp
+    settings: Settings
+    notes: dict[str, list[str]] = field(default_factory=dict)
+
+    # table accessors ------------------------------------------------------------------
+    @property
+    def transactions(self) -> pd.DataFrame:
+        """Transactions (always present)."""
+        return self.tables["transactions"]
+
+    @property
+    def customers(self) -> pd.DataFrame | None:
+        """Customers, or ``None`` when not provided."""
+        return self.tables.get("customers")
+
+    @property
+    def contacts(self) -> pd.DataFrame | None:
+        """Contacts, or ``None`` when not provided."""
+        return self.tables.get("contacts")
+
+    @property
+    def surveys(self) -> pd.DataFrame | None:
+        """Exit surveys, or ``None`` when not provided."""
+        return self.tables.get("surveys")
+
+    @property
+    def signals(self) -> pd.DataFrame | None:
+        """Signals (complaints, competitor interest, ...), or ``None``."""
+        return self.tables.get("signals")
+
+    @property
+    def events(self) -> pd.DataFrame | None:
+        """Company events, or ``None`` when not provided."""
+        return self.tables.get("events")
+
+    @property
+    def usage(self) -> pd.DataFrame | None:
+        """Product usage per customer and month, or ``None`` when not provided."""
+        return self.tables.get("usage")
+
+    def has(self, name: str) -> bool:
+        """Whether table ``name`` is present (and non-empty)."""
+        return name in self.tables
+
+    def missing_tables(self) -> list[str]:
+        """Contract tables not provided (in contract order)."""
+        return [t for t in TABLES if t not in self.tables]
+
+    def rows_excluded(self, table: str) -> int:
+        """Rows of ``table`` the loader dropped."""
+        return sum(e.rows for e in self.exclusions if e.table == table)
+
+    def data_quality(self) -> pd.DataFrame:
+        """One row per contract table: how many rows were read, excluded and used.
+
+        Returns
+        -------
+        pandas.DataFrame
+            RangeIndex; columns ``table`` (str), ``source`` (str, ``""`` when absent),
+            ``rows_read``, ``rows_excluded``, ``rows_used`` (int64), ``notes`` (str:
+            exclusion reasons, warnings and remarks, ``"; "``-separated; ``"not provided"``
+            for absent tables).
+        """
+        records = []
+        for table in TABLES:
+            notes = [f"{e.rows:,} rows dropped: {e.reason}" for e in self.exclusions
+                     if e.table == table]
+            notes += self.notes.get(table, [])
+            notes += [p.message for p in self.warnings
+                      if p.table == table and p.kind != "duplicate_rows"]
+            if table not in self.tables and not notes:
+                notes = ["not provided"]
+            used = len(self.tables[table]) if table in self.tables else 0
+            records.append({
+                "table": table,
+                "source": self.sources.get(table, ""),
+                "rows_read": int(self.rows_read.get(table, 0)),
+                "rows_excluded": int(self.rows_excluded(table)),
+                "rows_used": int(used),
+                "notes": "; ".join(notes),
+            })
+        out = pd.DataFrame.from_records(records)
+        return out.astype({"rows_read": "int64", "rows_excluded": "int64", "rows_used": "int64"})
+
+    def describe(self) -> str:
+        """The text ``retention validate`` prints: row counts, notes, warnings, "OK" line."""
+        lines = [f"Data as of {self.as_of.date().isoformat()}"]
+        lines.append(f"{'table':<13}{'read':>12}{'excluded':>10}{'used':>12}  source")
+        for table in TABLES:
+            if table not in self.sources:
+                lines.append(f"{table:<13}{'-':>12}{'-':>10}{'-':>12}  not provided")
+                continue
+            used = len(self.tables[table]) if table in self.tables else 0
+            lines.append(
+                f"{table:<13}{self.rows_read.get(table, 0):>12,}"
+                f"{self.rows_excluded(table):>10,}{used:>12,}  {self.sources[table]}"
+            )
+        for table, notes in self.notes.items():
+            for note in notes:
+                lines.append(f"note: {table}: {note}")
+        missing = self.missing_tables()
+        if missing:
+            lines.append(
+                "missing tables (the sections that need them are left out): " + ", ".join(missing)
+            )
+        lines.append(f"Warnings: {len(self.warnings)}")
+        lines += [f"WARNING {p.message}" for p in self.warnings]
+        lines.append("OK: no errors")
+        return "\n".join(lines)
+
+    def to_metrics(self) -> dict[str, Any]:
+        """JSON-serialisable account of the input (for ``metrics.json``).
+
+        Returns
+        -------
+        dict
+            ``as_of`` (ISO date), ``tables`` ({table: {source, sha256, rows_read,
+            rows_excluded, rows_used}}), ``missing_tables``, ``exclusions`` (list of
+            {table, reason, rows}), ``warnings`` (list of message strings), ``notes``.
+        """
+        tables = {}
+        for table in self.sources:
+            tables[table] = {
+                "source": self.sources[table],
+                "sha256": self.sha256.get(table, ""),
+                "rows_read": int(self.rows_read.get(table, 0)),
+                "rows_excluded": int(self.rows_excluded(table)),
+                "rows_used": int(len(self.tables[table])) if table in self.tables else 0,
+            }
+        return {
+            "as_of": self.as_of.date().isoformat(),
+            "tables": tables,
+            "missing_tables": self.missing_tables(),
+            "exclusions": [
+                {"table": e.table, "reason": e.reason, "rows": int(e.rows)}
+                for e in self.exclusions
+            ],
+            "warnings": [p.message for p in self.warnings],
+            "notes": {t: list(n) for t, n in self.notes.items()},
+        }
+
+
+# --------------------------------------------------------------------------- reading
+
+
+@dataclass
+class _Raw:
+    """A table as read, before normalisation."""
+
+    table: str
+    frame: pd.DataFrame
+    file: str  # name used in messages
+    source: str  # path or "<DataFrame>"
+    sha256: str
+    location: str  # "line" or "row"
+    offset: int  # row label + offset = row number shown
+    sep: str | None = None
+    blank_lines: int = 0
+
+
+def _sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _sha256_frame(frame: pd.DataFrame) -> str:
+    try:
+        hashed = pd.util.hash_pandas_object(frame, index=True).to_numpy()
+        payload = hashed.tobytes() + "\x1f".join(map(str, frame.columns)).encode()
+    except (TypeError, ValueError):
+        payload = frame.to_csv().encode()
+    return hashlib.sha256(payload).hexdigest()
+
+
+def _encoding(settings: Settings) -> str:
+    enc = settings.csv.encoding
+    if enc.lower().replace("-", "").replace("_", "") == "utf8":
+        return "utf-8-sig"  # reads UTF-8 with or without BOM
+    return enc
+
+
+def _sniff_sep(header: str) -> str:
+    """The most frequent of , ; TAB | in the header line (',' when none occurs)."""
+    counts = {sep: header.count(sep) for sep in (",", ";", "\t", "|")}
+    best = max(counts, key=lambda s: counts[s])
+    return best if counts[best] > 0 else ","
+
+
+def _read_csv(path: Path, table: str, settings: Settings, problems: list[Problem]) -> _Raw | None:
+    enc = _encoding(settings)
+    file = str(path)
+    opener = gzip.open if path.name.endswith(".gz") else open
+    try:
+        with opener(path, "rt", encoding=enc, newline="") as fh:
+            header = fh.readline()
+    except (UnicodeDecodeError, LookupError, OSError) as exc:
+        problems.append(Problem(
+            table, file, None, "read_error", 0,
+            detail=f"cannot be read with encoding {settings.csv.encoding!r} ({exc}); set the "
+            "file's encoding in the config, e.g. csv: {encoding: cp1251}",
+        ))
+        return None
+    sep = settings.csv.sep or _sniff_sep(header)
+    raw = _Raw(table, pd.DataFrame(), file, file, _sha256_file(path), "line", 2, sep=sep)
+    if not header.strip():
+        return raw  # empty file
+    try:
+        frame = pd.read_csv(
+            path, sep=sep, dtype=str, keep_default_na=False, na_values=[""],
+            skip_blank_lines=False, encoding=enc, compression="infer",
+        )
+    except UnicodeDecodeError as exc:
+        problems.append(Problem(
+            table, file, None, "read_error", 0,
+            detail=f"is not valid {settings.csv.encoding} text ({exc}); set the file's "
+            "encoding in the config, e.g. csv: {encoding: cp1251}",
+        ))
+        return None
+    except pd.errors.EmptyDataError:
+        return raw
+    except pd.errors.ParserError as exc:
+        problems.append(Problem(
+            table, file, None, "read_error", 0,
+            detail=f"cannot be parsed as CSV with separator {sep!r}: {exc}. If the file uses "
+            f"';' between fields and ',' as decimal mark, set in the config: "
+            f"{_DECIMAL_COMMA_HINT}",
+        ))
+        return None
+    if not isinstance(frame.index, pd.RangeIndex):  # every data row has extra fields
+        problems.append(Problem(
+            table, file, None, "read_error", 0,
+            detail=f"data rows have more fields than the header {list(frame.columns)} "
+            f"with separator {sep!r}. If the file uses ';' between fields and ',' as decimal "
+            f"mark, set in the config: {_DECIMAL_COMMA_HINT}",
+        ))
+        return None
+    frame.columns = [str(c).strip() for c in frame.columns]
+    blank = frame.isna().all(axis=1)
+    raw.blank_lines = int(blank.sum())
+    raw.frame = frame.loc[~blank]
+    return raw
+
+
+def _read_parquet(path: Path, table: str, problems: list[Problem]) -> _Raw | None:
+    try:
+        frame = pd.read_parquet(path)
+    except Exception as exc:  # noqa: BLE001 - any reader failure becomes a reported problem
+        problems.append(Problem(
+            table, str(path), None, "read_error", 0,
+            detail=f"cannot be read as Parquet: {exc}",
+        ))
+        return None
+    frame = frame.reset_index(drop=True)
+    frame.columns = [str(c).strip() for c in frame.columns]
+    return _Raw(table, frame, str(path), str(path), _sha256_file(path), "row", 0)
+
+
+def _read_folder(folder: Path, settings: Settings, problems: list[Problem]) -> list[_Raw]:
+    if not folder.exists():
+        problems.append(Problem(
+            "transactions", str(folder), None, "missing_folder", 0,
+            detail="data folder not found",
+        ))
+        return []
+    if not folder.is_dir():
+        problems.append(Problem(
+            "transactions", str(folder), None, "missing_folder", 0,
+            detail="is not a folder; pass the folder that holds transactions.csv etc.",
+        ))
+        return []
+    raws: list[_Raw] = []
+    for table in TABLES:
+        found = [folder / f"{table}{suffix}" for suffix in FILE_SUFFIXES]
+        found = [p for p in found if p.is_file()]
+        if not found:
+            if table in REQUIRED_TABLES:
+                names = ", ".join(f"{table}{s}" for s in FILE_SUFFIXES)
+                present = sorted(p.name for p in folder.iterdir() if p.is_file())
+                problems.append(Problem(
+                    table, str(folder / f"{table}.csv"), None, "missing_file", 0,
+                    detail=f"required table '{table}' not found in {folder} (looked for "
+                    f"{names}); files found: {present or 'none'}",
+                ))
+            continue
+        if len(found) > 1:
+            problems.append(Problem(
+                table, str(folder), None, "ambiguous_file", 0,
+                detail=f"several files for table '{table}': {[p.name for p in found]}; "
+                "keep exactly one",
+            ))
+            continue
+        path = found[0]
+        raw = (
+            _read_parquet(path, table, problems)
+            if path.name.endswith(".parquet")
+            else _read_csv(path, table, settings, problems)
+        )
+        if raw is not None:
+            raws.append(raw)
+    return raws
+
+
+def _read_frames(frames: Mapping[str, Any], problems: list[Problem]) -> list[_Raw]:
+    raws: list[_Raw] = []
+    for table, frame in frames.items():
+        if table not in TABLES:
+            problems.append(Problem(
+                str(table), f"<DataFrame {table}>", None, "unknown_table", 0,
+                severity="warning",
+                detail=f"is not a table of the contract and was ignored; tables: {list(TABLES)}",
+            ))
+            continue
+        if not isinstance(frame, pd.DataFrame):
+            problems.append(Problem(
+                table, f"<DataFrame {table}>", None, "read_error", 0,
+                detail=f"expected a pandas DataFrame, got {type(frame).__name__}",
+            ))
+            continue
+        sha = _sha256_frame(frame)
+        out = frame.reset_index(drop=True)
+        out.columns = [str(c).strip() for c in out.columns]
+        raws.append(_Raw(table, out, f"<DataFrame {table}>", "<DataFrame>", sha, "row", 0))
+    for table in REQUIRED_TABLES:
+        if table not in frames:
+            problems.append(Problem(
+                table, f"<DataFrame {table}>", None, "missing_file", 0,
+                detail=f"required table '{table}' is missing from the mapping "
+                f"(keys given: {sorted(map(str, frames))})",
+            ))
+    return raws
+
+
+# --------------------------------------------------------------------------- normalising
+
+
+def _examples(raw: _Raw, mask: pd.Series, values: pd.Series) -> list[tuple[int, str]]:
+    idx = mask[mask].index[:MAX_EXAMPLES]
+    return [(int(i) + raw.offset, _show(values.loc[i])) for i in idx]
+
+
+def _show(value: Any) -> str:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    if isinstance(value, pd.Timestamp):
+        return value.strftime("%Y-%m-%d") if value == value.normalize() else str(value)
+    text = str(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _problem(raw: _Raw, column: str | None, kind: str, mask: pd.Series, values: pd.Series,
+             detail: str, severity: Literal["error", "warning"] = "error") -> Problem:
+    return Problem(
+        raw.table, raw.file, column, kind, int(mask.sum()), _examples(raw, mask, values),
+        severity=severity, detail=detail, location=raw.location,
+    )
+
+
+def _as_text(s: pd.Series) -> pd.Series:
+    """Strings stripped of surrounding whitespace; empty → missing."""
+    out = s.astype(str).str.strip()
+    return out.where(out != "")
+
+
+def _to_id(s: pd.Series) -> pd.Series:
+    if pd.api.types.is_float_dtype(s):
+        whole = s.dropna()
+        if (whole == np.floor(whole)).all():
+            s = s.astype("Int64")
+    return _as_text(s)
+
+
+def _parse_datetime(s: pd.Series, formats: tuple[str, ...]) -> tuple[pd.Series, pd.Series]:
+    """(parsed datetime64[ns], mask of non-missing values that did not parse)."""
+    if pd.api.types.is_datetime64_any_dtype(s):
+        out = s
+        if getattr(out.dt, "tz", None) is not None:
+            out = out.dt.tz_localize(None)
+        return out.astype("datetime64[ns]"), pd.Series(False, index=s.index)
+    is_text = pd.api.types.is_string_dtype(s) or (
+        s.dtype == object and s.dropna().map(type).eq(str).all()
+    )
+    if not is_text:
+        out = pd.to_datetime(s, errors="coerce")
+        if getattr(out.dt, "tz", None) is not None:
+            out = out.dt.tz_localize(None)
+        out = out.astype("datetime64[ns]")
+        return out, s.notna() & out.isna()
+    text = _as_text(s)
+    out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
+    todo = text.notna()
+    for fmt in formats:
+        if not todo.any():
+            break
+        parsed = pd.to_datetime(text[todo], format=fmt, errors="coerce")
+        ok = parsed.notna()
+        out.loc[ok[ok].index] = parsed[ok].astype("datetime64[ns]")
+        todo.loc[ok[ok].index] = False
+    return out, todo
+
+
+def _parse_number(s: pd.Series, *, decimal_comma: bool) -> tuple[pd.Series, pd.Series]:
+    """(float64, mask of non-missing values that are not finite numbers)."""
+    if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
+        out = s.astype("float64")
+        return out, s.notna() & ~np.isfinite(out.fillna(0.0))
+    text = _as_text(s)
+    if not decimal_comma:
+        try:  # fast path: plain numbers
+            out = text.astype("float64")
+        except (ValueError, TypeError):
+            out = pd.to_numeric(text, errors="coerce").astype("float64")
+        retry = text.notna() & ~np.isfinite(out.fillna(np.inf))
+        if not retry.any():
+            return out, retry
+        out = out.copy()
+        out.loc[retry] = _clean_number(text[retry], decimal_comma=False)
+    else:
+        out = _clean_number(text, decimal_comma=True)
+    bad = text.notna() & ~np.isfinite(out.fillna(np.inf))
+    return out.where(~bad), bad
+
+
+def _clean_number(text: pd.Series, *, decimal_comma: bool) -> pd.Series:
+    """Numbers from text with inner spaces (thousands) and, optionally, decimal commas."""
+    text = text.str.replace(r"[\s\u00a0\u202f]", "", regex=True)
+    if decimal_comma:
+        thousands = text.str.match(_THOUSANDS_DOTS).fillna(False).astype(bool)
+        text = text.where(~thousands, text.str.replace(".", "", regex=False))
+        text = text.str.replace(",", ".", regex=False)
+    return pd.to_numeric(text, errors="coerce").astype("float64")
+
+
+def _parse_bool(s: pd.Series) -> tuple[pd.Series, pd.Series]:
+    if pd.api.types.is_bool_dtype(s):
+        return s.astype("boolean"), pd.Series(False, index=s.index)
+    text = _as_text(s).str.lower()
+    text = text.str.replace(r"\.0$", "", regex=True)  # 1.0 / 0.0 from numeric input
+    mapping = {w: True for w in TRUE_WORDS} | {w: False for w in FALSE_WORDS}
+    out = text.map(mapping)
+    bad = text.notna() & out.isna()
+    return out.astype("boolean"), bad
+
+
+def _normalise(raw: _Raw, spec: TableSpec, settings: Settings,
+               problems: list[Problem], notes: list[str]) -> tuple[pd.DataFrame, dict]:
+    """Normalise contract columns; return the frame and {column: mask of parse failures}."""
+    frame = raw.frame.copy()
+    failed: dict[str, pd.Series] = {}
+    for col in spec.columns:
+        if col.name not in frame:
+            continue
+        s = raw.frame[col.name]
+        if col.kind == "id":
+            frame[col.name] = _to_id(s)
+        elif col.kind in ("date", "month"):
+            out, bad = _parse_datetime(s, MONTH_FORMATS if col.kind == "month" else DATE_FORMATS)
+            out = out.dt.normalize()
+            if col.kind == "month":
+                out = out.dt.to_period("M").dt.to_timestamp().astype("datetime64[ns]")
+            frame[col.name] = out.astype("datetime64[ns]")
+            if bad.any():
+                failed[col.name] = bad
+                expected = "YYYY-MM, " if col.kind == "month" else ""
+                problems.append(_problem(
+                    raw, col.name, "unparseable_date", bad, s,
+                    f"with an unparseable date (expected {expected}YYYY-MM-DD, "
+                    "YYYY-MM-DD HH:MM:SS or DD.MM.YYYY)",
+                ))
+        elif col.kind == "number":
+            frame[col.name] = _number_column(raw, col, s, settings, problems, notes, failed)
+        elif col.kind == "bool":
+            out, bad = _parse_bool(s)
+            frame[col.name] = out
+            if bad.any():
+                failed[col.name] = bad
+                problems.append(_problem(
+                    raw, col.name, "invalid_boolean", bad, s,
+                    "with a value that is not a yes/no answer (allowed: "
+                    f"{', '.join(TRUE_WORDS)} / {', '.join(FALSE_WORDS)}, or empty)",
+                ))
+        elif col.kind == "category":
+            frame[col.name] = _as_text(s).str.lower()
+        else:
+            frame[col.name] = _as_text(s)
+    return frame, failed
+
+
+def _number_column(raw: _Raw, col: ColumnSpec, s: pd.Series, settings: Settings,
+                   problems: list[Problem], notes: list[str],
+                   failed: dict[str, pd.Series]) -> pd.Series:
+    comma = settings.csv.decimal == ","
+    out, bad = _parse_number(s, decimal_comma=comma)
+    if bad.any() and not comma and raw.sep == ";":
+        alt, alt_bad = _parse_number(s, decimal_comma=True)
+        if not alt_bad.any():
+            notes.append(
+                f"column '{col.name}' read with a decimal comma (';'-separated file); "
+                f"set {_DECIMAL_COMMA_HINT} in the config to make this explicit"
+            )
+            return alt
+    if bad.any():
+        failed[col.name] = bad
+        detail = "with a non-numeric value"
+        if _as_text(s)[bad].str.contains(",", regex=False).any() and not comma:
+            detail += (
+                f"; if the file uses decimal commas (12,50), set in the config: "
+                f"{_DECIMAL_COMMA_HINT}"
+            )
+        problems.append(_problem(raw, col.name, "not_numeric", bad, s, detail))
+    return out
+
+
+# --------------------------------------------------------------------------- validating
+
+
+def _rename(raw: _Raw, spec: TableSpec, settings: Settings, problems: list[Problem]) -> bool:
+    """Apply settings.columns and case-insensitive contract names; False on a clash."""
+    mapping = dict(settings.columns.get(raw.table, {}))
+    frame = raw.frame.rename(columns=mapping)
+    contract = {c.name.lower(): c.name for c in spec.columns}
+    rename = {}
+    for c in frame.columns:
+        target = contract.get(c.lower())
+        if target and target != c and target not in frame.columns:
+            rename[c] = target
+    frame = frame.rename(columns=rename)
+    dup = frame.columns[frame.columns.duplicated()].unique().tolist()
+    if dup:
+        problems.append(Problem(
+            raw.table, raw.file, None, "duplicate_column", 0,
+            detail=f"column name(s) {dup} occur more than once after mapping "
+            f"{mapping or '(no mapping)'}; columns found: {list(raw.frame.columns)}",
+        ))
+        return False
+    raw.frame = frame
+    return True
+
+
+def _check_missing_columns(raw: _Raw, spec: TableSpec, settings: Settings,
+                           problems: list[Problem]) -> set[str]:
+    missing = [c for c in spec.required if c not in raw.frame.columns]
+    for col in missing:
+        mapping = settings.columns.get(raw.table)
+        problems.append(Problem(
+            raw.table, raw.file, col, "missing_column", 0,
+            detail=f"required column '{col}' is missing ({len(raw.frame):,} data rows); "
+            f"columns found: {list(raw.frame.columns)}"
+            + (f" (after mapping {dict(mapping)})" if mapping else "")
+            + f". Rename it or map it in the config: columns: {{{raw.table}: "
+            f"{{<your column>: {col}}}}}",
+        ))
+    return set(missing)
+
+
+_CHECK_KINDS = {
+    "not_nullable": ("missing_value", "with a missing value in a required column"),
+    "isin": ("not_allowed", "with a value outside the allowed list"),
+    "less_than_or_equal_to": ("future_date", "dated after the report date"),
+}
+
+
+def _pandera_problems(raw: _Raw, spec: TableSpec, frame: pd.DataFrame, as_of: pd.Timestamp,
+                      failed: dict[str, pd.Series], missing: set[str]) -> list[Problem]:
+    schema = table_schema(raw.table, as_of=as_of)
+    try:
+        schema.validate(frame, lazy=True)
+    except pa.errors.SchemaErrors as exc:
+        cases = exc.failure_cases
+    else:
+        return []
+    out: list[Problem] = []
+    for (column, check), group in cases.groupby(["column", "check"], sort=False, dropna=False):
+        if column in missing or str(check) == "column_in_dataframe":
+            continue  # already reported with the columns found
+        name = str(check).split("(")[0]
+        kind, detail = _CHECK_KINDS.get(name, ("invalid", f"failing the check {check}"))
+        index = pd.to_numeric(group["index"], errors="coerce").dropna().astype(int)
+        if index.empty:  # a dtype failure: not expected after normalisation
+            cases_seen = group["failure_case"].tolist()
+            out.append(Problem(raw.table, raw.file, str(column), "dtype", 0,
+                               detail=f"has a dtype failing {check}: {cases_seen}",
+                               location=raw.location))
+            continue
+        mask = pd.Series(False, index=frame.index)
+        mask.loc[index.unique()] = True
+        if kind == "missing_value" and column in failed:
+            mask &= ~failed[column]  # already reported as unparseable
+            if not mask.any():
+                continue
+        col_spec = spec.column(str(column))
+        if kind == "not_allowed" and col_spec is not None and col_spec.allowed:
+            counts = frame.loc[mask, column].value_counts().head(MAX_EXAMPLES)
+            found = ", ".join(f"'{v}' ({n})" for v, n in counts.items())
+            detail = (f"with a value outside the allowed list {list(col_spec.allowed)}; "
+                      f"values found: {found}")
+        if kind == "future_date":
+            detail = f"dated after the report date {as_of.date().isoformat()}"
+        shown = raw.frame[column] if column in raw.frame and kind != "future_date" else frame[
+            column]
+        out.append(_problem(raw, str(column), kind, mask, shown, detail))
+    return out
+
+
+def _parse_as_of(as_of: Any) -> pd.Timestamp:
+    if as_of is None:
+        return pd.Timestamp(date.today())
+    try:
+        ts = pd.Timestamp(as_of)
+    except (ValueError, TypeError) as exc:
+        raise ConfigError(f"as_of {as_of!r} is not a date (expected YYYY-MM-DD): {exc}") from None
+    if ts is pd.NaT:
+        raise ConfigError(f"as_of {as_of!r} is not a date (expected YYYY-MM-DD)")
+    if ts.tzinfo is not None:
+        ts = ts.tz_localize(None)
+    return ts.normalize()
+
+
+def _row_text(frame: pd.DataFrame, columns: list[str]) -> pd.Series:
+    text = frame[columns].astype(str).fillna("").astype(object)
+    return text.agg(", ".join, axis=1)
+
+
+# --------------------------------------------------------------------------- entry point
+
+
+def load_dataset(
+    path_or_frames: str | Path | Mapping[str, pd.DataFrame],
+    *,
+    config: Any = None,
+    as_of: str | pd.Timestamp | date | None = None,
+) -> Dataset:
+    """Read, map, normalise and validate the input tables.
+
+    Parameters
+    ----------
+    path_or_frames
+        A folder with one file per table (``transactions.csv``, ``customers.parquet``,
+        ``contacts.csv.gz``, ...; other files are ignored) or a mapping
+        ``{table name: DataFrame}``.  Only ``transactions`` is required.
+    config
+        Anything :func:`retention_lib.config.load_settings` accepts (YAML path, mapping,
+        Settings, None).  Uses ``columns`` ({table: {source name: contract name}}, applied
+        first; contract names also match case-insensitively) and ``csv`` (``sep``: ``None``
+        sniffs it from the header line; ``decimal``; ``encoding``, UTF-8 with or without BOM
+        by default).
+    as_of
+        Report date; dates after it are errors (planned events: warnings).  Default: today.
+
+    Returns
+    -------
+    Dataset
+        ``tables[name]``: RangeIndex; contract columns present (required ones always) in
+        contract order with the dtypes of :mod:`retention_lib.schema`, then extra columns
+        as read (CSV: strings).  Exact duplicate rows removed (recorded in ``exclusions``).
+
+    Raises
+    ------
+    DataValidationError
+        At least one error in any table; ``.problems`` lists every error and warning.
+    ConfigError
+        From loading ``config`` (unchanged), or an ``as_of`` that is not a date.
+    """
+    settings = load_settings(config)
+    as_of_ts = _parse_as_of(as_of)
+    problems: list[Problem] = []
+    if isinstance(path_or_frames, Mapping):
+        raws = _read_frames(path_or_frames, problems)
+    else:
+        raws = _read_folder(Path(path_or_frames), settings, problems)
+
+    tables: dict[str, pd.DataFrame] = {}
+    by_table: dict[str, _Raw] = {}
+    sources: dict[str, str] = {}
+    sha: dict[str, str] = {}
+    rows_read: dict[str, int] = {}
+    exclusions: list[Exclusion] = []
+    notes: dict[str, list[str]] = {}
+
+    for raw in raws:
+        spec = TABLES[raw.table]
+        by_table[raw.table] = raw
+        sources[raw.table] = raw.source
+        sha[raw.table] = raw.sha256
+        rows_read[raw.table] = len(raw.frame)
+        table_notes = notes.setdefault(raw.table, [])
+        if raw.blank_lines:
+            table_notes.append(f"{raw.blank_lines:,} blank line(s) skipped")
+        if len(raw.frame) == 0:
+            what = "is empty" if raw.frame.columns.empty else "has a header but no data rows"
+            if raw.table in REQUIRED_TABLES:
+                problems.append(Problem(
+                    raw.table, raw.file, None, "empty_table", 0,
+                    detail=f"{what}: the required table '{raw.table}' needs at least one row "
+                    f"(columns found: {list(raw.frame.columns)})",
+                ))
+            else:
+                problems.append(Problem(
+                    raw.table, raw.file, None, "empty_table", 0, severity="warning",
+                    detail=f"{what}; the optional table '{raw.table}' is treated as absent",
+                ))
+            continue
+        if not _rename(raw, spec, settings, problems):
+            continue
+        missing = _check_missing_columns(raw, spec, settings, problems)
+        frame, failed = _normalise(raw, spec, settings, problems, table_notes)
+        problems.extend(_pandera_problems(raw, spec, frame, as_of_ts, failed, missing))
+
+        if spec.future_dates == "warning" and spec.date_column in frame:
+            later = frame[spec.date_column] > as_of_ts
+            if later.any():
+                problems.append(_problem(
+                    raw, spec.date_column, "future_date", later, frame[spec.date_column],
+                    f"dated after the report date {as_of_ts.date().isoformat()} "
+                    "(planned; kept)", severity="warning",
+                ))
+        if "manager" in frame or raw.table == "customers":
+            if "manager" not in frame:
+                frame["manager"] = UNASSIGNED
+                problems.append(Problem(
+                    raw.table, raw.file, "manager", "manager_unassigned", len(frame),
+                    severity="warning", location=raw.location,
+                    detail="without a manager column: every customer is 'unassigned'",
+                ))
+            else:
+                none = frame["manager"].isna()
+                if none.any():
+                    problems.append(_problem(
+                        raw, "manager", "manager_unassigned", none, raw.frame["manager"],
+                        "without a manager, set to 'unassigned'", severity="warning",
+                    ))
+                    frame["manager"] = frame["manager"].fillna(UNASSIGNED)
+        if raw.table == "transactions" and "amount" in frame:
+            refunds = int((frame["amount"] < 0).sum())
+            if refunds:
+                table_notes.append(
+                    f"{refunds:,} rows with a negative amount (refunds/cancellations) kept "
+                    "and netted"
+                )
+        dup = frame.duplicated(keep="first")
+        if dup.any():
+            first = raw.frame.loc[dup[dup].index[:MAX_EXAMPLES]]
+            problems.append(_problem(
+                raw, None, "duplicate_rows", dup, _row_text(first, list(first.columns)),
+                "duplicating an earlier row exactly (dropped)", severity="warning",
+            ))
+            exclusions.append(Exclusion(raw.table, "exact duplicate rows", int(dup.sum())))
+            frame = frame.loc[~dup]
+        if raw.table == "customers" and "customer_id" in frame:
+            again = frame["customer_id"].notna() & frame["customer_id"].duplicated(keep="first")
+            if again.any():
+                problems.append(_problem(
+                    raw, "customer_id", "duplicate_id", again, frame["customer_id"],
+                    "repeating a customer_id of an earlier row with different details "
+                    "(customer_id must be unique in customers)",
+                ))
+        order = [c.name for c in spec.columns if c.name in frame]
+        order += [c for c in frame.columns if c not in order]
+        tables[raw.table] = frame[order]
+
+    customers = tables.get("customers")
+    if customers is not None and "customer_id" in customers:
+        known = pd.Index(customers["customer_id"].dropna().unique())
+        for table, frame in tables.items():
+            if not TABLES[table].references_customers or "customer_id" not in frame:
+                continue
+            unknown = frame["customer_id"].notna() & ~frame["customer_id"].isin(known)
+            if unknown.any():
+                n_ids = frame.loc[unknown, "customer_id"].nunique()
+                problems.append(_problem(
+                    by_table[table], "customer_id", "unknown_customer", unknown,
+                    frame["customer_id"],
+                    f"referencing {n_ids:,} customer_id(s) not in customers (rows kept)",
+                    severity="warning",
+                ))
+
+    warnings = [p for p in problems if p.severity == "warning"]
+    if any(p.severity == "error" for p in problems):
+        errors = [p for p in problems if p.severity == "error"]
+        raise DataValidationError(errors + warnings)
+
+    tables = {t: tables[t].reset_index(drop=True) for t in TABLES if t in tables}
+    return Dataset(
+        tables=tables,
+        sources={t: sources[t] for t in TABLES if t in sources},
+        sha256={t: sha[t] for t in TABLES if t in sha},
+        rows_read={t: rows_read[t] for t in TABLES if t in rows_read},
+        exclusions=exclusions,
+        warnings=warnings,
+        as_of=as_of_ts,
+        settings=settings,
+        notes={t: n for t, n in notes.items() if n},
+    )
