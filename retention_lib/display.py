@@ -1,0 +1,358 @@
+"""HTML building blocks for the report notebooks: styles, KPI tiles, badges, tables, figures.
+
+Every function returns a plain ``str`` of HTML; :func:`html` wraps one in an
+:class:`IPython.display.HTML` object when a notebook cell should show it.  **Everything that
+comes from the data** (customer names, managers, reasons, comments, column labels, captions)
+goes through :func:`html.escape` here, so hostile input such as ``<script>`` or
+``<img onerror=...>`` is shown as inert text.  Numbers are formatted by the caller's format
+strings and then escaped too.
+
+The page is self-contained: figures are embedded as ``data:`` PNG URIs and the styles are one
+inline ``<style>`` block (:func:`style_block`, emitted once at the top of a report).  Status is
+never shown by colour alone: each badge carries an icon of its own shape and a word.
+"""
+
+from __future__ import annotations
+
+import base64
+import html as _html
+import io
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import matplotlib.pyplot as plt
+import pandas as pd
+from matplotlib.figure import Figure
+
+__all__ = [
+    "CSS",
+    "STATUS_LABELS",
+    "Kpi",
+    "definitions_html",
+    "escape",
+    "figure_html",
+    "footnote_html",
+    "heading_html",
+    "html",
+    "kpi_tiles",
+    "note_html",
+    "paragraphs_html",
+    "section_off",
+    "status_badge",
+    "style_block",
+    "table_html",
+    "title_html",
+]
+
+#: Status → (icon, label, CSS class).  Icons differ in shape so the badge reads in greyscale.
+STATUS_LABELS: dict[str, tuple[str, str, str]] = {
+    "normal": ("●", "Normal", "ok"),
+    "warning": ("▲", "Warning", "warn"),
+    "critical": ("■", "Critical", "crit"),
+    "unknown": ("○", "Unknown", "unknown"),
+}
+
+CSS = """
+.rl-report { font-family: "DejaVu Sans", "Segoe UI", Arial, sans-serif; color: #1a1a1a;
+  line-height: 1.45; max-width: 1100px; }
+.rl-report h1 { font-size: 1.7em; margin: 0.2em 0 0.1em; }
+.rl-report h2 { font-size: 1.3em; margin: 1.4em 0 0.4em; border-bottom: 2px solid #333;
+  padding-bottom: 0.15em; }
+.rl-report h3 { font-size: 1.08em; margin: 1em 0 0.3em; }
+.rl-subtitle { color: #444; margin: 0 0 1em; }
+.rl-verdict { font-size: 1.08em; border-left: 6px solid #333; padding: 0.4em 0.9em;
+  background: #f4f4f4; margin: 0.6em 0 1em; }
+.rl-verdict p { margin: 0.35em 0; }
+.rl-kpis { display: grid; grid-template-columns: repeat(auto-fill, minmax(200px, 1fr));
+  gap: 10px; margin: 0.8em 0 1.2em; }
+.rl-kpi { border: 1px solid #999; border-radius: 6px; padding: 10px 12px; background: #fff;
+  break-inside: avoid; page-break-inside: avoid; }
+.rl-kpi .rl-kpi-label { font-size: 0.85em; color: #444; }
+.rl-kpi .rl-kpi-value { font-size: 1.6em; font-weight: bold; margin: 2px 0; }
+.rl-kpi .rl-kpi-detail { font-size: 0.82em; color: #444; }
+.rl-badge { display: inline-block; padding: 1px 8px; border-radius: 10px; font-weight: bold;
+  font-size: 0.9em; border: 1px solid currentColor; white-space: nowrap; }
+.rl-badge.ok { color: #1b5e20; background: #e8f5e9; }
+.rl-badge.warn { color: #8a4b00; background: #fff3e0; }
+.rl-badge.crit { color: #b71c1c; background: #ffebee; }
+.rl-badge.unknown { color: #555; background: #eee; }
+.rl-table { border-collapse: collapse; margin: 0.4em 0 1em; font-size: 0.9em;
+  break-inside: avoid; page-break-inside: avoid; }
+.rl-table caption { text-align: left; font-weight: bold; padding: 0.2em 0; caption-side: top; }
+.rl-report table.rl-table th, .rl-report table.rl-table td { border: 1px solid #bbb;
+  padding: 3px 8px; vertical-align: top; text-align: left; }
+.rl-report table.rl-table th { background: #eee; }
+.rl-report table.rl-table td.num { text-align: right; font-variant-numeric: tabular-nums;
+  white-space: nowrap; }
+.rl-table tr:nth-child(even) td { background: #fafafa; }
+.rl-figure { margin: 0.5em 0 1.2em; break-inside: avoid; page-break-inside: avoid; }
+.rl-figure img { max-width: 100%; height: auto; }
+.rl-figure figcaption { font-size: 0.85em; color: #444; }
+.rl-off { font-style: italic; color: #444; border: 1px dashed #999; padding: 0.5em 0.8em; }
+.rl-note { font-size: 0.88em; color: #444; }
+.rl-defs dt { font-weight: bold; margin-top: 0.5em; }
+.rl-defs dd { margin-left: 1.2em; }
+.rl-footnotes { font-size: 0.82em; color: #444; }
+@media print {
+  .rl-report { max-width: none; }
+  .rl-kpi, .rl-table, .rl-figure, .rl-verdict, .rl-defs { break-inside: avoid;
+    page-break-inside: avoid; }
+  .rl-report h2 { break-after: avoid; page-break-after: avoid; }
+  @page { size: A4; margin: 14mm; }
+}
+"""
+
+
+def escape(value: Any) -> str:
+    """HTML-escape ``value`` (any object, ``None``/NaN → empty string), quotes included."""
+    if value is None:
+        return ""
+    try:
+        if pd.isna(value):
+            return ""
+    except (TypeError, ValueError):
+        pass
+    return _html.escape(str(value), quote=True)
+
+
+def html(fragment: str):
+    """Wrap an HTML string in :class:`IPython.display.HTML` for display in a notebook."""
+    from IPython.display import HTML
+
+    return HTML(fragment)
+
+
+def style_block() -> str:
+    """The report's ``<style>`` block; emit it once, at the top of the report."""
+    return f"<style>{CSS}</style>"
+
+
+def title_html(*, company: str, period_label: str, as_of: str, subtitle: str = "") -> str:
+    """Report title: company name, period and the "data as of" date (all escaped)."""
+    sub = f" · {escape(subtitle)}" if subtitle else ""
+    return (
+        f'<div class="rl-report"><h1>{escape(company)}: customer retention, '
+        f"{escape(period_label)}</h1>"
+        f'<p class="rl-subtitle">Data as of {escape(as_of)}{sub}</p></div>'
+    )
+
+
+def heading_html(text: str, *, level: int = 2) -> str:
+    """A section heading ``<hN>`` (escaped), wrapped in the report container."""
+    level = min(max(int(level), 1), 6)
+    return f'<div class="rl-report"><h{level}>{escape(text)}</h{level}></div>'
+
+
+def paragraphs_html(sentences: Iterable[str], *, css_class: str = "") -> str:
+    """One ``<p>`` per sentence (escaped), in a ``div`` with the given class."""
+    body = "".join(f"<p>{escape(s)}</p>" for s in sentences)
+    cls = f' class="{escape(css_class)}"' if css_class else ""
+    return f"<div{cls}>{body}</div>"
+
+
+def note_html(text: str) -> str:
+    """A small explanatory note (escaped)."""
+    return f'<p class="rl-note">{escape(text)}</p>'
+
+
+def status_badge(status: str) -> str:
+    """A status badge with icon, word and colour, e.g. ``▲ Warning``.
+
+    Parameters
+    ----------
+    status
+        One of ``normal``, ``warning``, ``critical``, ``unknown`` (case-insensitive).
+
+    Raises
+    ------
+    ValueError
+        For any other status; the message lists the allowed values.
+    """
+    key = str(status).strip().lower()
+    if key not in STATUS_LABELS:
+        raise ValueError(f"status {status!r} is not one of {list(STATUS_LABELS)}")
+    icon, label, cls = STATUS_LABELS[key]
+    return f'<span class="rl-badge {cls}" title="churn status: {label}">{icon} {label}</span>'
+
+
+@dataclass(frozen=True)
+class Kpi:
+    """One KPI tile.
+
+    Attributes
+    ----------
+    label
+        What the number is ("Customer churn, 12 months").
+    value
+        The formatted number ("14.2 %").
+    detail
+        A short context line ("+0.6 pts vs September").
+    status
+        Optional churn status: adds a :func:`status_badge` to the tile.
+    """
+
+    label: str
+    value: str
+    detail: str = ""
+    status: str | None = None
+
+
+def kpi_tiles(items: Iterable[Kpi | Mapping[str, Any]]) -> str:
+    """A responsive grid of KPI tiles.
+
+    Parameters
+    ----------
+    items
+        :class:`Kpi` objects or mappings with the keys ``label``, ``value`` and optionally
+        ``detail`` and ``status``.
+    """
+    tiles = []
+    for item in items:
+        kpi = item if isinstance(item, Kpi) else Kpi(**dict(item))
+        badge = f" {status_badge(kpi.status)}" if kpi.status else ""
+        detail = (
+            f'<div class="rl-kpi-detail">{escape(kpi.detail)}</div>' if kpi.detail else ""
+        )
+        tiles.append(
+            f'<div class="rl-kpi"><div class="rl-kpi-label">{escape(kpi.label)}</div>'
+            f'<div class="rl-kpi-value">{escape(kpi.value)}{badge}</div>{detail}</div>'
+        )
+    return f'<div class="rl-report"><div class="rl-kpis">{"".join(tiles)}</div></div>'
+
+
+Formatter = str | Callable[[Any], str]
+
+
+def _format_cell(value: Any, fmt: Formatter | None) -> str:
+    if value is None or (not isinstance(value, str) and _is_na(value)):
+        return ""
+    if fmt is None:
+        if isinstance(value, float):
+            return f"{value:,.2f}"
+        if isinstance(value, pd.Timestamp):
+            return value.strftime("%Y-%m-%d")
+        return str(value)
+    if callable(fmt):
+        return str(fmt(value))
+    return fmt.format(value)
+
+
+def _is_na(value: Any) -> bool:
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def table_html(
+    df: pd.DataFrame,
+    *,
+    caption: str = "",
+    formats: Mapping[str, Formatter] | None = None,
+    index: bool = False,
+    max_rows: int | None = None,
+    row_classes: Sequence[str] | None = None,
+) -> str:
+    """An HTML table with every header and cell escaped.
+
+    Parameters
+    ----------
+    df
+        Any frame; column labels and values are converted with ``str`` and escaped.
+    caption
+        Table caption (escaped).
+    formats
+        Column → ``str.format`` pattern (``"{:,.0f}"``) or callable returning ``str``.
+        Numeric columns are right-aligned.  Missing values show as empty cells.
+    index
+        Include the index as the first column(s).
+    max_rows
+        Show at most this many rows and add a note saying how many were left out.
+    row_classes
+        Optional CSS class per row (after truncation), e.g. to highlight violations.
+    """
+    formats = dict(formats or {})
+    frame = df.reset_index() if index else df
+    total = len(frame)
+    if max_rows is not None and total > max_rows:
+        frame = frame.iloc[:max_rows]
+    numeric = {
+        c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c].dtype)
+        and not pd.api.types.is_bool_dtype(frame[c].dtype)
+    }
+    head = "".join(f'<th scope="col">{escape(c)}</th>' for c in frame.columns)
+    rows = []
+    for i, rec in enumerate(frame.itertuples(index=False, name=None)):
+        cells = []
+        for col, value in zip(frame.columns, rec, strict=True):
+            text = escape(_format_cell(value, formats.get(col)))
+            cls = ' class="num"' if col in numeric else ""
+            cells.append(f"<td{cls}>{text}</td>")
+        rcls = ""
+        if row_classes is not None and i < len(row_classes) and row_classes[i]:
+            rcls = f' class="{escape(row_classes[i])}"'
+        rows.append(f"<tr{rcls}>{''.join(cells)}</tr>")
+    cap = f"<caption>{escape(caption)}</caption>" if caption else ""
+    more = ""
+    if len(frame) < total:
+        more = note_html(f"Showing the first {len(frame):,} of {total:,} rows.")
+    if not rows:
+        rows.append(f'<tr><td colspan="{max(len(frame.columns), 1)}">No rows.</td></tr>')
+    return (
+        f'<div class="rl-report"><table class="rl-table">{cap}<thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table>{more}</div>"
+    )
+
+
+def figure_html(fig: Figure, *, alt: str, caption: str = "", dpi: int = 110) -> str:
+    """Embed ``fig`` as a PNG ``data:`` URI with alt text, then close the figure.
+
+    Parameters
+    ----------
+    fig
+        A matplotlib figure (closed afterwards, so notebooks do not also display it).
+    alt
+        Alternative text describing what the chart shows (required; escaped).
+    caption
+        Optional visible caption (escaped).
+    """
+    if not alt or not str(alt).strip():
+        raise ValueError("figure_html needs a non-empty alt text describing the chart")
+    buf = io.BytesIO()
+    try:
+        fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight", facecolor="white")
+    finally:
+        plt.close(fig)
+    data = base64.b64encode(buf.getvalue()).decode("ascii")
+    cap = f"<figcaption>{escape(caption)}</figcaption>" if caption else ""
+    return (
+        f'<div class="rl-report"><figure class="rl-figure">'
+        f'<img src="data:image/png;base64,{data}" alt="{escape(alt)}">{cap}</figure></div>'
+    )
+
+
+def section_off(table_name: str, section: str) -> str:
+    """The one sentence that replaces a section whose input table is missing.
+
+    Example: ``This section (exit reasons) needs the `surveys` table; add surveys.csv to
+    switch it on.``
+    """
+    t = escape(table_name)
+    return (
+        f'<div class="rl-report"><p class="rl-off">This section ({escape(section)}) needs the '
+        f"<code>{t}</code> table; add {t}.csv to switch it on.</p></div>"
+    )
+
+
+def definitions_html(definitions: Mapping[str, str] | Iterable[tuple[str, str]]) -> str:
+    """A definition list (term → definition), escaped."""
+    pairs = definitions.items() if isinstance(definitions, Mapping) else definitions
+    body = "".join(f"<dt>{escape(t)}</dt><dd>{escape(d)}</dd>" for t, d in pairs)
+    return f'<div class="rl-report"><dl class="rl-defs">{body}</dl></div>'
+
+
+def footnote_html(notes: Iterable[str]) -> str:
+    """Numbered footnotes (escaped)."""
+    items = "".join(f"<li>{escape(n)}</li>" for n in notes)
+    return f'<div class="rl-report"><ol class="rl-footnotes">{items}</ol></div>'

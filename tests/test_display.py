@@ -1,0 +1,121 @@
+"""Tests of retention_lib.display: escaping, badges, tiles, tables, figures."""
+
+from __future__ import annotations
+
+import base64
+import re
+
+import matplotlib.pyplot as plt
+import pandas as pd
+import pytest
+
+from retention_lib import display
+
+HOSTILE = [
+    pytest.param("<script>alert(1)</script>", id="script"),
+    pytest.param('<img src=x onerror="alert(1)">', id="img-onerror"),
+    pytest.param("\"><svg onload=alert(1)>", id="attr-breakout"),
+]
+
+
+class TestEscaping:
+    @pytest.mark.parametrize("name", HOSTILE)
+    def test_table_cells_and_headers_are_escaped(self, name):
+        df = pd.DataFrame({"name": [name], name: ["x"], "amount": [1.5]})
+        out = display.table_html(df, caption=name)
+        assert "<script" not in out and "<img" not in out and "<svg" not in out
+        assert display.escape(name) in out
+        # the caption, the header and the cell: three inert copies
+        assert out.count(display.escape(name)) == 3
+
+    @pytest.mark.parametrize("name", HOSTILE)
+    def test_kpis_definitions_paragraphs_section_off_escape(self, name):
+        parts = [
+            display.kpi_tiles([display.Kpi(label=name, value=name, detail=name)]),
+            display.definitions_html({name: name}),
+            display.paragraphs_html([name]),
+            display.section_off(name, name),
+            display.title_html(company=name, period_label=name, as_of="2026-10-31"),
+            display.heading_html(name),
+            display.footnote_html([name]),
+        ]
+        for part in parts:
+            assert "<script" not in part and "<img" not in part and "<svg" not in part
+            assert display.escape(name) in part
+
+    def test_escape_of_missing_values_is_empty(self):
+        assert display.escape(None) == ""
+        assert display.escape(float("nan")) == ""
+        assert display.escape(pd.NA) == ""
+
+
+class TestStatusBadge:
+    @pytest.mark.parametrize(
+        ("status", "icon", "word"),
+        [
+            pytest.param("normal", "●", "Normal", id="normal"),
+            pytest.param("warning", "▲", "Warning", id="warning"),
+            pytest.param("CRITICAL", "■", "Critical", id="critical-upper"),
+            pytest.param("unknown", "○", "Unknown", id="unknown"),
+        ],
+    )
+    def test_icon_and_word(self, status, icon, word):
+        out = display.status_badge(status)
+        assert f"{icon} {word}" in out
+
+    def test_unknown_status_lists_allowed(self):
+        with pytest.raises(ValueError, match="normal"):
+            display.status_badge("purple")
+
+
+class TestTable:
+    def test_formats_and_numeric_alignment(self):
+        df = pd.DataFrame({"tier": ["A", "B"], "share": [0.8125, 0.15], "n": [3, 12]})
+        out = display.table_html(df, formats={"share": "{:.1%}"})
+        assert "81.2%" in out and "15.0%" in out
+        # two numeric columns x two rows are right-aligned
+        assert out.count('class="num"') == 4
+
+    def test_max_rows_says_how_many_left_out(self):
+        df = pd.DataFrame({"x": range(10)})
+        out = display.table_html(df, max_rows=3)
+        assert out.count("<tr>") == 1 + 3
+        assert "first 3 of 10 rows" in out
+
+    def test_empty_frame_says_no_rows(self):
+        out = display.table_html(pd.DataFrame({"x": []}))
+        assert "No rows." in out
+
+
+class TestFigure:
+    def test_embeds_png_with_alt_and_closes(self):
+        fig, ax = plt.subplots()
+        ax.plot([0, 1], [0, 1])
+        num = fig.number
+        out = display.figure_html(fig, alt='churn "rises" <fast>')
+        m = re.search(r'src="data:image/png;base64,([^"]+)"', out)
+        assert m is not None
+        assert base64.b64decode(m.group(1))[:8] == b"\x89PNG\r\n\x1a\n"
+        assert 'alt="churn &quot;rises&quot; &lt;fast&gt;"' in out
+        assert num not in plt.get_fignums()
+
+    def test_alt_text_is_required(self):
+        fig, _ = plt.subplots()
+        with pytest.raises(ValueError, match="alt"):
+            display.figure_html(fig, alt=" ")
+        plt.close(fig)
+
+
+class TestSectionOff:
+    def test_sentence_names_table_and_file(self):
+        out = display.section_off("surveys", "exit reasons")
+        text = re.sub(r"<[^>]+>", "", out)
+        assert text == (
+            "This section (exit reasons) needs the surveys table; "
+            "add surveys.csv to switch it on."
+        )
+
+
+def test_style_block_has_print_rules():
+    css = display.style_block()
+    assert css.startswith("<style>") and "@media print" in css and "break-inside: avoid" in css
