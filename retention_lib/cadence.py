@@ -1,0 +1,871 @@
+"""Contact cadence: who must be called or met, who is overdue, and who has been forgotten.
+
+DESIGN.md rule 3 (contact cadence per tier) and rule 9 (never disappear). The functions chain::
+
+    book = active_book(status, tiers=tiers, customers=customers)
+    comp = compliance_table(contacts, book=book, as_of=as_of)
+    compliance_summary(comp, by="manager")      # and by="tier"
+    plan = contact_plan(comp, as_of=as_of, lost=never_disappear(...))
+    compliance_metrics(comp, flagged_managers=[...])   # the metrics.json section
+
+Definitions
+-----------
+Contact / attempt
+    A contacts row with ``answered == False`` is an **attempt**, not a contact: it never
+    satisfies a requirement and is counted in the ``attempts`` column instead. ``answered``
+    missing (NA) or ``True`` counts as a contact (a logged meeting without the flag happened).
+    Direction (outbound/inbound) does not matter: an inbound call is a conversation too.
+Call requirement
+    Satisfied by a contact with channel ``call`` (and, only when
+    ``meeting_counts_as_call=True``, also by a meeting or visit). Emails and messages never
+    satisfy a cadence requirement of an active customer.
+Meeting requirement
+    Satisfied by a contact with channel ``meeting`` or ``visit``.
+Required interval
+    ``Settings.cadence[tier]``: ``call_days`` / ``meeting_days`` (``None``: no requirement).
+    Optionally scaled by the customer's own purchase cycle (:func:`required_intervals`).
+days_overdue
+    Per requirement ``max(0, days_since - required)``; the row's ``days_overdue`` is the
+    maximum over its requirements. A customer **never** contacted through a required channel
+    is timed from the later of their first purchase and the first date of the contact log
+    (the log cannot show contacts before it starts): ``days_since`` stays empty (NaN) but
+    ``days_overdue = max(0, days since that clock start - required)``.
+Status
+    ``overdue`` when ``days_overdue > 0``; else ``due soon`` when some requirement falls due
+    within ``due_soon_days`` (``0 <= required - days_since <= due_soon_days``, boundary
+    inclusive; with the default 7 days every VIP call is always due soon, which is true: the
+    next call is due within the week); else ``ok``. *Within cadence* = not overdue.
+Never disappear
+    Lost customers must be contacted at least every ``cadence["lost"].call_days`` (default
+    365) days; for them **any** answered contact counts (call, meeting, visit, email,
+    message: the point is news or an offer, not a sales call).
+
+Settings the lead may want in :class:`~retention_lib.config.Settings` later:
+``due_soon_days`` (7), ``scale_by_cycle`` (False), ``cycle_bounds`` ((0.5, 2.0)),
+``meeting_counts_as_call`` (False).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .config import DEFAULT_SETTINGS, CadenceRule
+
+__all__ = [
+    "CALL_CHANNELS",
+    "COMPLIANCE_COLUMNS",
+    "MEETING_CHANNELS",
+    "PLAN_COLUMNS",
+    "STATUSES",
+    "TIER_ORDER",
+    "UNASSIGNED",
+    "active_book",
+    "compliance_metrics",
+    "compliance_summary",
+    "compliance_table",
+    "contact_plan",
+    "contact_quality",
+    "never_disappear",
+    "purchase_cycle",
+    "required_intervals",
+    "worst_overdue",
+]
+
+UNASSIGNED = "unassigned"
+TIER_ORDER: tuple[str, ...] = ("VIP", "A", "B", "C")
+STATUSES: tuple[str, ...] = ("overdue", "due soon", "ok")
+CALL_CHANNELS: tuple[str, ...] = ("call",)
+MEETING_CHANNELS: tuple[str, ...] = ("meeting", "visit")
+
+#: Output columns of :func:`compliance_table`, in order.
+COMPLIANCE_COLUMNS: tuple[str, ...] = (
+    "name", "tier", "manager", "last_call", "last_meeting", "days_since_call",
+    "days_since_meeting", "call_required_days", "meeting_required_days", "days_overdue",
+    "status", "attempts",
+)
+#: Output columns of :func:`contact_plan`, in order.
+PLAN_COLUMNS: tuple[str, ...] = (
+    "manager", "customer_id", "name", "tier", "action", "due_by", "days_overdue",
+    "last_done", "every_days",
+)
+
+_BOOK_COLUMNS = ("name", "tier", "manager", "first_purchase")
+
+
+# --------------------------------------------------------------------------- helpers
+def _ts(value: Any, name: str) -> pd.Timestamp:
+    ts = pd.Timestamp(value)
+    if pd.isna(ts):
+        raise ValueError(f"{name} must be a date, got {value!r}")
+    return ts.normalize()
+
+
+def _require(frame: pd.DataFrame, columns: Sequence[str], name: str) -> None:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise KeyError(
+            f"{name} lacks column(s) {missing}; required: {list(columns)}, "
+            f"found: {list(frame.columns)}"
+        )
+
+
+def _str_index(values: Iterable[Any]) -> pd.Index:
+    return pd.Index(pd.array([str(v) for v in values], dtype="string"), name="customer_id")
+
+
+def _managers(values: pd.Series) -> pd.Series:
+    """Missing/blank manager → ``"unassigned"`` (string dtype)."""
+    out = values.astype("string").str.strip()
+    return out.mask(out.isna() | (out == ""), UNASSIGNED).astype("string")
+
+
+def _answered(contacts: pd.DataFrame) -> np.ndarray:
+    """True where the row is a contact (answered True or NA), False for attempts."""
+    if "answered" not in contacts.columns:
+        return np.ones(len(contacts), dtype=bool)
+    ans = contacts["answered"].astype("boolean")
+    return ~(ans == False).to_numpy(dtype=bool, na_value=False)  # noqa: E712
+
+
+def _check_contacts(contacts: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
+    _require(contacts, ("customer_id", "date", "channel"), "contacts")
+    later = (contacts["date"] > as_of).to_numpy(dtype=bool, na_value=False)
+    if later.any():
+        rows = np.flatnonzero(later)[:5].tolist()
+        raise ValueError(
+            f"contacts: {int(later.sum())} row(s) dated after as_of={as_of.date()} "
+            f"(first rows {rows}); contacts after the report date are an error"
+        )
+    out = pd.DataFrame(
+        {
+            "customer_id": contacts["customer_id"].astype("string"),
+            "date": pd.to_datetime(contacts["date"]).dt.normalize(),
+            "channel": contacts["channel"].astype("string").str.strip().str.lower(),
+            "contact": _answered(contacts),
+        }
+    )
+    return out.loc[out["date"].notna().to_numpy()]
+
+
+def _last_date(cont: pd.DataFrame, mask: np.ndarray, ids: pd.Index) -> pd.Series:
+    sub = cont.loc[mask]
+    last = sub.groupby("customer_id", observed=True)["date"].max()
+    return last.reindex(ids).astype("datetime64[ns]")
+
+
+# --------------------------------------------------------------------------- the book
+def active_book(
+    status: pd.DataFrame,
+    *,
+    tiers: pd.DataFrame | pd.Series | None,
+    customers: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """The book of active customers: who they are, their tier and responsible manager.
+
+    Parameters
+    ----------
+    status
+        :func:`retention_lib.churn.customer_status` output: index ``customer_id``, columns
+        ``status`` (``"active"``/``"lost"``) and ``first_purchase`` (datetime64, optional).
+    tiers
+        :func:`retention_lib.tiers.value_tiers` output (index ``customer_id``, column
+        ``tier``) or the tier Series itself. An active customer without a tier (e.g. net
+        revenue <= 0 in the tier window) is tier ``"C"``; ``None`` puts everyone in ``"C"``.
+    customers
+        Optional ``customers`` table: ``customer_id``, ``name``, ``manager``. The manager
+        there is the *responsible* manager; missing or blank → ``"unassigned"``. Missing name
+        → the customer id.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``customer_id`` (string), the active customers in ``status`` order. Columns
+        ``name``, ``tier``, ``manager`` (string) and ``first_purchase`` (datetime64[ns], NaT
+        when ``status`` lacks it).
+    """
+    _require(status, ("status",), "status")
+    active = status.loc[(status["status"] == "active").to_numpy(dtype=bool)]
+    ids = _str_index(active.index)
+    return _book_from(ids, active, tiers=tiers, customers=customers)
+
+
+def _book_from(
+    ids: pd.Index,
+    status: pd.DataFrame,
+    *,
+    tiers: pd.DataFrame | pd.Series | None,
+    customers: pd.DataFrame | None,
+) -> pd.DataFrame:
+    if tiers is None:
+        tier = pd.Series(pd.NA, index=ids, dtype="string")
+    else:
+        t = tiers["tier"] if isinstance(tiers, pd.DataFrame) else tiers
+        t = pd.Series(t.astype("string").to_numpy(), index=_str_index(t.index))
+        tier = t.reindex(ids)
+    tier = tier.fillna("C").astype("string")
+    name = pd.Series(pd.NA, index=ids, dtype="string")
+    manager = pd.Series(pd.NA, index=ids, dtype="string")
+    if customers is not None and len(customers):
+        _require(customers, ("customer_id",), "customers")
+        c = customers.drop_duplicates("customer_id", keep="last")
+        c = c.set_index(_str_index(c["customer_id"]))
+        if "name" in c.columns:
+            name = c["name"].astype("string").reindex(ids)
+        if "manager" in c.columns:
+            manager = c["manager"].astype("string").reindex(ids)
+    name = name.fillna(pd.Series(ids.astype(str), index=ids, dtype="string"))
+    first = (
+        pd.Series(status["first_purchase"].to_numpy(), index=ids).astype("datetime64[ns]")
+        if "first_purchase" in status.columns
+        else pd.Series(pd.NaT, index=ids, dtype="datetime64[ns]")
+    )
+    return pd.DataFrame(
+        {
+            "name": name.astype("string"),
+            "tier": tier,
+            "manager": _managers(manager),
+            "first_purchase": first,
+        },
+        index=ids,
+    )
+
+
+# --------------------------------------------------------------------------- intervals
+def purchase_cycle(transactions: pd.DataFrame, *, as_of: Any) -> pd.Series:
+    """Each customer's typical purchase interval: the median gap between purchase days.
+
+    Parameters
+    ----------
+    transactions
+        ``customer_id``, ``date``, ``amount``. A purchase day is a day with a row of
+        ``amount > 0`` on or before ``as_of``.
+
+    Returns
+    -------
+    pandas.Series
+        float64 days, index ``customer_id`` (string), name ``cycle_days``; NaN for customers
+        with fewer than two purchase days.
+    """
+    _require(transactions, ("customer_id", "date", "amount"), "transactions")
+    as_of = _ts(as_of, "as_of")
+    keep = ((transactions["amount"] > 0) & (transactions["date"] <= as_of)).to_numpy(
+        dtype=bool, na_value=False
+    )
+    tx = pd.DataFrame(
+        {
+            "customer_id": transactions.loc[keep, "customer_id"].astype("string"),
+            "date": transactions.loc[keep, "date"].dt.normalize(),
+        }
+    ).drop_duplicates()
+    tx = tx.sort_values(["customer_id", "date"])
+    gap = tx.groupby("customer_id", observed=True)["date"].diff().dt.days
+    out = gap.groupby(tx["customer_id"], observed=True).median()
+    ids = _str_index(tx["customer_id"].unique())
+    out = out.reindex(ids).astype("float64").sort_index()
+    out.name = "cycle_days"
+    return out
+
+
+def required_intervals(
+    book: pd.DataFrame,
+    *,
+    cadence: Mapping[str, CadenceRule] = DEFAULT_SETTINGS.cadence,
+    cycle: pd.Series | None = None,
+    cycle_bounds: tuple[float, float] = (0.5, 2.0),
+) -> pd.DataFrame:
+    """Required days between calls and between meetings for every customer of the book.
+
+    Purchase-cycle scaling (off unless ``cycle`` is given): a customer who buys every
+    ``c`` days, in a tier whose customers buy every ``m`` days (the median of the defined
+    cycles of the tier), gets the factor ``f = clip(c / m, lo, hi)`` with
+    ``(lo, hi) = cycle_bounds``, and ``required = max(1, round(base * f))``, i.e.
+    ``clip(base * c / m, base * lo, base * hi)``. A weekly buyer in a tier of monthly buyers
+    is called more often (down to half the base interval), a twice-a-year buyer less often
+    (at most twice the base). Customers without a cycle (one purchase day) or in a tier
+    without any cycle keep ``f = 1``.
+
+    Parameters
+    ----------
+    book
+        :func:`active_book` output (needs ``tier``).
+    cadence
+        Tier → :class:`~retention_lib.config.CadenceRule`. A tier missing from it has no
+        requirement.
+    cycle
+        Optional :func:`purchase_cycle` output (days, index ``customer_id``).
+    cycle_bounds
+        ``(lo, hi)`` bounds of the factor, ``0 < lo <= 1 <= hi``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index as ``book``. Columns ``call_required_days``, ``meeting_required_days`` (Int64,
+        NA = no requirement) and ``cycle_factor`` (float64, 1.0 without scaling).
+    """
+    _require(book, ("tier",), "book")
+    lo, hi = cycle_bounds
+    if not 0 < lo <= 1 <= hi:
+        raise ValueError(f"cycle_bounds must satisfy 0 < lo <= 1 <= hi, got {cycle_bounds}")
+    tier = book["tier"].astype("string")
+    factor = pd.Series(1.0, index=book.index)
+    if cycle is not None:
+        c = pd.Series(cycle.to_numpy(dtype="float64"), index=_str_index(cycle.index))
+        c = c.reindex(book.index)
+        med = c.groupby(tier.to_numpy()).transform("median")
+        ratio = (c / med).where((med > 0) & c.notna(), 1.0)
+        factor = ratio.clip(lo, hi).astype("float64")
+    out = pd.DataFrame(index=book.index)
+    for kind in ("call", "meeting"):
+        base = tier.map(
+            lambda t, kind=kind: getattr(cadence.get(t, CadenceRule()), f"{kind}_days")
+        ).astype("Float64")
+        req = (base * factor).round().clip(lower=1)
+        out[f"{kind}_required_days"] = req.astype("Int64")
+    out["cycle_factor"] = factor.to_numpy(dtype="float64")
+    return out
+
+
+# --------------------------------------------------------------------------- compliance
+def compliance_table(
+    contacts: pd.DataFrame,
+    *,
+    book: pd.DataFrame,
+    as_of: Any,
+    cadence: Mapping[str, CadenceRule] = DEFAULT_SETTINGS.cadence,
+    due_soon_days: int = 7,
+    cycle: pd.Series | None = None,
+    cycle_bounds: tuple[float, float] = (0.5, 2.0),
+    meeting_counts_as_call: bool = False,
+) -> pd.DataFrame:
+    """Cadence compliance of every active customer at ``as_of`` (see module definitions).
+
+    Parameters
+    ----------
+    contacts
+        ``customer_id``, ``date`` (datetime64), ``channel`` (call/meeting/email/visit/
+        message); optional ``answered`` (nullable boolean). Rows for customers outside the
+        book (lost, unknown) are ignored here; count them with :func:`contact_quality`.
+    book
+        :func:`active_book` output: index ``customer_id``; ``name``, ``tier``, ``manager``,
+        ``first_purchase``.
+    as_of
+        Report date. A contact dated after it raises ``ValueError``.
+    cadence
+        Tier → required intervals (``Settings.cadence``).
+    due_soon_days
+        A requirement due within this many days (inclusive) makes the row ``due soon``.
+    cycle, cycle_bounds
+        Purchase-cycle scaling, see :func:`required_intervals` (off when ``cycle`` is None).
+    meeting_counts_as_call
+        Let a meeting or visit also satisfy the call requirement (default False: the
+        practitioners' rule asks for calls and meetings separately).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``customer_id`` (string), one row per book customer, ordered by tier
+        (VIP, A, B, C, others), then ``days_overdue`` descending, then customer id. Columns
+        :data:`COMPLIANCE_COLUMNS`: ``name``, ``tier``, ``manager`` (string); ``last_call``,
+        ``last_meeting`` (datetime64[ns], NaT = never); ``days_since_call``,
+        ``days_since_meeting`` (float64, NaN = never); ``call_required_days``,
+        ``meeting_required_days`` (Int64, NA = no requirement); ``days_overdue`` (int64);
+        ``status`` (``"overdue"``/``"due soon"``/``"ok"``); ``attempts`` (int64: unanswered
+        contacts of any channel in the last ``call_required_days`` — or
+        ``meeting_required_days`` when there is no call rule — up to ``as_of``).
+        ``attrs["as_of"]`` holds the report date.
+    """
+    as_of = _ts(as_of, "as_of")
+    _require(book, ("name", "tier", "manager"), "book")
+    cont = _check_contacts(contacts, as_of)
+    ids = _str_index(book.index)
+    req = required_intervals(
+        book.set_axis(ids), cadence=cadence, cycle=cycle, cycle_bounds=cycle_bounds
+    )
+    chan = cont["channel"].to_numpy(dtype=object, na_value="")
+    is_contact = cont["contact"].to_numpy(dtype=bool)
+    is_meeting = np.isin(chan, MEETING_CHANNELS) & is_contact
+    is_call = np.isin(chan, CALL_CHANNELS) & is_contact
+    if meeting_counts_as_call:
+        is_call = is_call | is_meeting
+    last_call = _last_date(cont, is_call, ids)
+    last_meeting = _last_date(cont, is_meeting, ids)
+
+    log_start = cont["date"].min() if len(cont) else pd.NaT
+    if "first_purchase" in book.columns:
+        first = pd.Series(book["first_purchase"].to_numpy(), index=ids).astype("datetime64[ns]")
+    else:
+        first = pd.Series(pd.NaT, index=ids, dtype="datetime64[ns]")
+    clock = first if pd.isna(log_start) else first.where(first > log_start, log_start)
+    clock = clock.fillna(as_of if pd.isna(log_start) else log_start)
+
+    overdue = np.zeros(len(ids), dtype=np.int64)
+    due_soon = np.zeros(len(ids), dtype=bool)
+    since: dict[str, pd.Series] = {}
+    for kind, last in (("call", last_call), ("meeting", last_meeting)):
+        required = req[f"{kind}_required_days"].astype("Float64")
+        days = (as_of - last).dt.days.astype("float64")
+        since[kind] = days
+        elapsed = days.fillna((as_of - clock).dt.days.astype("float64"))
+        has_rule = required.notna().to_numpy()
+        r = required.fillna(0).to_numpy(dtype="float64")
+        e = elapsed.to_numpy(dtype="float64")
+        over = np.where(has_rule, np.maximum(e - r, 0), 0).astype(np.int64)
+        overdue = np.maximum(overdue, over)
+        left = r - e
+        due_soon |= has_rule & (left >= 0) & (left <= due_soon_days)
+
+    status = np.where(overdue > 0, "overdue", np.where(due_soon, "due soon", "ok"))
+
+    # attempts: unanswered rows within the last required interval
+    window = req["call_required_days"].fillna(req["meeting_required_days"])
+    att = cont.loc[~cont["contact"].to_numpy(dtype=bool), ["customer_id", "date"]]
+    att = att.loc[att["customer_id"].isin(ids)]
+    win = window.reindex(att["customer_id"].to_numpy()).to_numpy(dtype="float64", na_value=0)
+    age = (as_of - att["date"]).dt.days.to_numpy(dtype="float64")
+    in_win = age < win
+    attempts = (
+        att.loc[in_win, "customer_id"].value_counts().reindex(ids, fill_value=0)
+        .to_numpy(dtype=np.int64)
+    )
+
+    out = pd.DataFrame(
+        {
+            "name": book["name"].astype("string").to_numpy(),
+            "tier": book["tier"].astype("string").to_numpy(),
+            "manager": _managers(pd.Series(book["manager"].to_numpy(), index=ids)).to_numpy(),
+            "last_call": last_call.to_numpy(),
+            "last_meeting": last_meeting.to_numpy(),
+            "days_since_call": since["call"].to_numpy(),
+            "days_since_meeting": since["meeting"].to_numpy(),
+            "call_required_days": req["call_required_days"].to_numpy(),
+            "meeting_required_days": req["meeting_required_days"].to_numpy(),
+            "days_overdue": overdue,
+            "status": status,
+            "attempts": attempts,
+        },
+        index=ids,
+    )
+    for col in ("name", "tier", "manager", "status"):
+        out[col] = out[col].astype("string")
+    for col in ("call_required_days", "meeting_required_days"):
+        out[col] = out[col].astype("Int64")
+    out = _order(out)
+    out.attrs = {"as_of": as_of, "due_soon_days": due_soon_days}
+    return out
+
+
+def _tier_rank(tier: pd.Series) -> np.ndarray:
+    rank = {t: i for i, t in enumerate(TIER_ORDER)}
+    return np.array([rank.get(t, len(TIER_ORDER)) for t in tier.astype(object)], dtype=int)
+
+
+def _order(comp: pd.DataFrame) -> pd.DataFrame:
+    key = pd.DataFrame(
+        {
+            "r": _tier_rank(comp["tier"]),
+            "o": -comp["days_overdue"].to_numpy(),
+            "i": comp.index.astype(str),
+        }
+    )
+    order = np.lexsort((key["i"].to_numpy(), key["o"].to_numpy(), key["r"].to_numpy()))
+    return comp.iloc[order]
+
+
+# --------------------------------------------------------------------------- summaries
+def worst_overdue(
+    compliance: pd.DataFrame, *, tiers: Sequence[str] = ("VIP", "A"), n: int | None = 10
+) -> pd.DataFrame:
+    """The most overdue customers of the given tiers.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Rows of ``compliance`` (same index and columns) with ``status == "overdue"`` and
+        ``tier`` in ``tiers``, ordered by ``days_overdue`` descending, then tier, then id;
+        at most ``n`` rows (all when ``n`` is None).
+    """
+    sel = compliance.loc[
+        (compliance["status"] == "overdue").to_numpy(dtype=bool)
+        & compliance["tier"].isin(list(tiers)).to_numpy(dtype=bool)
+    ]
+    order = np.lexsort(
+        (sel.index.astype(str), _tier_rank(sel["tier"]), -sel["days_overdue"].to_numpy())
+    )
+    sel = sel.iloc[order]
+    return sel if n is None else sel.head(n)
+
+
+def compliance_summary(
+    compliance: pd.DataFrame,
+    *,
+    by: str = "manager",
+    worst_tiers: Sequence[str] = ("VIP", "A"),
+    worst_n: int = 3,
+) -> pd.DataFrame:
+    """Cadence compliance per manager or per tier.
+
+    Parameters
+    ----------
+    compliance
+        :func:`compliance_table` output.
+    by
+        ``"manager"`` or ``"tier"``.
+    worst_tiers, worst_n
+        Which overdue customers to name in ``worst_overdue`` and how many per group.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``by`` (string): managers ordered by ``share_within`` ascending (worst first),
+        then name; tiers in the order VIP, A, B, C. Columns ``customers``,
+        ``within_cadence`` (not overdue), ``due_soon``, ``overdue``, ``attempts`` (int64),
+        ``share_within`` (float64, within_cadence / customers), ``worst_overdue`` (string:
+        ``"name (tier, N d)"`` of the ``worst_n`` most overdue customers of
+        ``worst_tiers``, ``"; "``-separated, empty when none).
+    """
+    if by not in ("manager", "tier"):
+        raise ValueError(f"by={by!r} is not supported; choose one of ['manager', 'tier']")
+    c = compliance
+    status = c["status"].astype(object)
+    frame = pd.DataFrame(
+        {
+            "key": c[by].astype(object).to_numpy(),
+            "customers": 1,
+            "within_cadence": (status != "overdue").to_numpy(dtype=np.int64),
+            "due_soon": (status == "due soon").to_numpy(dtype=np.int64),
+            "overdue": (status == "overdue").to_numpy(dtype=np.int64),
+            "attempts": c["attempts"].to_numpy(dtype=np.int64),
+        }
+    )
+    out = frame.groupby("key", sort=True).sum()
+    out = out.astype(np.int64)
+    out["share_within"] = (out["within_cadence"] / out["customers"]).astype("float64")
+    worst = worst_overdue(c, tiers=worst_tiers, n=None)
+    texts: dict[str, str] = {}
+    for key, grp in worst.groupby(worst[by].astype(object), sort=False):
+        texts[key] = "; ".join(
+            f"{r.name} ({r.tier}, {int(r.days_overdue)} d)"
+            for r in grp.head(worst_n).itertuples()
+        )
+    out["worst_overdue"] = pd.array(
+        [texts.get(k, "") for k in out.index], dtype="string"
+    )
+    if by == "tier":
+        out = out.iloc[np.argsort(_tier_rank(pd.Series(out.index)), kind="stable")]
+    else:
+        order = np.lexsort((out.index.astype(str), out["share_within"].to_numpy()))
+        out = out.iloc[order]
+    out.index = pd.Index(pd.array(out.index.astype(str), dtype="string"), name=by)
+    return out
+
+
+def compliance_metrics(
+    compliance: pd.DataFrame, *, flagged_managers: Iterable[str] = ()
+) -> dict[str, Any]:
+    """The ``compliance`` section of ``metrics.json`` (JSON-serialisable).
+
+    Returns
+    -------
+    dict
+        ``{"overall": {...}, "by_manager": {manager: {...}}, "flagged_managers": [...]}``
+        where each ``{...}`` is ``customers``, ``within_cadence``, ``overdue`` (int) and
+        ``share_within`` (float or None when there are no customers).
+    """
+
+    def block(customers: int, within: int, overdue: int) -> dict[str, Any]:
+        return {
+            "customers": int(customers),
+            "within_cadence": int(within),
+            "overdue": int(overdue),
+            "share_within": (within / customers) if customers else None,
+        }
+
+    n = len(compliance)
+    over = int((compliance["status"] == "overdue").sum())
+    by_manager: dict[str, Any] = {}
+    if n:
+        summ = compliance_summary(compliance, by="manager")
+        for m, row in summ.sort_index().iterrows():
+            by_manager[str(m)] = block(row["customers"], row["within_cadence"], row["overdue"])
+    return {
+        "overall": block(n, n - over, over),
+        "by_manager": by_manager,
+        "flagged_managers": sorted(str(m) for m in flagged_managers),
+    }
+
+
+# --------------------------------------------------------------------------- never disappear
+def never_disappear(
+    contacts: pd.DataFrame | None,
+    *,
+    status: pd.DataFrame,
+    transactions: pd.DataFrame,
+    as_of: Any,
+    customers: pd.DataFrame | None = None,
+    lost_days: int | None = None,
+    cadence: Mapping[str, CadenceRule] = DEFAULT_SETTINGS.cadence,
+) -> pd.DataFrame:
+    """Lost customers whom nobody has contacted within the "lost" cadence.
+
+    Parameters
+    ----------
+    contacts
+        Contacts table (``customer_id``, ``date``, ``channel``, optional ``answered``), or
+        None (then every lost customer is listed). Any answered contact counts.
+    status
+        :func:`retention_lib.churn.customer_status` output (``status``, ``lost_on``,
+        ``last_purchase``).
+    transactions
+        ``customer_id``, ``date``, ``amount``: for the former value.
+    as_of
+        Report date.
+    customers
+        Optional ``customer_id``, ``name``, ``manager``.
+    lost_days
+        Required contact rhythm of lost customers; default ``cadence["lost"].call_days``
+        (365), or 365 when that is not set.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``customer_id`` (string): lost customers with no answered contact in the last
+        ``lost_days`` days up to ``as_of``, ordered by ``former_value`` descending, then id.
+        Columns ``name``, ``manager`` (string), ``last_purchase``, ``lost_on``,
+        ``last_contact`` (datetime64[ns], NaT = never), ``days_since_contact`` (float64, NaN
+        = never), ``due_by`` (datetime64[ns]: ``last_contact + lost_days``, or ``as_of``
+        when never contacted), ``former_value`` (float64: net revenue in the 365 days up to
+        and including the last purchase, the ARCHITECTURE "lost revenue").
+    """
+    as_of = _ts(as_of, "as_of")
+    _require(status, ("status",), "status")
+    if lost_days is None:
+        rule = cadence.get("lost")
+        lost_days = rule.call_days if rule is not None and rule.call_days else 365
+    lost = status.loc[(status["status"] == "lost").to_numpy(dtype=bool)]
+    ids = _str_index(lost.index)
+    book = _book_from(ids, lost, tiers=None, customers=customers)
+    if contacts is not None and len(contacts):
+        cont = _check_contacts(contacts, as_of)
+        last_contact = _last_date(cont, cont["contact"].to_numpy(dtype=bool), ids)
+    else:
+        last_contact = pd.Series(pd.NaT, index=ids, dtype="datetime64[ns]")
+    days = (as_of - last_contact).dt.days.astype("float64")
+    forgotten = (days.isna() | (days > lost_days)).to_numpy(dtype=bool)
+
+    _require(transactions, ("customer_id", "date", "amount"), "transactions")
+    tx = transactions.loc[
+        (transactions["date"] <= as_of).to_numpy(dtype=bool, na_value=False),
+        ["customer_id", "date", "amount"],
+    ]
+    tx = tx.assign(customer_id=tx["customer_id"].astype("string"))
+    if "last_purchase" in lost.columns:
+        last_p = pd.Series(lost["last_purchase"].to_numpy(), index=ids).astype("datetime64[ns]")
+    else:
+        last_p = tx.groupby("customer_id")["date"].max().reindex(ids).astype("datetime64[ns]")
+    tx = tx.loc[tx["customer_id"].isin(ids)]
+    lp = last_p.reindex(tx["customer_id"].to_numpy()).to_numpy()
+    d = tx["date"].to_numpy()
+    in_year = (d <= lp) & (d > lp - np.timedelta64(365, "D"))
+    former = (
+        tx.loc[in_year].groupby("customer_id")["amount"].sum().reindex(ids, fill_value=0.0)
+    )
+    lost_on = (
+        pd.Series(lost["lost_on"].to_numpy(), index=ids).astype("datetime64[ns]")
+        if "lost_on" in lost.columns
+        else pd.Series(pd.NaT, index=ids, dtype="datetime64[ns]")
+    )
+    due = (last_contact + pd.Timedelta(days=lost_days)).fillna(as_of)
+    out = pd.DataFrame(
+        {
+            "name": book["name"],
+            "manager": book["manager"],
+            "last_purchase": last_p,
+            "lost_on": lost_on,
+            "last_contact": last_contact,
+            "days_since_contact": days,
+            "due_by": due.astype("datetime64[ns]"),
+            "former_value": former.astype("float64"),
+        },
+        index=ids,
+    ).loc[forgotten]
+    order = np.lexsort((out.index.astype(str), -out["former_value"].to_numpy()))
+    out = out.iloc[order]
+    out.attrs = {"as_of": as_of, "lost_days": int(lost_days)}
+    return out
+
+
+# --------------------------------------------------------------------------- plan
+def contact_plan(
+    compliance: pd.DataFrame,
+    *,
+    as_of: Any | None = None,
+    period_end: Any | None = None,
+    lost: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Who must be called or met by when in the next period, per manager.
+
+    For each requirement of each customer the next due date is ``last + required`` (never
+    contacted: due at once). An overdue requirement is due on the first day of the period
+    (``as_of + 1 day``). Requirements due on or before ``period_end`` are listed, one row
+    per customer and action; a VIP called weekly appears once, with ``every_days = 7``
+    saying how often to repeat. Lost customers from :func:`never_disappear` whose
+    ``due_by`` falls in the period are added with tier ``"lost"`` and action
+    ``"keep in touch"``.
+
+    Parameters
+    ----------
+    compliance
+        :func:`compliance_table` output.
+    as_of
+        Report date (default ``compliance.attrs["as_of"]``).
+    period_end
+        Last day of the plan period (default: the same day one month after ``as_of``;
+        with a month-end ``as_of``, the end of the next month).
+    lost
+        Optional :func:`never_disappear` output.
+
+    Returns
+    -------
+    pandas.DataFrame
+        RangeIndex; columns :data:`PLAN_COLUMNS`: ``manager``, ``customer_id``, ``name``,
+        ``tier``, ``action`` (``"call"``/``"meeting"``/``"keep in touch"``; string),
+        ``due_by`` (datetime64[ns]), ``days_overdue`` (int64, of that requirement),
+        ``last_done`` (datetime64[ns], NaT = never), ``every_days`` (Int64). Ordered by
+        manager, tier (VIP, A, B, C, lost), ``days_overdue`` descending, ``due_by``,
+        customer id.
+    """
+    if as_of is None:
+        as_of = compliance.attrs.get("as_of")
+        if as_of is None:
+            raise ValueError("contact_plan needs as_of (compliance.attrs has none)")
+    as_of = _ts(as_of, "as_of")
+    if period_end is None:
+        end = as_of + pd.offsets.MonthEnd(1) if as_of.is_month_end else as_of + pd.DateOffset(
+            months=1
+        )
+        period_end = pd.Timestamp(end)
+    period_end = _ts(period_end, "period_end")
+    first_day = as_of + pd.Timedelta(days=1)
+    parts = []
+    for kind, last_col in (("call", "last_call"), ("meeting", "last_meeting")):
+        req = compliance[f"{kind}_required_days"].astype("Float64")
+        has = req.notna().to_numpy()
+        sub = compliance.loc[has]
+        r = req[has].astype("float64")
+        last = sub[last_col]
+        due = last + pd.to_timedelta(r.to_numpy(), unit="D")
+        over = (as_of - due).dt.days
+        due = due.fillna(first_day).where(due > as_of, first_day)
+        over = over.fillna(sub["days_overdue"]).clip(lower=0).astype(np.int64)
+        part = pd.DataFrame(
+            {
+                "manager": sub["manager"].to_numpy(),
+                "customer_id": sub.index.astype(str),
+                "name": sub["name"].to_numpy(),
+                "tier": sub["tier"].to_numpy(),
+                "action": kind,
+                "due_by": due.to_numpy(),
+                "days_overdue": over.to_numpy(),
+                "last_done": last.to_numpy(),
+                "every_days": r.to_numpy(),
+            }
+        )
+        parts.append(part.loc[(part["due_by"] <= period_end).to_numpy()])
+    if lost is not None and len(lost):
+        lost_days = int(lost.attrs.get("lost_days", 365))
+        due = lost["due_by"].where(lost["due_by"] > as_of, first_day)
+        part = pd.DataFrame(
+            {
+                "manager": _managers(lost["manager"]).to_numpy(),
+                "customer_id": lost.index.astype(str),
+                "name": lost["name"].to_numpy(),
+                "tier": "lost",
+                "action": "keep in touch",
+                "due_by": due.to_numpy(),
+                "days_overdue": (
+                    (lost["days_since_contact"] - lost_days).clip(lower=0).fillna(0)
+                    .to_numpy(dtype=np.int64)
+                ),
+                "last_done": lost["last_contact"].to_numpy(),
+                "every_days": float(lost_days),
+            }
+        )
+        parts.append(part.loc[(part["due_by"] <= period_end).to_numpy()])
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return _empty_plan()
+    plan = pd.concat(parts, ignore_index=True)
+    for col in ("manager", "customer_id", "name", "tier", "action"):
+        plan[col] = plan[col].astype("string")
+    plan["due_by"] = plan["due_by"].astype("datetime64[ns]")
+    plan["last_done"] = plan["last_done"].astype("datetime64[ns]")
+    plan["every_days"] = plan["every_days"].round().astype("Int64")
+    plan["days_overdue"] = plan["days_overdue"].astype(np.int64)
+    rank = {t: i for i, t in enumerate((*TIER_ORDER, "lost"))}
+    tr = np.array([rank.get(t, len(rank)) for t in plan["tier"].astype(object)])
+    order = np.lexsort(
+        (
+            plan["customer_id"].astype(object).to_numpy(),
+            plan["due_by"].to_numpy(),
+            -plan["days_overdue"].to_numpy(),
+            tr,
+            plan["manager"].astype(object).to_numpy(),
+        )
+    )
+    plan = plan.iloc[order].reset_index(drop=True)
+    plan.attrs = {"as_of": as_of, "period_end": period_end}
+    return plan[list(PLAN_COLUMNS)]
+
+
+def _empty_plan() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "manager": pd.array([], dtype="string"),
+            "customer_id": pd.array([], dtype="string"),
+            "name": pd.array([], dtype="string"),
+            "tier": pd.array([], dtype="string"),
+            "action": pd.array([], dtype="string"),
+            "due_by": pd.Series([], dtype="datetime64[ns]"),
+            "days_overdue": pd.Series([], dtype=np.int64),
+            "last_done": pd.Series([], dtype="datetime64[ns]"),
+            "every_days": pd.array([], dtype="Int64"),
+        }
+    )
+
+
+# --------------------------------------------------------------------------- data quality
+def contact_quality(contacts: pd.DataFrame, *, known_customers: Iterable[Any]) -> dict[str, int]:
+    """Counts of contacts rows the analyses cannot attribute, for the data-quality section.
+
+    Parameters
+    ----------
+    contacts
+        The contacts table.
+    known_customers
+        Every known customer id (the ``customers`` table and/or the transactions).
+
+    Returns
+    -------
+    dict
+        ``rows`` (all rows), ``attempts`` (``answered == False``), ``unknown_customer``
+        (rows whose ``customer_id`` is not known; kept out of compliance), ``no_manager``
+        (rows without a manager or with ``"unassigned"``; a contacts table without a
+        ``manager`` column counts every row).
+    """
+    _require(contacts, ("customer_id",), "contacts")
+    known = pd.Index([str(k) for k in known_customers])
+    unknown = ~contacts["customer_id"].astype("string").isin(known).to_numpy(dtype=bool)
+    if "manager" in contacts.columns:
+        no_manager = int((_managers(contacts["manager"]) == UNASSIGNED).sum())
+    else:
+        no_manager = len(contacts)
+    return {
+        "rows": int(len(contacts)),
+        "attempts": int((~_answered(contacts)).sum()),
+        "unknown_customer": int(unknown.sum()),
+        "no_manager": no_manager,
+    }

@@ -1,0 +1,148 @@
+"""Call lists: the contact plan written as one Excel-safe CSV per manager.
+
+Excel safety (CSV / formula injection)
+--------------------------------------
+* Encoding UTF-8 **with BOM** (``utf-8-sig``), so Excel shows Cyrillic correctly; ``\\r\\n``
+  line ends; every field that needs it is quoted by :mod:`csv`.
+* **Text** cells (every column that is not numeric, including ids, names, managers and
+  headers) that start with ``=``, ``+``, ``-``, ``@``, tab or carriage return — or with their
+  full-width forms ``＝ ＋ － ＠`` — are neutralised by prefixing an apostrophe ``'``. A cell
+  whose first non-blank character is one of those is treated the same way (leading spaces do
+  not make a formula safe in every spreadsheet). ``-2`` in a *text* column becomes ``'-2``.
+* **Numbers are written as numbers only for numeric columns** (int/float dtypes, incl.
+  ``Int64``/``Float64``; booleans are text), whose values this library computed: a negative
+  number there (``-2``) is a value, not a formula, and stays ``-2``. NaN/NA → empty cell.
+* Dates (datetime64 columns) are written as ``YYYY-MM-DD``.
+
+File names: ``call_list_<manager>.csv`` where every run of characters other than letters,
+digits, ``_`` and ``-`` (any script) becomes ``_`` (so ``../x`` cannot leave the folder);
+duplicates after cleaning get ``_2``, ``_3``, ...
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+__all__ = [
+    "FORMULA_PREFIXES",
+    "call_list_filename",
+    "neutralise",
+    "write_call_lists",
+    "write_safe_csv",
+]
+
+#: First characters that make a spreadsheet treat a cell as a formula (or DDE payload).
+FORMULA_PREFIXES: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
+
+
+def neutralise(text: str) -> str:
+    """Return ``text`` prefixed with ``'`` when it could start a formula (module rule)."""
+    if not text:
+        return text
+    stripped = text.lstrip(" \u00a0")
+    if text.startswith(FORMULA_PREFIXES) or (stripped and stripped.startswith(FORMULA_PREFIXES)):
+        return "'" + text
+    return text
+
+
+def _cells(column: pd.Series) -> list[str]:
+    dtype = column.dtype
+    values = column.to_numpy(dtype=object)
+    na = column.isna().to_numpy(dtype=bool)
+    if pd.api.types.is_datetime64_any_dtype(dtype):
+        out = [
+            "" if m else pd.Timestamp(v).strftime("%Y-%m-%d")
+            for v, m in zip(values, na, strict=True)
+        ]
+        return out
+    if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
+        out = []
+        for v, m in zip(values, na, strict=True):
+            if m:
+                out.append("")
+            elif float(v).is_integer() and abs(float(v)) < 2**53:
+                out.append(str(int(v)))
+            else:
+                out.append(repr(float(v)))
+        return out
+    return ["" if m else neutralise(str(v)) for v, m in zip(values, na, strict=True)]
+
+
+def write_safe_csv(frame: pd.DataFrame, path: str | Path) -> Path:
+    """Write ``frame`` (its columns, not the index) as an Excel-safe CSV (module rules).
+
+    Returns
+    -------
+    pathlib.Path
+        The path written.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    columns = [_cells(frame[c]) for c in frame.columns]
+    header = [neutralise(str(c)) for c in frame.columns]
+    with path.open("w", encoding="utf-8-sig", newline="") as fh:
+        writer = csv.writer(fh, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+        writer.writerow(header)
+        for row in zip(*columns, strict=True) if columns else ():
+            writer.writerow(row)
+    return path
+
+
+def call_list_filename(manager: Any, *, taken: set[str] | None = None) -> str:
+    """File name for a manager's call list (module rule); adds to ``taken`` when given."""
+    slug = re.sub(r"[^\w-]+", "_", str(manager), flags=re.UNICODE).strip("_.-") or "manager"
+    name = f"call_list_{slug}.csv"
+    if taken is not None:
+        k = 2
+        while name.lower() in taken:
+            name = f"call_list_{slug}_{k}.csv"
+            k += 1
+        taken.add(name.lower())
+    return name
+
+
+def write_call_lists(
+    plan: pd.DataFrame,
+    *,
+    out_dir: str | Path,
+    columns: Sequence[str] | None = None,
+) -> dict[str, Path]:
+    """Write one call list per manager of a contact plan.
+
+    Parameters
+    ----------
+    plan
+        :func:`retention_lib.cadence.contact_plan` output (needs a ``manager`` column).
+    out_dir
+        Folder to write into (created), e.g. ``reports/<period>/call_lists``.
+    columns
+        Columns to write, in order (default: all columns of ``plan``).
+
+    Returns
+    -------
+    dict
+        Manager → path of the file written, in sorted manager order. Managers without rows
+        get no file; an empty plan writes nothing.
+    """
+    if "manager" not in plan.columns:
+        raise KeyError(f"plan lacks column 'manager'; found: {list(plan.columns)}")
+    cols = list(columns) if columns is not None else list(plan.columns)
+    missing = [c for c in cols if c not in plan.columns]
+    if missing:
+        raise KeyError(f"plan lacks column(s) {missing}; found: {list(plan.columns)}")
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    managers = plan["manager"].astype(object).fillna("unassigned").astype(str).to_numpy()
+    taken: set[str] = set()
+    written: dict[str, Path] = {}
+    for manager in sorted(set(managers)):
+        rows = plan.loc[managers == manager, cols].reset_index(drop=True)
+        path = out_dir / call_list_filename(manager, taken=taken)
+        written[manager] = write_safe_csv(rows, path)
+    return written
