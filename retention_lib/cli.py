@@ -123,7 +123,7 @@ def report(
     except DataValidationError as exc:
         _fail(f"{exc}\nNo report was written.", EXIT_DATA)
     except ReportError as exc:
-        _fail(str(exc), EXIT_DATA)
+        _fail(str(exc), getattr(exc, "exit_code", EXIT_DATA))
     typer.echo(str(result.index_html))
 
 

@@ -1,0 +1,475 @@
+"""The monthly report runner: validate → execute notebooks → render HTML → publish atomically.
+
+:func:`run_report` is what ``retention report`` calls.  Order of work (nothing is written
+before step 5):
+
+1. settings from ``config``; language = ``lang`` or ``settings.language`` (en/ru/uk);
+2. the dataset is loaded and validated (:func:`retention_lib.io.load_dataset`, report date =
+   today, so rows after the requested month are allowed and older months can be rebuilt);
+3. the period: ``period`` or, by default, the last *complete* calendar month in the data (the
+   month of the latest transaction once that month is over by today, else the month before;
+   see :func:`default_period`); a month outside the data's date range is an error naming
+   the range;
+4. each notebook must declare every parameter the runner passes
+   (``data_dir``, ``config_path``, ``period``, ``company_name``, ``language``), checked with
+   ``papermill.inspect_notebook``; the headline figures are computed
+   (:func:`retention_lib.monthly.report_metrics`);
+5. under the lock ``OUT/.lock-<period>``, each notebook is executed into
+   ``OUT/.staging-<period>-<pid>/`` and rendered to HTML (``monthly_report`` →
+   ``index.html``, any other ``name`` → ``name.html``); ``metrics.json`` is written; the
+   staging folder is renamed to ``OUT/<period>/`` (see :mod:`retention_lib.publish`) and
+   ``OUT/index.html`` is rebuilt (:mod:`retention_lib.archive`).
+
+On a failing notebook the executed notebook is kept in ``OUT/failed/<period>-<timestamp>/``
+with an ``error.txt``, the staging folder is removed, the previous report stays untouched and
+:class:`ReportError` names the notebook, the cell (0-based index in the source notebook and its
+first line), the exception line and the failed folder.
+
+The period folder is replaced as a whole: ``notebooks`` selects what the new folder contains;
+``monthly_report`` is always run because it is the folder's ``index.html``.
+"""
+
+from __future__ import annotations
+
+import calendar
+import json
+import math
+import platform
+import re
+import shutil
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from importlib import metadata as importlib_metadata
+from pathlib import Path
+from typing import Any
+
+from .archive import write_archive_index
+from .config import LANGUAGES, Settings, load_settings
+from .execute import NotebookFailure, check_parameters, execute_notebook
+from .publish import (
+    LockError,
+    failed_folder,
+    period_lock,
+    publish_folder,
+    remove_stale_staging,
+    staging_folder,
+)
+from .render import RenderError, render_html
+
+__all__ = [
+    "EXECUTIVE_NOTEBOOK",
+    "METRICS_SCHEMA_VERSION",
+    "NotebookRun",
+    "ReportError",
+    "ReportResult",
+    "default_notebooks_dir",
+    "default_period",
+    "run_report",
+]
+
+EXECUTIVE_NOTEBOOK = "monthly_report"
+METRICS_SCHEMA_VERSION = 1
+VERSIONED_PACKAGES = (
+    "retention_lib", "pandas", "numpy", "lifetimes", "papermill", "nbconvert", "matplotlib",
+)
+_PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+_TITLES = {"en": "Customer retention", "ru": "Удержание клиентов", "uk": "Утримання клієнтів"}
+
+
+class ReportError(RuntimeError):
+    """The report could not be built; nothing was published.
+
+    ``exit_code`` is 2 for wrong usage (unknown language, malformed period, unknown notebook),
+    1 otherwise (failed notebook, period outside the data, lock held by another run).
+    """
+
+    def __init__(self, message: str, *, exit_code: int = 1) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+@dataclass(frozen=True)
+class NotebookRun:
+    """One executed notebook: its name, the HTML and ipynb file names, and seconds taken."""
+
+    name: str
+    html: str
+    ipynb: str
+    seconds: float
+
+
+@dataclass(frozen=True)
+class ReportResult:
+    """What a successful :func:`run_report` published.
+
+    Attributes
+    ----------
+    period
+        ``YYYY-MM``.
+    folder
+        ``OUT/<period>/``.
+    index_html, metrics_json
+        The executive report and the metrics file inside ``folder``.
+    archive_index
+        ``OUT/index.html``.
+    notebooks
+        The notebooks run, in order.
+    metrics
+        The content of ``metrics.json``.
+    """
+
+    period: str
+    folder: Path
+    index_html: Path
+    metrics_json: Path
+    archive_index: Path
+    notebooks: tuple[NotebookRun, ...]
+    metrics: dict[str, Any] = field(repr=False)
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def default_notebooks_dir() -> Path:
+    """``notebooks/`` next to the package (a source checkout), else ``./notebooks``."""
+    here = Path(__file__).resolve().parent.parent / "notebooks"
+    return here if here.is_dir() else Path.cwd() / "notebooks"
+
+
+def _period_bounds(period: str) -> tuple[date, date]:
+    match = _PERIOD.match(period)
+    if not match:
+        raise ReportError(
+            f"period {period!r} is not a month; use YYYY-MM, e.g. 2026-10", exit_code=2
+        )
+    year, month = int(match.group(1)), int(match.group(2))
+    return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
+
+
+def default_period(last_date: date, *, today: date | None = None) -> str:
+    """The last complete calendar month: the latest month that holds a transaction and ended.
+
+    The month of ``last_date`` (the latest transaction) counts as complete when its last day
+    is on or before the report date ``max(today, last_date)`` (``today`` default:
+    ``last_date``); otherwise the month before is reported.  So data ending on Friday
+    2026-10-30 gives ``"2026-10"`` once October is over, and ``"2026-09"`` while October is
+    still running.  (Same rule as :func:`retention_lib.monthly.resolve_period`.)
+    """
+    ref = max(today or last_date, last_date)
+    last_day = date(
+        last_date.year, last_date.month, calendar.monthrange(last_date.year, last_date.month)[1]
+    )
+    if ref >= last_day:
+        return f"{last_date.year:04d}-{last_date.month:02d}"
+    year, month = (last_date.year, last_date.month - 1) if last_date.month > 1 else (
+        last_date.year - 1, 12,
+    )
+    return f"{year:04d}-{month:02d}"
+
+
+def _resolve_period(
+    period: str | None, first: date, last: date, *, today: date
+) -> tuple[str, date]:
+    span = f"{first.isoformat()} to {last.isoformat()}"
+    if period is None:
+        chosen = default_period(last, today=today)
+        start, end = _period_bounds(chosen)
+        if end < first:
+            raise ReportError(
+                f"the data ({span}) holds no complete calendar month; pass --period YYYY-MM"
+            )
+        return chosen, end
+    start, end = _period_bounds(period)
+    if end < first or start > last:
+        raise ReportError(
+            f"period {period} is outside the data: transactions run from {span}; choose a "
+            f"month between {first:%Y-%m} and {last:%Y-%m}"
+        )
+    return period, end
+
+
+def _resolve_notebooks(
+    notebooks: Sequence[str] | None, notebooks_dir: Path
+) -> list[Path]:
+    available = sorted(p.stem for p in notebooks_dir.glob("*.ipynb"))
+    if EXECUTIVE_NOTEBOOK not in available:
+        raise ReportError(
+            f"the executive notebook {EXECUTIVE_NOTEBOOK}.ipynb is missing from {notebooks_dir}",
+            exit_code=2,
+        )
+    wanted = [n.removesuffix(".ipynb") for n in notebooks] if notebooks else available
+    unknown = [n for n in wanted if n not in available]
+    if unknown:
+        raise ReportError(
+            f"unknown notebook(s) {', '.join(unknown)}; available in {notebooks_dir}: "
+            f"{', '.join(available)}",
+            exit_code=2,
+        )
+    ordered = [EXECUTIVE_NOTEBOOK] + [n for n in dict.fromkeys(wanted) if n != EXECUTIVE_NOTEBOOK]
+    return [notebooks_dir / f"{n}.ipynb" for n in ordered]
+
+
+def _html_name(notebook: Path) -> str:
+    return "index.html" if notebook.stem == EXECUTIVE_NOTEBOOK else f"{notebook.stem}.html"
+
+
+def _versions() -> dict[str, str | None]:
+    found: dict[str, str | None] = {}
+    for package in VERSIONED_PACKAGES:
+        try:
+            found[package] = importlib_metadata.version(package)
+        except importlib_metadata.PackageNotFoundError:
+            found[package] = None
+    found["python"] = platform.python_version()
+    return found
+
+
+def _jsonable(value: Any) -> Any:
+    """Convert numpy/pandas scalars, dates and NaN to plain JSON values (NaN → null)."""
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [_jsonable(v) for v in value]
+    if hasattr(value, "item") and callable(value.item) and not isinstance(value, str | bytes):
+        try:
+            value = value.item()
+        except (ValueError, TypeError):
+            pass
+    if isinstance(value, float):
+        return None if math.isnan(value) or math.isinf(value) else value
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if value is None or isinstance(value, str | int | bool):
+        return value
+    if value != value:  # pandas NA / NaT
+        return None
+    return str(value)
+
+
+def _say(progress: Callable[[str], None] | None) -> Callable[[str], None]:
+    if progress is not None:
+        return progress
+    return lambda line: print(line, file=sys.stderr, flush=True)
+
+
+def _compute_metrics(dataset: Any, period: str) -> dict[str, Any]:
+    from . import monthly
+
+    return dict(monthly.report_metrics(dataset, period=period))
+
+
+# --------------------------------------------------------------------------- runner
+
+
+def run_report(
+    *,
+    data: str | Path,
+    config: str | Path | None = None,
+    period: str | None = None,
+    out: str | Path = "reports",
+    notebooks: Sequence[str] | None = None,
+    cell_timeout: int = 600,
+    lang: str | None = None,
+    notebooks_dir: str | Path | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> ReportResult:
+    """Build the monthly report for one period into ``OUT/<period>/``, all or nothing.
+
+    Parameters
+    ----------
+    data
+        Folder of input tables (see the data contract).
+    config
+        YAML settings file, or ``None`` for the defaults.
+    period
+        ``YYYY-MM``; default: the last complete calendar month in the data.
+    out
+        Reports folder; the report goes to ``out/<period>/``, the archive page to
+        ``out/index.html``.
+    notebooks
+        Names (without ``.ipynb``) of the notebooks to run; default: every notebook in
+        ``notebooks_dir``.  ``monthly_report`` is always included.
+    cell_timeout
+        Seconds allowed per cell.
+    lang
+        ``en``, ``ru`` or ``uk``; default: the config's ``language``.
+    notebooks_dir
+        Where the notebooks are; default :func:`default_notebooks_dir`.
+    progress
+        Receives one plain log line per step; default: print to stderr.  Papermill's progress
+        bar is shown instead of per-cell output only when stdout is a terminal.
+
+    Returns
+    -------
+    ReportResult
+
+    Raises
+    ------
+    retention_lib.config.ConfigError
+        Unreadable or invalid ``config``.
+    retention_lib.io.DataValidationError
+        Bad input data (nothing written).
+    ReportError
+        Anything else that stops the run (nothing published; see the module docstring).
+    """
+    from .io import load_dataset
+
+    say = _say(progress)
+    settings: Settings = load_settings(config)
+    language = lang or settings.language
+    if language not in LANGUAGES:
+        raise ReportError(
+            f"language {language!r} is not supported; choose one of {', '.join(LANGUAGES)}",
+            exit_code=2,
+        )
+    if period is not None:
+        _period_bounds(period)  # malformed month: usage error before reading any data
+    if cell_timeout <= 0:
+        raise ReportError(f"cell timeout must be positive, got {cell_timeout}", exit_code=2)
+    data_dir = Path(data).resolve()
+    config_path = Path(config).resolve() if config is not None else None
+    out_dir = Path(out).resolve()
+    nb_dir = Path(notebooks_dir).resolve() if notebooks_dir else default_notebooks_dir()
+    sources = _resolve_notebooks(notebooks, nb_dir)
+
+    say(f"validating {data_dir}")
+    dataset = load_dataset(data_dir, config=settings, as_of=date.today())
+    dates = dataset.transactions["date"]
+    first, last = dates.min().date(), dates.max().date()
+    period, as_of = _resolve_period(period, first, last, today=date.today())
+    say(f"period {period} (data {first} to {last})")
+
+    parameters = {
+        "data_dir": str(data_dir),
+        "config_path": str(config_path) if config_path else "",
+        "period": period,
+        "company_name": settings.company_name,
+        "language": language,
+    }
+    for source in sources:
+        try:
+            check_parameters(source, parameters)
+        except ValueError as exc:
+            raise ReportError(f"{exc}; nothing was executed", exit_code=2) from None
+
+    try:
+        headline = _compute_metrics(dataset, period)
+    except Exception as exc:  # noqa: BLE001 - report which step failed
+        raise ReportError(
+            f"computing the headline figures for metrics.json failed: "
+            f"{type(exc).__name__}: {exc}"
+        ) from exc
+
+    try:
+        with period_lock(out_dir, period):
+            return _build(
+                sources=sources,
+                parameters=parameters,
+                out_dir=out_dir,
+                period=period,
+                as_of=min(as_of, date.today()),
+                language=language,
+                settings=settings,
+                dataset=dataset,
+                headline=headline,
+                cell_timeout=cell_timeout,
+                say=say,
+            )
+    except LockError as exc:
+        raise ReportError(str(exc)) from None
+
+
+def _build(
+    *,
+    sources: list[Path],
+    parameters: dict[str, str],
+    out_dir: Path,
+    period: str,
+    as_of: date,
+    language: str,
+    settings: Settings,
+    dataset: Any,
+    headline: dict[str, Any],
+    cell_timeout: int,
+    say: Callable[[str], None],
+) -> ReportResult:
+    remove_stale_staging(out_dir, period)
+    staging = staging_folder(out_dir, period)
+    tty = sys.stdout.isatty()
+    runs: list[NotebookRun] = []
+    title = f"{settings.company_name} — {_TITLES[language]} — {period}"
+    try:
+        for source in sources:
+            executed = staging / source.name
+            say(f"executing {source.name} …")
+            try:
+                seconds = execute_notebook(
+                    source,
+                    executed,
+                    parameters=parameters,
+                    cwd=source.parent,
+                    cell_timeout=cell_timeout,
+                    progress_bar=tty,
+                )
+            except NotebookFailure as failure:
+                kept = failed_folder(out_dir, period)
+                if failure.executed.exists():
+                    shutil.move(str(failure.executed), kept / source.name)
+                message = (
+                    f"report for {period} failed: {failure}\n"
+                    f"The failed notebook is kept in {kept}; the previous report (if any) "
+                    "is unchanged."
+                )
+                (kept / "error.txt").write_text(message + "\n", encoding="utf-8")
+                raise ReportError(message) from failure
+            say(f"{source.name} done in {seconds:.1f} s")
+            html_name = _html_name(source)
+            try:
+                page = render_html(executed, title=title, language=language)
+            except RenderError as exc:
+                raise ReportError(f"rendering {source.name} failed: {exc}") from exc
+            (staging / html_name).write_text(page, encoding="utf-8")
+            runs.append(NotebookRun(source.stem, html_name, source.name, round(seconds, 2)))
+
+        metrics = _jsonable(
+            {
+                **headline,
+                "schema_version": METRICS_SCHEMA_VERSION,
+                "period": period,
+                "as_of": as_of.isoformat(),
+                "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                "language": language,
+                "company_name": settings.company_name,
+                "inputs": {
+                    table: {"file": Path(dataset.sources[table]).name, "sha256": sha}
+                    for table, sha in dataset.sha256.items()
+                },
+                "versions": _versions(),
+                "notebooks": [run.__dict__ for run in runs],
+            }
+        )
+        metrics_path = staging / "metrics.json"
+        metrics_path.write_text(
+            json.dumps(metrics, indent=2, ensure_ascii=False, allow_nan=False) + "\n",
+            encoding="utf-8",
+        )
+        folder = out_dir / period
+        publish_folder(staging, folder)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+    archive = write_archive_index(out_dir, language=language)
+    say(f"published {folder}")
+    return ReportResult(
+        period=period,
+        folder=folder,
+        index_html=folder / "index.html",
+        metrics_json=folder / "metrics.json",
+        archive_index=archive,
+        notebooks=tuple(runs),
+        metrics=metrics,
+    )
