@@ -257,9 +257,26 @@ def _say(progress: Callable[[str], None] | None) -> Callable[[str], None]:
 
 
 def _compute_metrics(dataset: Any, period: str) -> dict[str, Any]:
-    from . import monthly
+    """Headline figures plus one section per analysis module (computed in-process).
 
-    return dict(monthly.report_metrics(dataset, period=period))
+    Each section is ``None`` when its input table is missing, so ``metrics.json`` always has
+    the same keys.
+    """
+    from . import discipline, monthly
+
+    metrics = dict(monthly.report_metrics(dataset, period=period))
+    metrics["compliance"] = discipline.discipline_metrics(
+        discipline.build_contact_discipline(dataset, period=period)
+    )
+    return metrics
+
+
+def _write_extra_files(dataset: Any, period: str, staging: Path) -> None:
+    """Files beside the HTML pages: the per-manager call lists (``call_lists/*.csv``)."""
+    from . import discipline
+
+    report = discipline.build_contact_discipline(dataset, period=period)
+    discipline.write_report_call_lists(report, staging / "call_lists")
 
 
 # --------------------------------------------------------------------------- runner
@@ -452,6 +469,7 @@ def _build(
                 "notebooks": [run.__dict__ for run in runs],
             }
         )
+        _write_extra_files(dataset, period, staging)
         metrics_path = staging / "metrics.json"
         metrics_path.write_text(
             json.dumps(metrics, indent=2, ensure_ascii=False, allow_nan=False) + "\n",
