@@ -1,0 +1,326 @@
+"""Win-back: the queue of lost customers worth calling, and the customers won back.
+
+DESIGN.md rule 9: the sooner, the better; lost customers are ranked by recency of loss,
+former value, the fixability of their reason and their probability of being alive; the queue
+shows when each was last contacted (lost customers still get a yearly contact).
+
+Queue
+-----
+The customers **lost in the last** ``within_days`` (default 730): lost at ``as_of``
+(:func:`retention_lib.churn.customer_status`, so a customer who has come back is not listed)
+with ``lost_on`` in ``(as_of - within_days, as_of]``, including customers who started buying
+inside that period. Former value = ``lost_revenue``: the net revenue in the 365 days up to
+and including the last purchase (ARCHITECTURE.md "lost revenue").
+
+Score (in [0, 1], higher = call first) is the weighted mean of components in [0, 1]:
+
+* ``recency`` = ``1 - days_since_lost / within_days`` (lost yesterday: ~1; lost
+  ``within_days`` ago: 0);
+* ``value`` = percentile rank of ``lost_revenue`` (the revenue of the 365 days up to the last
+  purchase) within the queue, ``rank(method="average") / n`` (the most valuable: 1);
+* ``reason`` = 1 for a fixable reason (price, assortment, service, no value, competitor),
+  0.5 for an unknown reason or no survey answer (neutral), 0 for an uncontrollable one
+  (moved, closed). Several answers: the category first in
+  :data:`retention_lib.reasons.PRIORITY` counts (an uncontrollable cause makes the rest moot);
+* ``p_alive`` = the probability of being alive (BG/NBD, :mod:`retention_lib.clv`), only
+  when given; a customer missing from the Series gets 0.5.
+
+Weights (:data:`DEFAULT_WEIGHTS`): recency 0.35, value 0.35, reason 0.3, and p_alive 0.2 when
+given (weights are divided by their sum, so the score stays in [0, 1]).
+
+Won back
+--------
+:func:`won_back_by_month` is :func:`retention_lib.churn.won_back_by_month` (a purchase after a
+gap of more than ``lapse_days``, counted per month with its revenue), re-exported here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .churn import customer_status, won_back, won_back_by_month
+from .config import DEFAULT_SETTINGS
+from .reasons import PRIORITY, RECOMMENDED_ACTIONS, categorize_reasons
+
+__all__ = [
+    "DEFAULT_WEIGHTS",
+    "QUEUE_COLUMNS",
+    "winback_metrics",
+    "winback_queue",
+    "won_back_by_month",
+]
+
+#: Weights of the score components (``p_alive`` only used when given).
+DEFAULT_WEIGHTS: dict[str, float] = {"recency": 0.35, "value": 0.35, "reason": 0.3,
+                                     "p_alive": 0.2}
+
+#: Columns of :func:`winback_queue`.
+QUEUE_COLUMNS = (
+    "name",
+    "manager",
+    "last_purchase",
+    "lost_on",
+    "days_since_lost",
+    "lost_revenue",
+    "reason",
+    "reason_category",
+    "fixable",
+    "action",
+    "last_contact",
+    "contact_overdue",
+    "p_alive",
+    "score",
+)
+
+_LOST_REVENUE_DAYS = 365
+_REASON_SCORE = {"uncontrollable": 0.0, "unknown": 0.5}
+_NO_REASON = "unknown"
+
+
+def _ts(value: Any, name: str) -> pd.Timestamp:
+    try:
+        ts = pd.Timestamp(value)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{name}={value!r} is not a date: {exc}") from None
+    if pd.isna(ts):
+        raise ValueError(f"{name} is missing (got {value!r})")
+    return ts.normalize()
+
+
+def _reasons(
+    surveys: pd.DataFrame | None, ids: pd.Index, keywords: Mapping[str, Iterable[str]] | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per customer of ``ids``: (category, reason text) of their decisive survey answer."""
+    cat = np.full(len(ids), _NO_REASON, dtype=object)
+    text = np.full(len(ids), "", dtype=object)
+    if surveys is None or len(ids) == 0:
+        return cat, text
+    sid = surveys["customer_id"].astype(str)
+    sel = sid.isin(ids.astype(str)).to_numpy(bool)
+    if not sel.any():
+        return cat, text
+    answers = pd.DataFrame(
+        {
+            "customer_id": sid.to_numpy()[sel],
+            "reason": surveys["reason"].astype(object).to_numpy()[sel],
+            "category": categorize_reasons(surveys["reason"][sel], keywords=keywords).to_numpy(),
+        }
+    )
+    prio = {c: i for i, c in enumerate(PRIORITY)}
+    answers["_p"] = answers["category"].map(prio)
+    best = answers.sort_values(["customer_id", "_p"], kind="stable").drop_duplicates(
+        "customer_id"
+    )
+    best = best.set_index("customer_id").reindex(ids.astype(str))
+    has = best["category"].notna().to_numpy()
+    cat[has] = best["category"].to_numpy(dtype=object)[has]
+    text[has] = best["reason"].fillna("").astype(str).to_numpy(dtype=object)[has]
+    return cat, text
+
+
+def winback_queue(
+    transactions: pd.DataFrame,
+    *,
+    as_of: Any,
+    customers: pd.DataFrame | None = None,
+    surveys: pd.DataFrame | None = None,
+    contacts: pd.DataFrame | None = None,
+    p_alive: pd.Series | None = None,
+    within_days: int = 730,
+    lapse_days: int = DEFAULT_SETTINGS.lapse_days,
+    contact_every_days: int | None = DEFAULT_SETTINGS.cadence["lost"].call_days,
+    weights: Mapping[str, float] | None = None,
+    reason_keywords: Mapping[str, Iterable[str]] | None = None,
+) -> pd.DataFrame:
+    """Lost customers ranked for a win-back effort (see the module docstring).
+
+    Parameters
+    ----------
+    transactions
+        ``customer_id``, ``date``, ``amount``.
+    as_of
+        Report date.
+    customers
+        Optional: ``name``, ``manager``, ``churned_on``.
+    surveys
+        Optional: ``customer_id``, ``reason`` (exit survey answers; dates ignored).
+    contacts
+        Optional: ``customer_id``, ``date``; gives ``last_contact`` (any contact up to
+        ``as_of``).
+    p_alive
+        Optional Series (0..1) indexed by ``customer_id``.
+    within_days
+        How far back losses are listed.
+    lapse_days
+        The lost rule.
+    contact_every_days
+        Lost customers should be contacted at least this often (default: the ``lost``
+        cadence, 365 days); ``contact_overdue`` is true when the last contact is older or
+        missing. ``None``: never overdue.
+    weights
+        Score weights merged over :data:`DEFAULT_WEIGHTS` (keys recency, value, reason,
+        p_alive).
+    reason_keywords
+        Extra keyword stems per reason category (``Settings.reason_keywords``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``customer_id`` (string), ordered by ``score`` descending then
+        ``lost_revenue`` descending. Columns :data:`QUEUE_COLUMNS`: ``name``, ``manager``
+        (str), ``last_purchase``, ``lost_on`` (datetime64[ns]), ``days_since_lost``
+        (int64), ``lost_revenue`` (float64: former value), ``reason`` (str: the survey
+        answer, ``""`` when none), ``reason_category`` (str), ``fixable`` (bool: not
+        uncontrollable), ``action`` (str: :data:`~retention_lib.reasons.RECOMMENDED_ACTIONS`
+        of the category), ``last_contact`` (datetime64[ns], NaT = never), ``contact_overdue``
+        (bool), ``p_alive`` (float64, NaN when not given), ``score`` (float64 in [0, 1]).
+        ``attrs["weights"]``: the weights used.
+    """
+    T = _ts(as_of, "as_of")
+    if within_days <= 0:
+        raise ValueError(f"within_days must be positive, got {within_days}")
+    w = dict(DEFAULT_WEIGHTS)
+    if weights:
+        bad = [k for k in weights if k not in DEFAULT_WEIGHTS]
+        if bad:
+            raise ValueError(f"unknown weight(s) {bad}; allowed: {list(DEFAULT_WEIGHTS)}")
+        w.update({k: float(v) for k, v in weights.items()})
+    if p_alive is None:
+        w.pop("p_alive")
+    if any(v < 0 for v in w.values()) or sum(w.values()) <= 0:
+        raise ValueError(f"weights must be >= 0 with a positive sum, got {w}")
+
+    status = customer_status(transactions, as_of=T, lapse_days=lapse_days, customers=customers)
+    lost = status[
+        (status["status"] == "lost")
+        & (status["lost_on"] > T - pd.Timedelta(days=within_days))
+    ].copy()
+    lost.index = lost.index.astype(str)
+    keep = (transactions["date"] <= T).to_numpy(dtype=bool, na_value=False)
+    tx = transactions.loc[keep, ["customer_id", "date", "amount"]]
+    tx_ids = tx["customer_id"].astype(str)
+    tx = tx[tx_ids.isin(lost.index).to_numpy(bool)]
+    lp = lost["last_purchase"].reindex(tx["customer_id"].astype(str)).to_numpy()
+    in_year = (tx["date"].to_numpy() <= lp) & (
+        tx["date"].to_numpy() > lp - np.timedelta64(_LOST_REVENUE_DAYS, "D")
+    )
+    lost["lost_revenue"] = (
+        tx["amount"][in_year].groupby(tx["customer_id"][in_year].astype(str).to_numpy())
+        .sum().reindex(lost.index).fillna(0.0).astype(np.float64)
+    )
+    ids = pd.Index(lost.index.astype(str), name="customer_id", dtype="string")
+    n = len(ids)
+    since = (T - lost["lost_on"]).dt.days.to_numpy(np.int64)
+    recency = 1.0 - since / within_days
+    value = (
+        lost["lost_revenue"].rank(method="average").to_numpy(np.float64) / n if n else
+        np.zeros(0)
+    )
+    cat, text = _reasons(surveys, ids, reason_keywords)
+    reason_score = np.array([_REASON_SCORE.get(c, 1.0) for c in cat], dtype=np.float64)
+
+    pa = np.full(n, np.nan)
+    if p_alive is not None:
+        s = pd.Series(p_alive, dtype=np.float64)
+        s.index = s.index.astype(str)
+        pa = s[~s.index.duplicated()].reindex(ids.astype(str)).to_numpy(np.float64)
+    parts = {"recency": recency, "value": value, "reason": reason_score,
+             "p_alive": np.where(np.isnan(pa), 0.5, pa)}
+    total = sum(w.values())
+    score = sum(w[k] * parts[k] for k in w) / total if n else np.zeros(0)
+
+    name = np.asarray(ids.astype(str), dtype=object)
+    manager = np.full(n, "unassigned", dtype=object)
+    if customers is not None:
+        c = customers.set_index(customers["customer_id"].astype(str))
+        c = c[~c.index.duplicated()].reindex(ids.astype(str))
+        if "name" in c.columns:
+            name = np.where(c["name"].isna().to_numpy(), name, c["name"].astype(object))
+        if "manager" in c.columns:
+            manager = np.where(
+                c["manager"].isna().to_numpy(), manager, c["manager"].astype(object)
+            )
+    last_contact = pd.Series(pd.NaT, index=ids.astype(str), dtype="datetime64[ns]")
+    if contacts is not None:
+        keep = (contacts["date"] <= T).to_numpy(dtype=bool, na_value=False)
+        lc = contacts["date"][keep].groupby(
+            contacts["customer_id"][keep].astype(str).to_numpy()
+        ).max()
+        last_contact = lc.reindex(ids.astype(str)).astype("datetime64[ns]")
+    if contact_every_days is None:
+        overdue = np.zeros(n, dtype=bool)
+    else:
+        overdue = (
+            last_contact.isna() | (last_contact <= T - pd.Timedelta(days=contact_every_days))
+        ).to_numpy(bool)
+
+    out = pd.DataFrame(
+        {
+            "name": name,
+            "manager": manager,
+            "last_purchase": lost["last_purchase"].to_numpy(),
+            "lost_on": lost["lost_on"].to_numpy(),
+            "days_since_lost": since,
+            "lost_revenue": lost["lost_revenue"].to_numpy(np.float64),
+            "reason": text,
+            "reason_category": cat,
+            "fixable": np.array([c != "uncontrollable" for c in cat], dtype=bool),
+            "action": np.array([RECOMMENDED_ACTIONS[c] for c in cat], dtype=object),
+            "last_contact": last_contact.to_numpy(),
+            "contact_overdue": overdue,
+            "p_alive": pa,
+            "score": np.asarray(score, dtype=np.float64),
+        },
+        index=ids,
+    )
+    for col in ("name", "manager", "reason", "reason_category", "action"):
+        out[col] = out[col].astype(str)
+    order = np.lexsort(
+        (np.asarray(ids.astype(str)), -out["lost_revenue"].to_numpy(), -out["score"].to_numpy())
+    )
+    out = out.iloc[order]
+    out.attrs = {"weights": w, "within_days": within_days, "as_of": T}
+    return out
+
+
+def winback_metrics(
+    queue: pd.DataFrame,
+    transactions: pd.DataFrame,
+    *,
+    start: Any,
+    end: Any,
+    lapse_days: int = DEFAULT_SETTINGS.lapse_days,
+    customers: pd.DataFrame | None = None,
+) -> dict[str, Any]:
+    """The ``winback`` section of ``metrics.json``.
+
+    Parameters
+    ----------
+    queue
+        The :func:`winback_queue` frame.
+    transactions, lapse_days, customers
+        As in :func:`retention_lib.churn.won_back`.
+    start, end
+        The report period (start, end], e.g. the last day of the previous month and the last
+        day of the report month.
+
+    Returns
+    -------
+    dict
+        ``queue_size`` (int), ``queue_lost_revenue`` (float), ``contact_overdue`` (int),
+        ``won_back`` (int: customers won back in the period), ``won_back_revenue`` (float:
+        their net revenue from the return to ``end``).
+    """
+    wb = won_back(transactions, start=start, end=end, lapse_days=lapse_days,
+                  customers=customers)
+    return {
+        "queue_size": int(len(queue)),
+        "queue_lost_revenue": float(queue["lost_revenue"].sum()),
+        "contact_overdue": int(queue["contact_overdue"].sum()),
+        "won_back": int(len(wb)),
+        "won_back_revenue": float(wb["revenue_since_return"].sum()),
+    }
