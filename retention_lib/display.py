@@ -25,6 +25,8 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.figure import Figure
 
+from .i18n import Translator, get_translator
+
 __all__ = [
     "CSS",
     "STATUS_LABELS",
@@ -45,7 +47,8 @@ __all__ = [
     "title_html",
 ]
 
-#: Status → (icon, label, CSS class).  Icons differ in shape so the badge reads in greyscale.
+#: Status → (icon, English label, CSS class).  Icons differ in shape so the badge reads in
+#: greyscale; the label shown comes from the catalog (``status_badge.<status>``).
 STATUS_LABELS: dict[str, tuple[str, str, str]] = {
     "normal": ("●", "Normal", "ok"),
     "warning": ("▲", "Warning", "warn"),
@@ -53,19 +56,31 @@ STATUS_LABELS: dict[str, tuple[str, str, str]] = {
     "unknown": ("○", "Unknown", "unknown"),
 }
 
+
+def _tr(tr: Translator | None) -> Translator:
+    return tr if tr is not None else get_translator("en")
+
 CSS = """
 .rl-report { font-family: "DejaVu Sans", "Segoe UI", Arial, sans-serif; color: #1a1a1a;
   line-height: 1.45; max-width: 1100px; }
-.rl-report h1 { font-size: 1.7em; margin: 0.2em 0 0.1em; }
-.rl-report h2 { font-size: 1.3em; margin: 1.4em 0 0.4em; border-bottom: 2px solid #333;
-  padding-bottom: 0.15em; }
+.rl-report h1 { font-size: 1.7em; margin: 0.2em 0 0.1em; font-weight: 700; }
+.rl-report h2 { font-size: 1.3em; margin: 1.8em 0 0.5em; border-bottom: 2px solid #333;
+  padding-bottom: 0.15em; font-weight: 700; }
 .rl-report h3 { font-size: 1.08em; margin: 1em 0 0.3em; }
 .rl-subtitle { color: #444; margin: 0 0 1em; }
 .rl-verdict { font-size: 1.08em; border-left: 6px solid #333; padding: 0.4em 0.9em;
   background: #f4f4f4; margin: 0.6em 0 1em; }
 .rl-verdict p { margin: 0.35em 0; }
-.rl-kpis { display: grid; grid-template-columns: repeat(auto-fill, minmax(200px, 1fr));
-  gap: 10px; margin: 0.8em 0 1.2em; }
+.rl-kpis { display: grid; grid-template-columns: repeat(auto-fill, minmax(165px, 1fr));
+  gap: 12px; margin: 0.8em 0 1.6em; }
+.rl-kpi .rl-kpi-status { margin: 2px 0 4px; }
+.rl-toc { border: 1px solid #bbb; border-radius: 6px; padding: 0.5em 1.2em; margin: 1em 0 1.4em;
+  background: #fafafa; break-inside: avoid; page-break-inside: avoid; max-width: 760px; }
+.rl-toc .rl-toc-title { font-weight: bold; margin: 0 0 0.2em; }
+.rl-toc ol { columns: 2; column-gap: 2.5em; margin: 0; padding-left: 1.4em; }
+.rl-toc li { margin: 0.15em 0; break-inside: avoid; }
+.rl-toc a { color: #123f7a; }
+.rl-badges { margin-bottom: 0.5em !important; }
 .rl-kpi { border: 1px solid #999; border-radius: 6px; padding: 10px 12px; background: #fff;
   break-inside: avoid; page-break-inside: avoid; }
 .rl-kpi .rl-kpi-label { font-size: 0.85em; color: #444; }
@@ -91,7 +106,7 @@ CSS = """
 .rl-figure figcaption { font-size: 0.85em; color: #444; }
 .rl-off { font-style: italic; color: #444; border: 1px dashed #999; padding: 0.5em 0.8em; }
 .rl-note { font-size: 0.88em; color: #444; }
-.rl-defs dt { font-weight: bold; margin-top: 0.5em; }
+.rl-defs dt { font-weight: bold; margin-top: 0.5em; float: none; width: auto; }
 .rl-defs dd { margin-left: 1.2em; }
 .rl-footnotes { font-size: 0.82em; color: #444; }
 @media print {
@@ -128,13 +143,20 @@ def style_block() -> str:
     return f"<style>{CSS}</style>"
 
 
-def title_html(*, company: str, period_label: str, as_of: str, subtitle: str = "") -> str:
-    """Report title: company name, period and the "data as of" date (all escaped)."""
+def title_html(
+    *, company: str, period_label: str, as_of: str, subtitle: str = "",
+    tr: Translator | None = None,
+) -> str:
+    """Report title: company name, period and the "data as of" date (all escaped).
+
+    ``tr`` (default English) supplies the words (``title.heading``, ``title.as_of``).
+    """
+    tr = _tr(tr)
     sub = f" · {escape(subtitle)}" if subtitle else ""
+    heading = tr.t("title.heading", company=company, period=period_label)
     return (
-        f'<div class="rl-report"><h1>{escape(company)}: customer retention, '
-        f"{escape(period_label)}</h1>"
-        f'<p class="rl-subtitle">Data as of {escape(as_of)}{sub}</p></div>'
+        f'<div class="rl-report"><h1>{escape(heading)}</h1>'
+        f'<p class="rl-subtitle">{escape(tr.t("title.as_of", date=as_of))}{sub}</p></div>'
     )
 
 
@@ -156,13 +178,15 @@ def note_html(text: str) -> str:
     return f'<p class="rl-note">{escape(text)}</p>'
 
 
-def status_badge(status: str) -> str:
-    """A status badge with icon, word and colour, e.g. ``▲ Warning``.
+def status_badge(status: str, *, tr: Translator | None = None) -> str:
+    """A status badge with icon, word and colour, e.g. ``▲ Warning`` (``▲ Внимание``).
 
     Parameters
     ----------
     status
         One of ``normal``, ``warning``, ``critical``, ``unknown`` (case-insensitive).
+    tr
+        Translator for the word and the tooltip (default English).
 
     Raises
     ------
@@ -172,8 +196,11 @@ def status_badge(status: str) -> str:
     key = str(status).strip().lower()
     if key not in STATUS_LABELS:
         raise ValueError(f"status {status!r} is not one of {list(STATUS_LABELS)}")
-    icon, label, cls = STATUS_LABELS[key]
-    return f'<span class="rl-badge {cls}" title="churn status: {label}">{icon} {label}</span>'
+    tr = _tr(tr)
+    icon, _, cls = STATUS_LABELS[key]
+    label = escape(tr.t(f"status_badge.{key}"))
+    tip = escape(tr.t("status_badge.tooltip", status=tr.t(f"status_badge.{key}")))
+    return f'<span class="rl-badge {cls}" title="{tip}">{icon} {label}</span>'
 
 
 @dataclass(frozen=True)
@@ -198,7 +225,9 @@ class Kpi:
     status: str | None = None
 
 
-def kpi_tiles(items: Iterable[Kpi | Mapping[str, Any]]) -> str:
+def kpi_tiles(
+    items: Iterable[Kpi | Mapping[str, Any]], *, tr: Translator | None = None
+) -> str:
     """A responsive grid of KPI tiles.
 
     Parameters
@@ -206,17 +235,22 @@ def kpi_tiles(items: Iterable[Kpi | Mapping[str, Any]]) -> str:
     items
         :class:`Kpi` objects or mappings with the keys ``label``, ``value`` and optionally
         ``detail`` and ``status``.
+    tr
+        Translator for the status badges (default English).
     """
     tiles = []
     for item in items:
         kpi = item if isinstance(item, Kpi) else Kpi(**dict(item))
-        badge = f" {status_badge(kpi.status)}" if kpi.status else ""
+        badge = (
+            f'<div class="rl-kpi-status">{status_badge(kpi.status, tr=tr)}</div>'
+            if kpi.status else ""
+        )
         detail = (
             f'<div class="rl-kpi-detail">{escape(kpi.detail)}</div>' if kpi.detail else ""
         )
         tiles.append(
             f'<div class="rl-kpi"><div class="rl-kpi-label">{escape(kpi.label)}</div>'
-            f'<div class="rl-kpi-value">{escape(kpi.value)}{badge}</div>{detail}</div>'
+            f'<div class="rl-kpi-value">{escape(kpi.value)}</div>{badge}{detail}</div>'
         )
     return f'<div class="rl-report"><div class="rl-kpis">{"".join(tiles)}</div></div>'
 
@@ -253,6 +287,7 @@ def table_html(
     index: bool = False,
     max_rows: int | None = None,
     row_classes: Sequence[str] | None = None,
+    tr: Translator | None = None,
 ) -> str:
     """An HTML table with every header and cell escaped.
 
@@ -271,7 +306,10 @@ def table_html(
         Show at most this many rows and add a note saying how many were left out.
     row_classes
         Optional CSS class per row (after truncation), e.g. to highlight violations.
+    tr
+        Translator for the "showing the first rows" and "no rows" notes (default English).
     """
+    tr = _tr(tr)
     formats = dict(formats or {})
     frame = df.reset_index() if index else df
     total = len(frame)
@@ -296,9 +334,12 @@ def table_html(
     cap = f"<caption>{escape(caption)}</caption>" if caption else ""
     more = ""
     if len(frame) < total:
-        more = note_html(f"Showing the first {len(frame):,} of {total:,} rows.")
+        more = note_html(tr.t("table.first_rows", shown=len(frame), total=total))
     if not rows:
-        rows.append(f'<tr><td colspan="{max(len(frame.columns), 1)}">No rows.</td></tr>')
+        rows.append(
+            f'<tr><td colspan="{max(len(frame.columns), 1)}">{escape(tr.t("table.no_rows"))}'
+            "</td></tr>"
+        )
     return (
         f'<div class="rl-report"><table class="rl-table">{cap}<thead><tr>{head}</tr></thead>'
         f"<tbody>{''.join(rows)}</tbody></table>{more}</div>"
@@ -332,17 +373,21 @@ def figure_html(fig: Figure, *, alt: str, caption: str = "", dpi: int = 110) -> 
     )
 
 
-def section_off(table_name: str, section: str) -> str:
+def section_off(table_name: str, section: str, *, tr: Translator | None = None) -> str:
     """The one sentence that replaces a section whose input table is missing.
 
     Example: ``This section (exit reasons) needs the `surveys` table; add surveys.csv to
-    switch it on.``
+    switch it on.``  ``section`` is shown as given (pass it translated); the sentence is
+    the catalog's ``section_off.sentence`` with ``{section}``, ``{table}`` (in ``<code>``)
+    and ``{file}``.
     """
-    t = escape(table_name)
-    return (
-        f'<div class="rl-report"><p class="rl-off">This section ({escape(section)}) needs the '
-        f"<code>{t}</code> table; add {t}.csv to switch it on.</p></div>"
-    )
+    tr = _tr(tr)
+    marker = "\x00TABLE\x00"
+    text = escape(tr.t("section_off.sentence", section=section, table=marker,
+                       file=f"{table_name}.csv"))
+    text = text.replace(escape(marker), f"<code>{escape(table_name)}</code>")
+    return f'<div class="rl-report"><p class="rl-off">{text}</p></div>'
+
 
 
 def definitions_html(definitions: Mapping[str, str] | Iterable[tuple[str, str]]) -> str:

@@ -28,6 +28,14 @@ Churn by tier
 Exit reasons
     Surveys of the customers lost in the 12-month window, ranked by count and by lost
     revenue; coverage = lost customers with a survey / lost customers.
+
+Language
+--------
+Every word shown comes from the message catalog of ``settings.language`` (en, ru, uk) through
+``report.tr`` (:class:`retention_lib.i18n.Translator`); numbers, money, percentages and dates
+are formatted by locale (babel).  The computed tables hold English *codes* (statuses, tiers,
+segments, reason categories) and are identical in every language; only the ``section_*`` and
+``base_*`` functions translate.  Amounts are shown in whole currency units.
 """
 
 from __future__ import annotations
@@ -41,7 +49,9 @@ from typing import Any
 import pandas as pd
 
 from . import display as d
+from . import i18n
 from .config import DEFAULT_SETTINGS, Settings, load_settings
+from .i18n import Translator, get_translator
 
 __all__ = [
     "CustomerBase",
@@ -52,6 +62,7 @@ __all__ = [
     "base_header",
     "base_migration",
     "base_rfm",
+    "base_contents",
     "build_customer_base",
     "build_monthly",
     "format_money",
@@ -60,6 +71,7 @@ __all__ = [
     "resolve_period",
     "section_churn_breakdown",
     "section_churn_series",
+    "section_contents",
     "section_definitions",
     "section_exit_reasons",
     "section_header",
@@ -72,26 +84,20 @@ __all__ = [
 
 TIER_ORDER = ("VIP", "A", "B", "C")
 _PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
-_CURRENCY_SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "RUB": "₽", "UAH": "₴"}
 
 
 # --------------------------------------------------------------------------- helpers
 
 
-def format_money(value: float, currency: str = DEFAULT_SETTINGS.currency) -> str:
-    """``41200.4, "EUR"`` → ``"€41,200"``; unknown currencies get their code: ``"CHF 41,200"``."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "n/a"
-    sym = _CURRENCY_SYMBOLS.get(currency.upper())
-    sign = "-" if value < 0 else ""
-    body = f"{abs(value):,.0f}"
-    return f"{sign}{sym}{body}" if sym else f"{sign}{currency} {body}"
+def format_money(
+    value: float, currency: str = DEFAULT_SETTINGS.currency, *, lang: str = "en"
+) -> str:
+    """An amount in whole currency units, by locale (babel, see :mod:`retention_lib.i18n`).
 
-
-def _pct(rate: float | None, decimals: int = 1) -> str:
-    if rate is None or (isinstance(rate, float) and math.isnan(rate)):
-        return "n/a"
-    return f"{rate * 100:.{decimals}f} %"
+    ``41200.4, "EUR"`` → ``"€41,200"``; ``lang="ru"``: ``"41 200 €"``; a currency without a
+    symbol in the locale shows its code: ``"CHF 12"``; NaN → ``"n/a"`` (``"н/д"``).
+    """
+    return i18n.format_money(value, currency, lang=lang, decimals=0)
 
 
 def _nan_to_none(value: Any) -> Any:
@@ -285,7 +291,12 @@ class MonthlyReport:
     data_quality
         :meth:`Dataset.data_quality`.
     sections_off
-        Section name → the missing table that would switch it on.
+        Section code (English, e.g. ``"exit reasons"``) → the missing table that would
+        switch it on.
+    quality
+        :func:`retention_lib.quality_notes.quality_table` in the report's language.
+    tr
+        The :class:`~retention_lib.i18n.Translator` of ``settings.language``.
     """
 
     period: str
@@ -313,15 +324,17 @@ class MonthlyReport:
     events: pd.DataFrame | None
     data_quality: pd.DataFrame
     sections_off: dict[str, str] = field(default_factory=dict)
+    quality: pd.DataFrame | None = None
+    tr: Translator = field(default_factory=lambda: get_translator("en"))
 
     @property
     def month_name(self) -> str:
-        """The report month's name, e.g. ``"October"``."""
-        return self.as_of.strftime("%B")
+        """The report month's name in the report's language, e.g. ``"October"``."""
+        return self.tr.month_name(self.as_of)
 
     def money(self, value: float) -> str:
-        """Format an amount in the report's currency."""
-        return format_money(value, self.currency)
+        """Format an amount in the report's currency and language (whole units)."""
+        return self.tr.money(value, self.currency)
 
 
 def _group_table(rates: pd.DataFrame) -> pd.DataFrame:
@@ -374,7 +387,9 @@ def _reasons(dataset, lost12: pd.DataFrame, *, as_of: pd.Timestamp, settings: Se
     return ranked, coverage
 
 
-def build_monthly(dataset, *, period: str, settings: Settings | None = None) -> MonthlyReport:
+def build_monthly(
+    dataset, *, period: str, settings: Settings | None = None, lang: str | None = None
+) -> MonthlyReport:
     """Compute every figure and table of the executive report for ``period``.
 
     Parameters
@@ -385,6 +400,9 @@ def build_monthly(dataset, *, period: str, settings: Settings | None = None) -> 
         ``"YYYY-MM"``; data after the month's last day is ignored.
     settings
         Defaults to ``dataset.settings``.
+    lang
+        Report language (en, ru, uk); default ``settings.language``.  Only the words change:
+        every figure and table is the same in every language.
 
     Returns
     -------
@@ -392,8 +410,10 @@ def build_monthly(dataset, *, period: str, settings: Settings | None = None) -> 
         See its attributes.
     """
     from . import churn
+    from .quality_notes import quality_table
 
     settings = settings or getattr(dataset, "settings", None) or DEFAULT_SETTINGS
+    tr = get_translator(lang or settings.language)
     period = resolve_period(dataset.transactions, period, today=getattr(dataset, "as_of", None))
     as_of = _month_end(period)
     prev_end = _month_end(str(pd.Period(period, freq="M") - 1))
@@ -484,7 +504,7 @@ def build_monthly(dataset, *, period: str, settings: Settings | None = None) -> 
 
     return MonthlyReport(
         period=period,
-        period_label=as_of.strftime("%B %Y"),
+        period_label=tr.month(as_of),
         as_of=as_of,
         previous_end=prev_end,
         window_start=start,
@@ -508,6 +528,8 @@ def build_monthly(dataset, *, period: str, settings: Settings | None = None) -> 
         events=events,
         data_quality=dataset.data_quality(),
         sections_off=sections_off,
+        quality=quality_table(dataset, tr=tr),
+        tr=tr,
     )
 
 
@@ -538,10 +560,7 @@ def _normalise_ranked(ranked: pd.DataFrame) -> pd.DataFrame:
     else:
         out["revenue_share"] = out["lost_revenue"].clip(lower=0) / tr if tr else float("nan")
     actions = getattr(reasons, "RECOMMENDED_ACTIONS", {})
-    if "action" in r.columns:
-        out["action"] = r["action"].astype(str).to_numpy()
-    else:
-        out["action"] = [str(actions.get(c, "")) for c in out.index]
+    out["action"] = [str(actions.get(c, "")) for c in out.index]  # English; shown translated
     return out[["customers", "count_share", "lost_revenue", "revenue_share", "action"]]
 
 
@@ -560,31 +579,35 @@ def _normalise_coverage(cov: Any) -> dict[str, Any]:
 # --------------------------------------------------------------------------- verdict
 
 
-def _zone_phrase(status: str, settings: Settings) -> str:
-    lo = f"{settings.churn_normal_max * 100:g} %"
-    hi = f"{settings.churn_critical_min * 100:g} %"
-    return {
-        "normal": f"normal zone (at or below {lo}): keep watching and analysing",
-        "warning": f"warning zone (above {lo}): act",
-        "critical": f"critical zone ({hi} or more): act urgently",
-        "unknown": "not measurable yet (no customers active a year ago)",
-    }[status]
+def _thresholds(report: MonthlyReport) -> dict[str, str]:
+    s, tr = report.settings, report.tr
+    return {"lo": tr.percent(s.churn_normal_max, 0), "hi": tr.percent(s.churn_critical_min, 0)}
 
 
-#: Plain-language names of the reason categories of :mod:`retention_lib.reasons`.
+def _zone_phrase(status: str, report: MonthlyReport) -> str:
+    return report.tr.t(f"verdict.zone.{status}", **_thresholds(report))
+
+
+#: English display names of the reason categories of :mod:`retention_lib.reasons` (the
+#: catalog's ``reason.*``; kept for callers of the English API).
 REASON_LABELS = {
-    "price": "price",
-    "assortment": "assortment / product",
-    "service": "service quality",
-    "no_value": "unmet expectations / no value",
-    "competitor": "competitor offer",
-    "uncontrollable": "uncontrollable (moved, closed)",
-    "unknown": "unknown",
+    c: get_translator("en").t(f"reason.{c}")
+    for c in ("price", "assortment", "service", "no_value", "competitor", "uncontrollable",
+              "unknown")
 }
 
 
-def _reason_label(category: str) -> str:
-    return REASON_LABELS.get(str(category), str(category).replace("_", " "))
+def _reason_label(category: str, tr: Translator | None = None) -> str:
+    tr = tr or get_translator("en")
+    key = f"reason.{i18n.code_key(category)}"
+    return tr.t(key) if tr.has(key) else str(category).replace("_", " ")
+
+
+def _action(category: str, english: str, tr: Translator) -> str:
+    """The recommended action of ``category`` in ``tr``'s language (catalog ``action.*``);
+    a category the catalog does not know keeps the action text it came with."""
+    key = f"action.{i18n.code_key(category)}"
+    return tr.t(key) if tr.has(key) else english
 
 
 def _first_sentence(text: str) -> str:
@@ -594,9 +617,9 @@ def _first_sentence(text: str) -> str:
 
 
 def verdict_sentences(report: MonthlyReport) -> list[str]:
-    """The verdict in plain words, one sentence per item.
+    """The verdict in plain words, one sentence per item, in the report's language.
 
-    Example::
+    Example (English)::
 
         Annual customer churn is 14.2 % — warning zone (above 10 %): act.
         Revenue churn is 9.8 % (normal zone).
@@ -604,47 +627,41 @@ def verdict_sentences(report: MonthlyReport) -> list[str]:
         23 customers were lost in October (€41,200 of annual revenue) and 4 won back (€3,100).
         The costliest exit reason is service quality (38 % of lost revenue): admit the fault …
     """
-    s = report.settings
+    tr = report.tr
     o, p = report.overall, report.previous
     rate, status = _float(o["customer_churn"]), str(o["status"])
-    out = [f"Annual customer churn is {_pct(rate)} — {_zone_phrase(status, s)}."]
+    out = [tr.t("verdict.churn", rate=tr.percent(rate), zone=_zone_phrase(status, report))]
     rev, rev_status = _float(o["revenue_churn"]), str(o["revenue_status"])
-    out.append(f"Revenue churn is {_pct(rev)} ({rev_status} zone).")
+    out.append(tr.t(f"verdict.revenue.{rev_status}", rate=tr.percent(rev)))
     prev = _float(p["customer_churn"])
-    prev_name = report.previous_end.strftime("%B")
+    prev_month = tr.month_name(report.previous_end, genitive=True)
     if math.isnan(rate) or math.isnan(prev):
-        out.append("No comparison with last month is possible yet.")
+        out.append(tr.t("verdict.no_comparison"))
     else:
         diff = round((rate - prev) * 100, 1)
-        if diff > 0:
-            out.append(f"Up {diff:.1f} points on last month ({_pct(prev)} at the end of "
-                       f"{prev_name}).")
-        elif diff < 0:
-            out.append(f"Down {-diff:.1f} points on last month ({_pct(prev)} at the end of "
-                       f"{prev_name}).")
-        else:
-            out.append(f"Unchanged on last month ({_pct(prev)} at the end of {prev_name}).")
+        key = "verdict.up" if diff > 0 else ("verdict.down" if diff < 0 else "verdict.unchanged")
+        out.append(tr.t(key, diff=tr.number(abs(diff), decimals=1), prev=tr.percent(prev),
+                        prev_month=prev_month))
     n_lost, n_won = len(report.lost_month), len(report.won_month)
     lost_rev = float(report.lost_month["lost_revenue"].sum())
     won_rev = float(report.won_month["revenue_since_return"].sum())
-    cust = "customer was" if n_lost == 1 else "customers were"
-    out.append(
-        f"{n_lost} {cust} lost in {report.month_name} ({report.money(lost_rev)} of annual "
-        f"revenue) and {n_won} won back ({report.money(won_rev)})."
-    )
+    out.append(tr.t(
+        "verdict.lost_won", count=n_lost, month=report.month_name,
+        lost_revenue=report.money(lost_rev), won=n_won, won_revenue=report.money(won_rev),
+    ))
     if report.reasons_by_revenue is not None and len(report.reasons_by_revenue):
         top = report.reasons_by_revenue.index[0]
         share = _float(report.reasons_by_revenue["share"].iloc[0])
-        action = _first_sentence(report.reasons_table.loc[top, "action"]).rstrip(".")
-        action = action[:1].lower() + action[1:] if action else "see the actions table"
-        out.append(
-            f"The costliest exit reason is {_reason_label(top)} ({_pct(share, 0)} of lost "
-            f"revenue): {action}."
-        )
+        action = _first_sentence(
+            _action(top, report.reasons_table.loc[top, "action"], tr)
+        ).rstrip(".")
+        action = action[:1].lower() + action[1:] if action else tr.t("verdict.see_actions")
+        out.append(tr.t("verdict.top_reason", reason=_reason_label(top, tr),
+                        share=tr.percent(share, 0), action=action))
     elif report.reasons_by_revenue is not None:
-        out.append("No lost customer answered the exit survey in the last 12 months.")
+        out.append(tr.t("verdict.no_answers"))
     else:
-        out.append("Exit reasons are unknown: add surveys.csv to rank them.")
+        out.append(tr.t("verdict.no_surveys"))
     return out
 
 
@@ -668,7 +685,9 @@ def report_metrics(dataset, *, period: str, settings: Settings | None = None) ->
         ``top_reasons_by_revenue`` ([{category, lost_revenue, share}], up to 3),
         ``survey_coverage`` ({lost, surveyed, coverage} or ``None``), ``tiers``
         ({tier: {customers, revenue, revenue_share}}), ``sections_off``
-        ({section: table}), ``data_quality`` (:meth:`Dataset.to_metrics`).
+        ({section: table}), ``data_quality`` (:meth:`Dataset.to_metrics`), ``language``
+        (the report language: the only field that differs between languages, every other
+        value is a number, a date or an English code).
     """
     r = build_monthly(dataset, period=period, settings=settings)
     return _metrics_from_report(r, dataset)
@@ -735,6 +754,7 @@ def _metrics_from_report(r: MonthlyReport, dataset) -> dict[str, Any]:
         },
         "sections_off": dict(r.sections_off),
         "data_quality": dataset.to_metrics(),
+        "language": r.tr.lang,
     }
 
 
@@ -745,148 +765,218 @@ def _wrap(*parts: str):
     return d.html("".join(parts))
 
 
+#: Section code of :attr:`MonthlyReport.sections_off` → catalog key of its display name.
+def _section_name(section: str, tr: Translator) -> str:
+    return tr.label("sections", section)
+
+
 def _off(report: MonthlyReport, section: str) -> str:
-    return d.section_off(report.sections_off[section], section)
+    return d.section_off(report.sections_off[section], _section_name(section, report.tr),
+                         tr=report.tr)
+
+
+#: Executive-report sections in reading order: (anchor id, catalog key of the heading).
+MONTHLY_SECTIONS = (
+    ("rl-verdict", "headings.verdict"),
+    ("rl-kpis", "headings.kpis"),
+    ("rl-churn-series", "headings.churn_series"),
+    ("rl-where-lost", "headings.where_lost"),
+    ("rl-who", "headings.who"),
+    ("rl-reasons", "headings.reasons"),
+    ("rl-lost-won", "headings.lost_won"),
+    ("rl-definitions", "headings.definitions"),
+)
+
+#: Customer-base sections: (anchor id, catalog key of the heading).
+BASE_SECTIONS = (
+    ("rl-rfm", "base.headings.rfm"),
+    ("rl-abc-xyz", "base.headings.abc_xyz"),
+    ("rl-cohorts", "base.headings.cohorts"),
+    ("rl-migration", "base.headings.migration"),
+)
+
+
+def _heading(anchor: str, text: str) -> str:
+    return f'<div class="rl-report"><h2 id="{d.escape(anchor)}">{d.escape(text)}</h2></div>'
+
+
+def _contents(tr: Translator, sections, *, month: str) -> str:
+    items = "".join(
+        f'<li><a href="#{d.escape(a)}">{d.escape(tr.t(k, month=month))}</a></li>'
+        for a, k in sections
+    )
+    return (
+        f'<div class="rl-report"><nav class="rl-toc" aria-label="{d.escape(tr.t("toc.title"))}">'
+        f'<p class="rl-toc-title">{d.escape(tr.t("toc.title"))}</p><ol>{items}</ol></nav></div>'
+    )
 
 
 def section_header(report: MonthlyReport):
     """Styles (once) and the title: company, period, "data as of"."""
+    tr = report.tr
     return _wrap(
         d.style_block(),
         d.title_html(
             company=report.company,
             period_label=report.period_label,
-            as_of=report.as_of.strftime("%d %B %Y"),
-            subtitle="monthly executive report",
+            as_of=tr.date(report.as_of),
+            subtitle=tr.t("title.monthly_subtitle"),
+            tr=tr,
         ),
     )
 
 
 def section_verdict(report: MonthlyReport):
-    """The verdict in plain words, with the status badges."""
-    o = report.overall
+    """The verdict in plain words, with the status badges (icon + word + colour)."""
+    tr, o = report.tr, report.overall
     badges = (
-        f'<p>Customer churn {d.status_badge(str(o["status"]))} &nbsp; '
-        f'Revenue churn {d.status_badge(str(o["revenue_status"]))}</p>'
+        f'<p class="rl-badges">{d.escape(tr.t("verdict.badge_customer"))} '
+        f'{d.status_badge(str(o["status"]), tr=tr)} &nbsp; '
+        f'{d.escape(tr.t("verdict.badge_revenue"))} '
+        f'{d.status_badge(str(o["revenue_status"]), tr=tr)}</p>'
     )
     body = "".join(f"<p>{d.escape(s)}</p>" for s in verdict_sentences(report))
     return _wrap(
-        '<div class="rl-report">', "<h2>Verdict</h2>",
+        '<div class="rl-report">',
+        f'<h2 id="rl-verdict">{d.escape(tr.t("headings.verdict"))}</h2>',
         f'<div class="rl-verdict">{badges}{body}</div></div>',
     )
 
 
+def section_contents(report: MonthlyReport):
+    """A short table of contents (links to the sections below the verdict)."""
+    return _wrap(_contents(report.tr, MONTHLY_SECTIONS[1:], month=report.tr.month(report.as_of)))
+
+
 def section_kpis(report: MonthlyReport):
     """KPI tiles: churn now, revenue churn, active customers, lost/won back this month."""
+    tr = report.tr
     o, p = report.overall, report.previous
+    prev_month = tr.month_name(report.previous_end, genitive=True)
+
+    def change(now: float, before: float) -> str:
+        if math.isnan(now) or math.isnan(before):
+            return ""
+        return tr.t("kpi.change", points=tr.points((now - before) * 100), prev_month=prev_month)
+
     now, prev = _float(o["customer_churn"]), _float(p["customer_churn"])
-    change = "" if math.isnan(now) or math.isnan(prev) else (
-        f"{(now - prev) * 100:+.1f} pts vs {report.previous_end.strftime('%B')}"
-    )
-    rprev = _float(p["revenue_churn"])
-    rnow = _float(o["revenue_churn"])
-    rchange = "" if math.isnan(rnow) or math.isnan(rprev) else (
-        f"{(rnow - rprev) * 100:+.1f} pts vs {report.previous_end.strftime('%B')}"
-    )
+    rnow, rprev = _float(o["revenue_churn"]), _float(p["revenue_churn"])
     month = report.month_name
     tiles = [
-        d.Kpi("Customer churn, last 12 months", _pct(now), change, str(o["status"])),
-        d.Kpi("Revenue churn, last 12 months", _pct(rnow), rchange, str(o["revenue_status"])),
-        d.Kpi("Active customers", f"{report.active_now:,}",
-              f"{int(o['lost']):,} of {int(o['active_start']):,} lost over 12 months"),
-        d.Kpi(f"Lost in {month}", f"{len(report.lost_month):,}",
-              f"{report.money(float(report.lost_month['lost_revenue'].sum()))} annual revenue"),
-        d.Kpi(f"Won back in {month}", f"{len(report.won_month):,}",
-              f"{report.money(float(report.won_month['revenue_since_return'].sum()))} "
-              "bought since"),
+        d.Kpi(tr.t("kpi.customer_churn"), tr.percent(now), change(now, prev), str(o["status"])),
+        d.Kpi(tr.t("kpi.revenue_churn"), tr.percent(rnow), change(rnow, rprev),
+              str(o["revenue_status"])),
+        d.Kpi(tr.t("kpi.active"), tr.number(report.active_now),
+              tr.t("kpi.active_detail", lost=int(o["lost"]), active=int(o["active_start"]))),
+        d.Kpi(tr.t("kpi.lost_month", month=month), tr.number(len(report.lost_month)),
+              tr.t("kpi.lost_detail",
+                   money=report.money(float(report.lost_month["lost_revenue"].sum())))),
+        d.Kpi(tr.t("kpi.won_month", month=month), tr.number(len(report.won_month)),
+              tr.t("kpi.won_detail",
+                   money=report.money(float(report.won_month["revenue_since_return"].sum())))),
     ]
     if report.coverage is not None:
         c = report.coverage
-        tiles.append(d.Kpi("Exit-survey coverage", _pct(c["coverage"], 0),
-                           f"{c['surveyed']:,} of {c['lost']:,} lost customers answered"))
-    return _wrap(d.kpi_tiles(tiles))
+        tiles.append(d.Kpi(tr.t("kpi.coverage"), tr.percent(c["coverage"], 0),
+                           tr.t("kpi.coverage_detail", surveyed=c["surveyed"], lost=c["lost"])))
+    return _wrap(
+        _heading("rl-kpis", tr.t("headings.kpis")),
+        d.kpi_tiles(tiles, tr=tr),
+    )
+
+
+def _date_cell(tr: Translator):
+    return lambda v: tr.short_date(v)
 
 
 def section_churn_series(report: MonthlyReport):
     """The trailing-12-month churn series with bands and company events."""
     from . import plots
 
+    tr = report.tr
     s = report.series
     fig = plots.plot_churn_series(
         s[["customer_churn", "revenue_churn", "partial_history"]],
         events=report.events,
         normal_max=report.settings.churn_normal_max,
         critical_min=report.settings.churn_critical_min,
-        title="Annual churn, month by month (each point: the 12 months up to that month)",
+        title=tr.t("series.title"),
+        tr=tr,
     )
-    first, last = s.index[0].strftime("%B %Y"), s.index[-1].strftime("%B %Y")
     peak = s["customer_churn"].idxmax() if s["customer_churn"].notna().any() else None
-    alt = (
-        f"Line chart of trailing-12-month customer and revenue churn from {first} to {last}; "
-        f"now {_pct(_float(report.overall['customer_churn']))}"
-        + (f", highest {_pct(_float(s.loc[peak, 'customer_churn']))} in "
-           f"{peak.strftime('%B %Y')}" if peak is not None else "")
-        + ". Shaded bands mark normal (up to 10 %), warning and critical (20 % or more)."
+    alt = tr.t(
+        "series.alt", first=tr.month(s.index[0]), last=tr.month(s.index[-1]),
+        now=tr.percent(_float(report.overall["customer_churn"])),
+        peak="" if peak is None else tr.t(
+            "series.alt_peak", rate=tr.percent(_float(s.loc[peak, "customer_churn"])),
+            month=tr.month(peak)),
+        **_thresholds(report),
     )
-    parts = ['<div class="rl-report"><h2>Churn over time</h2></div>', d.figure_html(fig, alt=alt)]
+    parts = [_heading("rl-churn-series", tr.t("headings.churn_series")),
+             d.figure_html(fig, alt=alt)]
     if report.events is not None and len(report.events):
-        ev = report.events.assign(date=report.events["date"].dt.strftime("%Y-%m-%d"))
-        ev = ev.rename(columns={"date": "date", "kind": "kind", "description": "what changed"})
-        ev["kind"] = ev["kind"].astype(str).str.replace("_", " ")
-        parts.append(d.table_html(ev, caption="Company events marked on the chart"))
+        ev = report.events[["date", "kind", "description"]] if "description" in \
+            report.events.columns else report.events[["date", "kind"]]
+        ev = ev.assign(kind=[tr.label("event_kind", k) for k in ev["kind"]])
+        ev = ev.rename(columns={c: tr.t(f"series.events_cols.{c}") for c in ev.columns})
+        parts.append(d.table_html(
+            ev, caption=tr.t("series.events_caption"),
+            formats={tr.t("series.events_cols.date"): _date_cell(tr)}, tr=tr,
+        ))
     if "company events on the churn chart" in report.sections_off:
         parts.append(_off(report, "company events on the churn chart"))
     if bool(s["partial_history"].any()):
-        n = int(s["partial_history"].sum())
-        parts.append(d.note_html(
-            f"The first {n} months of the series start less than a year after the first "
-            "transaction in the data: they count only customers whose earlier purchases "
-            "are in the data."
-        ))
+        parts.append(d.note_html(tr.t("series.partial_note",
+                                      count=int(s["partial_history"].sum()))))
     return _wrap(*parts)
+
+
+def _group_items(table: pd.DataFrame, tr: Translator, label) -> str:
+    return "; ".join(
+        tr.t("breakdown.item", group=label(g), rate=tr.percent(_float(r["churn_rate"])),
+             lost=int(r["lost"]), active=int(r["active_at_start"]))
+        for g, r in table.iterrows()
+    )
 
 
 def section_churn_breakdown(report: MonthlyReport):
     """Churn by value tier and by manager (bars with counts)."""
     from . import plots
 
-    s = report.settings
+    tr, s = report.tr, report.settings
     overall = _float(report.overall["customer_churn"])
-    parts = ['<div class="rl-report"><h2>Where customers are lost</h2></div>']
+    parts = [_heading("rl-where-lost", tr.t("headings.where_lost"))]
+    by_tier = report.by_tier.rename(index=lambda t: tr.label("tier", t))
     fig = plots.plot_churn_by_group(
-        report.by_tier, title="Churn by value tier (tier a year ago)",
+        by_tier, title=tr.t("breakdown.by_tier_title"),
         normal_max=s.churn_normal_max, critical_min=s.churn_critical_min, overall=overall,
+        tr=tr,
     )
-    alt = "Bar chart of 12-month churn per value tier: " + "; ".join(
-        f"{t} {_pct(_float(r['churn_rate']))} ({int(r['lost'])} of {int(r['active_at_start'])})"
-        for t, r in report.by_tier.iterrows()
-    )
+    alt = tr.t("breakdown.by_tier_alt", items=_group_items(by_tier, tr, str))
     parts.append(d.figure_html(fig, alt=alt))
     if report.by_manager is None:
         parts.append(_off(report, "churn by manager"))
     else:
+        by_manager = report.by_manager.rename(index=lambda m: tr.label("manager", m))
         fig = plots.plot_churn_by_group(
-            report.by_manager, title="Churn by account manager",
+            by_manager, title=tr.t("breakdown.by_manager_title"),
             normal_max=s.churn_normal_max, critical_min=s.churn_critical_min, overall=overall,
+            tr=tr,
         )
-        alt = "Bar chart of 12-month churn per account manager: " + "; ".join(
-            f"{m} {_pct(_float(r['churn_rate']))} ({int(r['lost'])} of "
-            f"{int(r['active_at_start'])})"
-            for m, r in report.by_manager.iterrows()
-        )
+        alt = tr.t("breakdown.by_manager_alt", items=_group_items(by_manager, tr, str))
         parts.append(d.figure_html(fig, alt=alt))
-        far = report.by_manager.loc[
-            (report.by_manager["churn_rate"] >= 1.5 * overall)
-            & (report.by_manager["active_at_start"] >= 10)
-        ] if not math.isnan(overall) else report.by_manager.iloc[0:0]
+        far = by_manager.loc[
+            (by_manager["churn_rate"] >= 1.5 * overall)
+            & (by_manager["active_at_start"] >= 10)
+        ] if not math.isnan(overall) else by_manager.iloc[0:0]
         if len(far):
             names = ", ".join(
-                f"{m} ({_pct(_float(r['churn_rate']))}, {int(r['lost'])} of "
-                f"{int(r['active_at_start'])} customers)" for m, r in far.iterrows()
+                tr.t("breakdown.far_item", manager=m, rate=tr.percent(_float(r["churn_rate"])),
+                     lost=int(r["lost"]), active=int(r["active_at_start"]))
+                for m, r in far.iterrows()
             )
             parts.append(d.paragraphs_html(
-                [f"Far above the company's {_pct(overall)}: {names}. Review these "
-                 "relationships; a change of account manager can help."],
+                [tr.t("breakdown.far", rate=tr.percent(overall), names=names)],
                 css_class="rl-report",
             ))
     return _wrap(*parts)
@@ -896,31 +986,37 @@ def section_value_tiers(report: MonthlyReport):
     """Value tiers (customers and revenue share) and the RFM segment overview."""
     from . import plots
 
-    parts = ['<div class="rl-report"><h2>Who the customers are</h2></div>']
+    tr = report.tr
+    parts = [_heading("rl-who", tr.t("headings.who"))]
     t = report.tiers
-    fig = plots.plot_tier_share(t, title="Value tiers: share of customers and of revenue")
-    alt = "Bar chart of value tiers: " + "; ".join(
-        f"{k}: {r['customer_share']:.0%} of customers, {r['revenue_share']:.0%} of revenue"
+    fig = plots.plot_tier_share(t, title=tr.t("tiers.chart_title"), tr=tr)
+    alt = tr.t("tiers.alt", items="; ".join(
+        tr.t("tiers.alt_item", tier=tr.label("tier", k),
+             customers=tr.percent(r["customer_share"], 0),
+             revenue=tr.percent(r["revenue_share"], 0))
         for k, r in t.iterrows()
-    )
+    ))
     parts.append(d.figure_html(fig, alt=alt))
-    money = report.money
+    cols = {c: tr.t(f"tiers.cols.{c}") for c in
+            ("tier", "customers", "customer_share", "revenue", "revenue_share")}
+    table = t.rename(index=lambda k: tr.label("tier", k)).rename_axis(cols["tier"])
     parts.append(d.table_html(
-        t.rename_axis("tier").rename(columns={
-            "customer_share": "share of customers", "revenue": "revenue, last 12 months",
-            "revenue_share": "share of revenue"}),
+        table.rename(columns=cols),
         index=True,
-        caption=f"Value tiers of the {report.active_now:,} active customers on "
-        f"{report.as_of:%d %B %Y}",
-        formats={"customers": "{:,}", "share of customers": "{:.1%}",
-                 "revenue, last 12 months": money, "share of revenue": "{:.1%}"},
+        caption=tr.t("tiers.caption", count=report.active_now, date=tr.date(report.as_of)),
+        formats={cols["customers"]: tr.number,
+                 cols["customer_share"]: lambda v: tr.percent(v),
+                 cols["revenue"]: report.money,
+                 cols["revenue_share"]: lambda v: tr.percent(v)},
+        tr=tr,
     ))
     seg = report.segments
-    fig = plots.plot_segment_overview(seg, title="RFM segments: customers and revenue share")
-    alt = "Bar charts of RFM segments: " + "; ".join(
-        f"{k}: {int(r['customers'])} customers, {r['revenue_share']:.0%} of revenue"
+    fig = plots.plot_segment_overview(seg, title=tr.t("tiers.segments_title"), tr=tr)
+    alt = tr.t("tiers.segments_alt", items="; ".join(
+        tr.t("tiers.segments_alt_item", segment=tr.label("segment", k),
+             customers=int(r["customers"]), share=tr.percent(r["revenue_share"], 0))
         for k, r in seg.iterrows()
-    )
+    ))
     parts.append(d.figure_html(fig, alt=alt))
     return _wrap(*parts)
 
@@ -929,45 +1025,49 @@ def section_exit_reasons(report: MonthlyReport):
     """Exit reasons: two Paretos, survey coverage and the recommended action per reason."""
     from . import plots
 
-    head = '<div class="rl-report"><h2>Why customers left</h2></div>'
+    tr = report.tr
+    head = _heading("rl-reasons", tr.t("headings.reasons"))
     if report.reasons_table is None:
         return _wrap(head, _off(report, "exit reasons"))
     c = report.coverage
     parts = [head]
     parts.append(d.paragraphs_html(
-        [f"{c['surveyed']:,} of the {c['lost']:,} customers lost in the last 12 months "
-         f"answered the exit survey (coverage {_pct(c['coverage'], 0)}). A customer who "
-         "gave several reasons counts once per reason, and their lost revenue is split "
-         "equally among those reasons."],
+        [tr.t("reasons.coverage_text", surveyed=c["surveyed"], lost=c["lost"],
+              coverage=tr.percent(c["coverage"], 0))],
         css_class="rl-report",
     ))
     if len(report.reasons_table) == 0:
-        parts.append(d.note_html("No answers in the last 12 months."))
+        parts.append(d.note_html(tr.t("reasons.no_answers")))
         return _wrap(*parts)
-    bc = report.reasons_by_count["customers"].rename(index=_reason_label)
-    br = report.reasons_by_revenue["lost_revenue"].rename(index=_reason_label)
-    fig = plots.plot_reasons_pareto(bc, br, title="Exit reasons: by count and by lost revenue")
-    alt = (
-        "Two Pareto bar charts of exit reasons. By count: "
-        + ", ".join(f"{k} {int(v)}" for k, v in bc.items())
-        + ". By lost revenue: "
-        + ", ".join(f"{k} {report.money(float(v))}" for k, v in br.items())
-        + "."
+    bc = report.reasons_by_count["customers"].rename(index=lambda k: _reason_label(k, tr))
+    br = report.reasons_by_revenue["lost_revenue"].rename(
+        index=lambda k: _reason_label(k, tr))
+    fig = plots.plot_reasons_pareto(
+        report.reasons_by_count["customers"].rename(index=lambda k: tr.label("reason_short", k)),
+        report.reasons_by_revenue["lost_revenue"].rename(
+            index=lambda k: tr.label("reason_short", k)),
+        title=tr.t("reasons.chart_title"), tr=tr,
+    )
+    alt = tr.t(
+        "reasons.alt",
+        by_count=", ".join(f"{k} {tr.number(int(v))}" for k, v in bc.items()),
+        by_revenue=", ".join(f"{k} {report.money(float(v))}" for k, v in br.items()),
     )
     parts.append(d.figure_html(fig, alt=alt))
     table = report.reasons_table.sort_values("lost_revenue", ascending=False).reset_index()
-    table["category"] = table["category"].map(_reason_label)
-    table = table.rename(columns={
-        "category": "reason", "customers": "customers",
-        "count_share": "share of answering customers",
-        "lost_revenue": "lost annual revenue", "revenue_share": "share of lost revenue",
-        "action": "recommended action",
-    })
+    table["action"] = [_action(c, a, tr) for c, a in zip(table["category"], table["action"],
+                                                         strict=True)]
+    table["category"] = table["category"].map(lambda k: _reason_label(k, tr))
+    cols = {c: tr.t(f"reasons.cols.{c}") for c in
+            ("category", "customers", "count_share", "lost_revenue", "revenue_share", "action")}
     parts.append(d.table_html(
-        table,
-        caption="Exit reasons, costliest first, with the recommended response",
-        formats={"customers": "{:,}", "share of answering customers": "{:.0%}",
-                 "lost annual revenue": report.money, "share of lost revenue": "{:.0%}"},
+        table.rename(columns=cols),
+        caption=tr.t("reasons.caption"),
+        formats={cols["customers"]: tr.number,
+                 cols["count_share"]: lambda v: tr.percent(v, 0),
+                 cols["lost_revenue"]: report.money,
+                 cols["revenue_share"]: lambda v: tr.percent(v, 0)},
+        tr=tr,
     ))
     return _wrap(*parts)
 
@@ -975,115 +1075,91 @@ def section_exit_reasons(report: MonthlyReport):
 def section_lost_customers(report: MonthlyReport, *, top: int = 25):
     """The biggest customers lost this month (name, manager, tier, lost revenue) and the
     customers won back."""
+    tr = report.tr
     month = report.month_name
-    parts = [f'<div class="rl-report"><h2>Customers lost and won back in {d.escape(month)}'
-             "</h2></div>"]
+    parts = [_heading("rl-lost-won", tr.t("headings.lost_won", month=report.tr.month(
+        report.as_of)))]
     lost = report.lost_month.head(top).reset_index()
     lost = lost.rename(columns={"index": "customer_id"})
     lost["name"] = lost["name"].fillna(lost["customer_id"])
-    lost = lost[["name", "manager", "tier", "last_purchase", "lost_revenue"]].rename(
-        columns={"tier": "tier a year ago", "last_purchase": "last purchase",
-                 "lost_revenue": "annual revenue lost"}
-    )
+    lost["manager"] = lost["manager"].map(lambda m: tr.label("manager", m))
+    lost["tier"] = lost["tier"].map(lambda t: "" if pd.isna(t) else tr.label("tier", t))
+    cols = {c: tr.t(f"lost.cols.{c}") for c in
+            ("name", "manager", "tier", "last_purchase", "lost_revenue")}
+    lost = lost[list(cols)].rename(columns=cols)
     parts.append(d.table_html(
         lost,
-        caption=f"Biggest customers lost in {month} (top {top} by annual revenue)",
-        formats={"last purchase": lambda v: pd.Timestamp(v).strftime("%Y-%m-%d"),
-                 "annual revenue lost": report.money},
+        caption=tr.t("lost.caption", month=month, top=top),
+        formats={cols["last_purchase"]: _date_cell(tr), cols["lost_revenue"]: report.money},
+        tr=tr,
     ))
     if len(report.lost_month) > top:
-        parts.append(d.note_html(
-            f"{len(report.lost_month) - top:,} more customers with smaller annual revenue "
-            f"were lost in {month}."
-        ))
+        parts.append(d.note_html(tr.t("lost.more", count=len(report.lost_month) - top,
+                                      month=month)))
     won = report.won_month.reset_index().rename(columns={"index": "customer_id"})
     won["name"] = won["name"].fillna(won["customer_id"])
+    won["manager"] = won["manager"].map(lambda m: tr.label("manager", m))
     won = won.sort_values("revenue_since_return", ascending=False).head(top)
-    won = won[["name", "manager", "returned_on", "gap_days", "revenue_since_return"]].rename(
-        columns={"returned_on": "returned on", "gap_days": "days away",
-                 "revenue_since_return": "bought since return"}
-    )
+    wcols = {c: tr.t(f"won.cols.{c}") for c in
+             ("name", "manager", "returned_on", "gap_days", "revenue_since_return")}
+    won = won[list(wcols)].rename(columns=wcols)
     parts.append(d.table_html(
-        won, caption=f"Customers won back in {month}",
-        formats={"returned on": lambda v: pd.Timestamp(v).strftime("%Y-%m-%d"),
-                 "days away": "{:,}", "bought since return": report.money},
+        won, caption=tr.t("won.caption", month=month),
+        formats={wcols["returned_on"]: _date_cell(tr), wcols["gap_days"]: tr.number,
+                 wcols["revenue_since_return"]: report.money},
+        tr=tr,
     ))
     return _wrap(*parts)
 
 
 def _definitions(report: MonthlyReport) -> dict[str, str]:
-    s = report.settings
-    lo, hi = f"{s.churn_normal_max * 100:g} %", f"{s.churn_critical_min * 100:g} %"
-    return {
-        "Active customer": (
-            f"bought at least once in the last {s.lapse_days} days (refunds do not count as "
-            "purchases) and has no recorded end date."
-        ),
-        "Lost customer": (
-            f"{s.lapse_days} days without a purchase; lost on the day the gap reaches "
-            f"{s.lapse_days} days (or on the contract end date in the customer table)."
-        ),
-        "Customer churn (annual)": (
-            f"customers lost during the 12 months up to {report.as_of:%d %B %Y}, divided by "
-            f"the customers active on {report.window_start:%d %B %Y}."
-        ),
-        "Revenue churn (annual)": (
-            "the revenue of those lost customers over the year before the window, divided by "
-            "the revenue of all customers active at the window start over the same year."
-        ),
-        "Status zones": (
-            f"normal: churn at or below {lo} (watch and analyse); warning: above {lo} "
-            f"(act); critical: {hi} or more (act urgently)."
-        ),
-        "Churn series": "each point is the annual churn of the 12 months ending that month.",
-        "Lost / won back this month": (
-            "lost: active at the previous month end and lost during the month, with their "
-            "revenue over the 365 days up to their last purchase. Won back: a purchase this "
-            f"month after more than {s.lapse_days} days without one, with what they bought "
-            "since."
-        ),
-        "Value tiers": (
-            f"customers ranked by revenue over the last {s.tier_window_days} days: A up to "
-            f"{s.tier_a_share * 100:g} % of cumulative revenue, B up to "
-            f"{s.tier_b_share * 100:g} %, C the rest; VIP = the top {s.vip_share * 100:g} % "
-            "of customers, taken from A. Churn by tier uses each customer's tier a year ago."
-        ),
-        "RFM segments": (
-            "recency, frequency and monetary value scored 1–5 (5 best, quintiles of the "
-            "customer base), combined into named segments."
-        ),
-        "Exit reasons": (
-            "survey answers of customers lost in the last 12 months, grouped into categories; "
-            "lost revenue = the customer's revenue in the 365 days up to their last purchase. "
-            "Coverage = lost customers who answered / all lost customers."
-        ),
+    s, tr = report.settings, report.tr
+    args = {
+        **_thresholds(report),
+        "lapse_days": s.lapse_days,
+        "window_days": s.tier_window_days,
+        "a_share": tr.percent(s.tier_a_share, 0),
+        "b_share": tr.percent(s.tier_b_share, 0),
+        "vip_share": tr.percent(s.vip_share, 0),
+        "end": tr.date(report.as_of),
+        "start": tr.date(report.window_start),
     }
+    keys = ("active", "lost", "customer_churn", "revenue_churn", "zones", "series", "lost_won",
+            "tiers", "rfm", "reasons")
+    return {tr.t(f"definitions.{k}.term"): tr.t(f"definitions.{k}.text", **args) for k in keys}
+
+
+def _quality_frame(report: MonthlyReport) -> pd.DataFrame:
+    tr = report.tr
+    q = report.quality
+    if q is None:  # a report built by hand: English notes from the loader
+        q = report.data_quality[["table", "rows_read", "rows_excluded", "rows_used", "notes"]]
+    return q.assign(table=[tr.label("dq.tables", t) for t in q["table"]])
 
 
 def section_definitions(report: MonthlyReport):
     """How every number is defined, rows read/excluded per table, sections switched off."""
-    parts = ['<div class="rl-report"><h2>Definitions and data quality</h2></div>',
+    tr = report.tr
+    parts = [_heading("rl-definitions", tr.t("headings.definitions")),
              d.definitions_html(_definitions(report))]
-    dq = report.data_quality.rename(columns={
-        "rows_read": "rows read", "rows_excluded": "rows excluded", "rows_used": "rows used",
-        "notes": "notes (why rows were excluded, warnings)",
-    })
+    cols = {c: tr.t(f"dq.cols.{c}") for c in
+            ("table", "rows_read", "rows_excluded", "rows_used", "notes")}
+    dq = _quality_frame(report)[list(cols)].rename(columns=cols)
     parts.append(d.table_html(
-        dq[["table", "rows read", "rows excluded", "rows used",
-            "notes (why rows were excluded, warnings)"]],
-        caption="Input data: rows read, excluded and used per table",
-        formats={"rows read": "{:,}", "rows excluded": "{:,}", "rows used": "{:,}"},
+        dq,
+        caption=tr.t("dq.caption"),
+        formats={cols["rows_read"]: tr.number, cols["rows_excluded"]: tr.number,
+                 cols["rows_used"]: tr.number},
+        tr=tr,
     ))
     if report.sections_off:
         parts.append(d.paragraphs_html(
-            [f"Left out for lack of data: {sec} (needs {tbl}.csv)."
+            [tr.t("dq.left_out", section=_section_name(sec, tr), file=f"{tbl}.csv")
              for sec, tbl in report.sections_off.items()],
             css_class="rl-report",
         ))
-    parts.append(d.note_html(
-        f"Figures use data up to {report.as_of:%d %B %Y}. Amounts are net of refunds, in "
-        f"{report.currency}."
-    ))
+    parts.append(d.note_html(tr.t("dq.footer", date=tr.date(report.as_of),
+                                  currency=report.currency)))
     return _wrap(*parts)
 
 
@@ -1109,6 +1185,8 @@ class CustomerBase:
         :func:`cohorts.cohort_retention` and :func:`cohorts.cohort_sizes` (12 cohorts).
     migration
         :func:`cohorts.segment_migration`.
+    tr
+        The :class:`~retention_lib.i18n.Translator` of the page's language.
     """
 
     period: str
@@ -1121,15 +1199,21 @@ class CustomerBase:
     cohorts: pd.DataFrame
     cohort_sizes: pd.Series
     migration: pd.DataFrame
+    tr: Translator = field(default_factory=lambda: get_translator("en"))
 
 
 def build_customer_base(
-    dataset, *, period: str, settings: Settings | None = None, cohort_months: int = 12
+    dataset, *, period: str, settings: Settings | None = None, cohort_months: int = 12,
+    lang: str | None = None,
 ) -> CustomerBase:
-    """Compute the customer-base tables for ``period`` (data up to the month's last day)."""
+    """Compute the customer-base tables for ``period`` (data up to the month's last day).
+
+    ``lang`` (en, ru, uk; default ``settings.language``) only chooses the words shown.
+    """
     from . import cohorts, tiers
 
     settings = settings or getattr(dataset, "settings", None) or DEFAULT_SETTINGS
+    tr = get_translator(lang or settings.language)
     period = resolve_period(dataset.transactions, period, today=getattr(dataset, "as_of", None))
     as_of = _month_end(period)
     tx = dataset.transactions.loc[dataset.transactions["date"] <= as_of]
@@ -1161,40 +1245,51 @@ def build_customer_base(
         cohorts=cohorts.cohort_retention(tx, as_of=as_of, months=cohort_months),
         cohort_sizes=cohorts.cohort_sizes(tx, as_of=as_of, months=cohort_months),
         migration=cohorts.segment_migration(tx, as_of=as_of, lapse_days=settings.lapse_days),
+        tr=tr,
     )
 
 
 def base_header(base: CustomerBase):
     """Styles and the title of the customer-base page."""
+    tr = base.tr
     return _wrap(
         d.style_block(),
-        d.title_html(company=base.company, period_label=base.as_of.strftime("%B %Y"),
-                     as_of=base.as_of.strftime("%d %B %Y"),
-                     subtitle="customer base (for analysts)"),
+        d.title_html(company=base.company, period_label=tr.month(base.as_of),
+                     as_of=tr.date(base.as_of), subtitle=tr.t("title.base_subtitle"), tr=tr),
     )
+
+
+def base_contents(base: CustomerBase):
+    """A short table of contents of the customer-base page."""
+    return _wrap(_contents(base.tr, BASE_SECTIONS, month=base.tr.month(base.as_of)))
 
 
 def base_rfm(base: CustomerBase):
     """RFM segment table and the R × F heatmaps (counts and mean monetary value)."""
     from . import plots
 
-    parts = ['<div class="rl-report"><h2>RFM segments</h2></div>']
+    tr = base.tr
+    parts = [_heading("rl-rfm", tr.t("base.headings.rfm"))]
+    cols = {c: tr.t(f"base.rfm.cols.{c}") for c in
+            ("segment", "customers", "customer_share", "revenue", "revenue_share",
+             "mean_R", "mean_F", "mean_M")}
+    seg = base.segments.rename(index=lambda s: tr.label("segment", s))
     parts.append(d.table_html(
-        base.segments.rename_axis("segment"), index=True,
-        caption="RFM segments: customers, revenue of the last 12 months, mean scores",
-        formats={"customers": "{:,}", "customer_share": "{:.1%}",
-                 "revenue": lambda v: format_money(v, base.settings.currency),
-                 "revenue_share": "{:.1%}", "mean_R": "{:.2f}", "mean_F": "{:.2f}",
-                 "mean_M": "{:.2f}"},
+        seg.rename_axis(cols["segment"]).rename(columns=cols), index=True,
+        caption=tr.t("base.rfm.caption"),
+        formats={cols["customers"]: tr.number,
+                 cols["customer_share"]: lambda v: tr.percent(v),
+                 cols["revenue"]: lambda v: tr.money(v, base.settings.currency),
+                 cols["revenue_share"]: lambda v: tr.percent(v),
+                 cols["mean_R"]: lambda v: tr.number(v, decimals=2),
+                 cols["mean_F"]: lambda v: tr.number(v, decimals=2),
+                 cols["mean_M"]: lambda v: tr.number(v, decimals=2)},
+        tr=tr,
     ))
-    fig = plots.plot_rfm_heatmap(base.rfm, value="customers")
-    parts.append(d.figure_html(
-        fig, alt="Heatmap of customer counts by recency score (rows) and frequency score "
-        f"(columns), {len(base.rfm):,} customers in total."))
-    fig = plots.plot_rfm_heatmap(base.rfm, value="monetary")
-    parts.append(d.figure_html(
-        fig, alt="Heatmap of mean monetary value by recency score (rows) and frequency score "
-        "(columns)."))
+    fig = plots.plot_rfm_heatmap(base.rfm, value="customers", tr=tr)
+    parts.append(d.figure_html(fig, alt=tr.t("base.rfm.alt_customers", count=len(base.rfm))))
+    fig = plots.plot_rfm_heatmap(base.rfm, value="monetary", tr=tr)
+    parts.append(d.figure_html(fig, alt=tr.t("base.rfm.alt_monetary")))
     return _wrap(*parts)
 
 
@@ -1202,19 +1297,18 @@ def base_abc_xyz(base: CustomerBase):
     """ABC (value tier) × XYZ (demand stability) matrix."""
     from . import plots
 
-    fig = plots.plot_abc_xyz(base.abc_xyz)
-    alt = "Heatmap of customers by value tier and demand stability: " + "; ".join(
-        f"{t}/{c} {int(base.abc_xyz.loc[t, c])}" for t in base.abc_xyz.index
-        for c in base.abc_xyz.columns
-    )
+    tr = base.tr
+    fig = plots.plot_abc_xyz(base.abc_xyz, title=tr.t("base.abc_xyz.chart_title"), tr=tr)
+    alt = tr.t("base.abc_xyz.alt", items="; ".join(
+        f"{tr.label('tier', t)}/{c} {tr.number(int(base.abc_xyz.loc[t, c]))}"
+        for t in base.abc_xyz.index for c in base.abc_xyz.columns
+    ))
     s = base.settings
     return _wrap(
-        '<div class="rl-report"><h2>Value tier × demand stability (ABC × XYZ)</h2></div>',
+        _heading("rl-abc-xyz", tr.t("base.headings.abc_xyz")),
         d.figure_html(fig, alt=alt),
-        d.note_html(
-            f"XYZ by the coefficient of variation of monthly revenue: X up to {s.xyz_x_max:g}, "
-            f"Y up to {s.xyz_y_max:g}, Z above."
-        ),
+        d.note_html(tr.t("base.abc_xyz.note", x_max=tr.number(s.xyz_x_max, decimals=None),
+                         y_max=tr.number(s.xyz_y_max, decimals=None))),
     )
 
 
@@ -1222,16 +1316,13 @@ def base_cohorts(base: CustomerBase):
     """Monthly acquisition-cohort retention heatmap."""
     from . import plots
 
-    fig = plots.plot_cohort_retention(base.cohorts, sizes=base.cohort_sizes)
-    alt = (
-        f"Heatmap of the {len(base.cohorts)} most recent monthly acquisition cohorts: share "
-        "of each cohort buying again in each month since the first purchase."
-    )
+    tr = base.tr
+    fig = plots.plot_cohort_retention(base.cohorts, sizes=base.cohort_sizes,
+                                      title=tr.t("base.cohorts.chart_title"), tr=tr)
     return _wrap(
-        '<div class="rl-report"><h2>Acquisition cohorts</h2></div>',
-        d.figure_html(fig, alt=alt),
-        d.note_html("A purchase is a transaction with a positive amount; month 0 is the month "
-                    "of the first purchase (100 % by definition)."),
+        _heading("rl-cohorts", tr.t("base.headings.cohorts")),
+        d.figure_html(fig, alt=tr.t("base.cohorts.alt", count=len(base.cohorts))),
+        d.note_html(tr.t("base.cohorts.note", full=tr.percent(1.0, 0))),
     )
 
 
@@ -1239,15 +1330,18 @@ def base_migration(base: CustomerBase):
     """RFM segment migration since the previous month end (heatmap and table)."""
     from . import plots
 
+    tr = base.tr
     m = base.migration
     moved = int(m.to_numpy().sum() - sum(
         m.loc[s, s] for s in m.index if s in m.columns))
-    fig = plots.plot_segment_migration(m)
-    alt = (f"Heatmap of customers by RFM segment at the previous month end (rows) and now "
-           f"(columns); {moved:,} customers changed segment.")
+    fig = plots.plot_segment_migration(m, title=tr.t("base.migration.chart_title"), tr=tr)
+    table = m.rename(index=lambda s: tr.label("segment", s),
+                     columns=lambda s: tr.label("segment", s))
+    table.columns.name = None
     return _wrap(
-        '<div class="rl-report"><h2>Segment migration since last month</h2></div>',
-        d.figure_html(fig, alt=alt),
-        d.table_html(m.rename_axis("previous segment \\ now"), index=True,
-                     caption="Customers per segment: previous month end (rows) → now (columns)"),
+        _heading("rl-migration", tr.t("base.headings.migration")),
+        d.figure_html(fig, alt=tr.t("base.migration.alt", count=moved)),
+        d.table_html(table.rename_axis(tr.t("base.migration.corner")), index=True,
+                     caption=tr.t("base.migration.caption"),
+                     formats={c: tr.number for c in table.columns}, tr=tr),
     )

@@ -4,8 +4,11 @@ Rules every chart follows:
 
 * legible in greyscale and for colour-blind readers: statuses and series differ by hatch,
   line style and marker as well as by colour;
-* consistent sizes (:data:`WIDE`, :data:`SQUARE`) and a readable font (DejaVu Sans, set by
-  :func:`use_report_style`);
+* consistent sizes (:data:`WIDE`, :data:`SQUARE`) and a readable font with Cyrillic glyphs
+  (DejaVu Sans, shipped with matplotlib, set by :func:`use_report_style`);
+* every word on a chart (axis labels, legend entries, band names, value labels, month ticks)
+  comes from the message catalog through the ``tr`` keyword (a
+  :class:`retention_lib.i18n.Translator`, default English); titles are passed by the caller;
 * aggregated data only: no chart draws one mark per customer;
 * every figure has a title (``fig.axes[0].get_title()`` or ``fig._suptitle``); the alt text
   is the caller's job (:func:`retention_lib.display.figure_html` requires one).
@@ -21,10 +24,12 @@ import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.dates import MonthLocator, num2date
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, PercentFormatter
+from matplotlib.ticker import FuncFormatter
 
 from .config import DEFAULT_SETTINGS
+from .i18n import Translator, get_translator
 
 __all__ = [
     "SQUARE",
@@ -45,7 +50,8 @@ __all__ = [
 WIDE = (10.0, 4.4)
 SQUARE = (7.0, 5.6)
 
-#: Churn status → (fill colour, hatch, label); hatches keep statuses apart in greyscale.
+#: Churn status → (fill colour, hatch, English label); hatches keep statuses apart in
+#: greyscale.  Charts show the catalog's ``plots.band.<status>`` instead of the label.
 STATUS_STYLE: dict[str, tuple[str, str, str]] = {
     "normal": ("#7fbf7f", "", "normal (≤ 10 %)"),
     "warning": ("#f2b45a", "//", "warning (10–20 %)"),
@@ -65,6 +71,8 @@ def use_report_style() -> None:
     mpl.rcParams.update(
         {
             "font.family": "DejaVu Sans",
+            "font.sans-serif": ["DejaVu Sans"],
+            "axes.unicode_minus": True,
             "font.size": 10.5,
             "axes.titlesize": 12.5,
             "axes.titleweight": "bold",
@@ -92,17 +100,12 @@ def _status_of(rate: float, normal_max: float, critical_min: float) -> str:
     return "warning"
 
 
-def _pct(ax_axis, decimals: int = 0) -> None:
-    ax_axis.set_major_formatter(PercentFormatter(1.0, decimals=decimals))
+def _tr(tr: Translator | None) -> Translator:
+    return tr if tr is not None else get_translator("en")
 
 
-def _money(value: float) -> str:
-    a = abs(value)
-    if a >= 1e6:
-        return f"{value / 1e6:,.1f}M"
-    if a >= 1e4:
-        return f"{value / 1e3:,.0f}k"
-    return f"{value:,.0f}"
+def _pct(ax_axis, tr: Translator, decimals: int = 0) -> None:
+    ax_axis.set_major_formatter(FuncFormatter(lambda v, _: tr.percent(v, decimals)))
 
 
 def plot_churn_series(
@@ -112,6 +115,7 @@ def plot_churn_series(
     normal_max: float = DEFAULT_SETTINGS.churn_normal_max,
     critical_min: float = DEFAULT_SETTINGS.churn_critical_min,
     title: str = "Annual churn, trailing 12 months",
+    tr: Translator | None = None,
 ) -> Figure:
     """Trailing-12-month churn per month end, with the status bands and company events.
 
@@ -127,6 +131,8 @@ def plot_churn_series(
     normal_max, critical_min
         Status thresholds: the band up to ``normal_max`` is "normal", from ``critical_min``
         up is "critical", in between "warning".
+    tr
+        Translator of the labels and month ticks (default English).
 
     Returns
     -------
@@ -134,6 +140,7 @@ def plot_churn_series(
         One axes: up to two lines (customer churn: solid with circles; revenue churn: dashed
         with squares), three shaded bands, one vertical line per event.
     """
+    tr = _tr(tr)
     fig, ax = plt.subplots(figsize=WIDE)
     x = pd.DatetimeIndex(series.index)
     partial = None
@@ -148,27 +155,29 @@ def plot_churn_series(
         (critical_min, ymax, "critical"),
     )
     for lo, hi, key in bands:
-        colour, hatch, label = STATUS_STYLE[key]
+        colour, hatch, _ = STATUS_STYLE[key]
         ax.axhspan(lo, hi, facecolor=colour, alpha=0.18, hatch=hatch, edgecolor="#bbbbbb",
                    linewidth=0, zorder=0)
-        ax.text(1.005, (lo + hi) / 2, key, transform=ax.get_yaxis_transform(),
+        ax.text(1.005, (lo + hi) / 2, tr.t(f"plots.band.{key}"),
+                transform=ax.get_yaxis_transform(),
                 va="center", ha="left", fontsize=9, color=_GREY)
     ax.plot(x, series["customer_churn"].to_numpy(dtype=float), color="#1f3b73",
-            linestyle="-", marker="o", markersize=4, linewidth=2, label="customer churn",
+            linestyle="-", marker="o", markersize=4, linewidth=2,
+            label=tr.t("plots.series.customer_churn"),
             zorder=3)
     if "revenue_churn" in series.columns:
         ax.plot(x, series["revenue_churn"].to_numpy(dtype=float), color="#7a1f1f",
                 linestyle="--", marker="s", markersize=3.5, linewidth=1.6,
-                label="revenue churn", zorder=3)
+                label=tr.t("plots.series.revenue_churn"), zorder=3)
     if partial is not None and partial.any():
         # hollow markers: the window starts less than a year after the data begins
         ax.plot(x[partial], series["customer_churn"].to_numpy(dtype=float)[partial],
                 linestyle="none", marker="o", markersize=6, markerfacecolor="white",
                 markeredgecolor="#1f3b73", zorder=4,
-                label="less than a year of history before the window")
+                label=tr.t("plots.series.partial"))
     ax.set_ylim(0, ymax)
-    _pct(ax.yaxis)
-    ax.set_ylabel("share lost over 12 months")
+    _pct(ax.yaxis, tr)
+    ax.set_ylabel(tr.t("plots.series.ylabel"))
     if events is not None and len(events) and len(x):
         ev = events.sort_values("date")
         first = x.min() - pd.Timedelta(days=31)
@@ -176,28 +185,38 @@ def plot_churn_series(
         if len(earlier):
             # still inside the 12-month windows of the first points: name them at the edge
             text = "; ".join(
-                f"{pd.Timestamp(r.date):%Y-%m-%d} "
-                + str(getattr(r, "description", "") or str(r.kind).replace("_", " "))[:40]
+                f"{tr.date(r.date)} " + _event_label(r, tr)[:40]
                 for r in earlier.itertuples(index=False)
             )
-            ax.text(0.005, 0.02, "◄ earlier: " + text, transform=ax.transAxes, fontsize=8.5,
+            ax.text(0.005, 0.02, "◄ " + tr.t("plots.series.earlier", events=text),
+                    transform=ax.transAxes, fontsize=8.5,
                     color=_GREY, va="bottom", ha="left",
                     bbox={"facecolor": "white", "alpha": 0.85, "edgecolor": "none", "pad": 1})
         ev = ev.loc[(ev["date"] >= first) & (ev["date"] <= x.max())]
         for i, rec in enumerate(ev.itertuples(index=False)):
-            label = str(getattr(rec, "description", "") or "") or str(rec.kind)
-            label = str(rec.kind).replace("_", " ") if label in ("nan", "<NA>") else label
+            label = _event_label(rec, tr)
             if len(label) > 38:
                 label = label[:37] + "…"
             ax.axvline(rec.date, color=_GREY, linestyle=":", linewidth=1.4, zorder=2)
             ax.text(rec.date, ymax * (0.97 - 0.08 * (i % 3)), " " + label, rotation=0,
                     va="top", ha="left", fontsize=8.5, color=_GREY,
                     bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "none", "pad": 1})
+    ax.xaxis.set_major_locator(MonthLocator(bymonth=(1, 4, 7, 10)))
+    ax.xaxis.set_major_formatter(
+        FuncFormatter(lambda v, _: tr.month_short(num2date(v)))
+    )
     ax.set_title(title, loc="left")
-    ax.legend(loc="upper left", bbox_to_anchor=(0, -0.1), ncol=3)
-    fig.autofmt_xdate(rotation=0, ha="center")
+    ax.legend(loc="upper left", bbox_to_anchor=(0, -0.16), ncol=3)
     fig.tight_layout()
     return fig
+
+
+def _event_label(rec, tr: Translator) -> str:
+    """An event's description, else its kind's display name."""
+    text = getattr(rec, "description", None)
+    if text is None or pd.isna(text) or not str(text).strip():
+        return tr.label("event_kind", rec.kind)
+    return str(text)
 
 
 def plot_churn_by_group(
@@ -207,6 +226,7 @@ def plot_churn_by_group(
     normal_max: float = DEFAULT_SETTINGS.churn_normal_max,
     critical_min: float = DEFAULT_SETTINGS.churn_critical_min,
     overall: float | None = None,
+    tr: Translator | None = None,
 ) -> Figure:
     """Horizontal bars of churn per group (tier, manager, segment), with counts.
 
@@ -217,12 +237,15 @@ def plot_churn_by_group(
         ``churn_rate`` (float 0..1), ``lost`` (int), ``active_at_start`` (int).
     overall
         Optional company-wide rate drawn as a dashed vertical reference line.
+    tr
+        Translator of the labels (default English).
 
     Returns
     -------
     Figure
         One bar per row, coloured and hatched by status, labelled "rate (lost of active)".
     """
+    tr = _tr(tr)
     n = len(table)
     fig, ax = plt.subplots(figsize=(WIDE[0], max(2.2, 0.45 * n + 1.4)))
     rates = table["churn_rate"].to_numpy(dtype=float)
@@ -242,25 +265,30 @@ def plot_churn_by_group(
                else 0)
     for yi, rate, lost, act in zip(y, rates, table["lost"], table["active_at_start"],
                                    strict=True):
-        txt = "n/a" if pd.isna(rate) else f"{rate:.1%}"
         ax.text((0 if pd.isna(rate) else rate) + xmax * 0.01, yi,
-                f"{txt}  ({int(lost)} of {int(act)})", va="center", fontsize=9)
+                tr.t("plots.group.bar_label", rate=tr.percent(rate), lost=int(lost),
+                     active=int(act)),
+                va="center", fontsize=9, zorder=4,
+                bbox={"facecolor": "white", "alpha": 0.85, "edgecolor": "none", "pad": 1})
     ax.axvline(normal_max, color=_GREY, linestyle=":", linewidth=1)
     ax.axvline(critical_min, color=_GREY, linestyle="-.", linewidth=1)
     if overall is not None and not pd.isna(overall):
         ax.axvline(overall, color="#1f3b73", linestyle="--", linewidth=1.4,
-                   label=f"company {overall:.1%}")
-        ax.legend(loc="lower right")
+                   label=tr.t("plots.group.company", rate=tr.percent(overall)))
+        # above the bars, right-aligned: never on top of a bar label
+        ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), borderaxespad=0.2)
     ax.set_yticks(y, [str(i) for i in table.index])
     ax.set_xlim(0, xmax)
-    _pct(ax.xaxis)
-    ax.set_xlabel("customers lost over 12 months (lost of active at start)")
+    _pct(ax.xaxis, tr)
+    ax.set_xlabel(tr.t("plots.group.xlabel"))
     ax.set_title(title, loc="left")
     fig.tight_layout()
     return fig
 
 
-def plot_tier_share(tiers: pd.DataFrame, *, title: str = "Value tiers") -> Figure:
+def plot_tier_share(
+    tiers: pd.DataFrame, *, title: str = "Value tiers", tr: Translator | None = None
+) -> Figure:
     """Share of customers vs share of revenue per value tier, as grouped bars.
 
     Parameters
@@ -274,29 +302,32 @@ def plot_tier_share(tiers: pd.DataFrame, *, title: str = "Value tiers") -> Figur
     Figure
         Two bars per tier (customers: light, plain; revenue: dark, hatched), labelled.
     """
+    tr = _tr(tr)
     fig, ax = plt.subplots(figsize=(WIDE[0] * 0.6, WIDE[1]))
     x = np.arange(len(tiers))
     w = 0.38
     b1 = ax.bar(x - w / 2, tiers["customer_share"], w, color="#c6d4ea", edgecolor=_GREY,
-                label="share of customers")
+                label=tr.t("plots.tiers.customer_share"))
     b2 = ax.bar(x + w / 2, tiers["revenue_share"], w, color="#1f3b73", edgecolor=_GREY,
-                hatch="//", label="share of revenue")
+                hatch="//", label=tr.t("plots.tiers.revenue_share"))
     for bars in (b1, b2):
         for bar in bars:
             h = bar.get_height()
-            ax.text(bar.get_x() + bar.get_width() / 2, h + 0.01, f"{h:.0%}", ha="center",
+            ax.text(bar.get_x() + bar.get_width() / 2, h + 0.01, tr.percent(h, 0), ha="center",
                     va="bottom", fontsize=9)
-    ax.set_xticks(x, [str(i) for i in tiers.index])
+    ax.set_xticks(x, [tr.label("tier", i) for i in tiers.index])
     top = np.nanmax(tiers[["customer_share", "revenue_share"]].to_numpy(dtype=float))
     ax.set_ylim(0, min(1.1, (top if np.isfinite(top) else 1.0) * 1.25 + 0.02))
-    _pct(ax.yaxis)
+    _pct(ax.yaxis, tr)
     ax.legend(loc="upper right")
     ax.set_title(title, loc="left")
     fig.tight_layout()
     return fig
 
 
-def plot_segment_overview(segments: pd.DataFrame, *, title: str = "RFM segments") -> Figure:
+def plot_segment_overview(
+    segments: pd.DataFrame, *, title: str = "RFM segments", tr: Translator | None = None
+) -> Figure:
     """Customers and revenue share per RFM segment, as paired horizontal bars.
 
     Parameters
@@ -309,49 +340,53 @@ def plot_segment_overview(segments: pd.DataFrame, *, title: str = "RFM segments"
     -------
     Figure
         Two axes side by side: customers per segment (plain bars) and revenue share
-        (hatched bars).
+        (hatched bars).  Segment names are shown through ``tr.label("segment", name)``.
     """
+    tr = _tr(tr)
     n = len(segments)
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(WIDE[0], max(2.4, 0.38 * n + 1.3)),
                                    sharey=True)
     y = np.arange(n)[::-1]
     ax1.barh(y, segments["customers"], color="#c6d4ea", edgecolor=_GREY)
     for yi, v in zip(y, segments["customers"], strict=True):
-        ax1.text(v, yi, f" {int(v):,}", va="center", fontsize=8.5)
-    ax1.set_yticks(y, [str(s) for s in segments.index])
-    ax1.set_xlabel("customers")
+        ax1.text(v, yi, " " + tr.number(int(v)), va="center", fontsize=8.5)
+    ax1.set_yticks(y, [tr.label("segment", s) for s in segments.index])
+    ax1.set_xlabel(tr.t("plots.segments.customers"))
     ax1.set_xlim(0, max(1, segments["customers"].max()) * 1.25)
     ax2.barh(y, segments["revenue_share"], color="#1f3b73", edgecolor=_GREY, hatch="//")
     for yi, v in zip(y, segments["revenue_share"], strict=True):
-        ax2.text(v, yi, f" {v:.0%}", va="center", fontsize=8.5)
+        ax2.text(v, yi, " " + tr.percent(v, 0), va="center", fontsize=8.5)
     ax2.set_xlim(0, max(0.05, segments["revenue_share"].max()) * 1.3)
-    _pct(ax2.xaxis)
-    ax2.set_xlabel("share of 12-month revenue")
+    _pct(ax2.xaxis, tr)
+    ax2.set_xlabel(tr.t("plots.segments.revenue_share"))
     fig.suptitle(title, x=0.01, ha="left", fontweight="bold")
     fig.tight_layout()
     return fig
 
 
-def _pareto(ax, values: pd.Series, *, colour: str, hatch: str, money: bool, title: str):
+def _pareto(ax, values: pd.Series, *, colour: str, hatch: str, money: bool, title: str,
+            tr: Translator):
     v = values.sort_values(ascending=False)
     x = np.arange(len(v))
     ax.bar(x, v.to_numpy(dtype=float), color=colour, edgecolor=_GREY, hatch=hatch)
     total = float(v.sum())
     for xi, val in zip(x, v, strict=True):
         share = val / total if total else 0
-        lab = (_money(val) if money else f"{int(val):,}") + f"\n{share:.0%}"
-        ax.text(xi, val, lab, ha="center", va="bottom", fontsize=8,
+        lab = (tr.compact(val) if money else tr.number(int(val))) + "\n" + tr.percent(share, 0)
+        ax.text(xi, val, lab, ha="center", va="bottom", fontsize=7.5,
                 bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "none", "pad": 0.5})
     ax.set_xticks(x, [str(i).replace("_", " ") for i in v.index], rotation=30, ha="right")
+    for lab in ax.get_xticklabels():
+        lab.set_rotation_mode("anchor")
     ax.set_ylim(0, max(float(v.max()) if len(v) else 1.0, 1e-9) * 1.3)
     if money:
-        ax.yaxis.set_major_formatter(FuncFormatter(lambda val, _: _money(val)))
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda val, _: tr.compact(val)))
     ax2 = ax.twinx()
     cum = v.cumsum() / total if total else v * 0
     ax2.plot(x, cum.to_numpy(dtype=float), color=_GREY, linestyle="--", marker="o",
              markersize=4)
     ax2.set_ylim(0, 1.05)
-    _pct(ax2.yaxis)
+    _pct(ax2.yaxis, tr)
     ax2.spines["right"].set_visible(True)
     ax.set_zorder(ax2.get_zorder() + 1)  # bars and their labels over the cumulative line
     ax.patch.set_visible(False)
@@ -360,7 +395,8 @@ def _pareto(ax, values: pd.Series, *, colour: str, hatch: str, money: bool, titl
 
 
 def plot_reasons_pareto(
-    by_count: pd.Series, by_revenue: pd.Series, *, title: str = "Why customers left"
+    by_count: pd.Series, by_revenue: pd.Series, *, title: str = "Why customers left",
+    tr: Translator | None = None,
 ) -> Figure:
     """Pareto charts of exit reasons by count and by lost revenue, side by side.
 
@@ -376,12 +412,14 @@ def plot_reasons_pareto(
     Figure
         Two bar axes (plus their cumulative-share twin axes): bars sorted descending with
         value and share labels, and a dashed cumulative-share line with circle markers.
+        The index labels are shown as given (pass display names).
     """
+    tr = _tr(tr)
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(WIDE[0], WIDE[1] + 0.8))
     _pareto(ax1, by_count, colour="#c6d4ea", hatch="", money=False,
-            title="by number of lost customers")
+            title=tr.t("plots.reasons.by_count"), tr=tr)
     _pareto(ax2, by_revenue, colour="#1f3b73", hatch="//", money=True,
-            title="by lost annual revenue")
+            title=tr.t("plots.reasons.by_revenue"), tr=tr)
     fig.suptitle(title, x=0.01, ha="left", fontweight="bold")
     fig.tight_layout()
     return fig
@@ -408,7 +446,8 @@ def _heatmap(ax, matrix: pd.DataFrame, *, fmt, cmap: str = "Greys", vmin=None, v
 
 
 def plot_rfm_heatmap(
-    rfm: pd.DataFrame, *, value: str = "customers", title: str | None = None
+    rfm: pd.DataFrame, *, value: str = "customers", title: str | None = None,
+    tr: Translator | None = None,
 ) -> Figure:
     """R × F grid of customer counts or mean monetary value.
 
@@ -427,31 +466,35 @@ def plot_rfm_heatmap(
     """
     if value not in ("customers", "monetary"):
         raise ValueError(f"value {value!r} is not one of ['customers', 'monetary']")
+    tr = _tr(tr)
     r = rfm["R"].astype(int)
     f = rfm["F"].astype(int)
     if value == "customers":
         grid = pd.crosstab(r, f)
-        fmt = lambda v: f"{int(v):,}"  # noqa: E731
+        fmt = lambda v: tr.number(int(v))  # noqa: E731
     else:
         grid = rfm.assign(R=r, F=f).pivot_table(index="R", columns="F", values="monetary",
                                                 aggfunc="mean")
-        fmt = _money
+        fmt = tr.compact
     grid = grid.reindex(index=[5, 4, 3, 2, 1], columns=[1, 2, 3, 4, 5])
     if value == "customers":
         grid = grid.fillna(0)
     fig, ax = plt.subplots(figsize=SQUARE)
     im = _heatmap(ax, grid, fmt=fmt, cmap="Blues")
-    ax.set_xlabel("F score (frequency, 5 = most frequent)")
-    ax.set_ylabel("R score (recency, 5 = most recent)")
-    fig.colorbar(im, ax=ax, shrink=0.8,
-                 label="customers" if value == "customers" else "mean monetary value")
-    ax.set_title(title or ("Customers by recency and frequency" if value == "customers"
-                           else "Mean monetary value by recency and frequency"), loc="left")
+    ax.set_xlabel(tr.t("plots.rfm.xlabel"))
+    ax.set_ylabel(tr.t("plots.rfm.ylabel"))
+    cb = fig.colorbar(im, ax=ax, shrink=0.8, label=tr.t(f"plots.rfm.colorbar_{value}"))
+    cb.ax.yaxis.set_major_formatter(FuncFormatter(
+        (lambda v, _: tr.number(v)) if value == "customers" else (lambda v, _: tr.compact(v))
+    ))
+    ax.set_title(title or tr.t(f"plots.rfm.title_{value}"), loc="left")
     fig.tight_layout()
     return fig
 
 
-def plot_abc_xyz(matrix: pd.DataFrame, *, title: str = "ABC × XYZ: customers") -> Figure:
+def plot_abc_xyz(
+    matrix: pd.DataFrame, *, title: str = "ABC × XYZ: customers", tr: Translator | None = None
+) -> Figure:
     """ABC (value tier) × XYZ (demand stability) matrix of customer counts.
 
     Parameters
@@ -466,13 +509,16 @@ def plot_abc_xyz(matrix: pd.DataFrame, *, title: str = "ABC × XYZ: customers") 
     Figure
         A heatmap with count and share of all customers in every cell.
     """
+    tr = _tr(tr)
     total = float(matrix.to_numpy().sum()) or 1.0
     fig, ax = plt.subplots(figsize=(SQUARE[0] * 0.85, SQUARE[1] * 0.75))
-    im = _heatmap(ax, matrix.astype(float), fmt=lambda v: f"{int(v):,}\n{v / total:.0%}",
-                  cmap="Blues")
-    ax.set_xlabel("XYZ: X = steady monthly demand, Z = erratic")
-    ax.set_ylabel("value tier")
-    fig.colorbar(im, ax=ax, shrink=0.8, label="customers")
+    m = matrix.rename(index=lambda i: tr.label("tier", i))
+    im = _heatmap(ax, m.astype(float),
+                  fmt=lambda v: tr.number(int(v)) + "\n" + tr.percent(v / total, 0), cmap="Blues")
+    ax.set_xlabel(tr.t("plots.abc_xyz.xlabel"))
+    ax.set_ylabel(tr.t("plots.abc_xyz.ylabel"))
+    cb = fig.colorbar(im, ax=ax, shrink=0.8, label=tr.t("plots.abc_xyz.colorbar"))
+    cb.ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: tr.number(v)))
     ax.set_title(title, loc="left")
     fig.tight_layout()
     return fig
@@ -481,6 +527,7 @@ def plot_abc_xyz(matrix: pd.DataFrame, *, title: str = "ABC × XYZ: customers") 
 def plot_cohort_retention(
     retention: pd.DataFrame, *, sizes: pd.Series | None = None,
     title: str = "Monthly acquisition cohorts: share buying again",
+    tr: Translator | None = None,
 ) -> Figure:
     """Cohort retention heatmap.
 
@@ -498,6 +545,7 @@ def plot_cohort_retention(
         A heatmap (rows: cohorts, oldest on top; columns: months since acquisition) with
         each observed cell labelled in percent; unobserved cells are blank.
     """
+    tr = _tr(tr)
     labels = [pd.Timestamp(c).strftime("%Y-%m") for c in retention.index]
     if sizes is not None:
         labels = [f"{lab} (n={int(sizes.get(c, 0)):,})" for lab, c in
@@ -505,18 +553,19 @@ def plot_cohort_retention(
     mat = retention.copy()
     mat.index = labels
     fig, ax = plt.subplots(figsize=(WIDE[0], max(3.0, 0.36 * len(mat) + 1.6)))
-    im = _heatmap(ax, mat, fmt=lambda v: f"{v:.0%}", cmap="Blues", vmin=0, vmax=1)
-    ax.set_xlabel("months since first purchase")
-    ax.set_ylabel("month of first purchase")
-    cb = fig.colorbar(im, ax=ax, shrink=0.8, label="share of cohort buying that month")
-    _pct(cb.ax.yaxis)
+    im = _heatmap(ax, mat, fmt=lambda v: tr.percent(v, 0), cmap="Blues", vmin=0, vmax=1)
+    ax.set_xlabel(tr.t("plots.cohorts.xlabel"))
+    ax.set_ylabel(tr.t("plots.cohorts.ylabel"))
+    cb = fig.colorbar(im, ax=ax, shrink=0.8, label=tr.t("plots.cohorts.colorbar"))
+    _pct(cb.ax.yaxis, tr)
     ax.set_title(title, loc="left")
     fig.tight_layout()
     return fig
 
 
 def plot_segment_migration(
-    migration: pd.DataFrame, *, title: str = "RFM segment migration since last month"
+    migration: pd.DataFrame, *, title: str = "RFM segment migration since last month",
+    tr: Translator | None = None,
 ) -> Figure:
     """Heatmap of customer counts moving from each previous segment (rows) to each segment
     now (columns), as returned by :func:`retention_lib.cohorts.segment_migration`.
@@ -525,20 +574,26 @@ def plot_segment_migration(
     -------
     Figure
         A heatmap labelled with counts; the diagonal (unchanged segment) is outlined.
+        Segment names are shown through ``tr.label("segment", name)``.
     """
+    tr = _tr(tr)
     fig, ax = plt.subplots(figsize=(WIDE[0], max(3.5, 0.42 * len(migration) + 2.2)))
-    im = _heatmap(ax, migration.astype(float), fmt=lambda v: f"{int(v):,}" if v else "",
+    im = _heatmap(ax, migration.astype(float), fmt=lambda v: tr.number(int(v)) if v else "",
                   cmap="Blues")
+    ax.set_yticks(range(migration.shape[0]),
+                  [tr.label("segment", r) for r in migration.index])
     for i, row in enumerate(migration.index):
         if row in migration.columns:
             j = list(migration.columns).index(row)
             ax.add_patch(plt.Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False,
                                        edgecolor=_GREY, linewidth=1.5))
-    ax.set_xticks(range(migration.shape[1]), [str(c) for c in migration.columns],
-                  rotation=35, ha="right")
-    ax.set_xlabel("segment now")
-    ax.set_ylabel("segment at previous month end")
-    fig.colorbar(im, ax=ax, shrink=0.8, label="customers")
+    ax.set_xticks(range(migration.shape[1]),
+                  [tr.label("segment", c) for c in migration.columns],
+                  rotation=35, ha="right", rotation_mode="anchor")
+    ax.set_xlabel(tr.t("plots.migration.xlabel"))
+    ax.set_ylabel(tr.t("plots.migration.ylabel"))
+    cb = fig.colorbar(im, ax=ax, shrink=0.8, label=tr.t("plots.migration.colorbar"))
+    cb.ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: tr.number(v)))
     ax.set_title(title, loc="left")
     fig.tight_layout()
     return fig

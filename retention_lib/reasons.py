@@ -38,6 +38,8 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
+from .i18n import get_translator
+
 __all__ = [
     "DEFAULT_KEYWORDS",
     "FIXABLE_CATEGORIES",
@@ -75,35 +77,11 @@ PRIORITY = (
 #: one we can fix, and the first step of the win-back call is to find it out.
 FIXABLE_CATEGORIES = ("price", "assortment", "service", "no_value", "competitor", "unknown")
 
-_GESTURE = " Make a concrete gesture: a discount coupon or a gift on the next order."
-_TRUST = (
-    "Restore trust in the product: let the customer pay on receipt, after inspecting the goods, "
-    "with the company bearing the fee."
-)
-
-#: Recommended response per category (DESIGN.md rule 7), English; reports translate them.
+#: Recommended response per category (DESIGN.md rule 7), in English.  The texts live in the
+#: message catalogs (``action.<category>`` in ``retention_lib/locales/*.yaml``); reports show
+#: them in the reader's language with ``get_translator(lang).t(f"action.{category}")``.
 RECOMMENDED_ACTIONS: dict[str, str] = {
-    "price": (
-        "Explain the value the customer received and how our product differs from "
-        "competitors' offers." + _GESTURE
-    ),
-    "assortment": _TRUST + _GESTURE,
-    "service": (
-        "Admit the fault and tell the customer what was changed so that it will not happen "
-        "again." + _GESTURE
-    ),
-    "no_value": _TRUST + _GESTURE,
-    "competitor": (
-        "Stay in touch tactfully, without blaming anyone, so that we are there when the "
-        "competitor disappoints." + _GESTURE
-    ),
-    "uncontrollable": (
-        "No win-back effort: keep a yearly contact with market news or offers."
-    ),
-    "unknown": (
-        "Find out the reason: call the customer, ask why they left, then apply the response "
-        "for that reason." + _GESTURE
-    ),
+    c: get_translator("en").t(f"action.{c}") for c in REASON_CATEGORIES
 }
 
 #: Built-in keyword stems per category (English, Russian, Ukrainian), already normalised.
