@@ -917,8 +917,10 @@ def section_churn_series(report: MonthlyReport):
     if report.events is not None and len(report.events):
         ev = report.events[["date", "kind", "description"]] if "description" in \
             report.events.columns else report.events[["date", "kind"]]
+        ev = ev.sort_values("date").reset_index(drop=True)
         ev = ev.assign(kind=[tr.label("event_kind", k) for k in ev["kind"]])
         ev = ev.rename(columns={c: tr.t(f"series.events_cols.{c}") for c in ev.columns})
+        ev.insert(0, "#", range(1, len(ev) + 1))  # the numbers drawn on the chart
         parts.append(d.table_html(
             ev, caption=tr.t("series.events_caption"),
             formats={tr.t("series.events_cols.date"): _date_cell(tr)}, tr=tr,

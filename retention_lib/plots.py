@@ -183,24 +183,20 @@ def plot_churn_series(
         first = x.min() - pd.Timedelta(days=31)
         earlier = ev.loc[(ev["date"] < first) & (ev["date"] >= first - pd.DateOffset(months=12))]
         if len(earlier):
-            # still inside the 12-month windows of the first points: name them at the edge
-            text = "; ".join(
-                f"{tr.date(r.date)} " + _event_label(r, tr)[:40]
-                for r in earlier.itertuples(index=False)
-            )
-            ax.text(0.005, 0.02, "◄ " + tr.t("plots.series.earlier", events=text),
-                    transform=ax.transAxes, fontsize=8.5,
-                    color=_GREY, va="bottom", ha="left",
-                    bbox={"facecolor": "white", "alpha": 0.85, "edgecolor": "none", "pad": 1})
+            # An event inside the 12-month windows of the first points (e.g. a price rise whose
+            # churn shows up a year later): widen the time axis so it stands on the chart.
+            first = earlier["date"].min() - pd.Timedelta(days=15)
+            ax.set_xlim(first, x.max() + pd.Timedelta(days=20))
+        # Events are numbered 1..n by date, as in the events table under the chart: a number
+        # in a box never covers the churn line the way a long description would.
+        ev = ev.reset_index(drop=True).assign(number=lambda f: f.index + 1)
         ev = ev.loc[(ev["date"] >= first) & (ev["date"] <= x.max())]
-        for i, rec in enumerate(ev.itertuples(index=False)):
-            label = _event_label(rec, tr)
-            if len(label) > 38:
-                label = label[:37] + "…"
+        for rec in ev.itertuples(index=False):
             ax.axvline(rec.date, color=_GREY, linestyle=":", linewidth=1.4, zorder=2)
-            ax.text(rec.date, ymax * (0.97 - 0.08 * (i % 3)), " " + label, rotation=0,
-                    va="top", ha="left", fontsize=8.5, color=_GREY,
-                    bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "none", "pad": 1})
+            ax.text(rec.date, ymax * 0.985, f"{rec.number}", va="top", ha="center",
+                    fontsize=9, fontweight="bold", color="#333333", zorder=5,
+                    bbox={"facecolor": "white", "edgecolor": _GREY, "boxstyle": "circle",
+                          "pad": 0.25})
     ax.xaxis.set_major_locator(MonthLocator(bymonth=(1, 4, 7, 10)))
     ax.xaxis.set_major_formatter(
         FuncFormatter(lambda v, _: tr.month_short(num2date(v)))
@@ -209,14 +205,6 @@ def plot_churn_series(
     ax.legend(loc="upper left", bbox_to_anchor=(0, -0.16), ncol=3)
     fig.tight_layout()
     return fig
-
-
-def _event_label(rec, tr: Translator) -> str:
-    """An event's description, else its kind's display name."""
-    text = getattr(rec, "description", None)
-    if text is None or pd.isna(text) or not str(text).strip():
-        return tr.label("event_kind", rec.kind)
-    return str(text)
 
 
 def plot_churn_by_group(

@@ -56,7 +56,27 @@ class TestChurnSeries:
                   and ln.get_xdata()[0] == ln.get_xdata()[1]]
         assert len(vlines) == 1  # only the event inside the range
         texts = {t.get_text().strip() for t in ax.texts}
-        assert {"normal", "warning", "critical", "Price increase"} <= texts
+        # events are numbered by date (1 = the price increase), as in the table under the chart
+        assert {"normal", "warning", "critical", "1"} <= texts
+
+    def test_event_within_a_year_before_the_series_widens_the_axis(self, series):
+        from matplotlib.dates import num2date
+
+        first = pd.DatetimeIndex(series.index).min()
+        events = pd.DataFrame(
+            {
+                "date": [first - pd.DateOffset(months=6), first - pd.DateOffset(months=30)],
+                "kind": ["price_change", "other"],
+            }
+        )
+        ax = plots.plot_churn_series(series, events=events).axes[0]
+        left = num2date(ax.get_xlim()[0]).replace(tzinfo=None)
+        # the event 6 months before the first point is on the axis; the one 30 months before is not
+        assert left <= first - pd.DateOffset(months=6)
+        assert left > first - pd.DateOffset(months=30)
+        vlines = [ln for ln in ax.get_lines() if len(ln.get_xdata()) == 2
+                  and ln.get_xdata()[0] == ln.get_xdata()[1]]
+        assert len(vlines) == 1
 
     def test_customer_churn_only(self, series):
         fig = plots.plot_churn_series(series[["customer_churn"]])
