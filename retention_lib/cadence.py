@@ -40,9 +40,9 @@ Never disappear
     365) days; for them **any** answered contact counts (call, meeting, visit, email,
     message: the point is news or an offer, not a sales call).
 
-Settings the lead may want in :class:`~retention_lib.config.Settings` later:
-``due_soon_days`` (7), ``scale_by_cycle`` (False), ``cycle_bounds`` ((0.5, 2.0)),
-``meeting_counts_as_call`` (False).
+The report reads these options from :class:`~retention_lib.config.Settings` (YAML
+``contact_discipline:``): ``cadence_due_soon_days`` (7), ``cadence_scale_by_cycle`` (False),
+``cadence_cycle_bounds`` ((0.5, 2.0)), ``meeting_counts_as_call`` (False).
 """
 
 from __future__ import annotations

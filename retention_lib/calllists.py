@@ -14,6 +14,11 @@ Excel safety (CSV / formula injection)
   number there (``-2``) is a value, not a formula, and stays ``-2``. NaN/NA → empty cell.
 * Dates (datetime64 columns) are written as ``YYYY-MM-DD``.
 
+Language: the caller may pass ``headers`` (column → header text) and ``labels`` (column →
+{code: display text}) to write the file in the report's language
+(:func:`retention_lib.discipline.write_report_call_lists` does); neutralisation applies to the
+translated text as to any other text.
+
 File names: ``call_list_<manager>.csv`` where every run of characters other than letters,
 digits, ``_`` and ``-`` (any script) becomes ``_`` (so ``../x`` cannot leave the folder);
 duplicates after cleaning get ``_2``, ``_3``, ...
@@ -23,7 +28,7 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -74,8 +79,13 @@ def _cells(column: pd.Series) -> list[str]:
     return ["" if m else neutralise(str(v)) for v, m in zip(values, na, strict=True)]
 
 
-def write_safe_csv(frame: pd.DataFrame, path: str | Path) -> Path:
+def write_safe_csv(
+    frame: pd.DataFrame, path: str | Path, *, headers: Mapping[str, str] | None = None
+) -> Path:
     """Write ``frame`` (its columns, not the index) as an Excel-safe CSV (module rules).
+
+    ``headers`` optionally maps a column to the header text written for it (default: the
+    column name).
 
     Returns
     -------
@@ -85,7 +95,8 @@ def write_safe_csv(frame: pd.DataFrame, path: str | Path) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     columns = [_cells(frame[c]) for c in frame.columns]
-    header = [neutralise(str(c)) for c in frame.columns]
+    names = dict(headers or {})
+    header = [neutralise(str(names.get(c, c))) for c in frame.columns]
     with path.open("w", encoding="utf-8-sig", newline="") as fh:
         writer = csv.writer(fh, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
         writer.writerow(header)
@@ -112,6 +123,8 @@ def write_call_lists(
     *,
     out_dir: str | Path,
     columns: Sequence[str] | None = None,
+    headers: Mapping[str, str] | None = None,
+    labels: Mapping[str, Mapping[str, str]] | None = None,
 ) -> dict[str, Path]:
     """Write one call list per manager of a contact plan.
 
@@ -123,6 +136,12 @@ def write_call_lists(
         Folder to write into (created), e.g. ``reports/<period>/call_lists``.
     columns
         Columns to write, in order (default: all columns of ``plan``).
+    headers
+        Column → header text in the file (default: the column names).
+    labels
+        Column → {code: display text} for text columns (e.g. actions and the manager
+        ``"unassigned"`` in the report's language); codes not in the mapping are written
+        as they are. File names and the returned keys keep the manager codes.
 
     Returns
     -------
@@ -143,6 +162,11 @@ def write_call_lists(
     written: dict[str, Path] = {}
     for manager in sorted(set(managers)):
         rows = plan.loc[managers == manager, cols].reset_index(drop=True)
+        for col, mapping in (labels or {}).items():
+            if col in rows.columns:
+                rows[col] = pd.array(
+                    [v if pd.isna(v) else mapping.get(str(v), str(v))
+                     for v in rows[col].astype(object)], dtype="string")
         path = out_dir / call_list_filename(manager, taken=taken)
-        written[manager] = write_safe_csv(rows, path)
+        written[manager] = write_safe_csv(rows, path, headers=headers)
     return written

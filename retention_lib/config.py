@@ -19,6 +19,15 @@ YAML layout (every key optional)::
       B: {call_days: 30}
       C: {call_days: 182}
       lost: {call_days: 365}
+    contact_discipline:    # contact-discipline report (cadence, funnel, manager fit)
+      due_soon_days: 7            # a requirement due within N days is "due soon"
+      scale_by_cycle: false       # scale cadence by the customer's own purchase interval
+      cycle_bounds: [0.5, 2.0]    # bounds of that scaling factor (0 < lo <= 1 <= hi)
+      meeting_counts_as_call: false   # a meeting/visit also satisfies the call rhythm
+      regular_months: 6           # funnel "regular": purchases in N of the last 12 months
+      expansion_factor: 1.5       # funnel "expanded": N x first-year revenue
+      key_tiers: [VIP, A]         # funnel "key account" tiers (and overdue key accounts)
+      manager_fit_alpha: 0.05     # significance level of the manager-fit binomial test
     reasons:               # extra keywords per reason category (added to the defaults)
       price: ["too expensive for us"]
     csv: {sep: ",", decimal: ".", encoding: "utf-8"}
@@ -99,6 +108,23 @@ class Settings:
         XYZ classes by coefficient of variation of monthly revenue.
     cadence
         Per tier (VIP/A/B/C/lost) maximum days between calls and meetings.
+    cadence_due_soon_days
+        A cadence requirement falling due within this many days (inclusive) is "due soon".
+    cadence_scale_by_cycle, cadence_cycle_bounds
+        Scale each customer's required intervals by their own median purchase interval
+        relative to their tier's median, the factor clipped to ``(lo, hi)``
+        (:func:`retention_lib.cadence.required_intervals`); off by default.
+    meeting_counts_as_call
+        Let a meeting or visit also satisfy the call requirement (default: calls and
+        meetings are required separately, as the practitioners' rule says).
+    funnel_regular_months, funnel_expansion_factor, key_tiers
+        Development-funnel stages (:mod:`retention_lib.funnel`): "regular" = purchases in at
+        least this many of the last 12 months; "expanded" = this multiple of the first
+        year's revenue (or more categories); "key account" = a tier among ``key_tiers``
+        (also the tiers of the "overdue key accounts" lists).
+    manager_fit_alpha
+        Significance level of the manager-fit one-sided binomial test
+        (:func:`retention_lib.managers.manager_fit`).
     reason_keywords
         Extra keywords per reason category, merged with the built-in taxonomy.
     columns
@@ -119,6 +145,14 @@ class Settings:
     xyz_x_max: float = 0.5
     xyz_y_max: float = 1.0
     cadence: Mapping[str, CadenceRule] = field(default_factory=_default_cadence)
+    cadence_due_soon_days: int = 7
+    cadence_scale_by_cycle: bool = False
+    cadence_cycle_bounds: tuple[float, float] = (0.5, 2.0)
+    meeting_counts_as_call: bool = False
+    funnel_regular_months: int = 6
+    funnel_expansion_factor: float = 1.5
+    key_tiers: tuple[str, ...] = ("VIP", "A")
+    manager_fit_alpha: float = 0.05
     reason_keywords: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     columns: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     csv: CsvOptions = field(default_factory=CsvOptions)
@@ -141,18 +175,99 @@ class Settings:
             )
         if self.lapse_days <= 0:
             raise ConfigError(f"lapse_days must be positive, got {self.lapse_days}")
+        _check_discipline(self)
 
     def replace(self, **changes: Any) -> Settings:
         """Return a copy with ``changes`` applied (validated again)."""
         return dataclasses.replace(self, **changes)
 
 
+def _check_discipline(s: Settings) -> None:
+    """Validate the contact-discipline settings (messages name the YAML key)."""
+    if s.cadence_due_soon_days < 0:
+        raise ConfigError(
+            f"contact_discipline.due_soon_days must be >= 0, got {s.cadence_due_soon_days}"
+        )
+    lo, hi = s.cadence_cycle_bounds
+    if not 0 < lo <= 1 <= hi:
+        raise ConfigError(
+            "contact_discipline.cycle_bounds must satisfy 0 < lo <= 1 <= hi, got "
+            f"{[lo, hi]}"
+        )
+    if not 1 <= s.funnel_regular_months <= 12:
+        raise ConfigError(
+            "contact_discipline.regular_months must be between 1 and 12, got "
+            f"{s.funnel_regular_months}"
+        )
+    if not s.funnel_expansion_factor > 1:
+        raise ConfigError(
+            "contact_discipline.expansion_factor must be greater than 1, got "
+            f"{s.funnel_expansion_factor}"
+        )
+    bad = [t for t in s.key_tiers if t not in _TIERS]
+    if not s.key_tiers or bad:
+        raise ConfigError(
+            f"contact_discipline.key_tiers must be a non-empty list of {list(_TIERS)}, got "
+            f"{list(s.key_tiers)}"
+        )
+    if not 0 < s.manager_fit_alpha < 1:
+        raise ConfigError(
+            "contact_discipline.manager_fit_alpha must be between 0 and 1, got "
+            f"{s.manager_fit_alpha}"
+        )
+
+
+_TIERS = ("VIP", "A", "B", "C")
+
 DEFAULT_SETTINGS = Settings()
 
 _SECTIONS = {
     "company_name", "language", "currency", "lapse_days", "churn_thresholds", "tiers", "xyz",
-    "cadence", "reasons", "csv", "columns", "extra",
+    "cadence", "contact_discipline", "reasons", "csv", "columns", "extra",
 }
+
+#: ``contact_discipline:`` YAML key → Settings field.
+_DISCIPLINE_KEYS: dict[str, str] = {
+    "due_soon_days": "cadence_due_soon_days",
+    "scale_by_cycle": "cadence_scale_by_cycle",
+    "cycle_bounds": "cadence_cycle_bounds",
+    "meeting_counts_as_call": "meeting_counts_as_call",
+    "regular_months": "funnel_regular_months",
+    "expansion_factor": "funnel_expansion_factor",
+    "key_tiers": "key_tiers",
+    "manager_fit_alpha": "manager_fit_alpha",
+}
+
+
+def _discipline_kw(raw: Mapping[str, Any], source: str) -> dict[str, Any]:
+    sec = _section(raw, "contact_discipline", set(_DISCIPLINE_KEYS), source)
+    kw: dict[str, Any] = {}
+    for key, value in sec.items():
+        where = f"{source}: contact_discipline.{key}"
+        if key in ("scale_by_cycle", "meeting_counts_as_call"):
+            if not isinstance(value, bool):
+                raise ConfigError(f"{where} must be true or false, got {value!r}")
+            kw[_DISCIPLINE_KEYS[key]] = value
+        elif key in ("due_soon_days", "regular_months"):
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise ConfigError(f"{where} must be a whole number, got {value!r}")
+            kw[_DISCIPLINE_KEYS[key]] = value
+        elif key in ("expansion_factor", "manager_fit_alpha"):
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise ConfigError(f"{where} must be a number, got {value!r}")
+            kw[_DISCIPLINE_KEYS[key]] = float(value)
+        elif key == "cycle_bounds":
+            if (not isinstance(value, (list, tuple)) or len(value) != 2
+                    or not all(isinstance(v, (int, float)) and not isinstance(v, bool)
+                               for v in value)):
+                raise ConfigError(f"{where} must be a list of two numbers [lo, hi], got "
+                                  f"{value!r}")
+            kw[_DISCIPLINE_KEYS[key]] = (float(value[0]), float(value[1]))
+        else:  # key_tiers
+            if isinstance(value, str) or not isinstance(value, (list, tuple)):
+                raise ConfigError(f"{where} must be a list of tiers, got {value!r}")
+            kw[_DISCIPLINE_KEYS[key]] = tuple(str(t) for t in value)
+    return kw
 
 
 def _section(raw: Mapping[str, Any], key: str, allowed: set[str], source: str) -> dict[str, Any]:
@@ -223,6 +338,7 @@ def settings_from_mapping(raw: Mapping[str, Any], *, source: str = "<config>") -
                 ),
             )
         kw["cadence"] = cadence
+    kw.update(_discipline_kw(raw, source))
     reasons = raw.get("reasons") or {}
     if not isinstance(reasons, Mapping):
         raise ConfigError(f"{source}: 'reasons' must map a category to a list of keywords")

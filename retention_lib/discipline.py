@@ -3,9 +3,15 @@
 :func:`build_contact_discipline` computes, once, everything
 ``notebooks/contact_discipline.ipynb`` shows and returns a :class:`ContactDiscipline`;
 the ``section_*`` functions render one section each as HTML (one library call per notebook
-cell); :func:`discipline_metrics` gives the ``compliance`` section of ``metrics.json``;
-:func:`write_report_call_lists` writes the per-manager call lists; :func:`executive_section`
-is the short "contact discipline" block for the executive report.
+cell); :func:`discipline_metrics` / :func:`discipline_metrics_section` give the
+``compliance`` section of ``metrics.json``; :func:`write_report_call_lists` /
+:func:`write_call_lists_for` write the per-manager call lists; :func:`executive_block` is the
+short "contact discipline" block of the executive report.
+
+Language: every word a reader sees (page, executive block, call-list headers and actions)
+comes from the catalog's ``discipline.*`` keys in the report language (``lang``, default
+``settings.language``); numbers and dates are formatted by locale. The tables and
+``metrics.json`` stay in English codes and are identical in every language.
 
 Definitions: :mod:`retention_lib.cadence` (compliance, plan, never disappear),
 :mod:`retention_lib.funnel` (stages), :mod:`retention_lib.managers` (manager fit).
@@ -17,6 +23,12 @@ Report-level choices made here:
 * Tiers are :func:`retention_lib.tiers.value_tiers` at ``as_of`` (settings' tier options);
   the funnel conversions compare the 12 months ending at ``as_of`` (tiers at both ends).
 * Manager fit uses :func:`retention_lib.churn.churn_rate` by manager over the same 12 months.
+* Knobs from :class:`~retention_lib.config.Settings` (YAML ``contact_discipline:``):
+  ``cadence_due_soon_days``, ``cadence_scale_by_cycle`` / ``cadence_cycle_bounds`` (scaling
+  by the customer's median purchase interval, :func:`cadence.purchase_cycle`),
+  ``meeting_counts_as_call``, ``funnel_regular_months``, ``funnel_expansion_factor``,
+  ``key_tiers`` (funnel key accounts and the "overdue key accounts" lists) and
+  ``manager_fit_alpha``.
 """
 
 from __future__ import annotations
@@ -31,19 +43,24 @@ from . import cadence, cadence_plots, funnel, managers, plots
 from . import display as d
 from .calllists import write_call_lists
 from .config import DEFAULT_SETTINGS, Settings
+from .i18n import Translator, get_translator
 
 __all__ = [
+    "CALL_LIST_COLUMNS",
     "ContactDiscipline",
+    "DISCIPLINE_SECTIONS",
     "ROW_CSS",
-    "STATUS_TEXT",
+    "STATUS_ICON",
     "build_contact_discipline",
     "discipline_metrics",
+    "discipline_metrics_section",
     "executive_block",
     "executive_section",
     "section_compliance_by_manager",
     "section_compliance_by_tier",
     "section_compliance_table",
     "section_contact_plan",
+    "section_contents",
     "section_definitions",
     "section_funnel",
     "section_header",
@@ -51,11 +68,13 @@ __all__ = [
     "section_manager_fit",
     "section_never_disappear",
     "section_overdue_key_accounts",
+    "status_text",
+    "write_call_lists_for",
     "write_report_call_lists",
 ]
 
-#: Compliance status → text shown in tables (icon + word: never colour alone).
-STATUS_TEXT = {"overdue": "■ overdue", "due soon": "▲ due soon", "ok": "● ok"}
+#: Compliance status → icon shown before the translated word (never colour alone).
+STATUS_ICON = {"overdue": "■", "due soon": "▲", "ok": "●"}
 #: Extra styles: overdue / due-soon rows tinted (the status cell also carries icon + word).
 ROW_CSS = (
     "<style>.rl-table tr.rl-overdue td { background: #ffebee; }"
@@ -63,8 +82,30 @@ ROW_CSS = (
     ".rl-table tr.rl-flag td { background: #ffebee; font-weight: bold; }</style>"
 )
 _ROW_CLASS = {"overdue": "rl-overdue", "due soon": "rl-due", "ok": ""}
-_CALL_LIST_COLUMNS = ("manager", "tier", "customer_id", "name", "action", "due_by",
-                      "days_overdue", "last_done", "every_days")
+#: Columns of the call-list CSVs, in order (headers: ``discipline.col.<column>``).
+CALL_LIST_COLUMNS = ("manager", "tier", "customer_id", "name", "action", "due_by",
+                     "days_overdue", "last_done", "every_days")
+_CALL_LIST_HEADER_KEYS = {"name": "customer"}
+
+#: Page sections in reading order: (anchor id, catalog key of the heading).
+DISCIPLINE_SECTIONS = (
+    ("rl-d-kpis", "discipline.headings.kpis"),
+    ("rl-d-by-manager", "discipline.headings.by_manager"),
+    ("rl-d-by-tier", "discipline.headings.by_tier"),
+    ("rl-d-overdue-key", "discipline.headings.overdue_key"),
+    ("rl-d-manager-fit", "discipline.headings.manager_fit"),
+    ("rl-d-plan", "discipline.headings.plan"),
+    ("rl-d-never", "discipline.headings.never"),
+    ("rl-d-funnel", "discipline.headings.funnel"),
+    ("rl-d-table", "discipline.headings.table"),
+    ("rl-d-definitions", "discipline.headings.definitions"),
+)
+_ANCHOR = {key.rsplit(".", 1)[1]: anchor for anchor, key in DISCIPLINE_SECTIONS}
+
+
+def status_text(status: str, tr: Translator) -> str:
+    """Icon and translated word of a compliance status: ``"■ overdue"``, ``"■ просрочен"``."""
+    return f"{STATUS_ICON.get(status, '')} {tr.label('discipline.status', status)}".strip()
 
 
 @dataclass
@@ -74,13 +115,16 @@ class ContactDiscipline:
     Attributes
     ----------
     period, period_label, as_of, company, currency, settings
-        As in :class:`retention_lib.monthly.MonthlyReport`.
+        As in :class:`retention_lib.monthly.MonthlyReport` (``period_label`` translated).
+    tr
+        The :class:`~retention_lib.i18n.Translator` of the report language.
     compliance
         :func:`cadence.compliance_table` (``None`` without contacts).
     by_manager, by_tier
         :func:`cadence.compliance_summary` (``None`` without contacts).
     overdue_key
-        :func:`cadence.worst_overdue` of VIP/A, all rows (``None`` without contacts).
+        :func:`cadence.worst_overdue` of ``settings.key_tiers``, all rows (``None`` without
+        contacts).
     plan
         :func:`cadence.contact_plan` for the month after ``as_of`` incl. never-disappear.
     never
@@ -88,11 +132,13 @@ class ContactDiscipline:
     contact_quality
         :func:`cadence.contact_quality` (``None`` without contacts).
     stages, funnel_counts, funnel_by_manager, conversions, conversions_by_manager
-        Funnel tables (:mod:`retention_lib.funnel`), always present.
+        Funnel tables (:mod:`retention_lib.funnel`); ``None`` only when built without the
+        funnel (:func:`discipline_metrics_section`, :func:`executive_block`).
     fit
         :func:`managers.manager_fit` (``None`` without a customers table).
     sections_off
-        Section → the missing table that would switch it on.
+        Section code (``compliance``, ``plan``, ``never``, ``manager_fit``) → the missing
+        table that would switch it on.
     """
 
     period: str
@@ -101,6 +147,7 @@ class ContactDiscipline:
     company: str
     currency: str
     settings: Settings
+    tr: Translator
     compliance: pd.DataFrame | None
     by_manager: pd.DataFrame | None
     by_tier: pd.DataFrame | None
@@ -108,23 +155,21 @@ class ContactDiscipline:
     plan: pd.DataFrame | None
     never: pd.DataFrame | None
     contact_quality: dict[str, int] | None
-    stages: pd.DataFrame
-    funnel_counts: pd.DataFrame
-    funnel_by_manager: pd.DataFrame
-    conversions: pd.DataFrame
-    conversions_by_manager: pd.DataFrame
+    stages: pd.DataFrame | None
+    funnel_counts: pd.DataFrame | None
+    funnel_by_manager: pd.DataFrame | None
+    conversions: pd.DataFrame | None
+    conversions_by_manager: pd.DataFrame | None
     fit: pd.DataFrame | None
     sections_off: dict[str, str] = field(default_factory=dict)
 
     def money(self, value: float) -> str:
-        """Format an amount in the report's currency."""
-        from .monthly import format_money
-
-        return format_money(value, self.currency)
+        """Format an amount in the report's currency and language (whole units)."""
+        return self.tr.money(value, self.currency)
 
     @property
     def flagged(self) -> list[str]:
-        """Managers flagged by manager fit (sorted)."""
+        """Managers flagged by manager fit (sorted manager codes)."""
         return [] if self.fit is None else managers.flagged_managers(self.fit)
 
 
@@ -138,7 +183,13 @@ def _tiers_at(tx: pd.DataFrame, as_of: pd.Timestamp, settings: Settings) -> pd.D
 
 
 def build_contact_discipline(
-    dataset, *, period: str = "", settings: Settings | None = None, due_soon_days: int = 7
+    dataset,
+    *,
+    period: str = "",
+    settings: Settings | None = None,
+    lang: str | None = None,
+    due_soon_days: int | None = None,
+    with_funnel: bool = True,
 ) -> ContactDiscipline:
     """Compute every table of the contact-discipline report for ``period``.
 
@@ -151,14 +202,28 @@ def build_contact_discipline(
         ``"YYYY-MM"``; empty = the last complete month
         (:func:`retention_lib.monthly.resolve_period`).
     settings
-        Defaults to ``dataset.settings``.
+        Defaults to ``dataset.settings``. Cadence, funnel and manager-fit knobs are read
+        from it (module docstring).
+    lang
+        Report language (en, ru, uk); default ``settings.language``. Only the words change.
     due_soon_days
-        Passed to :func:`cadence.compliance_table`.
+        Override of ``settings.cadence_due_soon_days``.
+    with_funnel
+        Compute the development funnel (False leaves the funnel attributes ``None``: enough
+        for the metrics and the executive block).
+
+    Returns
+    -------
+    ContactDiscipline
     """
     from .churn import churn_rate, customer_status
     from .monthly import _month_end, resolve_period
 
     settings = settings or getattr(dataset, "settings", None) or DEFAULT_SETTINGS
+    tr = get_translator(lang or settings.language)
+    if due_soon_days is None:
+        due_soon_days = settings.cadence_due_soon_days
+    key_tiers = tuple(settings.key_tiers)
     period = resolve_period(dataset.transactions, period, today=getattr(dataset, "as_of", None))
     as_of = _month_end(period)
     tx = dataset.transactions.loc[(dataset.transactions["date"] <= as_of).to_numpy(bool)]
@@ -175,13 +240,18 @@ def build_contact_discipline(
     if contacts is not None:
         contacts = contacts.loc[(contacts["date"] <= as_of).to_numpy(bool)]
         book = cadence.active_book(status, tiers=tiers_now, customers=customers)
+        cycle = (cadence.purchase_cycle(tx, as_of=as_of) if settings.cadence_scale_by_cycle
+                 else None)
         compliance = cadence.compliance_table(
             contacts, book=book, as_of=as_of, cadence=settings.cadence,
-            due_soon_days=due_soon_days,
+            due_soon_days=due_soon_days, cycle=cycle,
+            cycle_bounds=tuple(settings.cadence_cycle_bounds),
+            meeting_counts_as_call=settings.meeting_counts_as_call,
         )
-        by_manager = cadence.compliance_summary(compliance, by="manager")
-        by_tier = cadence.compliance_summary(compliance, by="tier")
-        overdue_key = cadence.worst_overdue(compliance, n=None)
+        by_manager = cadence.compliance_summary(compliance, by="manager",
+                                                worst_tiers=key_tiers)
+        by_tier = cadence.compliance_summary(compliance, by="tier", worst_tiers=key_tiers)
+        overdue_key = cadence.worst_overdue(compliance, tiers=key_tiers, n=None)
         never = cadence.never_disappear(
             contacts, status=status, transactions=tx, as_of=as_of, customers=customers,
             cadence=settings.cadence,
@@ -192,36 +262,46 @@ def build_contact_discipline(
             known |= set(customers["customer_id"].astype(str))
         quality = cadence.contact_quality(dataset.contacts, known_customers=known)
     else:
-        for sec in ("cadence compliance", "contact plan and call lists", "never disappear"):
+        for sec in ("compliance", "plan", "never"):
             sections_off[sec] = "contacts"
 
     fkw = {"customers": customers, "lapse_days": settings.lapse_days}
-    stages = funnel.funnel_stages(tx, as_of=as_of, tiers=tiers_now, **fkw)
-    start = _month_end(str(pd.Period(period, freq="M") - 12))
-    if (tx["date"] <= start).any():
-        transitions = funnel.funnel_transitions(
-            tx, start=start, end=as_of, tiers_start=_tiers_at(tx, start, settings),
-            tiers_end=tiers_now, **fkw,
-        )
-    else:  # less than a year of data: everyone is new
-        transitions = funnel.funnel_transitions(
-            tx, start=tx["date"].min() - pd.Timedelta(days=1), end=as_of, tiers_start=None,
-            tiers_end=tiers_now, **fkw,
-        )
+    stage_kw = {"regular_months": settings.funnel_regular_months,
+                "expansion_factor": settings.funnel_expansion_factor, "key_tiers": key_tiers}
+    stages = counts = by_mgr = conv = conv_mgr = None
+    if with_funnel:
+        stages = funnel.funnel_stages(tx, as_of=as_of, tiers=tiers_now, **fkw, **stage_kw)
+        start = _month_end(str(pd.Period(period, freq="M") - 12))
+        if (tx["date"] <= start).any():
+            transitions = funnel.funnel_transitions(
+                tx, start=start, end=as_of, tiers_start=_tiers_at(tx, start, settings),
+                tiers_end=tiers_now, **fkw, **stage_kw,
+            )
+        else:  # less than a year of data: everyone is new
+            transitions = funnel.funnel_transitions(
+                tx, start=tx["date"].min() - pd.Timedelta(days=1), end=as_of,
+                tiers_start=None, tiers_end=tiers_now, **fkw, **stage_kw,
+            )
+        counts = funnel.funnel_counts(stages)
+        by_mgr = funnel.funnel_by_manager(stages)
+        conv = funnel.conversion_summary(transitions)
+        conv_mgr = funnel.conversion_summary(transitions, by="manager")
     fit = None
     if customers is not None and "manager" in customers.columns:
         rates = churn_rate(tx, end=as_of, by="manager", **fkw)
-        fit = managers.manager_fit(rates, compliance=by_manager)
+        fit = managers.manager_fit(rates, compliance=by_manager,
+                                   alpha=settings.manager_fit_alpha)
     else:
-        sections_off["manager fit"] = "customers"
+        sections_off["manager_fit"] = "customers"
 
     return ContactDiscipline(
         period=period,
-        period_label=as_of.strftime("%B %Y"),
+        period_label=tr.month(as_of),
         as_of=as_of,
         company=settings.company_name,
         currency=settings.currency,
         settings=settings,
+        tr=tr,
         compliance=compliance,
         by_manager=by_manager,
         by_tier=by_tier,
@@ -230,10 +310,10 @@ def build_contact_discipline(
         never=never,
         contact_quality=quality,
         stages=stages,
-        funnel_counts=funnel.funnel_counts(stages),
-        funnel_by_manager=funnel.funnel_by_manager(stages),
-        conversions=funnel.conversion_summary(transitions),
-        conversions_by_manager=funnel.conversion_summary(transitions, by="manager"),
+        funnel_counts=counts,
+        funnel_by_manager=by_mgr,
+        conversions=conv,
+        conversions_by_manager=conv_mgr,
         fit=fit,
         sections_off=sections_off,
     )
@@ -247,8 +327,9 @@ def discipline_metrics(report: ContactDiscipline) -> dict[str, Any] | None:
     -------
     dict or None
         :func:`cadence.compliance_metrics` (``overall``, ``by_manager``,
-        ``flagged_managers``) plus ``contacts_quality`` (:func:`cadence.contact_quality`),
-        ``never_disappear`` (count of forgotten lost customers) and ``as_of`` (ISO date).
+        ``flagged_managers``; English codes, identical in every language) plus
+        ``contacts_quality`` (:func:`cadence.contact_quality`), ``never_disappear`` (count
+        of forgotten lost customers) and ``as_of`` (ISO date).
     """
     if report.compliance is None:
         return None
@@ -259,264 +340,426 @@ def discipline_metrics(report: ContactDiscipline) -> dict[str, Any] | None:
     return out
 
 
+def discipline_metrics_section(
+    dataset, *, period: str, settings: Settings | None = None
+) -> dict[str, Any] | None:
+    """``metrics.json``'s ``compliance`` section straight from a dataset (no funnel computed).
+
+    Returns :func:`discipline_metrics` of the report for ``period``: overall and per manager
+    ``customers``, ``within_cadence``, ``overdue``, ``share_within``; ``flagged_managers``;
+    ``None`` when the dataset has no ``contacts`` table. JSON-serialisable and the same in
+    every language.
+    """
+    if getattr(dataset, "contacts", None) is None:
+        return None
+    report = build_contact_discipline(dataset, period=period, settings=settings, lang="en",
+                                      with_funnel=False)
+    return discipline_metrics(report)
+
+
+def _call_list_labels(report: ContactDiscipline) -> dict[str, dict[str, str]]:
+    tr = report.tr
+    plan = report.plan
+    managers_ = {} if plan is None else {
+        str(m): tr.label("manager", m) for m in plan["manager"].dropna().unique()}
+    return {
+        "action": {a: tr.label("discipline.action", a)
+                   for a in ("call", "meeting", "keep in touch")},
+        "tier": {"lost": tr.t("discipline.tier.lost")},
+        "manager": managers_,
+    }
+
+
 def write_report_call_lists(report: ContactDiscipline, out_dir: str | Path) -> dict[str, Path]:
     """Write one Excel-safe CSV per manager (``call_list_<manager>.csv``) into ``out_dir``.
 
-    Nothing is written without a contacts table. See :mod:`retention_lib.calllists`.
+    Headers (``discipline.col.*``), actions, the tier ``lost`` and the manager
+    ``unassigned`` are written in the report's language; dates as ``YYYY-MM-DD`` (every
+    spreadsheet reads them as dates), numbers as plain numbers. UTF-8 with BOM and formula
+    neutralisation: :mod:`retention_lib.calllists`. File names and the returned keys keep
+    the manager codes. Nothing is written without a contacts table.
     """
     if report.plan is None:
         return {}
-    return write_call_lists(report.plan, out_dir=out_dir, columns=_CALL_LIST_COLUMNS)
+    tr = report.tr
+    headers = {c: tr.t(f"discipline.col.{_CALL_LIST_HEADER_KEYS.get(c, c)}")
+               for c in CALL_LIST_COLUMNS}
+    return write_call_lists(report.plan, out_dir=out_dir, columns=CALL_LIST_COLUMNS,
+                            headers=headers, labels=_call_list_labels(report))
 
 
-# --------------------------------------------------------------------------- sections
+def write_call_lists_for(
+    dataset, *, period: str, settings: Settings | None = None, out_dir: str | Path,
+    lang: str | None = None,
+) -> dict[str, Path]:
+    """Dataset-level :func:`write_report_call_lists` for the runner (no funnel computed).
+
+    Returns manager code → path written; ``{}`` without a contacts table.
+    """
+    if getattr(dataset, "contacts", None) is None:
+        return {}
+    report = build_contact_discipline(dataset, period=period, settings=settings, lang=lang,
+                                      with_funnel=False)
+    return write_report_call_lists(report, out_dir)
+
+
+# --------------------------------------------------------------------------- helpers
 def _wrap(*parts: str):
     return d.html("".join(parts))
 
 
-def _h2(text: str) -> str:
-    return d.heading_html(text, level=2)
+def _h2(report: ContactDiscipline, name: str, **kwargs: Any) -> str:
+    text = report.tr.t(f"discipline.headings.{name}", **kwargs)
+    return (f'<div class="rl-report"><h2 id="{d.escape(_ANCHOR[name])}">'
+            f"{d.escape(text)}</h2></div>")
 
 
 def _off(report: ContactDiscipline, section: str) -> str:
-    return d.section_off(report.sections_off[section], section)
+    tr = report.tr
+    return d.section_off(report.sections_off[section], tr.t(f"discipline.sections.{section}"),
+                         tr=tr)
 
 
 def _note(text: str) -> str:
     return f'<div class="rl-report">{d.note_html(text)}</div>'
 
 
-def _pct(x: float) -> str:
-    return "n/a" if x is None or pd.isna(x) else f"{x:.0%}"
+def _tiers_text(report: ContactDiscipline) -> str:
+    tr = report.tr
+    return ", ".join(tr.label("tier", t) for t in report.settings.key_tiers)
 
 
-def _date(x: Any) -> str:
-    return "" if x is None or pd.isna(x) else pd.Timestamp(x).strftime("%Y-%m-%d")
+def _pct(tr: Translator):
+    return lambda x: tr.percent(None if x is None or pd.isna(x) else float(x), decimals=0)
 
 
-def _days(x: Any) -> str:
-    return "never" if x is None or pd.isna(x) else f"{int(x):,}"
+def _date(tr: Translator, never: bool = False):
+    def fmt(x: Any) -> str:
+        if x is None or pd.isna(x):
+            return tr.t("discipline.never") if never else ""
+        return tr.short_date(x)
+    return fmt
 
 
+def _int(tr: Translator):
+    return lambda v: "" if v is None or pd.isna(v) else tr.number(int(v))
+
+
+def _manager(tr: Translator, m: Any) -> str:
+    return tr.label("manager", m)
+
+
+def _col(tr: Translator, key: str) -> str:
+    return tr.t(f"discipline.col.{key}")
+
+
+# --------------------------------------------------------------------------- sections
 def section_header(report: ContactDiscipline):
-    """Styles (once) and the title."""
+    """Styles (once) and the title: company, period, "data as of", subtitle."""
+    tr = report.tr
     return _wrap(
         d.style_block(), ROW_CSS,
         d.title_html(company=report.company, period_label=report.period_label,
-                     as_of=report.as_of.strftime("%d %B %Y"), subtitle="contact discipline"),
+                     as_of=tr.date(report.as_of), subtitle=tr.t("discipline.subtitle"),
+                     tr=tr),
+    )
+
+
+def section_contents(report: ContactDiscipline):
+    """A short table of contents linking to the section headings."""
+    tr = report.tr
+    tiers = _tiers_text(report)
+    items = "".join(  # extra keyword arguments are ignored by headings without {tiers}
+        f'<li><a href="#{d.escape(a)}">{d.escape(tr.t(k, tiers=tiers))}</a></li>'
+        for a, k in DISCIPLINE_SECTIONS
+    )
+    title = d.escape(tr.t("discipline.contents"))
+    return _wrap(
+        f'<div class="rl-report"><nav class="rl-toc" aria-label="{title}">'
+        f'<p class="rl-toc-title">{title}</p><ol>{items}</ol></nav></div>'
     )
 
 
 def section_kpis(report: ContactDiscipline):
-    """KPI tiles: share within cadence, overdue customers, overdue VIP/A, flagged managers."""
+    """KPI tiles: share within cadence, overdue customers, overdue key accounts, forgotten
+    lost customers, flagged managers."""
+    tr = report.tr
     if report.compliance is None:
-        return _wrap(_off(report, "cadence compliance"))
+        return _wrap(_h2(report, "kpis"), _off(report, "compliance"))
     comp = report.compliance
     n = len(comp)
     over = int((comp["status"] == "overdue").sum())
+    soon = int((comp["status"] == "due soon").sum())
     key = 0 if report.overdue_key is None else len(report.overdue_key)
     forgotten = 0 if report.never is None else len(report.never)
+    tiers = _tiers_text(report)
     tiles = [
-        d.Kpi("Active customers within contact cadence", _pct((n - over) / n if n else None),
-              f"{n - over:,} of {n:,} active customers"),
-        d.Kpi("Overdue customers", f"{over:,}",
-              f"{int((comp['status'] == 'due soon').sum()):,} more due within "
-              f"{comp.attrs.get('due_soon_days', 7)} days"),
-        d.Kpi("Overdue VIP and A customers", f"{key:,}", "the most valuable accounts"),
-        d.Kpi("Lost customers nobody contacted", f"{forgotten:,}",
-              "no contact within the never-disappear rhythm"),
+        d.Kpi(tr.t("discipline.kpi.within"),
+              tr.percent((n - over) / n if n else None, decimals=0),
+              tr.t("discipline.kpi.within_detail", within=n - over, total=n)),
+        d.Kpi(tr.t("discipline.kpi.overdue"), tr.number(over),
+              tr.t("discipline.kpi.overdue_detail", due_soon=soon,
+                   count=int(comp.attrs.get("due_soon_days", 7)))),
+        d.Kpi(tr.t("discipline.kpi.key", tiers=tiers), tr.number(key),
+              tr.t("discipline.kpi.key_detail")),
+        d.Kpi(tr.t("discipline.kpi.forgotten"), tr.number(forgotten),
+              tr.t("discipline.kpi.forgotten_detail")),
     ]
     if report.fit is not None:
-        tiles.append(d.Kpi("Managers flagged by manager fit", f"{len(report.flagged):,}",
-                           ", ".join(report.flagged) or "none"))
-    return _wrap(_h2("Contact discipline at a glance"), d.kpi_tiles(tiles))
+        names = ", ".join(_manager(tr, m) for m in report.flagged)
+        tiles.append(d.Kpi(tr.t("discipline.kpi.flagged"), tr.number(len(report.flagged)),
+                           names or tr.t("discipline.kpi.flagged_none")))
+    return _wrap(_h2(report, "kpis"), d.kpi_tiles(tiles, tr=tr))
 
 
-def _summary_table(summary: pd.DataFrame, by: str, caption: str) -> str:
-    t = summary.reset_index().rename(columns={
-        by: by, "share_within": "within cadence", "within_cadence": "within (n)",
-        "due_soon": "due soon", "worst_overdue": "most overdue VIP/A customers",
-    })
-    return d.table_html(
-        t[[by, "customers", "within (n)", "within cadence", "due soon", "overdue", "attempts",
-           "most overdue VIP/A customers"]],
-        caption=caption,
-        formats={"within cadence": _pct, "customers": "{:,}", "within (n)": "{:,}",
-                 "due soon": "{:,}", "overdue": "{:,}", "attempts": "{:,}"},
+def _worst_text(report: ContactDiscipline, by: str, key: Any, n: int = 3) -> str:
+    ok = report.overdue_key
+    if ok is None or not len(ok):
+        return ""
+    rows = ok.loc[(ok[by].astype(object) == key).to_numpy(bool)].head(n)
+    tr = report.tr
+    return "; ".join(
+        tr.t("discipline.worst_item", name=str(r.name), tier=tr.label("tier", r.tier),
+             days=int(r.days_overdue))
+        for r in rows.itertuples()
     )
+
+
+def _summary_table(report: ContactDiscipline, summary: pd.DataFrame, by: str,
+                   caption: str) -> str:
+    tr = report.tr
+    label = (lambda v: _manager(tr, v)) if by == "manager" else (lambda v: tr.label("tier", v))
+    t = pd.DataFrame({
+        _col(tr, by): [label(k) for k in summary.index],
+        _col(tr, "customers"): summary["customers"].to_numpy(),
+        _col(tr, "within_n"): summary["within_cadence"].to_numpy(),
+        _col(tr, "within_share"): summary["share_within"].to_numpy(),
+        _col(tr, "due_soon"): summary["due_soon"].to_numpy(),
+        _col(tr, "overdue"): summary["overdue"].to_numpy(),
+        _col(tr, "attempts"): summary["attempts"].to_numpy(),
+        _col(tr, "worst"): [_worst_text(report, by, k) for k in summary.index],
+    })
+    ints = ("customers", "within_n", "due_soon", "overdue", "attempts")
+    formats = {_col(tr, c): _int(tr) for c in ints}
+    formats[_col(tr, "within_share")] = _pct(tr)
+    return d.table_html(t, caption=caption, formats=formats, tr=tr)
 
 
 def section_compliance_by_manager(report: ContactDiscipline):
     """Per-manager compliance: stacked-bar chart and table (worst first)."""
+    tr = report.tr
     if report.by_manager is None:
-        return _wrap(_h2("Compliance by manager"), _off(report, "cadence compliance"))
+        return _wrap(_h2(report, "by_manager"), _off(report, "compliance"))
     s = report.by_manager
-    worst = s.index[0] if len(s) else ""
-    alt = (
-        "Share of each manager's active customers contacted within cadence, due soon and "
-        f"overdue. Lowest: {worst} with {_pct(s['share_within'].iloc[0])} within cadence."
-        if len(s) else "No active customers."
-    )
-    fig = cadence_plots.plot_compliance(s, title="Contact cadence compliance by manager")
+    if len(s):
+        alt = tr.t("discipline.alt.compliance", manager=_manager(tr, s.index[0]),
+                   share=tr.percent(float(s["share_within"].iloc[0]), decimals=0))
+    else:
+        alt = tr.t("discipline.note.no_customers")
+    shown = s.set_axis([_manager(tr, m) for m in s.index])
+    fig = cadence_plots.plot_compliance(shown, tr=tr)
     return _wrap(
-        _h2("Compliance by manager"),
+        _h2(report, "by_manager"),
         d.figure_html(fig, alt=alt),
-        _summary_table(s, "manager", "Compliance by manager (lowest share within cadence "
-                                     "first); attempts = unanswered contacts"),
+        _summary_table(report, s, "manager", tr.t("discipline.caption.by_manager")),
+        _note(tr.t("discipline.note.attempts")),
     )
+
+
+def _rules_text(report: ContactDiscipline) -> str:
+    tr = report.tr
+    items = []
+    for tier, r in report.settings.cadence.items():
+        name = tr.t("discipline.tier.lost") if tier == "lost" else tr.label("tier", tier)
+        if r.call_days and r.meeting_days:
+            items.append(tr.t("discipline.rule.call_meeting", tier=name, call=int(r.call_days),
+                              meeting=int(r.meeting_days)))
+        elif r.call_days:
+            items.append(tr.t("discipline.rule.call", tier=name, call=int(r.call_days)))
+        elif r.meeting_days:
+            items.append(tr.t("discipline.rule.meeting", tier=name,
+                              meeting=int(r.meeting_days)))
+    return "; ".join(items)
 
 
 def section_compliance_by_tier(report: ContactDiscipline):
-    """Compliance per value tier (table)."""
+    """Compliance per value tier (table) and the required rhythm per tier."""
+    tr = report.tr
     if report.by_tier is None:
-        return _wrap(_h2("Compliance by tier"), _off(report, "cadence compliance"))
-    rules = "; ".join(
-        f"{t}: call every {r.call_days or '–'} d"
-        + (f", meeting every {r.meeting_days} d" if r.meeting_days else "")
-        for t, r in report.settings.cadence.items()
-    )
+        return _wrap(_h2(report, "by_tier"), _off(report, "compliance"))
+    notes = [tr.t("discipline.note.rules", rules=_rules_text(report))]
+    if report.settings.cadence_scale_by_cycle:
+        lo, hi = report.settings.cadence_cycle_bounds
+        notes.append(tr.t("discipline.note.scaled", lo=float(lo), hi=float(hi)))
     return _wrap(
-        _h2("Compliance by tier"),
-        _summary_table(report.by_tier, "tier", "Compliance by value tier"),
-        _note(f"Required rhythm: {rules}."),
+        _h2(report, "by_tier"),
+        _summary_table(report, report.by_tier, "tier", tr.t("discipline.caption.by_tier")),
+        *(_note(n) for n in notes),
     )
 
 
-def section_overdue_key_accounts(report: ContactDiscipline, *, max_rows: int = 25):
-    """The most overdue VIP and A customers, with their manager."""
-    if report.overdue_key is None:
-        return _wrap(_h2("Overdue VIP and A customers"), _off(report, "cadence compliance"))
-    return _wrap(_h2("Overdue VIP and A customers"), _compliance_rows(
-        report.overdue_key, caption="VIP and A customers past their contact rhythm, most "
-        "overdue first", max_rows=max_rows))
-
-
-def _compliance_rows(comp: pd.DataFrame, *, caption: str, max_rows: int | None) -> str:
+def _compliance_rows(report: ContactDiscipline, comp: pd.DataFrame, *, caption: str,
+                     max_rows: int | None) -> str:
+    tr = report.tr
+    c = lambda k: _col(tr, k)  # noqa: E731
+    never = tr.t("discipline.never")
     t = pd.DataFrame({
-        "status": [STATUS_TEXT.get(s, s) for s in comp["status"].astype(object)],
-        "customer": comp["name"].to_numpy(),
-        "tier": comp["tier"].to_numpy(),
-        "manager": comp["manager"].to_numpy(),
-        "last call": [_date(x) for x in comp["last_call"]],
-        "days since call": [_days(x) for x in comp["days_since_call"]],
-        "call every (d)": comp["call_required_days"].to_numpy(),
-        "last meeting": [_date(x) for x in comp["last_meeting"]],
-        "days since meeting": [
-            "" if pd.isna(r) else _days(x)
+        c("status"): [status_text(s, tr) for s in comp["status"].astype(object)],
+        c("customer"): comp["name"].to_numpy(),
+        c("tier"): [tr.label("tier", x) for x in comp["tier"].astype(object)],
+        c("manager"): [_manager(tr, m) for m in comp["manager"].astype(object)],
+        c("last_call"): [_date(tr, never=True)(x) for x in comp["last_call"]],
+        c("days_since_call"): [never if pd.isna(x) else tr.number(int(x))
+                               for x in comp["days_since_call"]],
+        c("call_every"): comp["call_required_days"].to_numpy(),
+        c("last_meeting"): [
+            "" if pd.isna(r) else _date(tr, never=True)(x)
+            for x, r in zip(comp["last_meeting"], comp["meeting_required_days"], strict=True)
+        ],
+        c("days_since_meeting"): [
+            "" if pd.isna(r) else (never if pd.isna(x) else tr.number(int(x)))
             for x, r in zip(comp["days_since_meeting"], comp["meeting_required_days"],
                             strict=True)
         ],
-        "meeting every (d)": comp["meeting_required_days"].to_numpy(),
-        "days overdue": comp["days_overdue"].to_numpy(),
-        "attempts": comp["attempts"].to_numpy(),
+        c("meeting_every"): comp["meeting_required_days"].to_numpy(),
+        c("days_overdue"): comp["days_overdue"].to_numpy(),
+        c("attempts"): comp["attempts"].to_numpy(),
     })
-    shown = t if max_rows is None else t.head(max_rows)
-    classes = [_ROW_CLASS.get(s, "") for s in comp["status"].astype(object)][: len(shown)]
-    return d.table_html(
-        t, caption=caption, max_rows=max_rows, row_classes=classes,
-        formats={"call every (d)": lambda v: "" if pd.isna(v) else f"{int(v)}",
-                 "meeting every (d)": lambda v: "" if pd.isna(v) else f"{int(v)}",
-                 "days overdue": "{:,}", "attempts": "{:,}"},
-    )
+    shown = len(t) if max_rows is None else min(max_rows, len(t))
+    classes = [_ROW_CLASS.get(s, "") for s in comp["status"].astype(object)][:shown]
+    formats = {c(k): _int(tr) for k in ("call_every", "meeting_every", "days_overdue",
+                                        "attempts")}
+    return d.table_html(t, caption=caption, max_rows=max_rows, row_classes=classes,
+                        formats=formats, tr=tr)
+
+
+def section_overdue_key_accounts(report: ContactDiscipline, *, max_rows: int = 25):
+    """The most overdue key accounts (``settings.key_tiers``: VIP and A), with manager."""
+    tr = report.tr
+    tiers = _tiers_text(report)
+    if report.overdue_key is None:
+        return _wrap(_h2(report, "overdue_key", tiers=tiers), _off(report, "compliance"))
+    return _wrap(_h2(report, "overdue_key", tiers=tiers), _compliance_rows(
+        report, report.overdue_key, caption=tr.t("discipline.caption.overdue_key"),
+        max_rows=max_rows))
 
 
 def section_compliance_table(report: ContactDiscipline, *, max_rows: int = 400):
-    """Every active customer's compliance; overdue rows tinted and marked ■ overdue."""
+    """Every active customer's compliance; overdue rows tinted and marked ■ (icon + word)."""
+    tr = report.tr
     if report.compliance is None:
-        return _wrap(_h2("Compliance per customer"), _off(report, "cadence compliance"))
-    comp = report.compliance
+        return _wrap(_h2(report, "table"), _off(report, "compliance"))
     return _wrap(
-        _h2("Compliance per customer"),
-        _note("■ overdue (tinted red), ▲ due soon (tinted amber), ● ok. Ordered by tier, "
-                    "then days overdue. \"never\" = no answered contact of that kind in the "
-                    "contact log; attempts = unanswered contacts in the last required "
-                    "interval. The full list is in the per-manager call lists."),
-        _compliance_rows(comp, caption="Contact cadence per active customer",
+        _h2(report, "table"),
+        _note(tr.t("discipline.note.table")),
+        _compliance_rows(report, report.compliance, caption=tr.t("discipline.caption.table"),
                          max_rows=max_rows),
     )
 
 
 def section_contact_plan(report: ContactDiscipline):
     """Next month's plan per manager: calls, meetings, keep-in-touch contacts due."""
+    tr = report.tr
     if report.plan is None:
-        return _wrap(_h2("Contact plan for next month"),
-                     _off(report, "contact plan and call lists"))
+        return _wrap(_h2(report, "plan"), _off(report, "plan"))
     plan = report.plan
     end = plan.attrs.get("period_end", report.as_of + pd.offsets.MonthEnd(1))
     if plan.empty:
-        return _wrap(_h2("Contact plan for next month"), _note("Nothing falls due."))
+        return _wrap(_h2(report, "plan"), _note(tr.t("discipline.note.plan_empty")))
+    man = plan["manager"].astype(object)
     counts = (
-        pd.crosstab(plan["manager"].astype(object), plan["action"].astype(object))
+        pd.crosstab(man, plan["action"].astype(object))
         .reindex(columns=["call", "meeting", "keep in touch"], fill_value=0)
     )
-    counts["overdue now"] = (
-        plan.assign(o=plan["days_overdue"] > 0).groupby(plan["manager"].astype(object))["o"]
-        .sum().reindex(counts.index).astype(int)
+    overdue_now = (
+        plan.assign(o=plan["days_overdue"] > 0).groupby(man)["o"].sum()
+        .reindex(counts.index).astype(int)
     )
-    counts.index.name = "manager"
+    t = pd.DataFrame({
+        _col(tr, "manager"): [_manager(tr, m) for m in counts.index],
+        _col(tr, "calls"): counts["call"].to_numpy(),
+        _col(tr, "meetings"): counts["meeting"].to_numpy(),
+        _col(tr, "keep_in_touch"): counts["keep in touch"].to_numpy(),
+        _col(tr, "overdue_now"): overdue_now.to_numpy(),
+    })
+    formats = {c: _int(tr) for c in t.columns[1:]}
     return _wrap(
-        _h2("Contact plan for next month"),
-        _note(f"Contacts that fall due between {report.as_of + pd.Timedelta(days=1):%d %B}"
-                    f" and {pd.Timestamp(end):%d %B %Y}, per manager. Each manager's full list "
-                    "(who, what, by when, ordered by tier and days overdue) is in "
-                    "call_lists/call_list_<manager>.csv next to this report."),
-        d.table_html(counts.reset_index(), caption="Contacts due next month per manager",
-                     formats={c: "{:,}" for c in counts.columns}),
+        _h2(report, "plan"),
+        _note(tr.t("discipline.note.plan", start=tr.date(report.as_of + pd.Timedelta(days=1)),
+                   end=tr.date(end))),
+        d.table_html(t, caption=tr.t("discipline.caption.plan"), formats=formats, tr=tr),
     )
 
 
 def section_never_disappear(report: ContactDiscipline, *, max_rows: int = 30):
     """Lost customers nobody contacted within the never-disappear rhythm, by former value."""
+    tr = report.tr
     if report.never is None:
-        return _wrap(_h2("Never disappear"), _off(report, "never disappear"))
+        return _wrap(_h2(report, "never"), _off(report, "never"))
     nv = report.never
-    days = nv.attrs.get("lost_days", 365)
+    days = int(nv.attrs.get("lost_days", 365))
     t = pd.DataFrame({
-        "customer": nv["name"].to_numpy(),
-        "manager": nv["manager"].to_numpy(),
-        "last purchase": [_date(x) for x in nv["last_purchase"]],
-        "lost on": [_date(x) for x in nv["lost_on"]],
-        "last contact": [_date(x) or "never" for x in nv["last_contact"]],
-        "former annual value": nv["former_value"].to_numpy(),
+        _col(tr, "customer"): nv["name"].to_numpy(),
+        _col(tr, "manager"): [_manager(tr, m) for m in nv["manager"].astype(object)],
+        _col(tr, "last_purchase"): [_date(tr)(x) for x in nv["last_purchase"]],
+        _col(tr, "lost_on"): [_date(tr)(x) for x in nv["lost_on"]],
+        _col(tr, "last_contact"): [_date(tr, never=True)(x) for x in nv["last_contact"]],
+        _col(tr, "former_value"): nv["former_value"].to_numpy(),
     })
     return _wrap(
-        _h2("Never disappear"),
-        _note(f"Lost customers should hear from us at least every {days} days (market "
-                    f"news, an offer). {len(nv):,} lost customers have had no answered contact "
-                    "of any kind within that time; highest former value first."),
-        d.table_html(t, caption="Lost customers nobody has contacted", max_rows=max_rows,
-                     formats={"former annual value": report.money}),
+        _h2(report, "never"),
+        _note(tr.t("discipline.note.never", days=days, count=len(nv))),
+        d.table_html(t, caption=tr.t("discipline.caption.never"), max_rows=max_rows,
+                     formats={_col(tr, "former_value"): report.money}, tr=tr),
     )
 
 
 def section_funnel(report: ContactDiscipline):
     """Funnel chart, conversions over 12 months, and the funnel per manager."""
+    tr = report.tr
+    if report.funnel_counts is None:
+        raise ValueError("this report was built with with_funnel=False; build it with the "
+                         "funnel to show the funnel section")
     c = report.funnel_counts
-    alt = "Customer development funnel: " + ", ".join(
-        f"{s} {int(r):,}" for s, r in zip(c.index, c["reached"], strict=True)
-    ) + " active customers reached each stage."
-    conv = report.conversions.reset_index().rename(columns={
-        "start_stage": "stage 12 months ago", "fell_back": "fell back",
-        "advance_rate": "advanced (%)"})
-    conv["advanced (%)"] = conv["advanced (%)"].map(_pct)
+    stage = lambda s: tr.label("discipline.stage", s)  # noqa: E731
+    alt = tr.t("discipline.alt.funnel", stages=", ".join(
+        tr.t("discipline.alt.funnel_item", stage=stage(s), count=int(r))
+        for s, r in zip(c.index, c["reached"], strict=True)))
+    conv = report.conversions
+    ct = pd.DataFrame({
+        _col(tr, "start_stage"): [stage(s) for s in conv.index],
+        _col(tr, "customers"): conv["customers"].to_numpy(),
+        _col(tr, "advanced"): conv["advanced"].to_numpy(),
+        _col(tr, "same"): conv["same"].to_numpy(),
+        _col(tr, "fell_back"): conv["fell_back"].to_numpy(),
+        _col(tr, "lost"): conv["lost"].to_numpy(),
+        _col(tr, "advance_rate"): conv["advance_rate"].to_numpy(),
+    })
+    cformats = {col: _int(tr) for col in ct.columns[1:-1]}
+    cformats[_col(tr, "advance_rate")] = _pct(tr)
+    fm = report.funnel_by_manager
+    mt = pd.DataFrame({_col(tr, "manager"): [_manager(tr, m) for m in fm.index]})
+    mt[_col(tr, "customers")] = fm["customers"].to_numpy()
+    for s in funnel.STAGES:
+        mt[stage(s)] = fm[s].to_numpy()
+    s = report.settings
     return _wrap(
-        _h2("Customer development funnel"),
-        d.figure_html(cadence_plots.plot_funnel(c), alt=alt),
-        d.table_html(conv, caption="Where customers went over the last 12 months "
-                     "(\"new\" = first purchase in the period)"),
-        d.table_html(report.funnel_by_manager.reset_index(),
-                     caption="Active customers per manager who reached each stage"),
-        _note("Stages: first purchase; repeat = 2+ purchase days; regular = purchases "
-                    "in 6+ of the last 12 months; expanded = more categories than in the "
-                    "first year or 1.5x the first year's revenue; key account = tier VIP or A. "
-                    "A customer counts at the highest stage reached."),
+        _h2(report, "funnel"),
+        d.figure_html(cadence_plots.plot_funnel(c, tr=tr), alt=alt),
+        d.table_html(ct, caption=tr.t("discipline.caption.conversions"), formats=cformats,
+                     tr=tr),
+        d.table_html(mt, caption=tr.t("discipline.caption.funnel_by_manager"),
+                     formats={col: _int(tr) for col in mt.columns[1:]}, tr=tr),
+        _note(tr.t("discipline.note.funnel", months=int(s.funnel_regular_months),
+                   factor=float(s.funnel_expansion_factor), tiers=_tiers_text(report))),
     )
 
 
 def section_manager_fit(report: ContactDiscipline):
     """Churn and compliance per manager next to the company, with the binomial flag."""
+    tr = report.tr
     if report.fit is None:
-        return _wrap(_h2("Manager fit"), _off(report, "manager fit"))
+        return _wrap(_h2(report, "manager_fit"), _off(report, "manager_fit"))
     fit = report.fit
     rate = fit.attrs["company_rate"]
     shown = fit.loc[fit["customers"] > 0]
@@ -524,107 +767,123 @@ def section_manager_fit(report: ContactDiscipline):
         "churn_rate": shown["churn_rate"].to_numpy(),
         "lost": shown["lost"].to_numpy(),
         "active_at_start": shown["customers"].to_numpy(),
-    }, index=[f"{m}{' ⚑' if f else ''}" for m, f in zip(shown.index, shown["flagged"],
-                                                      strict=True)])
+    }, index=[f"{_manager(tr, m)}{' ⚑' if f else ''}"
+              for m, f in zip(shown.index, shown["flagged"], strict=True)])
     fig = plots.plot_churn_by_group(
-        chart, title="Customer churn by manager, last 12 months", overall=rate,
+        chart, title=tr.t("discipline.plots.fit_title"), overall=rate,
         normal_max=report.settings.churn_normal_max,
-        critical_min=report.settings.churn_critical_min,
+        critical_min=report.settings.churn_critical_min, tr=tr,
     )
     flagged = report.flagged
-    alt = (f"Customer churn per manager against the company's {rate:.1%}. "
-           + (f"Flagged: {', '.join(flagged)}." if flagged else "No manager is flagged."))
+    alt = (tr.t("discipline.alt.fit_flagged", rate=tr.percent(rate),
+                managers=", ".join(_manager(tr, m) for m in flagged))
+           if flagged else tr.t("discipline.alt.fit_none", rate=tr.percent(rate)))
+    c = lambda k: _col(tr, k)  # noqa: E731
     t = pd.DataFrame({
-        "flag": ["⚑ flagged" if f else "" for f in fit["flagged"]],
-        "manager": fit.index.astype(str),
-        "customers (12 months ago)": fit["customers"].to_numpy(),
-        "lost": fit["lost"].to_numpy(),
-        "churn": fit["churn_rate"].map(_pct).to_numpy(),
-        "company churn": [_pct(rate)] * len(fit),
-        "p-value": fit["p_value"].map(lambda p: "" if pd.isna(p) else f"{p:.3f}").to_numpy(),
-        "active customers now": fit["compliance_customers"].to_numpy(),
-        "within cadence": fit["compliance_share"].map(_pct).to_numpy(),
+        c("flag"): [tr.t("discipline.flag") if f else "" for f in fit["flagged"]],
+        c("manager"): [_manager(tr, m) for m in fit.index],
+        c("customers_start"): fit["customers"].to_numpy(),
+        c("lost"): fit["lost"].to_numpy(),
+        c("churn"): [tr.percent(x) for x in fit["churn_rate"]],
+        c("company_churn"): [tr.percent(rate)] * len(fit),
+        c("p_value"): ["" if pd.isna(p) else tr.number(float(p), decimals=3)
+                       for p in fit["p_value"]],
+        c("active_now"): fit["compliance_customers"].to_numpy(),
+        c("within_share"): [tr.percent(None if pd.isna(x) else float(x), decimals=0)
+                            for x in fit["compliance_share"]],
     })
     return _wrap(
-        _h2("Manager fit"),
+        _h2(report, "manager_fit"),
         d.figure_html(fig, alt=alt),
-        d.table_html(t, caption="Churn and contact discipline per manager",
+        d.table_html(t, caption=tr.t("discipline.caption.fit"),
                      row_classes=["rl-flag" if f else "" for f in fit["flagged"]],
-                     formats={"customers (12 months ago)": "{:,}", "lost": "{:,}"}),
-        _note(
-            f"⚑ flagged = churn significantly above the company's {rate:.1%} (one-sided exact "
-            f"binomial test, p < {fit.attrs['alpha']}). With few customers a high rate can be "
-            "chance, so the customer count is shown and small books are rarely flagged. A "
-            "flag is a reason to look at the relationships, e.g. to change the account "
-            "manager, not a verdict."),
+                     formats={c(k): _int(tr) for k in ("customers_start", "lost",
+                                                       "active_now")}, tr=tr),
+        _note(tr.t("discipline.note.fit", rate=tr.percent(rate),
+                   alpha=float(fit.attrs["alpha"]))),
     )
 
 
 def section_definitions(report: ContactDiscipline):
     """Definitions, contacts data quality and sections left out."""
-    defs = {
-        "Contact": "An answered call, meeting or visit. Unanswered contacts (answered = "
-                   "false) are attempts, counted separately; contacts with unknown answer "
-                   "count as contacts. Emails and messages do not satisfy the cadence of "
-                   "active customers.",
-        "Call / meeting requirement": "A call requirement is met by a call; a meeting "
-                                      "requirement by a meeting or a visit.",
-        "Days overdue": "Days since the last call (meeting) minus the required interval, the "
-                        "larger of the two; a customer never contacted is timed from their "
-                        "first purchase or the start of the contact log, whichever is later.",
-        "Due soon": "Not overdue, but a requirement falls due within 7 days.",
-        "Within cadence": "Not overdue (ok or due soon).",
-        "Former annual value": "Net revenue in the 365 days up to the last purchase.",
-        "Manager churn": "Customers active 12 months ago who were lost since, per the "
-                         "manager responsible in the customers table.",
-    }
-    parts = [_h2("Definitions and data quality"), d.definitions_html(defs)]
+    tr = report.tr
+    s = report.settings
+    req = ("discipline.def.requirement_text_meeting_call" if s.meeting_counts_as_call
+           else "discipline.def.requirement_text")
+    due = int(report.compliance.attrs.get("due_soon_days", s.cadence_due_soon_days)
+              if report.compliance is not None else s.cadence_due_soon_days)
+    defs = [
+        (tr.t("discipline.def.contact"), tr.t("discipline.def.contact_text")),
+        (tr.t("discipline.def.requirement"), tr.t(req)),
+        (tr.t("discipline.def.days_overdue"), tr.t("discipline.def.days_overdue_text")),
+        (tr.t("discipline.def.due_soon"), tr.t("discipline.def.due_soon_text", count=due)),
+        (tr.t("discipline.def.within"), tr.t("discipline.def.within_text")),
+        (tr.t("discipline.def.former_value"), tr.t("discipline.def.former_value_text")),
+        (tr.t("discipline.def.manager_churn"), tr.t("discipline.def.manager_churn_text")),
+    ]
+    parts = [_h2(report, "definitions"), d.definitions_html(defs)]
     q = report.contact_quality
     if q is not None:
-        parts.append(d.paragraphs_html([
-            f"Contacts read: {q['rows']:,}; unanswered attempts: {q['attempts']:,}; rows for "
-            f"customers not in the data: {q['unknown_customer']:,} (left out of compliance); "
-            f"rows without a manager: {q['no_manager']:,}.",
-        ], css_class="rl-report"))
+        parts.append(d.paragraphs_html([tr.t(
+            "discipline.dq", rows=int(q["rows"]), attempts=int(q["attempts"]),
+            unknown=int(q["unknown_customer"]), no_manager=int(q["no_manager"]))],
+            css_class="rl-report"))
     if report.sections_off:
         parts.append(d.paragraphs_html(
-            [f"Left out for lack of data: {sec} (needs {tbl}.csv)."
+            [tr.t("discipline.left_out", section=tr.t(f"discipline.sections.{sec}"),
+                  file=f"{tbl}.csv")
              for sec, tbl in report.sections_off.items()], css_class="rl-report"))
-    parts.append(_note(f"Figures use data up to {report.as_of:%d %B %Y}."))
+    parts.append(_note(tr.t("discipline.note.data_until", date=tr.date(report.as_of))))
     return _wrap(*parts)
 
 
+# --------------------------------------------------------------------------- executive
 def executive_section(report: ContactDiscipline, *, link: str = "contact_discipline.html",
                       top: int = 5) -> str:
-    """HTML for the executive report: compliance % by manager and the top overdue VIP/A.
+    """HTML for the executive report: compliance % by manager, the top overdue key accounts
+    (name, tier, manager) and a link to the full page; in the report's language.
 
-    Returns a plain HTML string (wrap with :func:`retention_lib.display.html`); without
-    contacts, the section-off sentence.
+    The heading is ``<h2 id="rl-contact-discipline">`` (for a table of contents). Returns a
+    plain HTML string (wrap with :func:`retention_lib.display.html`); without contacts, the
+    section-off sentence.
     """
-    head = ROW_CSS + d.heading_html("Contact discipline")
+    tr = report.tr
+    head = (ROW_CSS + '<div class="rl-report"><h2 id="rl-contact-discipline">'
+            f'{d.escape(tr.t("discipline.headings.executive"))}</h2></div>')
     if report.by_manager is None:
-        return head + _off(report, "cadence compliance")
+        return head + _off(report, "compliance")
     s = report.by_manager
+    flagged = set(report.flagged)
     t = pd.DataFrame({
-        "manager": s.index.astype(str),
-        "active customers": s["customers"].to_numpy(),
-        "within cadence": s["share_within"].map(_pct).to_numpy(),
-        "overdue": s["overdue"].to_numpy(),
-        "flag": ["⚑ churn above company" if m in report.flagged else "" for m in s.index],
+        _col(tr, "manager"): [_manager(tr, m) for m in s.index],
+        _col(tr, "customers"): s["customers"].to_numpy(),
+        _col(tr, "within_share"): s["share_within"].to_numpy(),
+        _col(tr, "overdue"): s["overdue"].to_numpy(),
+        _col(tr, "flag"): [tr.t("discipline.flag_exec") if m in flagged else ""
+                           for m in s.index],
     })
-    parts = [head, d.table_html(t, caption="Share of active customers contacted within "
-                                           "their cadence, by manager",
-                                formats={"active customers": "{:,}", "overdue": "{:,}"})]
+    formats = {_col(tr, "customers"): _int(tr), _col(tr, "overdue"): _int(tr),
+               _col(tr, "within_share"): _pct(tr)}
+    parts = [head, d.table_html(t, caption=tr.t("discipline.caption.executive"),
+                                formats=formats, tr=tr)]
     if report.overdue_key is not None and len(report.overdue_key):
-        parts.append(_compliance_rows(report.overdue_key, caption="Most overdue VIP and A "
-                                      "customers", max_rows=top))
-    parts.append(f'<div class="rl-report"><p class="rl-note">Details: '
-                 f'<a href="{d.escape(link)}">contact discipline report</a>.</p></div>')
+        parts.append(_compliance_rows(report, report.overdue_key,
+                                      caption=tr.t("discipline.caption.executive_key"),
+                                      max_rows=top))
+    anchor = f'<a href="{d.escape(link)}">{d.escape(tr.t("discipline.note.link"))}</a>'
+    marker = "\x00LINK\x00"
+    text = d.escape(tr.t("discipline.note.details", link=marker)).replace(
+        d.escape(marker), anchor)
+    parts.append(f'<div class="rl-report"><p class="rl-note">{text}</p></div>')
     return "".join(parts)
 
 
-def executive_block(dataset, *, period: str = "", settings: Settings | None = None):
+def executive_block(
+    dataset, *, period: str = "", settings: Settings | None = None, lang: str | None = None
+):
     """One-call notebook cell for the executive report: builds the contact-discipline tables
-    and returns :func:`executive_section` as a displayable HTML object."""
-    report = build_contact_discipline(dataset, period=period, settings=settings)
+    (without the funnel) and returns :func:`executive_section` as a displayable HTML object,
+    in ``lang`` (default ``settings.language``)."""
+    report = build_contact_discipline(dataset, period=period, settings=settings, lang=lang,
+                                      with_funnel=False)
     return d.html(executive_section(report))

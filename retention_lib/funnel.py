@@ -24,8 +24,9 @@ Conversions over a period (start, end]: the stage at ``start`` of every customer
 (plus ``new`` for customers whose first purchase falls in the period and who are active at
 ``end``) against the stage at ``end`` (``lost`` when no longer active).
 
-Settings the lead may move into ``Settings``: ``regular_months`` (6), ``expansion_factor``
-(1.5), ``key_tiers`` (("VIP", "A")).
+The report reads these options from :class:`~retention_lib.config.Settings` (YAML
+``contact_discipline:``): ``funnel_regular_months`` (6), ``funnel_expansion_factor`` (1.5),
+``key_tiers`` (("VIP", "A")).
 """
 
 from __future__ import annotations

@@ -112,3 +112,21 @@ class TestWriteCallLists:
         df = pd.DataFrame({"v": [1.5, float("nan"), -3.0], "flag": [True, False, True]})
         _, rows = _read(write_safe_csv(df, tmp_path / "f.csv"))
         assert rows == [["v", "flag"], ["1.5", "True"], ["", "False"], ["-3", "True"]]
+
+
+class TestHeadersAndLabels:
+    def test_translated_headers_and_labels_keep_codes_in_file_names(self, plan, tmp_path):
+        written = write_call_lists(
+            plan, out_dir=tmp_path, columns=["manager", "name"],
+            headers={"manager": "Менеджер", "name": "=Клиент"},
+            labels={"manager": {"../evil": "не назначен"}, "name": {"ok": "=в норме"}},
+        )
+        # keys and file names keep the codes; the cells show the labels
+        assert written["../evil"].name == "call_list_evil.csv"
+        raw, rows = _read(written["../evil"])
+        assert raw.startswith(b"\xef\xbb\xbf")
+        # translated header and label are neutralised like any other text
+        assert rows == [["Менеджер", "'=Клиент"], ["не назначен", "'=в норме"]]
+        # codes without a label are written as they are
+        _, rows = _read(written["Иван Петров"])
+        assert rows[1] == ["Иван Петров", "'" + HOSTILE[0]]

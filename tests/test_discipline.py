@@ -61,7 +61,7 @@ class TestFull:
             assert path.read_bytes().startswith(b"\xef\xbb\xbf")
             with path.open(encoding="utf-8-sig", newline="") as fh:
                 data = list(csv.reader(fh))
-            assert data[0][:3] == ["manager", "tier", "customer_id"]
+            assert data[0][:3] == ["Manager", "Tier", "Customer ID"]
             rows += len(data) - 1
         assert rows == len(full.plan)
 
@@ -73,8 +73,8 @@ class TestFull:
 class TestWithoutContacts:
     def test_sections_off(self, bare):
         assert bare.compliance is None
-        assert bare.sections_off["cadence compliance"] == "contacts"
-        assert bare.sections_off["manager fit"] == "customers"
+        assert bare.sections_off["compliance"] == "contacts"
+        assert bare.sections_off["manager_fit"] == "customers"
         assert discipline.discipline_metrics(bare) is None
         html = discipline.section_compliance_by_manager(bare).data
         assert "needs the <code>contacts</code> table" in html
@@ -90,3 +90,97 @@ class TestWithoutContacts:
 def test_executive_block_one_call(folders):
     html = discipline.executive_block(load_dataset(folders["full"]), period="2026-10").data
     assert "Contact discipline" in html and "contact_discipline.html" in html
+
+
+@pytest.fixture(scope="module")
+def dataset(folders):
+    return load_dataset(folders["full"])
+
+
+class TestSettingsAreRead:
+    """The contact-discipline knobs of Settings reach the analyses (same result as calling
+    the analysis directly with the value)."""
+
+    def test_key_tiers_select_the_overdue_list(self, dataset):
+        s = dataset.settings.replace(key_tiers=("VIP",))
+        r = discipline.build_contact_discipline(dataset, period="2026-10", settings=s,
+                                                with_funnel=False)
+        assert set(r.overdue_key["tier"]) == {"VIP"}
+        # the same rows as the VIP rows of the default (VIP, A) list
+        full = discipline.build_contact_discipline(dataset, period="2026-10",
+                                                   with_funnel=False)
+        vip = full.overdue_key.loc[full.overdue_key["tier"] == "VIP"]
+        assert list(r.overdue_key.index) == list(vip.index)
+
+    def test_alpha_controls_the_flag(self, dataset):
+        base = discipline.build_contact_discipline(dataset, period="2026-10",
+                                                   with_funnel=False)
+        assert base.fit.attrs["alpha"] == 0.05
+        # the smallest p-value: with alpha at or below it nobody is flagged
+        p_min = float(base.fit["p_value"].min())
+        s = dataset.settings.replace(manager_fit_alpha=p_min)
+        r = discipline.build_contact_discipline(dataset, period="2026-10", settings=s,
+                                                with_funnel=False)
+        assert r.flagged == []
+
+    @pytest.mark.parametrize(
+        ("field", "value"),
+        [("cadence_due_soon_days", 0), ("meeting_counts_as_call", True),
+         ("cadence_scale_by_cycle", True)],
+        ids=["due-soon", "meeting-as-call", "cycle-scaling"],
+    )
+    def test_compliance_options(self, dataset, field, value):
+        from retention_lib import cadence
+
+        s = dataset.settings.replace(**{field: value})
+        r = discipline.build_contact_discipline(dataset, period="2026-10", settings=s,
+                                                with_funnel=False)
+        d0 = discipline.build_contact_discipline(dataset, period="2026-10",
+                                                 with_funnel=False)
+        assert not r.compliance.equals(d0.compliance)  # the option changed something
+        book = d0.compliance[["name", "tier", "manager"]]
+        kw = {"due_soon_days": 0} if field == "cadence_due_soon_days" else {}
+        if field == "meeting_counts_as_call":
+            kw["meeting_counts_as_call"] = True
+        if field == "cadence_scale_by_cycle":
+            kw["cycle"] = cadence.purchase_cycle(dataset.transactions, as_of=r.as_of)
+        # recompute directly: same statuses as the report
+        contacts = dataset.contacts.loc[dataset.contacts["date"] <= r.as_of]
+        first = dataset.transactions.loc[dataset.transactions["amount"] > 0].groupby(
+            dataset.transactions["customer_id"].astype(str))["date"].min()
+        book = book.assign(first_purchase=first.reindex(book.index).to_numpy())
+        direct = cadence.compliance_table(contacts, book=book, as_of=r.as_of, **kw)
+        assert (direct["status"].reindex(r.compliance.index) == r.compliance["status"]).all()
+
+    def test_funnel_options(self, dataset):
+        s = dataset.settings.replace(funnel_regular_months=12, funnel_expansion_factor=3.0)
+        r = discipline.build_contact_discipline(dataset, period="2026-10", settings=s)
+        d0 = discipline.build_contact_discipline(dataset, period="2026-10")
+        # stricter "regular" and "expanded": never more customers at those stages or beyond
+        assert (r.funnel_counts["reached"] <= d0.funnel_counts["reached"]).all()
+        assert r.funnel_counts.loc["regular", "reached"] < d0.funnel_counts.loc[
+            "regular", "reached"]
+        assert r.funnel_counts.loc["key account", "reached"] == d0.funnel_counts.loc[
+            "key account", "reached"]
+
+
+class TestDatasetLevel:
+    def test_metrics_section_equals_report_metrics(self, folders, full):
+        ds = load_dataset(folders["full"])
+        m = discipline.discipline_metrics_section(ds, period="2026-10", settings=ds.settings)
+        assert m == discipline.discipline_metrics(full)
+
+    def test_metrics_section_none_without_contacts(self, folders):
+        ds = load_dataset(folders["bare"])
+        assert discipline.discipline_metrics_section(ds, period="2026-10",
+                                                     settings=ds.settings) is None
+
+    def test_write_call_lists_for(self, folders, full, tmp_path):
+        ds = load_dataset(folders["full"])
+        written = discipline.write_call_lists_for(ds, period="2026-10", settings=ds.settings,
+                                                  out_dir=tmp_path, lang="uk")
+        assert set(written) == set(full.plan["manager"].astype(str))
+        path = next(iter(written.values()))
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            header = next(csv.reader(fh))
+        assert header[:2] == ["Менеджер", "Категорія"]
