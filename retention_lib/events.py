@@ -254,7 +254,10 @@ def event_impact(
         ``date``, ``before_start``, ``after_end`` (datetime64[ns]), ``kind``,
         ``description``, ``verdict``, ``note`` (str), ``expected``, ``significant`` (bool),
         ``active_before``, ``stopped_before``, ``active_after``, ``stopped_after`` (int64),
-        rates, changes and ``p_value`` (float64; NaN when not measured).
+        rates, changes and ``p_value`` (float64; NaN when not measured). ``verdict`` and
+        ``note`` are English; ``attrs`` (``data_start``, ``data_end``, ``lapse_days``,
+        ``months_before``, ``months_after``, ``alpha``) let display code rebuild both in
+        another language (:mod:`retention_lib.diagnostics`).
     """
     for col in ("date", "kind"):
         if col not in events.columns:
@@ -345,4 +348,9 @@ def event_impact(
         out[col] = out[col].astype(bool)
     for col in ("kind", "description", "verdict", "note"):
         out[col] = out[col].astype(str)
+    out.attrs = {
+        "data_start": data_start, "data_end": data_end, "lapse_days": int(lapse_days),
+        "months_before": int(months_before), "months_after": int(months_after),
+        "alpha": float(alpha),
+    }
     return out

@@ -122,3 +122,5 @@ class TestSample:
         assert not bt.provisional
         assert bt.lift >= 3
         assert bt.recall >= 0.4
+        # the planted leavers dominate the at-risk list: most flagged customers really leave
+        assert bt.precision > 0.5

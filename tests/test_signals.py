@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from retention_lib.i18n import get_translator
 from retention_lib.io import load_dataset
 from retention_lib.signals import (
     HISTORY_OK,
@@ -15,6 +16,7 @@ from retention_lib.signals import (
     at_risk_list,
     at_risk_metrics,
     early_warning,
+    marker_sentences,
 )
 
 T = "2025-12-31"
@@ -112,12 +114,18 @@ class TestEarlyWarning:
         # contacts: 12 answered in B -> 3.1 expected; R: 1 (the inbound one)
         # usage: 10 -> 2 a month = down 80 %
         assert a["markers"] == [
-            "orders down 100 % and revenue down 100 % vs their previous 12 months",
+            "orders down 100% and revenue down 100% vs their previous 12 months",
             "no purchase for 107 days (usually every 31 days)",
-            "answered or reached out 1 times in the last 90 days vs 3.1 expected from "
+            "answered or reached out 1 time in the last 90 days vs 3.1 expected from "
             "their previous 12 months",
-            "product usage down 80 % vs their previous 12 months while still buying",
+            "product usage down 80% vs their previous 12 months while still buying",
         ]
+        # the same facts in Russian, numbers by locale (CLDR ru percent: "100 %", NBSP)
+        ru = [s.replace("\u00a0", " ") for s in
+              marker_sentences(a["marker_facts"], tr=get_translator("ru"))]
+        assert ru[1] == "нет покупок 107 дней (обычно покупает раз в 31 дн.)"
+        assert ru[2].startswith("ответил или обратился 1 раз за последние 90 дн., а ожидалось 3,1")
+        assert ru[3].startswith("пользуется продуктом меньше на 80 %")
         # noisy-OR: 1 - (1-.2)(1-.4)(1-.2)(1-.6) = 1 - .1536 = .8464
         assert a["risk_score"] == pytest.approx(0.8464)
         # revenue 12m: Jan..Sep 2025 = 9 x 100
@@ -133,6 +141,10 @@ class TestEarlyWarning:
         assert b["markers"] == [
             "1 complaint in the last 90 days vs 0.3 usual",
             "showed interest in a competitor on 2025-11-20",
+        ]
+        assert marker_sentences(b["marker_facts"], tr=get_translator("uk")) == [
+            "1 скарга за останні 90 дн. при звичних 0,3",
+            "виявив інтерес до конкурента 20.11.2025",
         ]
         # 1 - (1-.45)(1-.6) = .78; revenue Jan..Dec 2025 = 1200
         assert b["risk_score"] == pytest.approx(0.78)
@@ -179,7 +191,7 @@ class TestEarlyWarning:
     def test_p_alive_marker(self):
         out = _run(p_alive=pd.Series({"B": 0.2, "A": 0.9}))
         assert out.loc["B", "low_p_alive"] and not out.loc["A", "low_p_alive"]
-        assert "probability of still being a customer 20 %" in out.loc["B", "markers"]
+        assert "probability of still being a customer 20%" in out.loc["B", "markers"]
 
     @pytest.mark.parametrize(
         ("threshold", "flagged"),
