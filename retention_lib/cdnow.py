@@ -8,8 +8,8 @@ Hardie & Lee, with the same master ids.
 
 Recipe (end to end, real data)::
 
-    retention sample --cdnow --out data/cdnow      # writes transactions.csv, customers.csv
-    retention report --data data/cdnow             # last complete month: 1998-06
+    retention sample --cdnow --out data/cdnow      # transactions.csv, customers.csv, config.yaml
+    retention report --data data/cdnow --config data/cdnow/config.yaml   # period 1998-06
 
 or, in Python, ``load_cdnow_transactions()`` returns the transactions table directly.
 
@@ -22,9 +22,11 @@ Decisions
   separate purchases; the order id keeps the loader from dropping them as duplicates.
 * ``quantity`` is the number of CDs; ``amount`` the dollar value (float64; CDNOW has a few
   rows with amount 0, kept).
-* ``customers.csv`` is minimal: ``customer_id``, ``name`` (``"CDNOW customer 00001"``) and
-  ``signup_date`` (the first purchase day); there is no manager (the loader shows
-  ``"unassigned"``).
+* ``customers.csv`` is minimal: ``customer_id``, ``name`` (``"CDNOW 00001"``: no English
+  word, so a Russian or Ukrainian report stays in its language) and ``signup_date`` (the
+  first purchase day); there is no manager (the loader shows ``"unassigned"``).
+* ``config.yaml`` (:data:`CDNOW_CONFIG`) sets the company name and the currency (US dollars);
+  without it a report shows the default company and currency.
 """
 
 from __future__ import annotations
@@ -35,10 +37,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-__all__ = ["CDNOW_FILES", "load_cdnow_transactions", "write_cdnow"]
+__all__ = ["CDNOW_CONFIG", "CDNOW_FILES", "load_cdnow_transactions", "write_cdnow"]
 
 #: Source files inside the ``lifetimes`` package.
 CDNOW_FILES = {"master": "CDNOW_master.txt", "sample": "CDNOW_sample.txt"}
+#: Settings written next to the tables as ``config.yaml`` (``retention report --config``).
+CDNOW_CONFIG = "# retention report --data <this folder> --config <this folder>/config.yaml\n" \
+    "company_name: CDNOW\ncurrency: USD\n"
 
 
 def _source(name: str) -> Path:
@@ -89,7 +94,7 @@ def load_cdnow_transactions(*, sample: bool = False) -> pd.DataFrame:
 
 
 def write_cdnow(out: str | Path, *, sample: bool = False) -> dict[str, int]:
-    """Write CDNOW as ``transactions.csv`` and ``customers.csv`` into ``out``.
+    """Write CDNOW as ``transactions.csv``, ``customers.csv`` and ``config.yaml`` into ``out``.
 
     Parameters
     ----------
@@ -110,10 +115,11 @@ def write_cdnow(out: str | Path, *, sample: bool = False) -> dict[str, int]:
     customers = (
         tx.groupby("customer_id", sort=True)["date"].min().rename("signup_date").reset_index()
     )
-    customers.insert(1, "name", "CDNOW customer " + customers["customer_id"])
+    customers.insert(1, "name", "CDNOW " + customers["customer_id"])
     tx_out = tx[["order_id", "customer_id", "date", "amount", "quantity"]].assign(
         date=tx["date"].dt.strftime("%Y-%m-%d"))
     customers = customers.assign(signup_date=customers["signup_date"].dt.strftime("%Y-%m-%d"))
     tx_out.to_csv(out / "transactions.csv", index=False)
     customers.to_csv(out / "customers.csv", index=False)
+    (out / "config.yaml").write_text(CDNOW_CONFIG, encoding="utf-8")
     return {"transactions": len(tx_out), "customers": len(customers)}

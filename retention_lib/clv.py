@@ -60,6 +60,7 @@ __all__ = [
     "CLV_MODELS",
     "DAYS_PER_MONTH",
     "MIN_REPEAT_BUYERS",
+    "NOTE_CODES",
     "PENALIZER_LADDER",
     "TIME_UNITS",
     "calibration_holdout_split",
@@ -83,6 +84,26 @@ MIN_REPEAT_BUYERS = 50
 PENALIZER_LADDER = (0.001, 0.01, 0.1, 1.0)
 #: ``|corr(frequency, spend)|`` at or above this value is reported as a violated assumption.
 SPEND_CORR_WARN = 0.3
+#: Codes of :attr:`CLVModel.fit_codes_` → the values each carries (besides ``code``).
+#: ``model`` is the model code (``bgnbd``/``pareto``); ``count``/``needed`` are customer counts;
+#: ``penalizer``/``requested``/``used`` penalizer coefficients; ``corr`` the Pearson
+#: correlation of frequency and average spend; ``q`` the Gamma-Gamma q; ``mean`` an amount.
+NOTE_CODES: dict[str, tuple[str, ...]] = {
+    "purchases_skipped_empty": ("model",),
+    "purchases_skipped_identical": ("model", "count"),
+    "purchases_skipped_few": ("model", "count", "needed"),
+    "purchases_no_convergence": ("model", "penalizer"),
+    "purchases_penalizer_retry": ("model", "requested", "used"),
+    "spend_no_monetary": (),
+    "spend_excluded": ("count",),
+    "spend_skipped_few": ("count", "needed"),
+    "spend_skipped_identical": ("count",),
+    "spend_correlated": ("corr",),
+    "spend_independent": ("corr",),
+    "spend_no_convergence": ("penalizer",),
+    "spend_penalizer_retry": ("requested", "used"),
+    "spend_observed_fallback": ("q", "mean"),
+}
 
 _REQUIRED = ("frequency", "recency", "T")
 _PARAM_NAMES = {"bgnbd": ("r", "alpha", "a", "b"), "pareto": ("r", "alpha", "s", "beta")}
@@ -308,7 +329,13 @@ class CLVModel:
     n_histories_ : int
         Distinct (frequency, recency, T) histories (the size of the weighted fit).
     fit_notes_ : list[str]
-        Plain-language notes for the report (retries, exclusions, checks, skipped models).
+        Plain-language English notes for analysts (retries, exclusions, checks, skipped
+        models).
+    fit_codes_ : list[dict]
+        The same notes as codes with their numbers, one dict per note, in the same order:
+        ``{"code": <code>, <name>: <number or str>, ...}`` (JSON-ready; see
+        :data:`NOTE_CODES`).  Reports translate them at display time (catalog keys
+        ``clv.notes.<code>``) and ``metrics.json`` stores them.
     """
 
     def __init__(
@@ -402,8 +429,9 @@ class CLVModel:
         self._check_settings()
         x, rec, age, money = _arrays(summary, time_unit=self.time_unit,
                                      input_unit=self.input_unit)
-        notes: list[str] = []
-        self.fit_notes_ = notes
+        self.fit_notes_ = []
+        self.fit_codes_ = []
+        note = self._note
         self.n_customers_ = int(len(x))
         self.n_repeat_buyers_ = int((x > 0).sum())
         self.bgnbd_params_ = None
@@ -431,25 +459,30 @@ class CLVModel:
 
         name = "BG/NBD" if self.model == "bgnbd" else "Pareto/NBD"
         reason = None
+        values: dict[str, Any] = {"model": self.model}
         if self.n_customers_ == 0:
-            reason = "there are no customers"
+            code, reason = "purchases_skipped_empty", "there are no customers"
         elif self.n_histories_ == 1:
+            code, values["count"] = "purchases_skipped_identical", self.n_customers_
             reason = (f"all {self.n_customers_:,} customers have the same purchase history "
                       "(frequency, recency, age), so the model cannot tell them apart")
         elif self.n_repeat_buyers_ < self.min_repeat_buyers:
+            code = "purchases_skipped_few"
+            values.update(count=self.n_repeat_buyers_, needed=int(self.min_repeat_buyers))
             reason = (f"only {self.n_repeat_buyers_:,} customers bought more than once "
                       f"(at least {self.min_repeat_buyers} are needed)")
         if reason:
-            notes.append(f"The purchase model ({name}) was not fitted because {reason}: it would "
-                         "not be reliable, so probability alive, expected purchases and CLV "
-                         "are not computed.")
+            note(code, f"The purchase model ({name}) was not fitted because {reason}: it "
+                 "would not be reliable, so probability alive, expected purchases and CLV are "
+                 "not computed.", **values)
         else:
             try:
                 fitter, pen = self._fit_purchases(fx, frec, fage, w)
             except ConvergenceError:
-                notes.append(f"The purchase model ({name}) did not converge even with penalizer "
-                             f"{self._ladder()[-1]}: probability alive, expected purchases and "
-                             "CLV are not computed.")
+                note("purchases_no_convergence", f"The purchase model ({name}) did not "
+                     f"converge even with penalizer {self._ladder()[-1]}: probability alive, "
+                     "expected purchases and CLV are not computed.", model=self.model,
+                     penalizer=self._ladder()[-1])
             else:
                 self._purchase_fitter = fitter
                 self.purchases_ok_ = True
@@ -461,12 +494,20 @@ class CLVModel:
                     self.pareto_params_ = params
                 self.log_likelihood_ = self._purchase_ll(fx, frec, fage, w)
                 if pen != self.penalizer:
-                    notes.append(f"The purchase model ({name}) did not converge with penalizer "
-                                 f"{self.penalizer}; it was fitted with penalizer {pen} "
-                                 "(parameters shrunk slightly towards zero).")
+                    note("purchases_penalizer_retry", f"The purchase model ({name}) did not "
+                         f"converge with penalizer {self.penalizer}; it was fitted with "
+                         f"penalizer {pen} (parameters shrunk slightly towards zero).",
+                         model=self.model, requested=float(self.penalizer), used=float(pen))
 
-        self._fit_spend_model(x, money, notes)
+        self._fit_spend_model(x, money)
         return self
+
+    def _note(self, code: str, text: str, **values: Any) -> None:
+        """Record one fit note: English text in ``fit_notes_``, code in ``fit_codes_``."""
+        if code not in NOTE_CODES:  # pragma: no cover - programming error
+            raise ValueError(f"unknown note code {code!r}; allowed: {sorted(NOTE_CODES)}")
+        self.fit_notes_.append(text)
+        self.fit_codes_.append({"code": code, **values})
 
     def _purchase_ll(self, x, rec, age, w) -> float:
         p = np.array(list(self.purchase_params_.values()), dtype=float)
@@ -477,10 +518,11 @@ class CLVModel:
             ll = ParetoNBDFitter._conditional_log_likelihood(p, x, rec, age)
             return float((w * ll).sum())
 
-    def _fit_spend_model(self, x: np.ndarray, money: np.ndarray | None, notes: list[str]) -> None:
+    def _fit_spend_model(self, x: np.ndarray, money: np.ndarray | None) -> None:
+        note = self._note
         if money is None:
-            notes.append("The data has no average spend (monetary_value): the spend model and "
-                         "CLV are not computed.")
+            note("spend_no_monetary", "The data has no average spend (monetary_value): the "
+                 "spend model and CLV are not computed.")
             return
         repeat = x > 0
         usable = repeat & np.isfinite(money) & (money > 0)
@@ -488,30 +530,34 @@ class CLVModel:
         self.n_spend_excluded_ = int((repeat & ~usable).sum())
         if self.n_spend_excluded_:
             who = "repeat buyer" if self.n_spend_excluded_ == 1 else "repeat buyers"
-            notes.append(f"{self.n_spend_excluded_:,} {who} with zero, negative or "
-                         "missing average spend (net of refunds) left out of the spend "
-                         "model; their expected spend is shrunk towards zero.")
+            note("spend_excluded", f"{self.n_spend_excluded_:,} {who} with zero, negative or "
+                 "missing average spend (net of refunds) left out of the spend model; their "
+                 "expected spend is shrunk towards zero.", count=self.n_spend_excluded_)
         xs, ms = x[usable], money[usable]
         reason = None
         if self.n_spend_customers_ < self.min_repeat_buyers:
+            code, values = "spend_skipped_few", {"count": self.n_spend_customers_,
+                                                 "needed": int(self.min_repeat_buyers)}
             reason = (f"only {self.n_spend_customers_:,} repeat buyers have a positive average "
                       f"spend (at least {self.min_repeat_buyers} are needed)")
         elif np.ptp(ms) == 0:
+            code, values = "spend_skipped_identical", {"count": self.n_spend_customers_}
             reason = (f"all {self.n_spend_customers_:,} repeat buyers have the same average "
                       "spend, so its spread cannot be estimated")
         if reason:
-            notes.append(f"The spend model (Gamma-Gamma) was not fitted because {reason}: it "
-                         "would not be reliable, so expected spend and CLV are not computed.")
+            note(code, f"The spend model (Gamma-Gamma) was not fitted because {reason}: it "
+                 "would not be reliable, so expected spend and CLV are not computed.", **values)
             return
         self.frequency_spend_corr_ = float(np.corrcoef(xs, ms)[0, 1]) if np.ptp(xs) > 0 else 0.0
         corr = self.frequency_spend_corr_
         if abs(corr) >= SPEND_CORR_WARN:
-            notes.append(f"Purchase frequency and average spend are correlated ({corr:+.2f}); the "
-                         "spend model assumes they are independent, so expected spend is "
-                         "less reliable.")
+            note("spend_correlated", f"Purchase frequency and average spend are correlated "
+                 f"({corr:+.2f}); the spend model assumes they are independent, so expected "
+                 "spend is less reliable.", corr=corr)
         else:
-            notes.append(f"Purchase frequency and average spend are nearly independent "
-                         f"(correlation {corr:+.2f}), as the spend model assumes.")
+            note("spend_independent", f"Purchase frequency and average spend are nearly "
+                 f"independent (correlation {corr:+.2f}), as the spend model assumes.",
+                 corr=corr)
         if self.weighted:
             _, first, w = _group_rows(xs, ms)
             xs, ms = xs[first], ms[first]
@@ -520,8 +566,9 @@ class CLVModel:
         try:
             fitter, pen = self._fit_spend(xs, ms, w)
         except ConvergenceError:
-            notes.append("The spend model (Gamma-Gamma) did not converge even with penalizer "
-                         f"{self._ladder()[-1]}: expected spend and CLV are not computed.")
+            note("spend_no_convergence", "The spend model (Gamma-Gamma) did not converge even "
+                 f"with penalizer {self._ladder()[-1]}: expected spend and CLV are not "
+                 "computed.", penalizer=self._ladder()[-1])
             return
         self._spend_fitter = fitter
         self.spend_ok_ = True
@@ -533,19 +580,22 @@ class CLVModel:
             nll = GammaGammaFitter._negative_log_likelihood(np.log(p), xs, ms, w, 0.0)
         self.spend_log_likelihood_ = float(-nll * w.sum())
         if pen != self.penalizer:
-            notes.append(f"The spend model (Gamma-Gamma) did not converge with penalizer "
-                         f"{self.penalizer}; it was fitted with penalizer {pen}.")
+            note("spend_penalizer_retry", f"The spend model (Gamma-Gamma) did not converge "
+                 f"with penalizer {self.penalizer}; it was fitted with penalizer {pen}.",
+                 requested=float(self.penalizer), used=float(pen))
         if self.gamma_gamma_params_["q"] <= 1:
             # Spend varies so much between customers that the Gamma-Gamma population mean
             # p·v/(q − 1) does not exist: fall back to observed averages, and say so.
             self.spend_method_ = "observed"
             self.observed_spend_mean_ = float(np.average(ms, weights=w))
-            notes.append(
+            note(
+                "spend_observed_fallback",
                 "Average spend varies too much between customers for the spend model "
                 f"(Gamma-Gamma q = {self.gamma_gamma_params_['q']:.2f} ≤ 1: no finite typical "
                 "spend), so expected spend is each repeat buyer's own average spend, and for "
                 "one-time buyers the repeat buyers' average "
-                f"({self.observed_spend_mean_:,.2f}).")
+                f"({self.observed_spend_mean_:,.2f}).",
+                q=self.gamma_gamma_params_["q"], mean=self.observed_spend_mean_)
 
     # ------------------------------------------------------------------ predicting
 
@@ -1012,8 +1062,9 @@ def clv_metrics(predictions: pd.DataFrame, *, model: CLVModel) -> dict[str, Any]
         ``repeat_buyers``, ``spend_excluded``, ``frequency_spend_corr``, ``spend_method``,
         ``expected_purchases_12m`` (sum), ``expected_revenue_12m`` (undiscounted: expected
         purchases × expected spend, summed), ``clv_12m_total`` (discounted),
-        ``discount_rate_monthly``, ``mean_p_alive``, ``notes``.  Non-finite numbers are
-        ``None``.
+        ``discount_rate_monthly``, ``mean_p_alive``, ``notes`` (the fit notes as codes with
+        their numbers, :attr:`CLVModel.fit_codes_`, identical in every report language).
+        Non-finite numbers are ``None``.
     """
     model._check_fitted()
     need = ["p_alive", "expected_purchases_12m", "expected_avg_spend", "clv_12m"]
@@ -1047,5 +1098,5 @@ def clv_metrics(predictions: pd.DataFrame, *, model: CLVModel) -> dict[str, Any]
         "clv_12m_total": total(predictions["clv_12m"]),
         "discount_rate_monthly": model.discount_rate_monthly,
         "mean_p_alive": num(float(predictions["p_alive"].mean())) if len(predictions) else None,
-        "notes": list(model.fit_notes_),
+        "notes": [dict(n) for n in model.fit_codes_],
     }

@@ -1,10 +1,26 @@
-"""The CLV page (``notebooks/clv.ipynb``): tables once, then one HTML section per cell.
+"""The CLV page (``notebooks/clv.ipynb``) and the CLV pieces of the executive report.
 
 :func:`build_clv_page` fits the model on the customer summary at the report date, predicts
-per customer, joins value tiers, names and managers, and runs the calibration/holdout check;
-the ``clv_*`` section functions render one section each.  :func:`tier_potential` (value tier ×
-potential) and :func:`p_alive_drops` (customers whose probability alive fell most since the
-previous month) are plain analyses that the executive report can reuse.
+per customer, joins value tiers (with the predicted 12-month CLV as their *potential*, DESIGN
+rule 2), names and managers, and runs the calibration/holdout check; the ``clv_*`` section
+functions render one section each, in the language of ``settings.language``.
+:func:`tier_potential` (value tier × potential) and :func:`p_alive_drops` (customers whose
+probability alive fell most since the previous month) are plain analyses.
+
+For the other parts of the product (all share one cached fit per dataset, period and model
+settings, so calling them one after another fits the model once):
+
+* :func:`p_alive_series` — probability alive per customer at the period end (early-warning
+  marker, win-back score);
+* :func:`clv_metrics_section` — the ``clv`` key of ``metrics.json`` (codes and numbers only,
+  identical in every language);
+* :func:`executive_clv` — the executive report's CLV section (revenue expected over the next
+  12 months, largest drops in probability alive, link to ``clv.html``).
+
+Every word a reader sees comes from the ``clv`` section of the message catalogs
+(:mod:`retention_lib.i18n`); numbers, money, percentages and dates are formatted by the
+translator's locale.  Fit notes are stored as codes (:attr:`CLVModel.fit_codes_`) and
+translated here (catalog ``clv.notes.<code>``).
 
 Definitions (printed in the page's definitions section)
 -------------------------------------------------------
@@ -12,12 +28,19 @@ Model settings
     From ``settings.extra["clv"]`` (YAML ``extra: {clv: {model: bgnbd, time_unit: W,
     penalizer: 0.0, discount_rate_monthly: 0.01}}``), else those defaults.
 Summary
-    :func:`retention_lib.summary.customer_summary` at the report date in days, fitted in
-    weeks (days / 7).
+    :func:`retention_lib.summary.customer_summary` at the report date (the last day of
+    ``period``) in days, fitted in weeks (days / 7).
 Potential
     Predicted discounted 12-month CLV (``clv_12m``).  Potential classes rank customers with a
     prediction: ``high`` = top 20 %, ``medium`` = next 30 %, ``low`` = the other 50 %;
     ``unknown`` when no prediction could be made.
+Expected revenue over the next 12 months
+    Sum over existing customers of expected repeat purchases in the next 12 months (365.25
+    days) × expected average spend, undiscounted; new customers are not included.
+Drop in probability alive
+    The model fitted at the report date, evaluated on each customer's history at the
+    previous month end and at the report date: the change isolates what the customer did
+    (or failed to do) during the month.
 Validation
     Calibration ends ``holdout`` weeks before the report date, with ``holdout`` = 39 weeks or
     a third of the data's span if shorter (at least 4 weeks); a second model is fitted on the
@@ -27,7 +50,9 @@ Validation
 from __future__ import annotations
 
 import math
+from collections import OrderedDict
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -45,23 +70,29 @@ from .clv import (
     p_alive_matrix,
 )
 from .config import DEFAULT_SETTINGS, Settings
+from .i18n import Translator, get_translator
 
 __all__ = [
     "CLVPage",
     "CLV_DEFAULTS",
+    "EXECUTIVE_DROPS_TOP",
     "POTENTIAL_CLASSES",
     "build_clv_page",
     "clv_by_tier",
     "clv_definitions",
     "clv_header",
+    "clv_metrics_section",
     "clv_p_alive",
     "clv_parameters",
     "clv_potential",
+    "clv_settings",
     "clv_tiers",
     "clv_top_customers",
     "clv_validation",
-    "clv_settings",
+    "executive_clv",
+    "note_text",
     "p_alive_drops",
+    "p_alive_series",
     "potential_class",
     "tier_potential",
 ]
@@ -72,8 +103,12 @@ CLV_DEFAULTS: dict[str, Any] = {
 }
 #: Potential classes, best first, with the share of ranked customers in each.
 POTENTIAL_CLASSES = (("high", 0.20), ("medium", 0.30), ("low", 0.50))
+#: Customers listed in the executive report's "probability alive dropped most" table.
+EXECUTIVE_DROPS_TOP = 10
 TIER_ORDER = ("VIP", "A", "B", "C")
-_UNIT_WORD = {"W": "weeks", "D": "days"}
+#: Display symbols of the model parameters (Fader & Hardie's notation; γ is lifetimes' v).
+PARAM_SYMBOLS = {"r": "r", "alpha": "α", "a": "a", "b": "b", "s": "s", "beta": "β",
+                 "p": "p", "q": "q", "v": "γ"}
 
 
 def clv_settings(settings: Settings = DEFAULT_SETTINGS) -> dict[str, Any]:
@@ -157,6 +192,13 @@ def clv_by_tier(customers: pd.DataFrame) -> pd.DataFrame:
     return out.astype({"customers": "int64"})
 
 
+def _drops_from(now: pd.Series, before: pd.Series, top: int | None) -> pd.DataFrame:
+    both = pd.DataFrame({"p_alive_previous": before}).join(now.rename("p_alive"), how="inner")
+    both["change"] = both["p_alive"] - both["p_alive_previous"]
+    both = both.loc[both["change"] < 0].sort_values("change", kind="stable")
+    return both.head(top) if top is not None else both
+
+
 def p_alive_drops(
     transactions: pd.DataFrame,
     *,
@@ -193,14 +235,129 @@ def p_alive_drops(
         return pd.DataFrame(columns=cols, index=pd.Index([], name="customer_id"), dtype=float)
     now = model.predict(customer_summary(transactions, as_of=as_of, freq="D"))["p_alive"]
     before = model.predict(customer_summary(transactions, as_of=previous_as_of, freq="D"))
-    both = pd.DataFrame({"p_alive_previous": before["p_alive"]}).join(now, how="inner")
-    both["change"] = both["p_alive"] - both["p_alive_previous"]
-    both = both.loc[both["change"] < 0].sort_values("change", kind="stable")
-    return both.head(top) if top is not None else both
+    return _drops_from(now, before["p_alive"], top)
 
 
 def _month_end(period: str) -> pd.Timestamp:
     return pd.Period(period, freq="M").end_time.normalize()
+
+
+# --------------------------------------------------------------------------- shared fit
+
+
+@dataclass
+class _Core:
+    """One fit at the period end, shared by the page, metrics.json and other sections."""
+
+    period: str
+    as_of: pd.Timestamp
+    options: dict[str, Any]
+    tx: pd.DataFrame
+    summary: pd.DataFrame
+    model: CLVModel
+    pred: pd.DataFrame
+
+    @cached_property
+    def drops(self) -> pd.DataFrame:
+        """All customers whose P(alive) dropped since the previous month end (sorted)."""
+        from .summary import customer_summary
+
+        if not self.model.purchases_ok_:
+            return pd.DataFrame(columns=["p_alive_previous", "p_alive", "change"],
+                                index=pd.Index([], name="customer_id"), dtype=float)
+        prev_end = _month_end(str(pd.Period(self.period, freq="M") - 1))
+        before = self.model.predict(customer_summary(self.tx, as_of=prev_end, freq="D"))
+        return _drops_from(self.pred["p_alive"], before["p_alive"], None)
+
+
+_CACHE: OrderedDict[tuple, tuple[Any, _Core]] = OrderedDict()
+_CACHE_SIZE = 4
+
+
+def _settings_of(dataset, settings: Settings | None) -> Settings:
+    return settings or getattr(dataset, "settings", None) or DEFAULT_SETTINGS
+
+
+def _core(dataset, *, period: str, settings: Settings | None) -> _Core:
+    """The fitted model and predictions for ``period``, cached per (dataset object, period,
+    model settings); the dataset object itself is kept so a recycled ``id`` cannot hit."""
+    from .summary import customer_summary
+
+    options = clv_settings(_settings_of(dataset, settings))
+    period = str(pd.Period(period, freq="M"))
+    key = (id(dataset), id(dataset.transactions), period, tuple(sorted(options.items())))
+    hit = _CACHE.get(key)
+    if hit is not None and hit[0] is dataset:
+        _CACHE.move_to_end(key)
+        return hit[1]
+    as_of = _month_end(period)
+    all_tx = dataset.transactions
+    tx = all_tx.loc[(all_tx["date"] <= as_of).to_numpy(dtype=bool)]
+    summary = customer_summary(tx, as_of=as_of, freq="D")
+    model = fit_clv(summary, model=options["model"], time_unit=options["time_unit"],
+                    penalizer=float(options["penalizer"]),
+                    discount_rate_monthly=float(options["discount_rate_monthly"]))
+    pred = model.predict(summary, horizon="12M")
+    core = _Core(period=period, as_of=as_of, options=options, tx=tx, summary=summary,
+                 model=model, pred=pred)
+    _CACHE[key] = (dataset, core)
+    while len(_CACHE) > _CACHE_SIZE:
+        _CACHE.popitem(last=False)
+    return core
+
+
+def p_alive_series(
+    dataset, *, period: str, settings: Settings | None = None
+) -> pd.Series | None:
+    """Probability alive per customer at the end of ``period`` (BG/NBD or Pareto/NBD).
+
+    Parameters
+    ----------
+    dataset
+        A :class:`retention_lib.io.Dataset` (``transactions`` is used).
+    period
+        ``"YYYY-MM"``; the model sees purchases up to the month's last day.
+    settings
+        Model settings come from ``settings.extra["clv"]`` (default: the dataset's).
+
+    Returns
+    -------
+    pandas.Series or None
+        Index ``customer_id`` (string; every customer with a purchase on or before the period
+        end), float64 values in [0, 1], name ``p_alive``.  ``None`` when the model was
+        skipped as unreliable (too few repeat buyers, identical histories, no convergence).
+        The fit is cached: a second call with the same dataset object, period and model
+        settings costs nothing.
+    """
+    core = _core(dataset, period=period, settings=settings)
+    if not core.model.purchases_ok_:
+        return None
+    return core.pred["p_alive"].astype("float64").rename("p_alive")
+
+
+def clv_metrics_section(
+    dataset, *, period: str, settings: Settings | None = None
+) -> dict[str, Any] | None:
+    """The ``clv`` section of ``metrics.json`` (JSON-serialisable, language-independent).
+
+    Returns
+    -------
+    dict or None
+        :func:`retention_lib.clv.clv_metrics` (``model``, ``time_unit``, ``parameters``,
+        ``gamma_gamma``, ``expected_revenue_12m`` (undiscounted, existing customers),
+        ``clv_12m_total``, ``mean_p_alive``, ``notes`` as codes with numbers, ...) plus
+        ``as_of`` (ISO date) and ``fitted`` (bool: the purchase model could be used).
+        ``None`` when there is no transaction up to the period end.
+    """
+    tx = dataset.transactions
+    as_of = _month_end(period)
+    if tx is None or not bool((tx["date"] <= as_of).any()):
+        return None
+    core = _core(dataset, period=period, settings=settings)
+    out = clv_metrics(core.pred, model=core.model)
+    out["as_of"] = core.as_of.date().isoformat()
+    out["fitted"] = bool(core.model.purchases_ok_)
+    return out
 
 
 def _customer_info(dataset) -> pd.DataFrame:
@@ -217,6 +374,19 @@ def _customer_info(dataset) -> pd.DataFrame:
     return out
 
 
+def _names(dataset, ids: pd.Index) -> pd.DataFrame:
+    """``name`` (falls back to the customer_id) and ``manager`` for ``ids``."""
+    info = _customer_info(dataset)
+    out = pd.DataFrame(index=ids)
+    name = info["name"].reindex(ids).astype(object)
+    out["name"] = name.where(name.notna(), pd.Series(ids, index=ids, dtype=object))
+    out["manager"] = info["manager"].reindex(ids).astype(object).fillna("unassigned")
+    return out
+
+
+# --------------------------------------------------------------------------- the page
+
+
 @dataclass
 class CLVPage:
     """Everything ``notebooks/clv.ipynb`` shows (see :func:`build_clv_page`).
@@ -226,8 +396,9 @@ class CLVPage:
     customers
         Index customer_id; ``name``, ``manager``, ``tier``, ``revenue`` (last 12 months),
         ``frequency``, ``recency_weeks``, ``T_weeks``, ``p_alive``,
-        ``expected_purchases_12m``, ``expected_avg_spend``, ``clv_12m``,
-        ``potential_class``.
+        ``expected_purchases_12m``, ``expected_avg_spend``, ``clv_12m``, ``potential``
+        (the value-tier potential: the same 12-month CLV, from
+        :func:`retention_lib.tiers.value_tiers`), ``potential_class``.
     model
         The :class:`~retention_lib.clv.CLVModel` fitted at ``as_of``.
     p_alive
@@ -237,7 +408,9 @@ class CLVPage:
         (:func:`holdout_by_frequency`), ``errors`` (:func:`holdout_errors`), ``cumulative``
         (:func:`cumulative_transactions`).
     validation_note
-        Why the validation was skipped ("" when it ran).
+        Why the validation was skipped, as a code: ``{"code": "not_requested" | "no_model"
+        | "too_short" (with ``count`` weeks) | "calibration_failed" (with ``notes``: the
+        calibration model's fit codes)}``; ``None`` when it ran.
     drops
         :func:`p_alive_drops` since the previous month end (top 20).
     metrics
@@ -255,9 +428,14 @@ class CLVPage:
     tier_stats: pd.DataFrame
     tier_potential: pd.DataFrame
     validation: dict[str, Any] | None
-    validation_note: str
+    validation_note: dict[str, Any] | None
     drops: pd.DataFrame
     metrics: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def tr(self) -> Translator:
+        """Translator of ``settings.language``."""
+        return get_translator(self.settings.language)
 
 
 def _validation(tx: pd.DataFrame, *, as_of: pd.Timestamp, options: dict[str, Any]):
@@ -265,16 +443,14 @@ def _validation(tx: pd.DataFrame, *, as_of: pd.Timestamp, options: dict[str, Any
     span_weeks = (as_of - first).days / 7
     holdout_weeks = int(min(39, span_weeks // 3))
     if holdout_weeks < 4:
-        return None, (f"The data covers only {span_weeks:.0f} weeks: too short to keep a "
-                      "holdout period for checking the model.")
+        return None, {"code": "too_short", "count": int(round(span_weeks))}
     cal_end = as_of - pd.Timedelta(weeks=holdout_weeks)
     split = calibration_holdout_split(tx, calibration_end=cal_end, holdout_end=as_of, freq="W")
     model = fit_clv(split, model=options["model"], time_unit="W",
                     penalizer=float(options["penalizer"]),
                     discount_rate_monthly=float(options["discount_rate_monthly"]))
     if not model.purchases_ok_:
-        return None, ("The model could not be fitted on the calibration period alone: "
-                      + " ".join(model.fit_notes_))
+        return None, {"code": "calibration_failed", "notes": list(model.fit_codes_)}
     return {
         "calibration_end": cal_end,
         "holdout_weeks": holdout_weeks,
@@ -283,7 +459,7 @@ def _validation(tx: pd.DataFrame, *, as_of: pd.Timestamp, options: dict[str, Any
         "errors": holdout_errors(split, model=model),
         "cumulative": cumulative_transactions(tx, model=model, calibration_end=cal_end,
                                               holdout_end=as_of),
-    }, ""
+    }, None
 
 
 def build_clv_page(
@@ -292,210 +468,254 @@ def build_clv_page(
     """Fit, predict and validate for ``period`` (data up to the month's last day).
 
     ``dataset`` is a :class:`retention_lib.io.Dataset` (``transactions`` required,
-    ``customers`` optional for names and managers).  Never raises for model trouble: the
-    notes say what was skipped and why.
+    ``customers`` optional for names and managers).  The page's language is
+    ``settings.language``.  Never raises for model trouble: the notes say what was skipped
+    and why.  The value tiers get the predicted 12-month CLV as their ``potential``.
     """
-    from .summary import customer_summary
     from .tiers import value_tiers
 
-    settings = settings or getattr(dataset, "settings", None) or DEFAULT_SETTINGS
-    options = clv_settings(settings)
-    as_of = _month_end(period)
-    all_tx = dataset.transactions
-    tx = all_tx.loc[(all_tx["date"] <= as_of).to_numpy(dtype=bool)]
-    summary = customer_summary(tx, as_of=as_of, freq="D")
-    model = fit_clv(summary, model=options["model"], time_unit=options["time_unit"],
-                    penalizer=float(options["penalizer"]),
-                    discount_rate_monthly=float(options["discount_rate_monthly"]))
-    pred = model.predict(summary, horizon="12M")
+    settings = _settings_of(dataset, settings)
+    core = _core(dataset, period=period, settings=settings)
+    summary, pred, model, tx, as_of = core.summary, core.pred, core.model, core.tx, core.as_of
     tiers = value_tiers(tx, as_of=as_of, window_days=settings.tier_window_days,
                         a_share=settings.tier_a_share, b_share=settings.tier_b_share,
                         vip_share=settings.vip_share, vip_ids=settings.vip_ids,
                         potential=pred["clv_12m"])
-    info = _customer_info(dataset)
-    customers = pd.DataFrame(index=summary.index)
-    customers["name"] = info["name"].reindex(summary.index)
-    customers["name"] = customers["name"].fillna(pd.Series(summary.index, index=summary.index))
-    customers["manager"] = info["manager"].reindex(summary.index).fillna("unassigned")
+    customers = _names(dataset, summary.index)
     customers["tier"] = tiers["tier"].astype(str).reindex(summary.index)
     customers["revenue"] = tiers["revenue"].reindex(summary.index)
     customers["frequency"] = summary["frequency"]
     customers["recency_weeks"] = summary["recency"] / 7
     customers["T_weeks"] = summary["T"] / 7
     customers = customers.join(pred)
-    customers["potential_class"] = potential_class(customers["clv_12m"])
+    customers["potential"] = tiers["potential"].reindex(summary.index)
+    customers["potential_class"] = potential_class(customers["potential"])
 
-    validation, note = (None, "The check was not requested.")
+    validation, note = None, {"code": "not_requested"}
     if validate and model.purchases_ok_:
-        validation, note = _validation(tx, as_of=as_of, options=options)
+        validation, note = _validation(tx, as_of=as_of, options=core.options)
     elif validate:
-        note = "There is no fitted model to check."
-    prev_end = _month_end(str(pd.Period(period, freq="M") - 1))
-    drops = p_alive_drops(tx, model=model, as_of=as_of, previous_as_of=prev_end)
+        note = {"code": "no_model"}
     return CLVPage(
-        period=str(pd.Period(period, freq="M")), as_of=as_of, company=settings.company_name,
-        settings=settings, options=options, customers=customers, model=model,
-        p_alive=p_alive_matrix(model), tier_stats=clv_by_tier(customers),
-        tier_potential=tier_potential(customers), validation=validation,
-        validation_note=note, drops=drops, metrics=clv_metrics(pred, model=model),
+        period=core.period, as_of=as_of, company=settings.company_name,
+        settings=settings, options=core.options, customers=customers, model=model,
+        p_alive=p_alive_matrix(model) if model.purchases_ok_ else pd.DataFrame(),
+        tier_stats=clv_by_tier(customers), tier_potential=tier_potential(customers),
+        validation=validation, validation_note=note, drops=core.drops.head(20),
+        metrics=clv_metrics(pred, model=model),
     )
 
 
-# --------------------------------------------------------------------------- sections
+# --------------------------------------------------------------------------- display helpers
 
 
-def _money(value: float, currency: str) -> str:
-    if value is None or not np.isfinite(value):
-        return "–"
-    symbol = {"EUR": "€", "USD": "$", "GBP": "£", "RUB": "₽", "UAH": "₴"}.get(currency)
-    return f"{symbol}{value:,.0f}" if symbol else f"{currency} {value:,.0f}"
+def _signed(tr: Translator, value: float, decimals: int = 2) -> str:
+    sign = "+" if value > 0 else ("−" if value < 0 else "±")
+    return sign + tr.number(abs(float(value)), decimals=decimals)
+
+
+def note_text(note: dict[str, Any], *, tr: Translator, currency: str = "EUR") -> str:
+    """One fit note (a dict of :attr:`CLVModel.fit_codes_`) in the reader's language.
+
+    The catalog key is ``clv.notes.<code>``; counts get locale grouping (and pick the
+    plural form), penalizers and correlations locale decimals, amounts the currency.
+    """
+    args: dict[str, Any] = {}
+    for k, v in note.items():
+        if k == "code":
+            continue
+        if k == "model":
+            args[k] = tr.t(f"clv.model_name.{v}")
+        elif k in ("count", "needed"):
+            args[k] = int(v)
+        elif k == "corr":
+            args[k] = _signed(tr, v)
+        elif k == "q":
+            args[k] = tr.number(v, decimals=2)
+        elif k == "mean":
+            args[k] = tr.money(v, currency, decimals=2)
+        else:
+            args[k] = tr.number(v, decimals=None)
+    return tr.t(f"clv.notes.{note['code']}", **args)
 
 
 def _wrap(*parts: str):
     return d.html("".join(parts))
 
 
-def _h(text: str) -> str:
-    return d.heading_html(text)
+def _h(anchor: str, text: str) -> str:
+    return f'<div class="rl-report"><h2 id="{d.escape(anchor)}">{d.escape(text)}</h2></div>'
+
+
+def _money(page: CLVPage, value: float | None) -> str:
+    return page.tr.money(value, page.settings.currency)
+
+
+def _cols(tr: Translator, frame: pd.DataFrame) -> pd.DataFrame:
+    """Rename columns to their catalog headers (``clv.cols.<name>``)."""
+    return frame.rename(columns=lambda c: tr.t(f"clv.cols.{c}"))
+
+
+def _fmt(tr: Translator, formats: dict[str, Any]) -> dict[str, Any]:
+    return {tr.t(f"clv.cols.{c}"): f for c, f in formats.items()}
+
+
+def _unit(tr: Translator, model: CLVModel) -> str:
+    return tr.t(f"clv.unit.{model.time_unit.lower()}")
+
+
+# --------------------------------------------------------------------------- sections
 
 
 def clv_header(page: CLVPage):
     """Styles, title and the headline tiles."""
-    m, cur = page.metrics, page.settings.currency
+    tr, m = page.tr, page.metrics
+    p_alive = m["mean_p_alive"]
     tiles = [
-        d.Kpi("Expected revenue, next 12 months", _money(m["expected_revenue_12m"] or math.nan,
-                                                        cur),
-              "existing customers, repeat purchases, undiscounted"),
-        d.Kpi("12-month CLV (discounted)", _money(m["clv_12m_total"] or math.nan, cur),
-              f"{page.model.discount_rate_monthly:.1%} a month"),
-        d.Kpi("Mean probability alive", "–" if m["mean_p_alive"] is None
-              else f"{m['mean_p_alive']:.0%}", f"{m['customers']:,} customers"),
-        d.Kpi("Repeat buyers", f"{m['repeat_buyers']:,}", "customers who bought twice or more"),
+        d.Kpi(tr.t("clv.kpi.revenue_12m"), _money(page, m["expected_revenue_12m"]),
+              tr.t("clv.kpi.revenue_12m_detail")),
+        d.Kpi(tr.t("clv.kpi.clv_12m"), _money(page, m["clv_12m_total"]),
+              tr.t("clv.kpi.clv_12m_detail",
+                   rate=tr.percent(page.model.discount_rate_monthly))),
+        d.Kpi(tr.t("clv.kpi.p_alive"), tr.percent(p_alive, 0),
+              tr.t("clv.kpi.p_alive_detail", count=int(m["customers"]))),
+        d.Kpi(tr.t("clv.kpi.repeat"), tr.number(int(m["repeat_buyers"])),
+              tr.t("clv.kpi.repeat_detail")),
     ]
     return _wrap(
         d.style_block(),
-        d.title_html(company=page.company, period_label=page.as_of.strftime("%B %Y"),
-                     as_of=page.as_of.strftime("%d %B %Y"),
-                     subtitle="customer lifetime value and probability alive"),
-        d.kpi_tiles(tiles),
+        d.title_html(company=page.company, period_label=tr.month(page.as_of),
+                     as_of=tr.date(page.as_of), subtitle=tr.t("clv.subtitle"), tr=tr),
+        d.kpi_tiles(tiles, tr=tr),
     )
 
 
-def _explain_bgnbd(p: dict[str, float], unit: str) -> list[str]:
-    r, alpha, a, b = p["r"], p["alpha"], p["a"], p["b"]
-    rate = r / alpha
-    drop = a / (a + b)
-    return [
-        f"While a customer is active, they buy on average {rate:.2f} times a {unit[:-1]} "
-        f"(r / alpha = {r:.3f} / {alpha:.3f}); customers differ a lot around that average "
-        f"(the smaller r, the more they differ).",
-        f"After each purchase, a customer stops buying for good with probability "
-        f"{drop:.0%} on average (a / (a + b) = {a:.3f} / ({a:.3f} + {b:.3f})).",
-    ]
-
-
-def _explain_pareto(p: dict[str, float], unit: str) -> list[str]:
-    return [
-        f"While active, a customer buys on average {p['r'] / p['alpha']:.2f} times a "
-        f"{unit[:-1]} (r / alpha = {p['r']:.3f} / {p['alpha']:.3f}).",
-        f"Customers stop buying for good at an average rate of {p['s'] / p['beta']:.3f} per "
-        f"{unit[:-1]} (s / beta = {p['s']:.3f} / {p['beta']:.3f}), at any time.",
-    ]
+def _explain(page: CLVPage) -> list[str]:
+    tr, model = page.tr, page.model
+    per = tr.t(f"clv.per_unit.{model.time_unit.lower()}")
+    n3 = lambda v: tr.number(v, decimals=3)  # noqa: E731
+    p = model.purchase_params_
+    if model.model == "bgnbd":
+        out = [
+            tr.t("clv.explain.bgnbd_rate", rate=tr.number(p["r"] / p["alpha"], decimals=2),
+                 per_unit=per, r=n3(p["r"]), alpha=n3(p["alpha"])),
+            tr.t("clv.explain.bgnbd_drop", share=tr.percent(p["a"] / (p["a"] + p["b"]), 0),
+                 a=n3(p["a"]), b=n3(p["b"])),
+        ]
+    else:
+        out = [
+            tr.t("clv.explain.pareto_rate", rate=tr.number(p["r"] / p["alpha"], decimals=2),
+                 per_unit=per, r=n3(p["r"]), alpha=n3(p["alpha"])),
+            tr.t("clv.explain.pareto_drop", rate=tr.number(p["s"] / p["beta"], decimals=3),
+                 per_unit=per, s=n3(p["s"]), beta=n3(p["beta"])),
+        ]
+    if model.spend_ok_ and model.spend_method_ == "gamma_gamma":
+        g = model.gamma_gamma_params_
+        out.append(tr.t("clv.explain.spend", money=_money(page, g["p"] * g["v"] / (g["q"] - 1))))
+    elif model.spend_ok_:
+        out.append(tr.t("clv.explain.spend_observed"))
+    return out
 
 
 def clv_parameters(page: CLVPage):
-    """Fitted parameters with a plain explanation, and the model notes."""
-    model = page.model
-    unit = _UNIT_WORD[model.time_unit]
-    name = "BG/NBD" if model.model == "bgnbd" else "Pareto/NBD"
-    parts = [_h("The model")]
-    sentences = []
+    """Fitted parameters with a plain explanation, and the model notes (translated)."""
+    tr, model = page.tr, page.model
+    parts = [_h("rl-clv-model", tr.t("clv.headings.model"))]
     if model.purchases_ok_:
-        params = model.purchase_params_
-        sentences += (_explain_bgnbd(params, unit) if model.model == "bgnbd"
-                      else _explain_pareto(params, unit))
-        rows = [(name, k, v) for k, v in params.items()]
+        parts.append(d.paragraphs_html(_explain(page)))
+        name = tr.t(f"clv.model_name.{model.model}")
+        rows = [(name, PARAM_SYMBOLS.get(k, k), v) for k, v in model.purchase_params_.items()]
         if model.spend_ok_:
-            g = model.gamma_gamma_params_
-            if model.spend_method_ == "gamma_gamma":
-                mean = g["p"] * g["v"] / (g["q"] - 1)
-                sentences.append(
-                    f"A typical repeat purchase is worth "
-                    f"{_money(mean, page.settings.currency)} (p·v / (q − 1)); for a customer "
-                    "with many purchases the prediction leans on their own average, for a new "
-                    "one on this typical value.")
-            rows += [("Gamma-Gamma", k, v) for k, v in g.items()]
-        parts.append(d.paragraphs_html(sentences))
+            gg = tr.t("clv.model_name.gamma_gamma")
+            rows += [(gg, PARAM_SYMBOLS.get(k, k), v)
+                     for k, v in model.gamma_gamma_params_.items()]
         table = pd.DataFrame(rows, columns=["model", "parameter", "value"])
-        parts.append(d.table_html(table, caption=f"Fitted parameters (time unit: {unit})",
-                                  formats={"value": "{:.4f}"}))
-    if model.fit_notes_:
-        parts.append(d.paragraphs_html(model.fit_notes_, css_class="rl-notes"))
+        parts.append(d.table_html(
+            _cols(tr, table), tr=tr,
+            caption=tr.t("clv.params_caption", unit=_unit(tr, model)),
+            formats=_fmt(tr, {"value": lambda v: tr.number(v, decimals=4)})))
+    if model.fit_codes_:
+        parts.append(d.paragraphs_html(
+            [note_text(n, tr=tr, currency=page.settings.currency) for n in model.fit_codes_],
+            css_class="rl-note"))
     return _wrap(*parts)
 
 
 def clv_p_alive(page: CLVPage):
-    """P(alive) matrix by frequency and recency."""
-    mat = page.p_alive
-    parts = [_h("Who is still a customer")]
-    if not page.model.purchases_ok_:
-        parts.append(d.note_html("Not available: the purchase model was not fitted."))
-        return _wrap(*parts)
-    age = mat.columns.max()
-    parts.append(d.paragraphs_html([
-        f"Probability that a customer is still buying, for a customer whose first purchase "
-        f"was {age:.0f} weeks ago, by number of repeat purchases and by when the last one "
-        "happened. Frequent buyers who have gone quiet (bottom left) are the ones at risk."]))
+    """P(alive) matrix by frequency and recency, and the largest drops since last month."""
     from .clv_plots import plot_p_alive_matrix
 
-    fig = plot_p_alive_matrix(mat, unit=_UNIT_WORD[page.model.time_unit])
-    parts.append(d.figure_html(fig, alt=(
-        "Heatmap of probability alive, frequency 0 to "
-        f"{mat.index.max()} in rows, recency 0 to {age:.0f} weeks in columns; it rises with "
-        "recency and falls for frequent buyers with an old last purchase.")))
+    tr, mat = page.tr, page.p_alive
+    parts = [_h("rl-clv-alive", tr.t("clv.headings.p_alive"))]
+    if not page.model.purchases_ok_:
+        parts.append(d.note_html(tr.t("clv.p_alive.not_available")))
+        return _wrap(*parts)
+    unit = _unit(tr, page.model)
+    age = tr.number(float(mat.columns.max()), decimals=0)
+    parts.append(d.paragraphs_html([tr.t("clv.p_alive.intro", age=age, unit=unit)]))
+    fig = plot_p_alive_matrix(mat, unit=page.model.time_unit, tr=tr)
+    parts.append(d.figure_html(fig, alt=tr.t(
+        "clv.p_alive.alt", max_frequency=int(mat.index.max()), age=age, unit=unit)))
     if len(page.drops):
         drops = page.drops.join(page.customers[["name", "manager", "tier"]], how="left")
-        parts.append(d.table_html(
-            drops[["name", "manager", "tier", "p_alive_previous", "p_alive", "change"]]
-            .reset_index(),
-            caption="Largest drops in probability alive since last month",
-            formats={"p_alive_previous": "{:.0%}", "p_alive": "{:.0%}",
-                     "change": "{:+.0%}"}))
+        parts.append(_drops_table(drops, tr=tr, caption=tr.t(
+            "clv.p_alive.drops_caption",
+            month=tr.month_name(page.as_of - pd.offsets.MonthEnd(1), genitive=True))))
     return _wrap(*parts)
+
+
+def _drops_table(drops: pd.DataFrame, *, tr: Translator, caption: str) -> str:
+    cols = ["name", "manager", "tier", "p_alive_previous", "p_alive", "change"]
+    shown = drops.reindex(columns=cols).copy()
+    shown["manager"] = shown["manager"].map(lambda m: tr.label("manager", m))
+    shown["tier"] = shown["tier"].map(lambda t: "" if pd.isna(t) else tr.label("tier", t))
+    return d.table_html(
+        _cols(tr, shown), caption=caption, tr=tr,
+        formats=_fmt(tr, {"p_alive_previous": lambda v: tr.percent(v, 0),
+                          "p_alive": lambda v: tr.percent(v, 0),
+                          "change": lambda v: tr.points(100 * v, 0)}))
 
 
 def clv_validation(page: CLVPage):
     """Calibration/holdout charts and error figures."""
     from .clv_plots import plot_cumulative_transactions, plot_holdout_by_frequency
 
-    parts = [_h("Can we trust the model?")]
+    tr = page.tr
+    parts = [_h("rl-clv-validation", tr.t("clv.headings.validation"))]
     v = page.validation
     if v is None:
-        parts.append(d.note_html(page.validation_note))
+        note = page.validation_note or {"code": "not_requested"}
+        args = {"count": note["count"]} if "count" in note else {}
+        parts.append(d.note_html(tr.t(f"clv.validation.{note['code']}", **args)))
+        for n in note.get("notes", []):
+            parts.append(d.note_html(note_text(n, tr=tr, currency=page.settings.currency)))
         return _wrap(*parts)
     e = v["errors"]
-    parts.append(d.paragraphs_html([
-        f"The model was fitted again on the data up to {v['calibration_end']:%d %B %Y} only, "
-        f"and its forecast for the following {v['holdout_weeks']} weeks compared with what "
-        f"customers actually did: {e['predicted_total']:,.0f} repeat purchases forecast, "
-        f"{e['actual_total']:,.0f} made ({e['total_error_pct']:+.1f} %); per customer the "
-        f"forecast is off by {e['mae']:.2f} purchases on average."]))
+    err = e["total_error_pct"]
+    parts.append(d.paragraphs_html([tr.t(
+        "clv.validation.summary", date=tr.date(v["calibration_end"]),
+        count=int(v["holdout_weeks"]), predicted=tr.number(e["predicted_total"]),
+        actual=tr.number(e["actual_total"]),
+        error=tr.t("common.na") if not np.isfinite(err) else (
+            ("+" if err > 0 else "−" if err < 0 else "±") + tr.percent(abs(err) / 100)),
+        mae=tr.number(e["mae"], decimals=2))]))
     table = v["table"]
-    parts.append(d.figure_html(plot_holdout_by_frequency(table), alt=(
-        "Bar chart of mean purchases in the holdout period, actual and forecast, by number "
-        "of repeat purchases in the calibration period: " + "; ".join(
-            f"{i}: {r.actual_mean:.2f} actual vs {r.predicted_mean:.2f} forecast"
-            for i, r in table.iterrows() if r.customers > 0))))
+    items = "; ".join(
+        tr.t("clv.validation.alt_item", bucket=str(i), actual=tr.number(r.actual_mean, decimals=2),
+             forecast=tr.number(r.predicted_mean, decimals=2))
+        for i, r in table.iterrows() if r.customers > 0)
+    parts.append(d.figure_html(plot_holdout_by_frequency(table, tr=tr),
+                               alt=tr.t("clv.validation.alt_bars", items=items)))
     cum = v["cumulative"]
-    parts.append(d.figure_html(plot_cumulative_transactions(cum), alt=(
-        "Line chart of cumulative repeat purchases, actual (solid) and forecast (dashed); "
-        f"at the end: {cum['actual'].iloc[-1]:,.0f} actual, {cum['expected'].iloc[-1]:,.0f} "
-        "forecast.")))
-    parts.append(d.table_html(table, index=True,
-                              caption="Holdout purchases by calibration frequency",
-                              formats={"customers": "{:,}", "actual_mean": "{:.2f}",
-                                       "predicted_mean": "{:.2f}", "actual_total": "{:,.0f}",
-                                       "predicted_total": "{:,.0f}"}))
+    parts.append(d.figure_html(plot_cumulative_transactions(cum, tr=tr), alt=tr.t(
+        "clv.validation.alt_cumulative", actual=tr.number(float(cum["actual"].iloc[-1])),
+        forecast=tr.number(float(cum["expected"].iloc[-1])))))
+    shown = table.reset_index()
+    two = lambda x: tr.number(x, decimals=2)  # noqa: E731
+    parts.append(d.table_html(
+        _cols(tr, shown), tr=tr, caption=tr.t("clv.validation.caption"),
+        formats=_fmt(tr, {"customers": tr.number, "actual_mean": two, "predicted_mean": two,
+                          "actual_total": tr.number, "predicted_total": tr.number})))
     return _wrap(*parts)
 
 
@@ -503,20 +723,23 @@ def clv_tiers(page: CLVPage):
     """CLV distribution by value tier."""
     from .clv_plots import plot_clv_by_tier
 
-    parts = [_h("Future value by tier")]
+    tr = page.tr
+    parts = [_h("rl-clv-tiers", tr.t("clv.headings.tiers"))]
     stats = page.tier_stats
     if not page.model.spend_ok_ or stats["customers"].sum() == 0:
-        parts.append(d.note_html("Not available: CLV could not be computed (see the model "
-                                 "notes above)."))
+        parts.append(d.note_html(tr.t("clv.tiers.not_available")))
         return _wrap(*parts)
     cur = page.settings.currency
-    parts.append(d.figure_html(plot_clv_by_tier(stats, currency_label=f"({cur})"), alt=(
-        "Box plot of predicted 12-month CLV by value tier: " + "; ".join(
-            f"{t} median {_money(r['median'], cur)}" for t, r in stats.iterrows()))))
-    parts.append(d.table_html(stats, index=True, caption="12-month CLV by value tier",
-                              formats={"customers": "{:,}", **{
-                                  c: (lambda v, c=cur: _money(v, c)) for c in
-                                  ("total", "mean", "p10", "p25", "median", "p75", "p90")}}))
+    items = "; ".join(tr.t("clv.tiers.alt_item", tier=tr.label("tier", t),
+                           money=_money(page, r["median"])) for t, r in stats.iterrows())
+    parts.append(d.figure_html(plot_clv_by_tier(stats, currency=cur, tr=tr),
+                               alt=tr.t("clv.tiers.alt", items=items)))
+    shown = stats.rename(index=lambda t: tr.label("tier", t)).reset_index()
+    money = lambda x: _money(page, x)  # noqa: E731
+    parts.append(d.table_html(
+        _cols(tr, shown), tr=tr, caption=tr.t("clv.tiers.caption"),
+        formats=_fmt(tr, {"customers": tr.number, **{
+            c: money for c in ("total", "mean", "p10", "p25", "median", "p75", "p90")}})))
     return _wrap(*parts)
 
 
@@ -524,58 +747,129 @@ def clv_potential(page: CLVPage):
     """Value tier × potential matrix."""
     from .clv_plots import plot_tier_potential
 
-    mat = page.tier_potential
-    parts = [_h("Current value and potential")]
+    tr, mat = page.tr, page.tier_potential
+    parts = [_h("rl-clv-potential", tr.t("clv.headings.potential"))]
     hidden = int(mat.loc[[t for t in ("B", "C") if t in mat.index], "high"].sum())
     parts.append(d.paragraphs_html([
-        "Rows: value tier by revenue of the last 12 months. Columns: potential by predicted "
-        "12-month CLV (high = top 20 %).",
-        f"{hidden:,} customers in tiers B and C have a high potential: they deserve more "
-        "attention than their current revenue suggests."]))
-    parts.append(d.figure_html(plot_tier_potential(mat), alt=(
-        "Heatmap of customers by value tier and potential class: " + "; ".join(
-            f"{t}/{c} {int(mat.loc[t, c])}" for t in mat.index for c in mat.columns))))
+        tr.t("clv.potential.intro"), tr.t("clv.potential.hidden", count=hidden)]))
+    items = "; ".join(
+        tr.t("clv.potential.alt_item", tier=tr.label("tier", t),
+             potential=tr.label("clv.potential_class", c), count=int(mat.loc[t, c]))
+        for t in mat.index for c in mat.columns)
+    parts.append(d.figure_html(plot_tier_potential(mat, tr=tr),
+                               alt=tr.t("clv.potential.alt", items=items)))
     return _wrap(*parts)
 
 
 def clv_top_customers(page: CLVPage, *, top: int = 25):
     """Top customers by potential (12-month CLV) with name and manager."""
-    parts = [_h(f"Top {top} customers by potential")]
+    tr = page.tr
+    parts = [_h("rl-clv-top", tr.t("clv.headings.top", count=int(top)))]
     c = page.customers.dropna(subset=["clv_12m"])
     if c.empty:
-        parts.append(d.note_html("Not available: CLV could not be computed."))
+        parts.append(d.note_html(tr.t("clv.top.not_available")))
         return _wrap(*parts)
-    cur = page.settings.currency
     best = c.sort_values("clv_12m", ascending=False, kind="stable").head(top)
     cols = ["name", "manager", "tier", "revenue", "p_alive", "expected_purchases_12m",
-            "clv_12m"]
+            "clv_12m", "potential_class"]
+    shown = best[cols].copy()
+    shown["manager"] = shown["manager"].map(lambda m: tr.label("manager", m))
+    shown["tier"] = shown["tier"].map(lambda t: tr.label("tier", t))
+    shown["potential_class"] = shown["potential_class"].astype(str).map(
+        lambda p: tr.label("clv.potential_class", p))
+    money = lambda x: _money(page, x)  # noqa: E731
     parts.append(d.table_html(
-        best[cols].reset_index(), caption="Highest predicted 12-month CLV",
-        formats={"revenue": lambda v: _money(v, cur), "clv_12m": lambda v: _money(v, cur),
-                 "p_alive": "{:.0%}", "expected_purchases_12m": "{:.1f}"}))
+        _cols(tr, shown), tr=tr, caption=tr.t("clv.top.caption"),
+        formats=_fmt(tr, {"revenue": money, "clv_12m": money,
+                          "p_alive": lambda v: tr.percent(v, 0),
+                          "expected_purchases_12m": lambda v: tr.number(v, decimals=1)})))
     return _wrap(*parts)
 
 
 def clv_definitions(page: CLVPage):
     """Definitions of every number on the page."""
-    unit = _UNIT_WORD[page.model.time_unit]
-    defs = {
-        "Probability alive (P(alive))": "The model's probability that the customer will buy "
-        "again some day, given how often and how recently they bought.",
-        "Expected purchases, 12 months": "Repeat purchases (days with a purchase) the model "
-        "expects in the next 12 months (365.25 days).",
-        "Expected average spend": "Expected net amount of a future purchase (Gamma-Gamma "
-        "model): the customer's own average, shrunk towards the typical value the fewer "
-        "purchases they made; zero or negative averages (refunds) count as 0.",
-        "12-month CLV": "Expected purchases of each of the next 12 months × expected "
-        f"average spend, discounted at {page.model.discount_rate_monthly:.1%} a month.",
-        "Expected revenue, next 12 months": "The same without discounting, summed over "
-        "customers; new customers are not included.",
-        "Potential class": "high = top 20 % of customers by 12-month CLV, medium = next "
-        "30 %, low = the rest.",
-        "Value tier": "ABC by net revenue of the last 12 months (A up to 80 % of revenue, "
-        "B up to 95 %, C the rest; VIP the top of A).",
-        "Model": f"{'BG/NBD' if page.model.model == 'bgnbd' else 'Pareto/NBD'} for purchases "
-        f"and Gamma-Gamma for spend, fitted on all customers, time unit {unit}.",
+    tr, model = page.tr, page.model
+    keys = ("p_alive", "expected_purchases", "expected_spend", "clv_12m", "revenue_12m",
+            "potential", "tier", "drop", "model")
+    args = {
+        "clv_12m": {"rate": tr.percent(model.discount_rate_monthly)},
+        "model": {"model": tr.t(f"clv.model_name.{model.model}"),
+                  "spend_model": tr.t("clv.model_name.gamma_gamma"),
+                  "unit": _unit(tr, model)},
     }
-    return _wrap(_h("Definitions"), d.definitions_html(defs))
+    defs = [(tr.t(f"clv.defs.{k}.term"), tr.t(f"clv.defs.{k}.text", **args.get(k, {})))
+            for k in keys]
+    return _wrap(_h("rl-clv-definitions", tr.t("clv.headings.definitions")),
+                 d.definitions_html(defs))
+
+
+# --------------------------------------------------------------------------- executive report
+
+
+def executive_clv(
+    dataset, *, period: str, settings: Settings | None = None, lang: str | None = None,
+    top: int = EXECUTIVE_DROPS_TOP, link: str = "clv.html",
+):
+    """The executive report's CLV section, as :class:`IPython.display.HTML`.
+
+    Shows the revenue expected over the next 12 months from existing customers (its
+    definition one footnote away), the ``top`` customers whose probability alive dropped
+    most since the previous month end (name, manager, tier, before, now, change), and a
+    link to the CLV page (``link``).  When the model is skipped, says why (translated fit
+    notes).  Heading anchor: ``rl-clv``.
+
+    Parameters
+    ----------
+    dataset
+        :class:`retention_lib.io.Dataset`.
+    period
+        ``"YYYY-MM"``.
+    settings
+        Model settings (``extra.clv``), currency and default language.
+    lang
+        Report language (default ``settings.language``).
+    """
+    settings = _settings_of(dataset, settings)
+    tr = get_translator(lang or settings.language)
+    core = _core(dataset, period=period, settings=settings)
+    model, cur = core.model, settings.currency
+    parts = [_h("rl-clv", tr.t("clv.executive.heading"))]
+    if not model.purchases_ok_ or not model.spend_ok_:
+        parts.append(d.paragraphs_html(
+            [tr.t("clv.executive.skipped")]
+            + [note_text(n, tr=tr, currency=cur) for n in model.fit_codes_
+               if n["code"] not in ("spend_independent",)]))
+    else:
+        m = clv_metrics(core.pred, model=model)
+        revenue = tr.money(m["expected_revenue_12m"], cur)
+        text = d.escape(tr.t("clv.executive.revenue", money=revenue,
+                             count=int(model.n_customers_)))
+        parts.append(f'<div class="rl-report"><p>{text}<sup><a href="#rl-clv-fn1" '
+                     f'aria-label="{d.escape(tr.t("clv.executive.footnote_label"))}">1</a>'
+                     "</sup></p></div>")
+    drops = core.drops.head(top)
+    prev = tr.month_name(core.as_of - pd.offsets.MonthEnd(1), genitive=True)
+    if model.purchases_ok_:
+        if len(drops):
+            info = _names(dataset, drops.index)
+            tiers = _tiers_at(core, settings).reindex(drops.index)
+            table = drops.join(info).assign(tier=tiers)
+            parts.append(_drops_table(table, tr=tr, caption=tr.t(
+                "clv.executive.drops_caption", count=len(drops), month=prev)))
+        else:
+            parts.append(d.note_html(tr.t("clv.executive.no_drops", month=prev)))
+    parts.append(f'<div class="rl-report"><p><a href="{d.escape(link)}">'
+                 f'{d.escape(tr.t("clv.executive.link"))}</a></p></div>')
+    if model.purchases_ok_ and model.spend_ok_:
+        parts.append(f'<div class="rl-report"><ol class="rl-footnotes"><li id="rl-clv-fn1">'
+                     f'{d.escape(tr.t("clv.executive.footnote"))}</li></ol></div>')
+    return _wrap(*parts)
+
+
+def _tiers_at(core: _Core, settings: Settings) -> pd.Series:
+    from .tiers import value_tiers
+
+    tiers = value_tiers(core.tx, as_of=core.as_of, window_days=settings.tier_window_days,
+                        a_share=settings.tier_a_share, b_share=settings.tier_b_share,
+                        vip_share=settings.vip_share, vip_ids=settings.vip_ids)
+    return tiers["tier"].astype(str)

@@ -888,6 +888,10 @@ def scenario_sentence(
     tr, s, sv = diag.tr, diag.scenario, diag.save
     if s["churn_cut_points"] <= 0:
         return tr.t("diagnostics.economics.no_churn")
+    if int(sv["customers"]) == 0:  # nobody at risk: say only what cutting churn is worth
+        return tr.t("diagnostics.economics.verdict_no_save",
+                    points=_points(s["churn_cut_points"], tr),
+                    revenue=diag.money(s["revenue_kept"]))
     return tr.t("diagnostics.economics.verdict", points=_points(s["churn_cut_points"], tr),
                 revenue=diag.money(s["revenue_kept"]), count=int(sv["customers"]),
                 saved=diag.money(sv["revenue_saved"]))

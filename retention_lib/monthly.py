@@ -326,6 +326,8 @@ class MonthlyReport:
     sections_off: dict[str, str] = field(default_factory=dict)
     quality: pd.DataFrame | None = None
     tr: Translator = field(default_factory=lambda: get_translator("en"))
+    #: Retention-economics sentence for the verdict (:func:`diagnostics.scenario_sentence`).
+    scenario: str = ""
 
     @property
     def month_name(self) -> str:
@@ -530,7 +532,15 @@ def build_monthly(
         sections_off=sections_off,
         quality=quality_table(dataset, tr=tr),
         tr=tr,
+        scenario=_scenario(dataset, period=period, settings=settings, lang=tr.lang),
     )
+
+
+def _scenario(dataset, *, period: str, settings: Settings, lang: str) -> str:
+    """The retention-economics sentence (cached with the diagnostics it comes from)."""
+    from . import diagnostics
+
+    return diagnostics.scenario_sentence(dataset, period=period, settings=settings, lang=lang)
 
 
 def _normalise_ranked(ranked: pd.DataFrame) -> pd.DataFrame:
@@ -662,6 +672,8 @@ def verdict_sentences(report: MonthlyReport) -> list[str]:
         out.append(tr.t("verdict.no_answers"))
     else:
         out.append(tr.t("verdict.no_surveys"))
+    if report.scenario:
+        out.append(report.scenario)
     return out
 
 
@@ -687,10 +699,23 @@ def report_metrics(dataset, *, period: str, settings: Settings | None = None) ->
         ({tier: {customers, revenue, revenue_share}}), ``sections_off``
         ({section: table}), ``data_quality`` (:meth:`Dataset.to_metrics`), ``language``
         (the report language: the only field that differs between languages, every other
-        value is a number, a date or an English code).
+        value is a number, a date or an English code); and one section per deeper analysis:
+        ``compliance`` (:func:`discipline.discipline_metrics_section`, ``None`` without
+        contacts), ``at_risk``, ``backtest``, ``winback``
+        (:func:`diagnostics.diagnostics_metrics`), ``clv``
+        (:func:`clv_report.clv_metrics_section`: model, parameters, expected revenue over the
+        next 12 months; ``None`` without transactions).
     """
+    from . import clv_report, diagnostics, discipline
+
     r = build_monthly(dataset, period=period, settings=settings)
-    return _metrics_from_report(r, dataset)
+    metrics = _metrics_from_report(r, dataset)
+    metrics["compliance"] = discipline.discipline_metrics_section(
+        dataset, period=r.period, settings=r.settings
+    )
+    metrics.update(diagnostics.diagnostics_metrics(dataset, period=r.period, settings=r.settings))
+    metrics["clv"] = clv_report.clv_metrics_section(dataset, period=r.period, settings=r.settings)
+    return metrics
 
 
 def _metrics_from_report(r: MonthlyReport, dataset) -> dict[str, Any]:
@@ -784,6 +809,10 @@ MONTHLY_SECTIONS = (
     ("rl-who", "headings.who"),
     ("rl-reasons", "headings.reasons"),
     ("rl-lost-won", "headings.lost_won"),
+    ("rl-contact-discipline", "discipline.headings.executive"),
+    ("rl-save", "diagnostics.headings.executive_save"),
+    ("rl-winback", "diagnostics.headings.executive_winback"),
+    ("rl-clv", "clv.executive.heading"),
     ("rl-definitions", "headings.definitions"),
 )
 

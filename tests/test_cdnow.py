@@ -66,7 +66,14 @@ class TestWrite:
         assert list(tx.columns) == ["order_id", "customer_id", "date", "amount", "quantity"]
         assert list(cust.columns) == ["customer_id", "name", "signup_date"]
         assert tx.iloc[0].tolist() == ["00004-1", "00004", "1997-01-01", "29.33", "2.0"]
-        assert cust.iloc[0].tolist() == ["00004", "CDNOW customer 00004", "1997-01-01"]
+        assert cust.iloc[0].tolist() == ["00004", "CDNOW 00004", "1997-01-01"]
+
+    def test_config_sets_company_and_dollars(self, tmp_path):
+        from retention_lib.config import load_settings
+
+        write_cdnow(tmp_path, sample=True)
+        settings = load_settings(tmp_path / "config.yaml")
+        assert (settings.company_name, settings.currency) == ("CDNOW", "USD")
 
     def test_loader_reads_it_back_without_dropping_rows(self, tmp_path):
         io = pytest.importorskip("retention_lib.io")

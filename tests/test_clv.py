@@ -362,6 +362,9 @@ class TestBadInput:
         assert m.purchases_ok_ is ok and m.spend_ok_ is ok
         note = f"only {n_repeat} customers bought more than once (at least 50 are needed)"
         assert any(note in n for n in m.fit_notes_) is (not ok)
+        code = {"code": "purchases_skipped_few", "model": "bgnbd", "count": n_repeat,
+                "needed": 50}
+        assert (code in m.fit_codes_) is (not ok)
         assert bool(m.predict(frame)["clv_12m"].notna().all()) is ok
 
     def test_zero_and_negative_spend_excluded_and_counted(self):
@@ -374,6 +377,7 @@ class TestBadInput:
         assert m.n_spend_customers_ == 946 - 3 and m.n_spend_excluded_ == 3
         assert any(n.startswith("3 repeat buyers with zero, negative or missing") for n in
                    m.fit_notes_)
+        assert {"code": "spend_excluded", "count": 3} in m.fit_codes_
         # identical to a fit on the 943 remaining repeat buyers
         ref = fit_clv(d.drop(repeat_ids))
         for k in GAMMA_GAMMA:
@@ -395,6 +399,8 @@ class TestBadInput:
         m = fit_clv(linked)
         assert m.frequency_spend_corr_ == pytest.approx(1.0)
         assert any("are correlated (+1.00)" in n for n in m.fit_notes_)
+        [note] = [n for n in m.fit_codes_ if n["code"] == "spend_correlated"]
+        assert note["corr"] == pytest.approx(1.0)
 
     def test_convergence_failure_retries_with_larger_penalizer(self, monkeypatch, capsys):
         calls = []
@@ -412,6 +418,8 @@ class TestBadInput:
         assert calls == [0.0, 0.001, 0.01]
         assert m.purchases_ok_ and m.penalizer_used_["purchases"] == 0.01
         assert any("fitted with penalizer 0.01" in n for n in m.fit_notes_)
+        assert {"code": "purchases_penalizer_retry", "model": "bgnbd", "requested": 0.0,
+                "used": 0.01} in m.fit_codes_
         assert capsys.readouterr().out == ""
 
     def test_total_convergence_failure_never_raises(self, monkeypatch):
@@ -450,6 +458,10 @@ class TestMetrics:
         assert out["expected_revenue_12m"] == pytest.approx(by_hand)
         # discounting at 1 % a month lowers the 12-month value below the undiscounted one
         assert out["clv_12m_total"] < out["expected_revenue_12m"]
+        # notes are codes with numbers (the same in every report language), one per note
+        assert out["notes"] == m.fit_codes_
+        assert len(out["notes"]) == len(m.fit_notes_)
+        assert all(set(n) - {"code"} == set(clv.NOTE_CODES[n["code"]]) for n in out["notes"])
 
     def test_needs_12_month_predictions(self, fitted, sources):
         m = fitted["own_split"]

@@ -282,9 +282,16 @@ class TestSections:
 
     def test_contents_links_point_at_headings(self, sample_dataset):
         report = monthly.build_monthly(sample_dataset, period="2026-10", lang="uk")
-        page = _sections(report)
+        from retention_lib import clv_report, diagnostics, discipline
+
+        kw = {"period": "2026-10", "settings": sample_dataset.settings, "lang": "uk"}
+        page = _sections(report) + "".join(
+            block(sample_dataset, **kw).data
+            for block in (discipline.executive_block, diagnostics.executive_save,
+                          diagnostics.executive_winback, clv_report.executive_clv)
+        )
         links = re.findall(r'<a href="#([^"]+)"', page)
-        assert len(links) == 7
+        assert len(links) == 12  # 11 contents entries + the CLV footnote reference
         for anchor in links:
             assert f'id="{anchor}"' in page
 

@@ -60,7 +60,11 @@ class TestVerdictBoundaries:
         sentences = monthly.verdict_sentences(report)
         assert "1 customer was lost in October (€500 of annual revenue) and 1 won back (€80)." \
             in sentences
-        assert sentences[-1] == "Exit reasons are unknown: add surveys.csv to rank them."
+        assert sentences[-2] == "Exit reasons are unknown: add surveys.csv to rank them."
+        # the retention-economics scenario closes the verdict
+        assert sentences[-1] == report.scenario
+        assert report.scenario.startswith("Cutting churn by 5.0 pts would keep about €")
+        assert "at risk" not in report.scenario  # nobody flagged in this tiny base
         assert report.sections_off == {
             "exit reasons": "surveys",
             "churn by manager": "customers",
