@@ -102,6 +102,10 @@ def report(
     lang: Annotated[
         str | None, typer.Option(help="Report language: en, ru or uk (default: config, else en).")
     ] = None,
+    jobs: Annotated[
+        int | None,
+        typer.Option(help="Notebooks executed at a time (default: min(2, number of cores))."),
+    ] = None,
 ) -> None:
     """Build the monthly report into OUT/PERIOD/ (atomically: all or nothing)."""
     from .config import ConfigError
@@ -117,6 +121,7 @@ def report(
             notebooks=notebooks,
             cell_timeout=cell_timeout,
             lang=lang,
+            jobs=jobs,
         )
     except ConfigError as exc:
         _fail(f"configuration error: {exc}", EXIT_USAGE)

@@ -42,6 +42,7 @@ Decimal commas
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import hashlib
 import re
@@ -53,8 +54,8 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-import pandera.pandas as pa
 
+from .cache import dataset_key, read_entry, resolve_cache_dir, write_entry
 from .config import ConfigError, Settings, load_settings
 from .schema import REQUIRED_TABLES, TABLES, ColumnSpec, TableSpec, table_schema
 
@@ -772,10 +773,12 @@ _CHECK_KINDS = {
 
 def _pandera_problems(raw: _Raw, spec: TableSpec, frame: pd.DataFrame, as_of: pd.Timestamp,
                       failed: dict[str, pd.Series], missing: set[str]) -> list[Problem]:
+    from pandera.errors import SchemaErrors  # imported when validating, not on a cache hit
+
     schema = table_schema(raw.table, as_of=as_of)
     try:
         schema.validate(frame, lazy=True)
-    except pa.errors.SchemaErrors as exc:
+    except SchemaErrors as exc:
         cases = exc.failure_cases
     else:
         return []
@@ -839,6 +842,7 @@ def load_dataset(
     *,
     config: Any = None,
     as_of: str | pd.Timestamp | date | None = None,
+    cache_dir: str | Path | None = None,
 ) -> Dataset:
     """Read, map, normalise and validate the input tables.
 
@@ -856,6 +860,12 @@ def load_dataset(
         by default).
     as_of
         Report date; dates after it are errors (planned events: warnings).  Default: today.
+    cache_dir
+        Folder of a dataset cache (:mod:`retention_lib.cache`); default: the environment
+        variable ``RETENTION_CACHE_DIR`` (unset or empty: no cache).  Folder input only.  A
+        hit returns what an uncached load would (same tables, warnings, exclusions, row
+        counts, notes, hashes) with ``settings`` set to this call's settings; only successful
+        loads are stored.
 
     Returns
     -------
@@ -873,6 +883,40 @@ def load_dataset(
     """
     settings = load_settings(config)
     as_of_ts = _parse_as_of(as_of)
+    cache = None if isinstance(path_or_frames, Mapping) else resolve_cache_dir(cache_dir)
+    key = None
+    if cache is not None:
+        files = _table_files(Path(path_or_frames))
+        if files:
+            key = dataset_key(files, settings=settings, as_of=as_of_ts)
+            hit = read_entry(cache, key)
+            if isinstance(hit, Dataset):
+                return dataclasses.replace(hit, settings=settings)
+    dataset = _load(path_or_frames, settings, as_of_ts)
+    if cache is not None and key is not None:
+        # stored without the settings: only columns/csv (in the key) shaped the result
+        write_entry(cache, key, dataclasses.replace(dataset, settings=None))
+    return dataset
+
+
+def _table_files(folder: Path) -> list[Path]:
+    """The files of contract tables in ``folder`` (what :func:`_read_folder` may read)."""
+    if not folder.is_dir():
+        return []
+    return [
+        folder / f"{table}{suffix}"
+        for table in TABLES
+        for suffix in FILE_SUFFIXES
+        if (folder / f"{table}{suffix}").is_file()
+    ]
+
+
+def _load(
+    path_or_frames: str | Path | Mapping[str, pd.DataFrame],
+    settings: Settings,
+    as_of_ts: pd.Timestamp,
+) -> Dataset:
+    """:func:`load_dataset` without the cache."""
     problems: list[Problem] = []
     if isinstance(path_or_frames, Mapping):
         raws = _read_frames(path_or_frames, problems)

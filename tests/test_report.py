@@ -82,7 +82,9 @@ def write_data(folder: Path, text: str = TRANSACTIONS) -> Path:
 @pytest.fixture(scope="module")
 def fake_metrics():
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(report, "_compute_metrics", lambda dataset, period: dict(FAKE_METRICS))
+        mp.setattr(
+            report, "_compute_metrics", lambda dataset, period: (dict(FAKE_METRICS), None)
+        )
         yield
 
 
@@ -125,9 +127,10 @@ class TestSuccessfulRun:
 
     def test_log_lines_name_each_notebook_with_its_duration(self, good_run):
         done = [line for line in good_run["lines"] if " done in " in line]
-        assert [line.split()[0] for line in done] == [
-            "monthly_report.ipynb",
+        # notebooks run concurrently (jobs=2): the lines come in order of completion
+        assert sorted(line.split()[0] for line in done) == [
             "customer_base.ipynb",
+            "monthly_report.ipynb",
         ]
         assert all(re.search(r"done in \d+\.\d s$", line) for line in done)
 
@@ -285,6 +288,97 @@ class TestFailures:
         with pytest.raises(DataValidationError, match="amount"):
             run_report(data=data, out=tmp_path / "out", notebooks_dir=good_run["nb"])
         assert not (tmp_path / "out").exists()
+
+
+class TestConcurrency:
+    @pytest.mark.parametrize("jobs", [1, 2], ids=["sequential", "concurrent"])
+    def test_failure_while_another_notebook_runs(self, good_run, tmp_path, fake_metrics, jobs):
+        out = tmp_path / "out"
+        marker = tmp_path / "third-started"
+        notebooks = tmp_path / "nb"
+        # monthly_report is still sleeping when customer_base fails; zz_third waits in the
+        # queue (jobs=2) or behind them (jobs=1) and must never start
+        write_notebook(notebooks / "monthly_report.ipynb", "import time\ntime.sleep(3)")
+        write_notebook(notebooks / "customer_base.ipynb", "# look up\n{}['missing']")
+        write_notebook(
+            notebooks / "zz_third.ipynb", f"open({str(marker)!r}, 'w').write('ran')"
+        )
+        with pytest.raises(ReportError) as caught:
+            run_report(
+                data=good_run["data"], out=out, notebooks_dir=notebooks, progress=None,
+                jobs=jobs,
+            )
+        message = str(caught.value)
+        assert "notebook customer_base.ipynb failed in cell 1" in message
+        assert "'# look up'" in message and "KeyError" in message
+        assert "monthly_report.ipynb failed" not in message
+        assert not marker.exists()
+        (failed,) = (out / "failed").iterdir()
+        assert sorted(p.name for p in failed.iterdir()) == ["customer_base.ipynb", "error.txt"]
+        assert sorted(p.name for p in out.iterdir()) == ["failed"]  # no staging, lock, report
+
+    def test_every_failed_notebook_is_named(self, good_run, tmp_path, fake_metrics):
+        out = tmp_path / "out"
+        notebooks = tmp_path / "nb"
+        write_notebook(notebooks / "monthly_report.ipynb", "pass", "1 / 0")
+        write_notebook(notebooks / "customer_base.ipynb", "raise ValueError('bad base')")
+        with pytest.raises(ReportError) as caught:
+            run_report(data=good_run["data"], out=out, notebooks_dir=notebooks, jobs=2)
+        message = str(caught.value)
+        assert "monthly_report.ipynb failed in cell 2" in message
+        assert "customer_base.ipynb failed in cell 1" in message
+        assert message.index("monthly_report.ipynb") < message.index("customer_base.ipynb")
+        (failed,) = (out / "failed").iterdir()
+        assert {p.name for p in failed.iterdir()} == {
+            "monthly_report.ipynb", "customer_base.ipynb", "error.txt",
+        }
+
+    def test_failing_headline_figures_publish_nothing(self, good_run, tmp_path, monkeypatch):
+        # the figures are computed in a background thread while the notebooks run
+        def broken(dataset, period):
+            raise KeyError("amount")
+
+        monkeypatch.setattr(report, "_compute_metrics", broken)
+        out = tmp_path / "out"
+        with pytest.raises(ReportError, match="headline figures.*KeyError: 'amount'"):
+            run_report(data=good_run["data"], out=out, notebooks_dir=good_run["nb"])
+        assert list(out.iterdir()) == []  # no report, staging folder or lock left
+
+    def test_jobs_must_be_positive(self, good_run, tmp_path):
+        with pytest.raises(ReportError, match="jobs must be at least 1, got 0") as caught:
+            run_report(
+                data=good_run["data"], out=tmp_path / "out", notebooks_dir=good_run["nb"],
+                jobs=0,
+            )
+        assert caught.value.exit_code == 2
+
+
+class TestDatasetCache:
+    def test_kernels_read_the_runners_cache_which_never_reaches_the_report(
+        self, good_run, tmp_path, fake_metrics
+    ):
+        notebooks = tmp_path / "nb"
+        write_notebook(
+            notebooks / "monthly_report.ipynb",
+            "import os\nfrom retention_lib.io import load_dataset\n"
+            "cache = os.environ['RETENTION_CACHE_DIR']\n"
+            "print('cache', cache, sorted(os.listdir(cache)))\n"
+            "ds = load_dataset(data_dir)\n"
+            "print('rows', len(ds.transactions), 'entries', len(os.listdir(cache)))",
+        )
+        out = tmp_path / "out"
+        result = run_report(data=good_run["data"], out=out, notebooks_dir=notebooks, jobs=1)
+        nb = nbformat.read(str(result.folder / "monthly_report.ipynb"), as_version=4)
+        printed = "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []))
+        cache_line, rows_line = printed.strip().splitlines()
+        cache_dir = Path(cache_line.split()[1])
+        # the runner stored exactly one entry before the kernel started; the kernel's load
+        # (same files, settings and as_of) hit it instead of adding a second one
+        assert re.search(r"\['dataset-[0-9a-f]{64}\.pickle'\]$", cache_line)
+        assert rows_line == "rows 3 entries 1"  # TRANSACTIONS holds 3 rows
+        assert not cache_dir.exists()  # removed after the run
+        assert out not in cache_dir.parents
+        assert [p for p in out.rglob("*") if "pickle" in p.name or "cache" in p.name] == []
 
 
 class TestDefaultPeriod:
