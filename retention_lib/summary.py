@@ -28,6 +28,14 @@ observation_period_end=as_of)`` (tested on CDNOW to 1e-9), so the output feeds t
 ``lifetimes`` fitters directly. One deliberate difference: rows dated after ``as_of`` are
 always dropped, whereas ``lifetimes`` keeps rows later in the same period as ``as_of`` (it
 compares period starts).
+
+Scale
+-----
+Both functions also accept an Ibis table instead of a DataFrame (DuckDB over Parquet/CSV
+files, PySpark, a warehouse): the aggregation then runs in that backend through
+:mod:`retention_lib.engine` (same definitions, same output frame), and only the result is
+loaded into pandas.  ``engine.summarize_files`` / ``engine.read_transactions`` build such a
+table over big files.
 """
 
 from __future__ import annotations
@@ -65,6 +73,11 @@ def _check_columns(transactions: pd.DataFrame, required: tuple[str, ...] = _REQU
             f"transactions lack column(s) {missing}; required: {list(required)}, "
             f"found: {list(transactions.columns)}"
         )
+
+
+def _is_ibis_table(obj: object) -> bool:
+    """True for an Ibis table expression (checked without importing ibis)."""
+    return type(obj).__module__.startswith("ibis.") and hasattr(obj, "to_pyarrow")
 
 
 def _as_timestamp(value: object, name: str) -> pd.Timestamp:
@@ -111,7 +124,8 @@ def customer_summary(
     ----------
     transactions
         One row per transaction: ``customer_id`` (string), ``date`` (datetime64, tz-naive),
-        ``amount`` (float64, negative = refund). Other columns are ignored.
+        ``amount`` (float64, negative = refund). Other columns are ignored.  Or an Ibis
+        table with these columns: computed by its backend (:mod:`retention_lib.engine`).
     as_of
         Report date; rows dated after it are left out.
     freq
@@ -146,6 +160,10 @@ def customer_summary(
     ValueError
         ``freq`` is not one of :data:`SUPPORTED_FREQS`, or ``as_of`` is not a date.
     """
+    if _is_ibis_table(transactions):
+        from .engine import summarize_table
+
+        return summarize_table(transactions, as_of=as_of, freq=freq, window_days=window_days)
     _check_columns(transactions)
     if freq not in SUPPORTED_FREQS:
         raise ValueError(f"freq={freq!r} is not supported; choose one of {list(SUPPORTED_FREQS)}")
@@ -233,7 +251,8 @@ def monthly_revenue(
     Parameters
     ----------
     transactions
-        ``customer_id`` (string), ``date`` (datetime64), ``amount`` (float64).
+        ``customer_id`` (string), ``date`` (datetime64), ``amount`` (float64); or an Ibis
+        table with these columns (computed by its backend, :mod:`retention_lib.engine`).
     as_of
         Last date included (default: the latest transaction date). The last column is the
         month of ``as_of`` (possibly incomplete).
@@ -249,6 +268,11 @@ def monthly_revenue(
         ``month`` covering every month from ``start`` to ``as_of`` (no gaps). Values:
         float64 net revenue, 0.0 for months without transactions.
     """
+    if _is_ibis_table(transactions):
+        from .engine import monthly_matrix, monthly_revenue_table
+
+        long = monthly_revenue_table(transactions, as_of=as_of, start=start)
+        return monthly_matrix(long, as_of=as_of, start=start)
     _check_columns(transactions)
     tx = transactions.loc[:, list(_REQUIRED)]
     if as_of is not None:
