@@ -328,6 +328,8 @@ def _periodic_events(
     """Events every ``gap * U(lo, hi)`` days in [t0, t1) per customer, random first phase."""
     keep = t1 > t0
     cust, t0, t1, gap, lo, hi = cust[keep], t0[keep], t1[keep], gap[keep], lo[keep], hi[keep]
+    if not len(cust):  # a chunk in which nobody has an active span (seen at 1.4M customers)
+        return cust, t0.astype(float)
     counts = (np.ceil((t1 - t0) / (gap * lo)) + 1).astype(np.int64)
     rep = np.repeat(np.arange(len(cust)), counts)
     steps = gap[rep] * rng.uniform(lo[rep], hi[rep])

@@ -198,3 +198,16 @@ def test_amounts_look_like_a_b2b_price_list():
     assert 0.005 < refunds < 0.02
     assert re.fullmatch(r"SO\d{7}", tx["order_id"].iloc[0])
     assert np.isfinite(tx["margin"]).all()
+
+
+def test_periodic_events_with_nobody_active_returns_empty():
+    """A chunk where every customer's span is empty must not crash (1.4M-customer run)."""
+    import numpy as np
+
+    from retention_lib.sample import _periodic_events
+
+    one = np.array([5.0])
+    cust, days = _periodic_events(
+        np.random.default_rng(0), np.array([7]), one, one, one * 30, one * 0.8, one * 1.2
+    )
+    assert len(cust) == 0 and len(days) == 0
