@@ -36,6 +36,7 @@ import pandas as pd
 
 from .config import DEFAULT_SETTINGS
 from .signals import HISTORY_OK, MARKERS, early_warning
+from .summary import _as_day
 
 __all__ = [
     "Backtest",
@@ -120,16 +121,6 @@ class Backtest:
         return text
 
 
-def _ts(value: Any, name: str) -> pd.Timestamp:
-    try:
-        ts = pd.Timestamp(value)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"{name}={value!r} is not a date: {exc}") from None
-    if pd.isna(ts):
-        raise ValueError(f"{name} is missing (got {value!r})")
-    return ts.normalize()
-
-
 def _div(a: float, b: float) -> float:
     return float(a) / float(b) if b else float("nan")
 
@@ -153,7 +144,7 @@ def truncate_tables(
     dict
         Keys ``transactions``, ``customers``, ``contacts``, ``signals``, ``usage``.
     """
-    T = _ts(at, "at")
+    T = _as_day(at, "at")
 
     def cut(frame: pd.DataFrame | None, column: str) -> pd.DataFrame | None:
         if frame is None:
@@ -225,10 +216,10 @@ def backtest_markers(
     if horizon_days <= 0:
         raise ValueError(f"horizon_days must be positive, got {horizon_days}")
     end = (
-        _ts(transactions["date"].max(), "data_end") if data_end is None
-        else _ts(data_end, "data_end")
+        _as_day(transactions["date"].max(), "data_end") if data_end is None
+        else _as_day(data_end, "data_end")
     )
-    T = end - pd.Timedelta(days=horizon_days + lapse_days) if at is None else _ts(at, "at")
+    T = end - pd.Timedelta(days=horizon_days + lapse_days) if at is None else _as_day(at, "at")
     if T >= end:
         raise ValueError(f"at={T:%Y-%m-%d} must be before the end of the data {end:%Y-%m-%d}")
     h_end = T + pd.Timedelta(days=horizon_days)
@@ -318,8 +309,8 @@ def backtest_date(
     ``min_history_days`` of data before it; otherwise ``data_start + min_history_days``
     (the result is then provisional), but never later than ``data_end - horizon_days - 1``.
     On short data such as CDNOW (18 months) this gives a usable, provisional back-test."""
-    start = _ts(transactions["date"].min(), "data start")
-    end = _ts(transactions["date"].max(), "data end")
+    start = _as_day(transactions["date"].min(), "data start")
+    end = _as_day(transactions["date"].max(), "data end")
     full = end - pd.Timedelta(days=horizon_days + lapse_days)
     if (full - start).days >= min_history_days:
         return full

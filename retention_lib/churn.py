@@ -370,6 +370,23 @@ def _group_labels(labels: list[str], total: bool) -> list[str]:
     return list(labels)
 
 
+def _grouped_history(
+    transactions: pd.DataFrame,
+    customers: pd.DataFrame | None,
+    by: str | pd.Series | None,
+    total: bool,
+) -> tuple[_History, np.ndarray, list[str], bool, list[str]]:
+    """History, group codes, group labels, whether a total row is added, and the row labels.
+
+    The shared set-up of :func:`churn_rate` and :func:`churn_series`: a total row only
+    with ``by``.
+    """
+    hist = _history(transactions, customers)
+    codes, labels = _groups(hist, by, customers)
+    total = total and by is not None
+    return hist, codes, labels, total, _group_labels(labels, total)
+
+
 def _rate_frame(
     counts: dict[str, np.ndarray],
     starts: np.ndarray,
@@ -555,10 +572,7 @@ def churn_rate(
         ``revenue_status`` (:func:`churn_status` of the two rates).
     """
     s, e = _window(start, end)
-    hist = _history(transactions, customers)
-    codes, labels = _groups(hist, by, customers)
-    total = total and by is not None
-    index = _group_labels(labels, total)
+    hist, codes, labels, total, index = _grouped_history(transactions, customers, by, total)
     counts = _rate_counts(
         hist, s, e, lapse_days=lapse_days, codes=codes, n_groups=len(labels), total=total
     )
@@ -621,10 +635,7 @@ def churn_series(
     if months < 1 or window_months < 1:
         raise ValueError(f"months and window_months must be >= 1, got {months}, {window_months}")
     e = _timestamp(end, "end")
-    hist = _history(transactions, customers)
-    codes, labels = _groups(hist, by, customers)
-    total = total and by is not None
-    index = _group_labels(labels, total)
+    hist, codes, labels, total, index = _grouped_history(transactions, customers, by, total)
     periods = _month_ends(e, months)
     parts: dict[str, list[np.ndarray]] = {}
     starts, ends, partial = [], [], []

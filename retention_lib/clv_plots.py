@@ -18,6 +18,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
 from .i18n import Translator, get_translator
+from .plots import _heatmap
 
 __all__ = [
     "plot_clv_by_tier",
@@ -35,24 +36,6 @@ _MODEL = "#3b75af"
 
 def _tr(tr: Translator | None) -> Translator:
     return tr if tr is not None else get_translator("en")
-
-
-def _annotated_heatmap(ax, matrix: pd.DataFrame, *, fmt, cmap: str, vmin=None, vmax=None):
-    data = matrix.to_numpy(dtype=float)
-    im = ax.imshow(np.ma.masked_invalid(data), cmap=cmap, aspect="auto", vmin=vmin, vmax=vmax)
-    finite = data[np.isfinite(data)]
-    hi = vmax if vmax is not None else (finite.max() if finite.size else 1.0)
-    lo = vmin if vmin is not None else (finite.min() if finite.size else 0.0)
-    for (i, j), val in np.ndenumerate(data):
-        if np.isfinite(val):
-            dark = (val - lo) / ((hi - lo) or 1) > 0.55
-            ax.text(j, i, fmt(val), ha="center", va="center", fontsize=8,
-                    color="white" if dark else "black")
-    ax.set_xticks(range(matrix.shape[1]), [str(c) for c in matrix.columns])
-    ax.set_yticks(range(matrix.shape[0]), [str(r) for r in matrix.index])
-    for side in ("top", "right", "left", "bottom"):
-        ax.spines[side].set_visible(False)
-    return im
 
 
 def plot_p_alive_matrix(
@@ -75,8 +58,7 @@ def plot_p_alive_matrix(
     """
     tr = _tr(tr)
     fig, ax = plt.subplots(figsize=SQUARE)
-    im = _annotated_heatmap(ax, matrix, fmt=lambda v: tr.percent(v, 0), cmap="Greys",
-                            vmin=0, vmax=1)
+    im = _heatmap(ax, matrix, fmt=lambda v: tr.percent(v, 0), cmap="Greys", vmin=0, vmax=1)
     ax.set_xticks(range(matrix.shape[1]),
                   [tr.number(float(c), decimals=0) for c in matrix.columns])
     ax.set_xlabel(tr.t("clv.plots.p_alive.xlabel", unit=tr.t(f"clv.unit.{unit.lower()}")))
@@ -185,7 +167,7 @@ def plot_tier_potential(
     shown = matrix.rename(index=lambda t: tr.label("tier", t),
                           columns=lambda c: tr.label("clv.potential_class", c))
     fig, ax = plt.subplots(figsize=SQUARE)
-    _annotated_heatmap(ax, shown, fmt=lambda v: tr.number(int(v)), cmap="Blues")
+    _heatmap(ax, shown, fmt=lambda v: tr.number(int(v)), cmap="Blues")
     ax.set_xlabel(tr.t("clv.plots.potential.xlabel"))
     ax.set_ylabel(tr.t("clv.plots.potential.ylabel"))
     ax.set_title(title or tr.t("clv.plots.potential.title"), loc="left")

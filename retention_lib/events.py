@@ -64,6 +64,7 @@ from scipy.stats import fisher_exact
 
 from .churn import customer_status
 from .config import DEFAULT_SETTINGS
+from .summary import _as_day
 
 __all__ = ["EVENT_COLUMNS", "event_impact", "stop_rate"]
 
@@ -92,16 +93,6 @@ EVENT_COLUMNS = (
 )
 
 _EXPECTED_KEYWORDS = ("reposition", "репозиц", "репозиціон", "planned churn")
-
-
-def _ts(value: Any, name: str) -> pd.Timestamp:
-    try:
-        ts = pd.Timestamp(value)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"{name}={value!r} is not a date: {exc}") from None
-    if pd.isna(ts):
-        raise ValueError(f"{name} is missing (got {value!r})")
-    return ts.normalize()
 
 
 class _Base:
@@ -172,8 +163,8 @@ def stop_rate(
         ``revenue_start``, ``revenue_stopped``, ``revenue_churn`` (float).
     """
     data_end = transactions["date"].max() if as_of is None else as_of
-    base = _Base(transactions, _ts(data_end, "as_of"), lapse_days, customers)
-    n, k, r, rk = base.window(_ts(start, "start"), _ts(end, "end"))
+    base = _Base(transactions, _as_day(data_end, "as_of"), lapse_days, customers)
+    n, k, r, rk = base.window(_as_day(start, "start"), _as_day(end, "end"))
     return {
         "active": n, "stopped": k, "churn": k / n if n else float("nan"),
         "revenue_start": r, "revenue_stopped": rk,
@@ -268,8 +259,8 @@ def event_impact(
         raise ValueError(
             f"months_before and months_after must be >= 1, got {months_before}, {months_after}"
         )
-    data_end = _ts(transactions["date"].max() if as_of is None else as_of, "as_of")
-    data_start = _ts(transactions["date"].min(), "first transaction date")
+    data_end = _as_day(transactions["date"].max() if as_of is None else as_of, "as_of")
+    data_start = _as_day(transactions["date"].min(), "first transaction date")
     ev = events.sort_values("date", kind="stable").reset_index(drop=True)
     expected = _is_expected(ev, expected_kinds, expected_keywords)
     base = _Base(transactions, data_end, lapse_days, customers)

@@ -55,7 +55,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from .cache import dataset_key, read_entry, resolve_cache_dir, write_entry
+from .cache import _sha256_file, dataset_key, read_entry, resolve_cache_dir, write_entry
 from .config import ConfigError, Settings, load_settings
 from .schema import REQUIRED_TABLES, TABLES, ColumnSpec, TableSpec, table_schema
 
@@ -365,14 +365,6 @@ class _Raw:
     offset: int  # row label + offset = row number shown
     sep: str | None = None
     blank_lines: int = 0
-
-
-def _sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _sha256_frame(frame: pd.DataFrame) -> str:

@@ -38,6 +38,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
+from .churn import _require
 from .i18n import get_translator
 
 __all__ = [
@@ -267,14 +268,6 @@ def categorize_reasons(
     return pd.Series(out.to_numpy(dtype=object), index=reasons.index, name="category").astype(
         str
     )
-
-
-def _require(frame: pd.DataFrame, columns: Iterable[str], name: str) -> None:
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise ValueError(
-            f"{name} lacks required column(s) {missing}; it has {list(frame.columns)}"
-        )
 
 
 def _lost_ids(lost: pd.DataFrame) -> pd.Index:

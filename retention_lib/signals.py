@@ -84,8 +84,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .churn import _require
 from .config import DEFAULT_SETTINGS
 from .i18n import Translator, get_translator
+from .summary import _as_day
 from .tiers import value_tiers
 
 __all__ = [
@@ -145,24 +147,6 @@ _MONTH_DAYS = 30.4375
 
 
 # ----------------------------------------------------------------------------- helpers
-
-
-def _require(frame: pd.DataFrame, columns: Iterable[str], name: str) -> None:
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise ValueError(
-            f"{name} lacks required column(s) {missing}; it has {list(frame.columns)}"
-        )
-
-
-def _ts(value: Any, name: str) -> pd.Timestamp:
-    try:
-        ts = pd.Timestamp(value)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"{name}={value!r} is not a date: {exc}") from None
-    if pd.isna(ts):
-        raise ValueError(f"{name} is missing (got {value!r})")
-    return ts.normalize()
 
 
 def _norm_kinds(kinds: Iterable[str]) -> set[str]:
@@ -341,7 +325,7 @@ def early_warning(
         marker, or ``as_of`` is not a date.
     """
     _require(transactions, ("customer_id", "date", "amount"), "transactions")
-    T = _ts(as_of, "as_of")
+    T = _as_day(as_of, "as_of")
     if orders_rule not in ("both", "orders", "revenue", "either"):
         raise ValueError(
             f"orders_rule={orders_rule!r} is not one of ['both', 'orders', 'revenue', 'either']"

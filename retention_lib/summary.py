@@ -89,6 +89,17 @@ def _as_timestamp(value: object, name: str) -> pd.Timestamp:
     return ts
 
 
+def _as_day(value: object, name: str) -> pd.Timestamp:
+    """``value`` as a midnight Timestamp; ValueError naming ``name`` if it is no date or NaT."""
+    try:
+        ts = pd.Timestamp(value)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{name}={value!r} is not a date: {exc}") from None
+    if pd.isna(ts):
+        raise ValueError(f"{name} is missing (got {value!r})")
+    return ts.normalize()
+
+
 def _day_numbers(dates: pd.Series) -> np.ndarray:
     """Days since 1970-01-01 (floored) of a datetime Series, as int64."""
     return dates.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]").astype(np.int64)

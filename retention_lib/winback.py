@@ -45,6 +45,7 @@ import pandas as pd
 from .churn import customer_status, won_back, won_back_by_month
 from .config import DEFAULT_SETTINGS
 from .reasons import PRIORITY, RECOMMENDED_ACTIONS, categorize_reasons
+from .summary import _as_day
 
 __all__ = [
     "DEFAULT_WEIGHTS",
@@ -79,16 +80,6 @@ QUEUE_COLUMNS = (
 _LOST_REVENUE_DAYS = 365
 _REASON_SCORE = {"uncontrollable": 0.0, "unknown": 0.5}
 _NO_REASON = "unknown"
-
-
-def _ts(value: Any, name: str) -> pd.Timestamp:
-    try:
-        ts = pd.Timestamp(value)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"{name}={value!r} is not a date: {exc}") from None
-    if pd.isna(ts):
-        raise ValueError(f"{name} is missing (got {value!r})")
-    return ts.normalize()
 
 
 def _reasons(
@@ -180,7 +171,7 @@ def winback_queue(
         (bool), ``p_alive`` (float64, NaN when not given), ``score`` (float64 in [0, 1]).
         ``attrs["weights"]``: the weights used.
     """
-    T = _ts(as_of, "as_of")
+    T = _as_day(as_of, "as_of")
     if within_days <= 0:
         raise ValueError(f"within_days must be positive, got {within_days}")
     w = dict(DEFAULT_WEIGHTS)
