@@ -680,8 +680,13 @@ def verdict_sentences(report: MonthlyReport) -> list[str]:
 # --------------------------------------------------------------------------- metrics
 
 
-def report_metrics(dataset, *, period: str, settings: Settings | None = None) -> dict[str, Any]:
+def report_metrics(
+    dataset, *, period: str, settings: Settings | None = None, contact_discipline=None
+) -> dict[str, Any]:
     """The headline figures of ``metrics.json`` (JSON-serialisable: NaN → ``None``).
+
+    ``contact_discipline``: an already built :class:`discipline.ContactDiscipline` for the
+    same period (the runner builds one for the call lists); otherwise one is built here.
 
     Returns
     -------
@@ -710,9 +715,12 @@ def report_metrics(dataset, *, period: str, settings: Settings | None = None) ->
 
     r = build_monthly(dataset, period=period, settings=settings)
     metrics = _metrics_from_report(r, dataset)
-    metrics["compliance"] = discipline.discipline_metrics_section(
-        dataset, period=r.period, settings=r.settings
-    )
+    if contact_discipline is None:
+        metrics["compliance"] = discipline.discipline_metrics_section(
+            dataset, period=r.period, settings=r.settings
+        )
+    else:
+        metrics["compliance"] = discipline.discipline_metrics(contact_discipline)
     metrics.update(diagnostics.diagnostics_metrics(dataset, period=r.period, settings=r.settings))
     metrics["clv"] = clv_report.clv_metrics_section(dataset, period=r.period, settings=r.settings)
     return metrics

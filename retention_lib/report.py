@@ -288,8 +288,9 @@ def _compute_metrics(dataset: Any, period: str) -> tuple[dict[str, Any], Any]:
     """
     from . import discipline, monthly
 
-    metrics = dict(monthly.report_metrics(dataset, period=period))
+    # built once: its figures go to metrics.json, its plan to the call lists
     contact = discipline.build_contact_discipline(dataset, period=period, with_funnel=False)
+    metrics = dict(monthly.report_metrics(dataset, period=period, contact_discipline=contact))
     return metrics, contact
 
 
