@@ -46,17 +46,24 @@ Precisions this module adds (they follow from the rules above):
 Implementation: one sorted array of (customer, day) keys per table; "last purchase on or
 before d" and "revenue in (a, b]" for every customer are a ``numpy.searchsorted`` each, so a
 24-month series costs 48 binary searches over the customers, not 24 passes over the data.
+Building that sorted history is the one pass over the data; callers asking several questions
+of the same frames wrap them in :func:`shared_history` so it is built once.  Customer ids
+are looked up in pyarrow when they are pyarrow strings (never as Python objects).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from .config import DEFAULT_SETTINGS
 
@@ -67,6 +74,7 @@ __all__ = [
     "churn_status",
     "customer_status",
     "lost_customers",
+    "shared_history",
     "won_back",
     "won_back_by_month",
 ]
@@ -100,6 +108,27 @@ def _require(frame: pd.DataFrame, columns: Sequence[str], name: str) -> None:
         raise ValueError(
             f"{name} lacks required column(s) {missing}; it has {list(frame.columns)}"
         )
+
+
+def _arrow_strings(values: Any) -> pa.Array | None:
+    """The pyarrow array behind a pyarrow-backed string Series/Index, else ``None``."""
+    dtype = getattr(values, "dtype", None)
+    if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow":
+        return pa.array(values.array).cast(pa.large_string())
+    return None
+
+
+def _lookup(values: Any, keys: Any) -> np.ndarray:
+    """Position in ``keys`` (unique labels) of every element of ``values``; -1 when absent.
+
+    The same as ``pd.Index(keys).get_indexer(values)``, hashed in pyarrow when both are
+    pyarrow strings (pandas would build Python objects for every label).
+    """
+    va, ka = _arrow_strings(values), _arrow_strings(keys)
+    if va is not None and ka is not None:
+        pos = pc.index_in(va, value_set=ka, skip_nulls=True)
+        return pos.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    return pd.Index(keys).get_indexer(pd.Index(values)).astype(np.int64)
 
 
 def _timestamp(value: Any, name: str) -> pd.Timestamp:
@@ -157,7 +186,7 @@ class _History:
     block_start: np.ndarray  # first row position of each customer in row_keys
     churned: np.ndarray  # churned_on as day number, _NEVER when absent
     first_day: int  # first transaction day in the data
-    cache: dict = field(default_factory=dict)  # active-at-day arrays
+    cache: dict = field(default_factory=dict)  # active-at-day and active-at-S arrays
 
     @property
     def n(self) -> int:
@@ -227,7 +256,52 @@ class _History:
         return np.where(last >= 0, np.minimum(last + lapse_days, churned), -1)
 
 
+#: Histories reused inside :func:`shared_history` blocks: (transactions, customers, history).
+_SHARED: ContextVar[dict[tuple[int, int], tuple[Any, Any, _History]] | None] = ContextVar(
+    "retention_lib_churn_shared_history", default=None
+)
+
+
+@contextmanager
+def shared_history() -> Iterator[None]:
+    """Within the block, churn functions given the *same* frame objects share their set-up.
+
+    Every public function of this module starts by sorting the transactions per customer
+    and day (:class:`_History`, about a second per million rows).  A caller that asks
+    several questions of the same ``transactions`` (and ``customers``) objects, like
+    :func:`retention_lib.monthly.build_monthly`, wraps the calls in ``with
+    shared_history():`` so the set-up is done once; results are identical.  Objects are
+    matched by identity, so the frames must not be modified inside the block.  Blocks nest
+    (the outermost one owns the memo); outside any block nothing is kept.
+
+    Examples
+    --------
+    >>> with shared_history():  # doctest: +SKIP
+    ...     rate = churn_rate(tx, end="2026-10-31")
+    ...     series = churn_series(tx, end="2026-10-31")
+    """
+    token = _SHARED.set({}) if _SHARED.get() is None else None
+    try:
+        yield
+    finally:
+        if token is not None:
+            _SHARED.reset(token)
+
+
 def _history(transactions: pd.DataFrame, customers: pd.DataFrame | None) -> _History:
+    memo = _SHARED.get()
+    if memo is None:
+        return _build_history(transactions, customers)
+    key = (id(transactions), id(customers))
+    hit = memo.get(key)
+    if hit is not None and hit[0] is transactions and hit[1] is customers:
+        return hit[2]
+    hist = _build_history(transactions, customers)
+    memo[key] = (transactions, customers, hist)  # holding the frames keeps their ids unique
+    return hist
+
+
+def _build_history(transactions: pd.DataFrame, customers: pd.DataFrame | None) -> _History:
     _require(transactions, ("customer_id", "date", "amount"), "transactions")
     if len(transactions) == 0:
         raise ValueError("transactions is empty: churn needs at least one transaction")
@@ -274,13 +348,12 @@ def _history(transactions: pd.DataFrame, customers: pd.DataFrame | None) -> _His
                 f"{customers.loc[dup, 'customer_id'].head(3).tolist()}"
             )
         if "churned_on" in customers.columns:
-            co = pd.to_datetime(customers["churned_on"])
-            co = pd.Series(co.to_numpy(), index=pd.Index(customers["customer_id"]))
-            co = co.reindex(index)
-            have = co.notna().to_numpy()
-            churned[have] = (
-                co.to_numpy()[have].astype("datetime64[D]").astype(np.int64)
-            )
+            co = pd.to_datetime(customers["churned_on"]).to_numpy()
+            pos = _lookup(index, customers["customer_id"])  # row of each customer, -1 = none
+            found = np.flatnonzero(pos >= 0)
+            co = co[pos[found]]
+            have = ~np.isnat(co)
+            churned[found[have]] = co[have].astype("datetime64[D]").astype(np.int64)
     return _History(
         ids=index,
         base=base,
@@ -322,14 +395,21 @@ def _groups(
         order = [str(c) for c in labels.cat.categories]
     else:
         order = sorted({str(v) for v in labels.dropna().unique()})
-    values = labels.reindex(hist.ids)
-    text = np.where(values.isna().to_numpy(), UNASSIGNED, values.astype(object).astype(str))
+    # Label of every customer of hist: factorize the (few distinct) labels once, then look
+    # each customer up; -1 = no label (missing from labels, or NaN) -> "unassigned".
+    label_codes, uniques = pd.factorize(labels)
+    pos = _lookup(hist.ids, labels.index)
+    value_code = np.where(pos >= 0, label_codes[np.clip(pos, 0, None)], -1)
+    texts = [str(v) for v in pd.Index(uniques).astype(object)] + [UNASSIGNED]
+    present = np.bincount(value_code + 1, minlength=len(texts) + 1)  # slot 0 = no label
+    used = {texts[i - 1] if i else UNASSIGNED for i in np.flatnonzero(present)}
     order = [g for g in order if g != UNASSIGNED]
-    used = set(text.tolist())
     order = [g for g in order if g in used]
     if UNASSIGNED in used:
         order.append(UNASSIGNED)
-    codes = pd.Categorical(text, categories=order).codes.astype(np.int64)
+    position = {g: i for i, g in enumerate(order)}
+    text_code = np.array([position.get(t, -1) for t in texts], dtype=np.int64)
+    codes = text_code[value_code]  # value_code -1 picks the last slot: UNASSIGNED
     return codes, order
 
 
@@ -347,9 +427,12 @@ def _rate_counts(
     s_day, e_day = _day(s), _day(e)
     # Active at S and lost_on (from purchases up to E) <= E is "active at S and not active
     # at E": lost_on <= E  <=>  no purchase in (E - lapse, E] or churned_on <= E.
-    idx = np.flatnonzero(hist.active(s_day, lapse_days))
+    key = ("start", s_day, lapse_days)  # the same S recurs across calls: cache per history
+    if key not in hist.cache:
+        idx = np.flatnonzero(hist.active(s_day, lapse_days))
+        hist.cache[key] = (idx, hist.revenue(s_day - lapse_days, s_day, codes=idx))
+    idx, rev = hist.cache[key]
     lost = ~hist.active(e_day, lapse_days)[idx]
-    rev = hist.revenue(s_day - lapse_days, s_day, codes=idx)
     group = codes[idx]
     cols = {
         "active_start": np.bincount(group, minlength=n_groups).astype(np.float64),

@@ -837,14 +837,24 @@ def calibration_holdout_split(
     day = _days(transactions["date"])
     amount = transactions["amount"].to_numpy(dtype=float)
     keep = day <= hold_end
-    ids = transactions["customer_id"].to_numpy(dtype=object)[keep]
+    # Customers as integer codes in id order (grouping Python strings costs seconds at
+    # scale); one int64 key per (customer, day) groups exactly as (customer_id, day) would.
+    codes, uniques = pd.factorize(transactions["customer_id"], sort=True)
+    code = codes[keep].astype(np.int64)
     day, amount = day[keep], amount[keep]
-    daily = (
-        pd.DataFrame({"customer_id": ids, "day": day, "amount": amount})
-        .groupby(["customer_id", "day"], sort=True)["amount"].sum()
-        .reset_index()
-    )
-    first = daily.groupby("customer_id", sort=True)["day"].transform("min").to_numpy()
+    d0 = int(day.min()) if len(day) else 0
+    width = (int(day.max()) - d0 + 1) if len(day) else 1
+    key = code * width + (day - d0)
+    order = np.argsort(key, kind="stable")  # keeps row order within a day: same sums
+    sums = pd.Series(amount[order]).groupby(key[order], sort=True).sum()  # monotonic keys
+    key = sums.index.to_numpy(dtype=np.int64)
+    daily = pd.DataFrame({
+        "customer_id": key // width,
+        "day": key % width + d0,
+        "amount": sums.to_numpy(),
+    })
+    new_cust = np.r_[True, key[1:] // width != key[:-1] // width] if len(key) else key
+    first = daily["day"].to_numpy()[new_cust][np.cumsum(new_cust) - 1] if len(key) else key
     cohort = first <= cal_end
     if calibration_start is not None:
         cohort &= first >= _day(calibration_start, "calibration_start")
@@ -863,7 +873,8 @@ def calibration_holdout_split(
     hold = daily.loc[~in_cal].groupby("customer_id", sort=True).size()
     out["frequency_holdout"] = hold.reindex(out.index).fillna(0).astype(float)
     out["duration_holdout"] = float(hold_end - cal_end) / unit
-    out.index = pd.Index(out.index.astype("string"), name="customer_id")
+    ids = pd.Index(uniques).take(out.index.to_numpy(dtype=np.int64))
+    out.index = pd.Index(ids.astype("string"), name="customer_id")
     out.attrs = {"freq": freq}
     return out
 
@@ -963,13 +974,18 @@ def cumulative_transactions(
     cal_end, hold_end = _day(calibration_end, "calibration_end"), _day(holdout_end, "holdout_end")
     day = _days(transactions["date"])
     keep = day <= hold_end
-    daily = pd.DataFrame({
-        "customer_id": transactions["customer_id"].to_numpy(dtype=object)[keep],
-        "day": day[keep],
-    }).drop_duplicates()
-    first = daily.groupby("customer_id")["day"].transform("min").to_numpy()
+    # distinct (customer, day) pairs as sorted int64 keys: customer code, then day
+    codes, _ = pd.factorize(transactions["customer_id"])
+    day = day[keep]
+    d0 = int(day.min()) if len(day) else 0
+    width = (int(day.max()) - d0 + 1) if len(day) else 1
+    key = np.sort(codes[keep].astype(np.int64) * width + (day - d0))
+    key = key[np.r_[True, key[1:] != key[:-1]]] if len(key) else key
+    pair_cust, pair_day = key // width, key % width + d0
+    new_cust = np.r_[True, pair_cust[1:] != pair_cust[:-1]] if len(key) else key.astype(bool)
+    first = pair_day[new_cust][np.cumsum(new_cust) - 1]
     cohort = first <= cal_end
-    days, first = daily["day"].to_numpy()[cohort], first[cohort]
+    days, first = pair_day[cohort], first[cohort]
     if len(days) == 0:
         raise ValueError("no customer made a first purchase on or before calibration_end")
     start = int(first.min())
@@ -978,7 +994,7 @@ def cumulative_transactions(
     ends = np.minimum(ends, hold_end)
     repeat_days = np.sort(days[days > first])
     actual = np.searchsorted(repeat_days, ends, side="right").astype(float)
-    births = daily.loc[cohort].groupby("customer_id")["day"].min().to_numpy()
+    births = pair_day[new_cust & cohort]  # each cohort customer's first purchase day
     birth_days, birth_counts = np.unique(births, return_counts=True)
     unit = TIME_UNITS[model.time_unit]
     age = np.clip(ends[:, None] - birth_days[None, :], 0, None) / unit

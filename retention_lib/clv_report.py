@@ -71,6 +71,7 @@ from .clv import (
 )
 from .config import DEFAULT_SETTINGS, Settings
 from .i18n import Translator, get_translator
+from .memo import cached_build
 
 __all__ = [
     "CLVPage",
@@ -177,8 +178,8 @@ def clv_by_tier(customers: pd.DataFrame) -> pd.DataFrame:
     """
     rows = {}
     tiers = customers["tier"].astype(str)
-    for tier in [t for t in TIER_ORDER if t in set(tiers)] + sorted(
-            set(tiers) - set(TIER_ORDER)):
+    present = {str(t) for t in tiers.unique()}  # not set(tiers): one Python str per row
+    for tier in [t for t in TIER_ORDER if t in present] + sorted(present - set(TIER_ORDER)):
         v = customers.loc[tiers == tier, "clv_12m"].dropna().to_numpy(dtype=float)
         q = np.quantile(v, [0.1, 0.25, 0.5, 0.75, 0.9]) if len(v) else [math.nan] * 5
         rows[tier] = {"customers": len(v), "total": float(v.sum()),
@@ -278,6 +279,7 @@ def _settings_of(dataset, settings: Settings | None) -> Settings:
     return settings or getattr(dataset, "settings", None) or DEFAULT_SETTINGS
 
 
+@cached_build("clv_core")
 def _core(dataset, *, period: str, settings: Settings | None) -> _Core:
     """The fitted model and predictions for ``period``, cached per (dataset object, period,
     model settings); the dataset object itself is kept so a recycled ``id`` cannot hit."""
@@ -378,9 +380,10 @@ def _names(dataset, ids: pd.Index) -> pd.DataFrame:
     """``name`` (falls back to the customer_id) and ``manager`` for ``ids``."""
     info = _customer_info(dataset)
     out = pd.DataFrame(index=ids)
-    name = info["name"].reindex(ids).astype(object)
+    info = info.reindex(ids)  # one look-up of the string ids for both columns
+    name = info["name"].astype(object)
     out["name"] = name.where(name.notna(), pd.Series(ids, index=ids, dtype=object))
-    out["manager"] = info["manager"].reindex(ids).astype(object).fillna("unassigned")
+    out["manager"] = info["manager"].astype(object).fillna("unassigned")
     return out
 
 
@@ -462,6 +465,7 @@ def _validation(tx: pd.DataFrame, *, as_of: pd.Timestamp, options: dict[str, Any
     }, None
 
 
+@cached_build("clv_page")
 def build_clv_page(
     dataset, *, period: str, settings: Settings | None = None, validate: bool = True
 ) -> CLVPage:
@@ -482,13 +486,15 @@ def build_clv_page(
                         vip_share=settings.vip_share, vip_ids=settings.vip_ids,
                         potential=pred["clv_12m"])
     customers = _names(dataset, summary.index)
-    customers["tier"] = tiers["tier"].astype(str).reindex(summary.index)
-    customers["revenue"] = tiers["revenue"].reindex(summary.index)
+    aligned = tiers.reindex(summary.index)  # one look-up of the string ids for all columns
+    tier = aligned["tier"].astype(str)
+    customers["tier"] = tier.where(aligned["tier"].notna())  # NaN (not "nan") when absent
+    customers["revenue"] = aligned["revenue"]
     customers["frequency"] = summary["frequency"]
     customers["recency_weeks"] = summary["recency"] / 7
     customers["T_weeks"] = summary["T"] / 7
     customers = customers.join(pred)
-    customers["potential"] = tiers["potential"].reindex(summary.index)
+    customers["potential"] = aligned["potential"]
     customers["potential_class"] = potential_class(customers["potential"])
 
     validation, note = None, {"code": "not_requested"}

@@ -39,28 +39,39 @@ def previous_month_end(as_of: pd.Timestamp | str) -> pd.Timestamp:
     return (ts.to_period("M") - 1).to_timestamp(how="start") + pd.offsets.MonthEnd(0)
 
 
-def _purchases(transactions: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
+def _purchase_months(
+    transactions: pd.DataFrame, as_of: pd.Timestamp
+) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct (customer, purchase month) pairs of the purchases up to ``as_of``.
+
+    Returns ``(first, offset)``, one entry per pair: the customer's acquisition month and
+    the months since it. Months are numbered ``year * 12 + month - 1``. Customers are
+    integer codes (never strings: an arrow string column turned into Python objects costs
+    seconds at scale), and the arrays are sorted by customer, then month.
+    """
     for col in ("customer_id", "date", "amount"):
         if col not in transactions.columns:
             raise KeyError(
                 f"transactions has no column {col!r}; required: customer_id, date, amount"
             )
-    tx = transactions.loc[
-        (transactions["amount"] > 0) & (transactions["date"] <= as_of),
-        ["customer_id", "date"],
-    ]
-    # months since year 0 as integers: cheap arithmetic instead of Period objects
-    month = (tx["date"].dt.year * 12 + tx["date"].dt.month - 1).astype("int64")
-    first = month.groupby(tx["customer_id"]).transform("min")
-    return pd.DataFrame(
-        {
-            "customer_id": tx["customer_id"].to_numpy(),
-            "cohort": pd.PeriodIndex.from_fields(
-                year=(first // 12).to_numpy(), month=(first % 12 + 1).to_numpy(), freq="M"
-            ),
-            "offset": (month - first).to_numpy(dtype="int64"),
-        }
+    keep = ((transactions["amount"] > 0) & (transactions["date"] <= as_of)).to_numpy(
+        dtype=bool, na_value=False
     )
+    codes, _ = pd.factorize(transactions["customer_id"])
+    code = codes[keep].astype(np.int64)
+    dates = transactions["date"].to_numpy(dtype="datetime64[ns]")[keep]
+    month = dates.astype("datetime64[M]").astype(np.int64) + 1970 * 12
+    if len(month) == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    lo = int(month.min())
+    span = int(month.max()) - lo + 1
+    pairs = np.sort(code * span + (month - lo))  # by customer, then month
+    pairs = pairs[np.r_[True, pairs[1:] != pairs[:-1]]]  # distinct (np.unique hashes: slower)
+    cust = pairs // span
+    month = pairs % span + lo
+    new_cust = np.r_[True, cust[1:] != cust[:-1]]
+    first = month[new_cust][np.cumsum(new_cust) - 1]
+    return first, month - first
 
 
 def _cohort_range(as_of: pd.Timestamp, months: int) -> pd.PeriodIndex:
@@ -68,6 +79,20 @@ def _cohort_range(as_of: pd.Timestamp, months: int) -> pd.PeriodIndex:
         raise ValueError(f"months must be >= 1, got {months}")
     end = as_of.to_period("M")
     return pd.period_range(end=end, periods=months, freq="M")
+
+
+def _cohort_numbers(cohorts: pd.PeriodIndex) -> np.ndarray:
+    """``year * 12 + month - 1`` of each cohort month."""
+    return (cohorts.year * 12 + cohorts.month - 1).to_numpy(dtype=np.int64)
+
+
+def _sizes(first: np.ndarray, offset: np.ndarray, cohorts: pd.PeriodIndex) -> np.ndarray:
+    """Customers acquired in each cohort month (each customer has one offset-0 pair)."""
+    acquired = first[offset == 0]
+    numbers = _cohort_numbers(cohorts)
+    pos = np.searchsorted(numbers, acquired)
+    ok = (pos < len(numbers)) & (numbers[np.clip(pos, 0, len(numbers) - 1)] == acquired)
+    return np.bincount(pos[ok], minlength=len(numbers)).astype(np.int64)
 
 
 def cohort_sizes(
@@ -83,11 +108,20 @@ def cohort_sizes(
         customers).  Name ``customers``.
     """
     as_of = pd.Timestamp(as_of)
-    p = _purchases(transactions, as_of)
+    return _cohort_sizes(_purchase_months(transactions, as_of), as_of=as_of, months=months)
+
+
+def _cohort_sizes(
+    pairs: tuple[np.ndarray, np.ndarray], *, as_of: pd.Timestamp, months: int
+) -> pd.Series:
+    """:func:`cohort_sizes` from :func:`_purchase_months` (shared with the retention)."""
+    first, offset = pairs
     cohorts = _cohort_range(as_of, months)
-    sizes = p.groupby("cohort")["customer_id"].nunique().reindex(cohorts, fill_value=0)
-    sizes.index = cohorts.to_timestamp(how="start").rename("cohort")
-    return sizes.astype("int64").rename("customers")
+    return pd.Series(
+        _sizes(first, offset, cohorts),
+        index=cohorts.to_timestamp(how="start").rename("cohort"),
+        name="customers",
+    )
 
 
 def cohort_retention(
@@ -115,18 +149,28 @@ def cohort_retention(
         and rows of empty cohorts are NaN.
     """
     as_of = pd.Timestamp(as_of)
-    p = _purchases(transactions, as_of)
+    return _retention(_purchase_months(transactions, as_of), as_of=as_of, months=months)
+
+
+def _retention(
+    pairs: tuple[np.ndarray, np.ndarray], *, as_of: pd.Timestamp, months: int
+) -> pd.DataFrame:
+    """:func:`cohort_retention` from :func:`_purchase_months` (shared with the sizes)."""
+    first, offset = pairs
     cohorts = _cohort_range(as_of, months)
-    p = p.loc[p["cohort"].isin(cohorts)]
-    active = p.drop_duplicates(["customer_id", "offset"])
-    counts = active.groupby(["cohort", "offset"]).size().unstack("offset")
-    counts = counts.reindex(index=cohorts, columns=range(months))
-    sizes = p.groupby("cohort")["customer_id"].nunique().reindex(cohorts)
-    share = counts.div(sizes, axis=0).fillna(0.0)
+    sizes = _sizes(first, offset, cohorts)
+    # customers with a purchase in (cohort, months since acquisition): one pair each
+    row = first - _cohort_numbers(cohorts)[0]
+    inside = (row >= 0) & (row < months) & (offset < months)
+    counts = np.bincount(
+        row[inside] * months + offset[inside], minlength=months * months
+    ).reshape(months, months)
     end = as_of.to_period("M")
     ages = np.array([(end - c).n for c in cohorts])
     observable = np.arange(months)[None, :] <= ages[:, None]
-    values = np.where(observable & sizes.notna().to_numpy()[:, None], share.to_numpy(), np.nan)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = counts / sizes[:, None]
+    values = np.where(observable & (sizes > 0)[:, None], share, np.nan)
     out = pd.DataFrame(
         values.astype("float64"),
         index=cohorts.to_timestamp(how="start").rename("cohort"),
@@ -169,8 +213,18 @@ def segment_migration(
     from . import rfm
 
     as_of = pd.Timestamp(as_of)
-    prev = previous_month_end(as_of)
     now_tbl = _rfm(rfm, transactions, as_of, lapse_days)
+    return _migration(now_tbl, transactions, as_of=as_of, lapse_days=lapse_days)
+
+
+def _migration(
+    now_tbl: pd.DataFrame, transactions: pd.DataFrame, *, as_of: pd.Timestamp, lapse_days: int
+) -> pd.DataFrame:
+    """:func:`segment_migration` given the RFM table now (a caller that has it already,
+    :func:`retention_lib.monthly.build_customer_base`, saves computing it twice)."""
+    from . import rfm
+
+    prev = previous_month_end(as_of)
     prev_tbl = _rfm(rfm, transactions.loc[transactions["date"] <= prev], prev, lapse_days)
     now_seg = now_tbl["segment"].astype("str")
     prev_seg = prev_tbl["segment"].astype("str").reindex(now_seg.index).fillna(NEW_CUSTOMER)

@@ -44,6 +44,7 @@ from . import display as d
 from .calllists import write_call_lists
 from .config import DEFAULT_SETTINGS, Settings
 from .i18n import Translator, get_translator
+from .memo import cached_build
 
 __all__ = [
     "CALL_LIST_COLUMNS",
@@ -182,6 +183,7 @@ def _tiers_at(tx: pd.DataFrame, as_of: pd.Timestamp, settings: Settings) -> pd.D
     )
 
 
+@cached_build("contact_discipline")
 def build_contact_discipline(
     dataset,
     *,
@@ -257,9 +259,9 @@ def build_contact_discipline(
             cadence=settings.cadence,
         )
         plan = cadence.contact_plan(compliance, as_of=as_of, lost=never)
-        known = set(tx["customer_id"].astype(str))
+        known = tx["customer_id"].astype(str).unique()  # distinct ids, no Python set
         if customers is not None:
-            known |= set(customers["customer_id"].astype(str))
+            known = pd.concat([pd.Series(known), customers["customer_id"].astype(str)])
         quality = cadence.contact_quality(dataset.contacts, known_customers=known)
     else:
         for sec in ("compliance", "plan", "never"):
@@ -270,17 +272,18 @@ def build_contact_discipline(
                 "expansion_factor": settings.funnel_expansion_factor, "key_tiers": key_tiers}
     stages = counts = by_mgr = conv = conv_mgr = None
     if with_funnel:
-        stages = funnel.funnel_stages(tx, as_of=as_of, tiers=tiers_now, **fkw, **stage_kw)
+        # one preparation for the stages at as_of and the 12-month transitions; the stages
+        # at as_of are the transitions' end stages and reuse this function's status
         start = _month_end(str(pd.Period(period, freq="M") - 12))
         if (tx["date"] <= start).any():
-            transitions = funnel.funnel_transitions(
+            stages, transitions = funnel._stages_and_transitions(
                 tx, start=start, end=as_of, tiers_start=_tiers_at(tx, start, settings),
-                tiers_end=tiers_now, **fkw, **stage_kw,
+                tiers_end=tiers_now, status_end=status, **fkw, **stage_kw,
             )
         else:  # less than a year of data: everyone is new
-            transitions = funnel.funnel_transitions(
+            stages, transitions = funnel._stages_and_transitions(
                 tx, start=tx["date"].min() - pd.Timedelta(days=1), end=as_of,
-                tiers_start=None, tiers_end=tiers_now, **fkw, **stage_kw,
+                tiers_start=None, tiers_end=tiers_now, status_end=status, **fkw, **stage_kw,
             )
         counts = funnel.funnel_counts(stages)
         by_mgr = funnel.funnel_by_manager(stages)

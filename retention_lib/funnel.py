@@ -27,11 +27,21 @@ Conversions over a period (start, end]: the stage at ``start`` of every customer
 The report reads these options from :class:`~retention_lib.config.Settings` (YAML
 ``contact_discipline:``): ``funnel_regular_months`` (6), ``funnel_expansion_factor`` (1.5),
 ``key_tiers`` (("VIP", "A")).
+
+Implementation (scale): the transactions are coded once (:class:`_Prepared`: customer ids
+to integer codes in sorted-id order, days, months, category codes, and the row orders by
+(customer, day) and (customer, category)); the stages at a date are then numpy passes over
+those arrays (distinct days/months/categories by change points along the sorted orders,
+revenue by pandas' group sum over integer codes in table order, hence bit-identical to the
+former string ``groupby``). :func:`funnel_transitions` prepares once for both dates, and
+the report (``_stages_and_transitions``) reuses the end stages and the
+:func:`~retention_lib.churn.customer_status` it already has.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -61,22 +71,218 @@ def _ts(value: Any, name: str) -> pd.Timestamp:
 
 
 def _ids(values: Any) -> pd.Index:
+    """Customer ids as a ``string`` Index named ``customer_id`` (``str(v)`` of each value)."""
+    if isinstance(values, pd.Index | pd.Series) and isinstance(values.dtype, pd.StringDtype):
+        return pd.Index(values.astype("string").array, name="customer_id")
     return pd.Index(pd.array([str(v) for v in values], dtype="string"), name="customer_id")
 
 
-def _managers(ids: pd.Index, customers: pd.DataFrame | None) -> pd.Series:
-    manager = pd.Series(pd.NA, index=ids, dtype="string")
+def _require(transactions: pd.DataFrame) -> None:
+    for col in ("customer_id", "date", "amount"):
+        if col not in transactions.columns:
+            raise KeyError(
+                f"transactions lack column {col!r}; required: ['customer_id', 'date', "
+                f"'amount'], found: {list(transactions.columns)}"
+            )
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """Transactions coded once: every stage date is then a few numpy passes.
+
+    ``ids`` are the sorted distinct customer ids (as in ``customer_status``'s index);
+    row arrays keep the transaction order (so revenue sums add up in the same order).
+    """
+
+    ids: pd.Index  # sorted distinct customer ids, original dtype
+    sids: pd.Index  # the same as a "string" Index named customer_id
+    code: np.ndarray  # int64 position in ids per row
+    ns: np.ndarray  # int64 nanoseconds per row
+    valid: np.ndarray  # bool: date not NaT
+    day: np.ndarray  # int64 day number per row
+    month: np.ndarray  # int64 month number per row
+    amount: np.ndarray  # float64 per row
+    cat: np.ndarray | None  # int64 category code per row, -1 when missing; None: no column
+    manager: pd.api.extensions.ExtensionArray  # string per id, "unassigned" when unknown
+    day_key: np.ndarray  # int64 (customer, day) key per row
+    month_key: np.ndarray  # int64 (customer, month) key per row
+    day_order: np.ndarray  # rows sorted by day_key (hence also by month_key)
+    cat_key: np.ndarray | None  # int64 (customer, category) key per row
+    cat_order: np.ndarray | None  # rows sorted by cat_key
+
+
+def _manager_of(sids: pd.Index, customers: pd.DataFrame | None) -> pd.Series:
+    manager = pd.Series(pd.NA, index=sids, dtype="string")
     if customers is not None and "manager" in customers.columns and len(customers):
         c = customers.drop_duplicates("customer_id", keep="last")
         manager = pd.Series(
             c["manager"].astype("string").to_numpy(), index=_ids(c["customer_id"])
-        ).reindex(ids)
+        ).reindex(sids)
     manager = manager.str.strip()
     return manager.mask(manager.isna() | (manager == ""), UNASSIGNED).astype("string")
 
 
-def _month_number(dates: pd.Series) -> np.ndarray:
-    return dates.to_numpy(dtype="datetime64[ns]").astype("datetime64[M]").astype(np.int64)
+def _managers(ids: pd.Index, customers: pd.DataFrame | None) -> pd.Series:
+    return _manager_of(ids, customers)
+
+
+def _prepare(transactions: pd.DataFrame, customers: pd.DataFrame | None) -> _Prepared:
+    codes, uniques = pd.factorize(transactions["customer_id"])
+    ids = pd.Index(uniques)
+    order = ids.argsort()
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order), dtype=np.int64)
+    code = np.where(codes >= 0, rank[np.clip(codes, 0, None)], -1).astype(np.int64)
+    ids = ids.take(order)
+    ids.name = "customer_id"
+    sids = _ids(ids)
+    dates = transactions["date"].to_numpy(dtype="datetime64[ns]")
+    valid = ~np.isnat(dates)
+    ns = dates.astype(np.int64)
+    day = dates.astype("datetime64[D]").astype(np.int64)
+    month = dates.astype("datetime64[M]").astype(np.int64)
+    cat = cat_key = cat_order = None
+    if "category" in transactions.columns:
+        k = transactions["category"]
+        ccodes, cats = pd.factorize(k.astype("string"))
+        cat = np.where(k.notna().to_numpy(dtype=bool), ccodes, -1).astype(np.int64)
+        cat_key = code * (len(cats) + 1) + (cat + 1)
+        cat_order = np.argsort(cat_key, kind="stable")
+    valid &= code >= 0
+    day_key = _pair_key(code, day, valid)
+    return _Prepared(
+        ids=ids, sids=sids, code=code, ns=ns, valid=valid, day=day, month=month,
+        amount=transactions["amount"].to_numpy(dtype="float64"), cat=cat,
+        manager=_manager_of(sids, customers).array, day_key=day_key,
+        month_key=_pair_key(code, month, valid), day_order=np.argsort(day_key, kind="stable"),
+        cat_key=cat_key, cat_order=cat_order,
+    )
+
+
+def _pair_key(code: np.ndarray, value: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """One int64 per row ordering rows by (customer code, value); invalid rows get value 0."""
+    if not valid.any():
+        return np.zeros(len(code), dtype=np.int64)
+    lo, hi = int(value[valid].min()), int(value[valid].max())
+    return code * (hi - lo + 1) + np.where(valid, value - lo, 0)
+
+
+def _distinct_count(
+    key: np.ndarray, order: np.ndarray, mask: np.ndarray, slot: np.ndarray, n: int
+) -> np.ndarray:
+    """Distinct ``key`` values among the rows of ``mask``, counted per ``slot`` (0..n-1).
+
+    ``order`` sorts ``key``; ``key`` determines the slot (it includes the customer code).
+    """
+    rows = order[mask[order]]
+    k = key[rows]
+    first = np.ones(len(k), dtype=bool)
+    first[1:] = k[1:] != k[:-1]
+    return np.bincount(slot[rows[first]], minlength=n).astype(np.int64)
+
+
+def _group_sum(values: np.ndarray, group: np.ndarray, n: int) -> np.ndarray:
+    """Per-group sums (pandas' compensated summation, rows in order), 0 for empty groups."""
+    return (
+        pd.Series(values).groupby(group).sum()
+        .reindex(np.arange(n), fill_value=0.0).to_numpy(dtype="float64")
+    )
+
+
+@dataclass(frozen=True)
+class _Stages:
+    frame: pd.DataFrame
+    pos: np.ndarray  # position in _Prepared.ids of each row of frame
+    rank: np.ndarray  # stage number (index into STAGES) of each row
+    first: np.ndarray  # first purchase (datetime64[ns]) of each row
+
+
+def _stages_at(
+    prep: _Prepared,
+    status: pd.DataFrame,
+    *,
+    as_of: pd.Timestamp,
+    tiers: pd.DataFrame | pd.Series | None,
+    regular_months: int,
+    expansion_factor: float,
+    key_tiers: Sequence[str],
+) -> _Stages:
+    active = status.loc[(status["status"] == "active").to_numpy(dtype=bool)]
+    pos = prep.ids.get_indexer(active.index)
+    if (pos < 0).any():
+        raise ValueError("customer_status lists customers that are not in the transactions")
+    n = len(pos)
+    first = active["first_purchase"].to_numpy(dtype="datetime64[ns]")
+    slot_of = np.full(len(prep.ids), -1, dtype=np.int64)
+    slot_of[pos] = np.arange(n, dtype=np.int64)
+
+    as_ns = np.datetime64(as_of, "ns").astype(np.int64)
+    row_slot = slot_of[np.clip(prep.code, 0, None)]  # output row of each transaction, or -1
+    use = prep.valid & (prep.ns <= as_ns) & (row_slot >= 0)
+    buy = use & (prep.amount > 0)
+    purchase_days = _distinct_count(prep.day_key, prep.day_order, buy, row_slot, n)
+    as_of_month = int(np.datetime64(as_of, "M").astype(np.int64))
+    recent = buy & (prep.month > as_of_month - 12)
+    purchase_months = _distinct_count(prep.month_key, prep.day_order, recent, row_slot, n)
+
+    sel = np.flatnonzero(use)  # transaction order: sums add up as before
+    slot = row_slot[sel]
+    amount = prep.amount[sel]
+    f = first.astype(np.int64)[slot]
+    d = prep.ns[sel]
+    year = np.timedelta64(365, "D").astype("timedelta64[ns]").astype(np.int64)
+    in_first = (d >= f) & (d < f + year)
+    in_last = d > as_ns - year
+    rev_first = _group_sum(amount[in_first], slot[in_first], n)
+    rev_last = _group_sum(amount[in_last], slot[in_last], n)
+    tenure_ok = first <= np.datetime64(as_of - pd.Timedelta(days=365), "ns")
+    more_volume = (rev_first > 0) & (rev_last >= expansion_factor * rev_first)
+    more_cats = np.zeros(n, dtype=bool)
+    if prep.cat is not None:
+        ok = buy & (prep.cat >= 0)
+        ok_last = np.zeros(len(ok), dtype=bool)
+        ok_first = np.zeros(len(ok), dtype=bool)
+        ok_last[sel] = in_last
+        ok_first[sel] = in_first
+        ok_last &= ok
+        ok_first &= ok
+        more_cats = (_distinct_count(prep.cat_key, prep.cat_order, ok_last, row_slot, n)
+                     > _distinct_count(prep.cat_key, prep.cat_order, ok_first, row_slot, n))
+    expanded = tenure_ok & (more_volume | more_cats)
+
+    key = np.zeros(n, dtype=bool)
+    if tiers is not None:
+        t = tiers["tier"] if isinstance(tiers, pd.DataFrame) else tiers
+        where = prep.sids.get_indexer(_ids(t.index))
+        is_key = t.astype("string").isin(list(key_tiers)).to_numpy(dtype=bool)
+        flag = np.zeros(len(prep.ids), dtype=bool)
+        flag[where[where >= 0]] = is_key[where >= 0]
+        key = flag[pos]
+
+    rank = np.where(purchase_days >= 1, 0, -1)
+    rank = np.where(purchase_days >= 2, 1, rank)
+    rank = np.where(purchase_months >= regular_months, 2, rank)
+    rank = np.where(expanded, 3, rank)
+    rank = np.where(key, 4, rank)
+    rank = np.maximum(rank, 0)  # active customers always have a purchase day
+    out = pd.DataFrame(
+        {
+            "purchase_days": purchase_days,
+            "purchase_months": purchase_months,
+            "expanded": expanded,
+            "key_account": key,
+            "stage": _labels(rank, STAGES),
+            "manager": prep.manager.take(pos),
+        },
+        index=prep.sids.take(pos),
+    )
+    out.attrs = {"as_of": as_of}
+    return _Stages(frame=out, pos=pos, rank=rank, first=first)
+
+
+def _labels(codes: np.ndarray, labels: Sequence[str]) -> pd.api.extensions.ExtensionArray:
+    """``labels[code]`` for each code, as a ``string`` array."""
+    return pd.Categorical.from_codes(codes, categories=list(labels)).astype("string")
 
 
 def funnel_stages(
@@ -113,102 +319,22 @@ def funnel_stages(
         ``purchase_days`` (int64), ``purchase_months`` (int64, months with a purchase among
         the last 12), ``expanded`` (bool), ``key_account`` (bool), ``stage`` (string, one
         of :data:`STAGES`), ``manager`` (string, ``"unassigned"`` when unknown).
+
+    Notes
+    -----
+    Implementation: customer ids are coded to integers once (:func:`_prepare`); every
+    count is a ``numpy`` pass over those codes (no string grouping or lookups per row).
     """
     as_of = _ts(as_of, "as_of")
-    for col in ("customer_id", "date", "amount"):
-        if col not in transactions.columns:
-            raise KeyError(
-                f"transactions lack column {col!r}; required: ['customer_id', 'date', "
-                f"'amount'], found: {list(transactions.columns)}"
-            )
+    _require(transactions)
     status = customer_status(
         transactions, as_of=as_of, lapse_days=lapse_days, customers=customers
     )
-    active = status.loc[(status["status"] == "active").to_numpy(dtype=bool)]
-    ids = _ids(active.index)
-    first = pd.Series(active["first_purchase"].to_numpy(), index=ids)
-
-    cols = ["customer_id", "date", "amount"]
-    has_cat = "category" in transactions.columns
-    if has_cat:
-        cols.append("category")
-    tx = transactions.loc[
-        (transactions["date"] <= as_of).to_numpy(dtype=bool, na_value=False), cols
-    ]
-    tx = tx.assign(customer_id=tx["customer_id"].astype("string"))
-    tx = tx.loc[tx["customer_id"].isin(ids).to_numpy(dtype=bool)]
-    buy = tx.loc[(tx["amount"] > 0).to_numpy(dtype=bool)]
-
-    days = buy.assign(day=buy["date"].dt.normalize()).drop_duplicates(["customer_id", "day"])
-    purchase_days = days.groupby("customer_id").size().reindex(ids, fill_value=0)
-
-    month = _month_number(buy["date"])
-    as_of_month = int(np.datetime64(as_of, "M").astype(np.int64))
-    recent = month > as_of_month - 12
-    months = (
-        pd.DataFrame({"customer_id": buy["customer_id"].to_numpy()[recent],
-                      "m": month[recent]})
-        .drop_duplicates()
-        .groupby("customer_id")
-        .size()
-        .reindex(ids, fill_value=0)
-    )
-
-    f = first.reindex(tx["customer_id"].to_numpy()).to_numpy(dtype="datetime64[ns]")
-    d = tx["date"].to_numpy(dtype="datetime64[ns]")
-    year = np.timedelta64(365, "D")
-    in_first = (d >= f) & (d < f + year)
-    in_last = d > np.datetime64(as_of) - year
-    amount = tx["amount"].to_numpy(dtype="float64")
-    cid = tx["customer_id"].to_numpy(dtype=object)
-    rev_first = pd.Series(amount[in_first]).groupby(cid[in_first]).sum()
-    rev_last = pd.Series(amount[in_last]).groupby(cid[in_last]).sum()
-    rev_first = rev_first.reindex(ids.astype(object), fill_value=0.0).to_numpy()
-    rev_last = rev_last.reindex(ids.astype(object), fill_value=0.0).to_numpy()
-    tenure_ok = (first <= as_of - pd.Timedelta(days=365)).to_numpy(dtype=bool)
-    more_volume = (rev_first > 0) & (rev_last >= expansion_factor * rev_first)
-    more_cats = np.zeros(len(ids), dtype=bool)
-    if has_cat:
-        pos = (amount > 0) & tx["category"].notna().to_numpy(dtype=bool)
-        cat = tx["category"].astype("string").to_numpy(dtype=object, na_value="")
-
-        def n_cats(mask: np.ndarray) -> np.ndarray:
-            m = mask & pos
-            frame = pd.DataFrame({"c": cid[m], "k": cat[m]}).drop_duplicates()
-            return frame.groupby("c").size().reindex(ids.astype(object), fill_value=0).to_numpy()
-
-        more_cats = n_cats(in_last) > n_cats(in_first)
-    expanded = tenure_ok & (more_volume | more_cats)
-
-    if tiers is None:
-        key = np.zeros(len(ids), dtype=bool)
-    else:
-        t = tiers["tier"] if isinstance(tiers, pd.DataFrame) else tiers
-        t = pd.Series(t.astype("string").to_numpy(), index=_ids(t.index)).reindex(ids)
-        key = t.isin(list(key_tiers)).to_numpy(dtype=bool)
-
-    pdays = purchase_days.to_numpy(dtype=np.int64)
-    pmonths = months.to_numpy(dtype=np.int64)
-    rank = np.where(pdays >= 1, 0, -1)
-    rank = np.where(pdays >= 2, 1, rank)
-    rank = np.where(pmonths >= regular_months, 2, rank)
-    rank = np.where(expanded, 3, rank)
-    rank = np.where(key, 4, rank)
-    rank = np.maximum(rank, 0)  # active customers always have a purchase day
-    out = pd.DataFrame(
-        {
-            "purchase_days": pdays,
-            "purchase_months": pmonths,
-            "expanded": expanded,
-            "key_account": key,
-            "stage": pd.array(np.asarray(STAGES, dtype=object)[rank], dtype="string"),
-            "manager": _managers(ids, customers).to_numpy(),
-        },
-        index=ids,
-    )
-    out["manager"] = out["manager"].astype("string")
-    out.attrs = {"as_of": as_of}
-    return out
+    prep = _prepare(transactions, customers)
+    return _stages_at(
+        prep, status, as_of=as_of, tiers=tiers, regular_months=regular_months,
+        expansion_factor=expansion_factor, key_tiers=key_tiers,
+    ).frame
 
 
 def funnel_counts(stages: pd.DataFrame) -> pd.DataFrame:
@@ -281,33 +407,69 @@ def funnel_transitions(
         ``start_stage`` (string: a stage or ``"new"``), ``end_stage`` (string: a stage or
         ``"lost"``), ``manager`` (string, from ``customers``).
     """
+    return _stages_and_transitions(
+        transactions, start=start, end=end, tiers_start=tiers_start, tiers_end=tiers_end,
+        customers=customers, lapse_days=lapse_days, regular_months=regular_months,
+        expansion_factor=expansion_factor, key_tiers=key_tiers,
+    )[1]
+
+
+def _stages_and_transitions(
+    transactions: pd.DataFrame,
+    *,
+    start: Any,
+    end: Any,
+    tiers_start: pd.DataFrame | pd.Series | None,
+    tiers_end: pd.DataFrame | pd.Series | None,
+    customers: pd.DataFrame | None = None,
+    lapse_days: int = DEFAULT_SETTINGS.lapse_days,
+    regular_months: int = 6,
+    expansion_factor: float = 1.5,
+    key_tiers: Sequence[str] = ("VIP", "A"),
+    status_end: pd.DataFrame | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``(funnel_stages at end, funnel_transitions)`` from one pass of preparation.
+
+    ``status_end``: ``customer_status(transactions, as_of=end, lapse_days=lapse_days,
+    customers=customers)`` when the caller already has it (it is not recomputed).
+    """
     s, e = _ts(start, "start"), _ts(end, "end")
     if not s < e:
         raise ValueError(f"start must be before end, got start={s.date()}, end={e.date()}")
-    kw = dict(
-        customers=customers, lapse_days=lapse_days, regular_months=regular_months,
-        expansion_factor=expansion_factor, key_tiers=key_tiers,
-    )
-    at_s = funnel_stages(transactions, as_of=s, tiers=tiers_start, **kw)
-    at_e = funnel_stages(transactions, as_of=e, tiers=tiers_end, **kw)
-    status_e = customer_status(transactions, as_of=e, lapse_days=lapse_days, customers=customers)
-    first = pd.Series(status_e["first_purchase"].to_numpy(), index=_ids(status_e.index))
-    new = at_e.index[(first.reindex(at_e.index) > s).to_numpy(dtype=bool)]
-    ids = at_s.index.union(new).sort_values()
-    start_stage = at_s["stage"].reindex(ids).fillna("new")
-    end_stage = at_e["stage"].reindex(ids).fillna("lost")
+    _require(transactions)
+    kw = dict(regular_months=regular_months, expansion_factor=expansion_factor,
+              key_tiers=key_tiers)
+    prep = _prepare(transactions, customers)
+    status_s = customer_status(transactions, as_of=s, lapse_days=lapse_days,
+                               customers=customers)
+    if status_end is None:
+        status_end = customer_status(transactions, as_of=e, lapse_days=lapse_days,
+                                     customers=customers)
+    at_s = _stages_at(prep, status_s, as_of=s, tiers=tiers_start, **kw)
+    at_e = _stages_at(prep, status_end, as_of=e, tiers=tiers_end, **kw)
+    new = at_e.pos[at_e.first > np.datetime64(s, "ns")]
+    pos = np.union1d(at_s.pos, new)
+    ids = prep.sids.take(pos)
+    if not ids.is_monotonic_increasing:  # codes follow the ids' own order (e.g. numbers)
+        order = ids.argsort()
+        pos, ids = pos[order], ids.take(order)
+
+    def stage_of(at: _Stages, missing: str) -> pd.api.extensions.ExtensionArray:
+        slot = np.full(len(prep.ids), -1, dtype=np.int64)
+        slot[at.pos] = at.rank
+        r = slot[pos]
+        return _labels(np.where(r >= 0, r, len(STAGES)), (*STAGES, missing))
+
     out = pd.DataFrame(
         {
-            "start_stage": start_stage.astype("string").to_numpy(),
-            "end_stage": end_stage.astype("string").to_numpy(),
-            "manager": _managers(ids, customers).to_numpy(),
+            "start_stage": stage_of(at_s, "new"),
+            "end_stage": stage_of(at_e, "lost"),
+            "manager": prep.manager.take(pos),
         },
         index=pd.Index(ids, name="customer_id"),
     )
-    for c in out.columns:
-        out[c] = out[c].astype("string")
     out.attrs = {"start": s, "end": e}
-    return out
+    return at_e.frame, out
 
 
 def conversion_summary(transitions: pd.DataFrame, *, by: str | None = None) -> pd.DataFrame:

@@ -52,6 +52,7 @@ from . import display as d
 from . import i18n
 from .config import DEFAULT_SETTINGS, Settings, load_settings
 from .i18n import Translator, get_translator
+from .memo import cached_build
 
 __all__ = [
     "CustomerBase",
@@ -136,6 +137,10 @@ def resolve_period(
 ) -> str:
     """The report period: ``period`` when given (checked), else the last complete month.
 
+    ``transactions`` may also be a :class:`~retention_lib.io.Dataset`; its transactions are
+    then only read when ``period`` is empty (a notebook kernel of the report runner, whose
+    pages are already built, never reads them).
+
     The last complete month is the latest calendar month that holds a transaction and has
     ended by ``today`` (default: the last transaction date, so the month counts as complete
     only when its last day holds a transaction).  Pass the data's report date
@@ -145,6 +150,8 @@ def resolve_period(
     if period:
         _month_end(period)
         return str(pd.Period(period, freq="M"))
+    if hasattr(transactions, "tables"):  # a Dataset: its transactions are read only now
+        transactions = transactions.transactions
     last = pd.Timestamp(transactions["date"].max())
     if pd.isna(last):
         raise ValueError("transactions hold no dates; pass period='YYYY-MM'")
@@ -207,14 +214,23 @@ def _tiers(dataset, *, as_of: pd.Timestamp, settings: Settings) -> pd.DataFrame:
     return res
 
 
-def _rfm(transactions: pd.DataFrame, *, as_of: pd.Timestamp, settings: Settings):
-    """rfm_table at ``as_of``: index customer_id, columns R, F, M (int), segment (str),
-    monetary (float)."""
+def _rfm_raw(transactions: pd.DataFrame, *, as_of: pd.Timestamp, settings: Settings):
+    """:func:`rfm.rfm_table` at ``as_of``, indexed by customer_id."""
     from . import rfm
 
     out = _call(rfm.rfm_table, transactions, as_of=as_of, lapse_days=settings.lapse_days)
     if "customer_id" in out.columns:
         out = out.set_index("customer_id")
+    return out
+
+
+def _rfm(
+    transactions: pd.DataFrame, *, as_of: pd.Timestamp, settings: Settings,
+    raw: pd.DataFrame | None = None,
+):
+    """rfm_table at ``as_of``: index customer_id, columns R, F, M (int), segment (str),
+    monetary (float).  ``raw``: the :func:`_rfm_raw` table when the caller has it."""
+    out = _rfm_raw(transactions, as_of=as_of, settings=settings) if raw is None else raw
     pick = {}
     for short, cands in {
         "R": ("R", "r_score", "r"),
@@ -389,6 +405,7 @@ def _reasons(dataset, lost12: pd.DataFrame, *, as_of: pd.Timestamp, settings: Se
     return ranked, coverage
 
 
+@cached_build("monthly")
 def build_monthly(
     dataset, *, period: str, settings: Settings | None = None, lang: str | None = None
 ) -> MonthlyReport:
@@ -431,71 +448,75 @@ def build_monthly(
         "normal_max": settings.churn_normal_max,
         "critical_min": settings.churn_critical_min,
     }
-    overall = churn.churn_rate(tx, end=as_of, **common).loc["all"]
-    previous = churn.churn_rate(tx, end=prev_end, **common).loc["all"]
-    series = churn.churn_series(tx, end=as_of, months=24, **common)
-    series = series.set_axis(series.index.to_timestamp(how="start") + pd.offsets.MonthEnd(0))
-    series.index.name = "month_end"
+    # tx is this function's own frame: every churn call below shares one sorted history
+    with churn.shared_history():
+        overall = churn.churn_rate(tx, end=as_of, **common).loc["all"]
+        previous = churn.churn_rate(tx, end=prev_end, **common).loc["all"]
+        series = churn.churn_series(tx, end=as_of, months=24, **common)
+        series = series.set_axis(series.index.to_timestamp(how="start") + pd.offsets.MonthEnd(0))
+        series.index.name = "month_end"
 
-    info = _customer_info(dataset)
-    tiers_start = _tiers(dataset, as_of=start, settings=settings)
-    tier_labels = pd.Series(
-        pd.Categorical(tiers_start["tier"], categories=list(TIER_ORDER)),
-        index=tiers_start.index,
-    )
-    by_tier = _group_table(churn.churn_rate(tx, end=as_of, by=tier_labels, **common))
-    by_manager = None
-    if customers is not None and "manager" in customers.columns:
-        by_manager = _group_table(churn.churn_rate(tx, end=as_of, by="manager", **common))
-        by_manager = by_manager.sort_values(["churn_rate", "active_at_start"],
-                                            ascending=[False, False])
+        info = _customer_info(dataset)
+        tiers_start = _tiers(dataset, as_of=start, settings=settings)
+        tier_labels = pd.Series(
+            pd.Categorical(tiers_start["tier"], categories=list(TIER_ORDER)),
+            index=tiers_start.index,
+        )
+        by_tier = _group_table(churn.churn_rate(tx, end=as_of, by=tier_labels, **common))
+        by_manager = None
+        if customers is not None and "manager" in customers.columns:
+            by_manager = _group_table(churn.churn_rate(tx, end=as_of, by="manager", **common))
+            by_manager = by_manager.sort_values(["churn_rate", "active_at_start"],
+                                                ascending=[False, False])
 
-    status_now = churn.customer_status(tx, as_of=as_of, lapse_days=settings.lapse_days,
-                                       customers=customers)
-    active_now = int((status_now["status"] == "active").sum())
+        status_now = churn.customer_status(tx, as_of=as_of, lapse_days=settings.lapse_days,
+                                           customers=customers)
+        active_now = int((status_now["status"] == "active").sum())
 
-    lost_m = churn.lost_customers(tx, start=prev_end, end=as_of, lapse_days=settings.lapse_days,
-                                  customers=customers)
-    lost_month = lost_m.join(info, how="left").join(tiers_start["tier"], how="left")
-    lost_month["manager"] = lost_month["manager"].fillna("unassigned")
-    lost_month = lost_month[
-        ["name", "manager", "tier", "last_purchase", "lost_on", "lost_revenue"]
-    ].sort_values("lost_revenue", ascending=False, kind="stable")
-    won = churn.won_back(tx, start=prev_end, end=as_of, lapse_days=settings.lapse_days,
-                         customers=customers)
-    won_month = won.join(info, how="left")
-    won_month["manager"] = won_month["manager"].fillna("unassigned")
-    won_month = won_month[["name", "manager", "returned_on", "gap_days", "revenue_since_return"]]
-
-    tiers_now = _tiers(dataset, as_of=as_of, settings=settings)
-    active_ids = status_now.index[status_now["status"] == "active"]
-    tiers_active = tiers_now.loc[tiers_now.index.isin(active_ids)]
-    tiers_table = _share_table(tiers_active["tier"], tiers_active["revenue"], list(TIER_ORDER))
-    rfm_now = _rfm(tx, as_of=as_of, settings=settings)
-    seg_rev = tiers_now["revenue"].reindex(rfm_now.index).fillna(0.0)
-    segments = _share_table(rfm_now["segment"], seg_rev, _segment_order())
-
-    sections_off: dict[str, str] = {}
-    reasons_by_count = reasons_by_revenue = reasons_table = None
-    coverage = None
-    if dataset.has("surveys"):
-        lost12 = churn.lost_customers(tx, end=as_of, lapse_days=settings.lapse_days,
+        lost_m = churn.lost_customers(tx, start=prev_end, end=as_of, lapse_days=settings.lapse_days,
                                       customers=customers)
-        ranked, cov = _reasons(dataset, lost12, as_of=as_of, settings=settings)
-        reasons_table = _normalise_ranked(ranked)
-        reasons_by_count = (
-            reasons_table[["customers", "count_share"]]
-            .rename(columns={"count_share": "share"})
-            .sort_values("customers", ascending=False, kind="stable")
-        )
-        reasons_by_revenue = (
-            reasons_table[["lost_revenue", "revenue_share"]]
-            .rename(columns={"revenue_share": "share"})
-            .sort_values("lost_revenue", ascending=False, kind="stable")
-        )
-        coverage = _normalise_coverage(cov)
-    else:
-        sections_off["exit reasons"] = "surveys"
+        lost_month = lost_m.join(info, how="left").join(tiers_start["tier"], how="left")
+        lost_month["manager"] = lost_month["manager"].fillna("unassigned")
+        lost_month = lost_month[
+            ["name", "manager", "tier", "last_purchase", "lost_on", "lost_revenue"]
+        ].sort_values("lost_revenue", ascending=False, kind="stable")
+        won = churn.won_back(tx, start=prev_end, end=as_of, lapse_days=settings.lapse_days,
+                             customers=customers)
+        won_month = won.join(info, how="left")
+        won_month["manager"] = won_month["manager"].fillna("unassigned")
+        won_month = won_month[
+            ["name", "manager", "returned_on", "gap_days", "revenue_since_return"]
+        ]
+
+        tiers_now = _tiers(dataset, as_of=as_of, settings=settings)
+        active_ids = status_now.index[status_now["status"] == "active"]
+        tiers_active = tiers_now.loc[churn._lookup(tiers_now.index, active_ids) >= 0]
+        tiers_table = _share_table(tiers_active["tier"], tiers_active["revenue"], list(TIER_ORDER))
+        rfm_now = _rfm(tx, as_of=as_of, settings=settings)
+        seg_rev = tiers_now["revenue"].reindex(rfm_now.index).fillna(0.0)
+        segments = _share_table(rfm_now["segment"], seg_rev, _segment_order())
+
+        sections_off: dict[str, str] = {}
+        reasons_by_count = reasons_by_revenue = reasons_table = None
+        coverage = None
+        if dataset.has("surveys"):
+            lost12 = churn.lost_customers(tx, end=as_of, lapse_days=settings.lapse_days,
+                                          customers=customers)
+            ranked, cov = _reasons(dataset, lost12, as_of=as_of, settings=settings)
+            reasons_table = _normalise_ranked(ranked)
+            reasons_by_count = (
+                reasons_table[["customers", "count_share"]]
+                .rename(columns={"count_share": "share"})
+                .sort_values("customers", ascending=False, kind="stable")
+            )
+            reasons_by_revenue = (
+                reasons_table[["lost_revenue", "revenue_share"]]
+                .rename(columns={"revenue_share": "share"})
+                .sort_values("lost_revenue", ascending=False, kind="stable")
+            )
+            coverage = _normalise_coverage(cov)
+        else:
+            sections_off["exit reasons"] = "surveys"
     if not dataset.has("customers"):
         sections_off["churn by manager"] = "customers"
     events = None
@@ -1241,6 +1262,7 @@ class CustomerBase:
     tr: Translator = field(default_factory=lambda: get_translator("en"))
 
 
+@cached_build("customer_base")
 def build_customer_base(
     dataset, *, period: str, settings: Settings | None = None, cohort_months: int = 12,
     lang: str | None = None,
@@ -1256,7 +1278,9 @@ def build_customer_base(
     period = resolve_period(dataset.transactions, period, today=getattr(dataset, "as_of", None))
     as_of = _month_end(period)
     tx = dataset.transactions.loc[dataset.transactions["date"] <= as_of]
-    rfm = _rfm(tx, as_of=as_of, settings=settings)
+    rfm_raw = _rfm_raw(tx, as_of=as_of, settings=settings)  # also the "now" of the migration
+    pairs = cohorts._purchase_months(tx, as_of)  # one pass for the cohort matrix and sizes
+    rfm = _rfm(tx, as_of=as_of, settings=settings, raw=rfm_raw)
     tier_now = _tiers(dataset, as_of=as_of, settings=settings)
     rev = tier_now["revenue"].reindex(rfm.index).fillna(0.0)
     segs = _share_table(rfm["segment"], rev, _segment_order())
@@ -1281,9 +1305,9 @@ def build_customer_base(
         rfm=rfm,
         segments=segs,
         abc_xyz=mat.astype("int64"),
-        cohorts=cohorts.cohort_retention(tx, as_of=as_of, months=cohort_months),
-        cohort_sizes=cohorts.cohort_sizes(tx, as_of=as_of, months=cohort_months),
-        migration=cohorts.segment_migration(tx, as_of=as_of, lapse_days=settings.lapse_days),
+        cohorts=cohorts._retention(pairs, as_of=as_of, months=cohort_months),
+        cohort_sizes=cohorts._cohort_sizes(pairs, as_of=as_of, months=cohort_months),
+        migration=cohorts._migration(rfm_raw, tx, as_of=as_of, lapse_days=settings.lapse_days),
         tr=tr,
     )
 

@@ -13,10 +13,11 @@ before step 5):
 4. each notebook must declare every parameter the runner passes
    (``data_dir``, ``config_path``, ``period``, ``company_name``, ``language``), checked with
    ``papermill.inspect_notebook``;
-5. under the lock ``OUT/.lock-<period>``, the headline figures
-   (:func:`retention_lib.monthly.report_metrics` and the contact-discipline metrics) are
-   computed in a background thread while each notebook is executed into
-   ``OUT/.staging-<period>-<pid>/`` and rendered to HTML (``monthly_report`` →
+5. under the lock ``OUT/.lock-<period>``, every page the notebooks show is built once in
+   the runner (:func:`_compute_metrics`; :mod:`retention_lib.memo` stores each result in the
+   run cache) and the headline figures come from the same results; the dataset is then
+   released and each notebook is executed into ``OUT/.staging-<period>-<pid>/``, where its
+   kernel reuses the built pages, and rendered to HTML (``monthly_report`` →
    ``index.html``, any other ``name`` → ``name.html``), up to ``jobs`` notebooks at a time
    (one kernel each; default :data:`DEFAULT_JOBS`); ``metrics.json`` is written; the
    staging folder is renamed to ``OUT/<period>/`` (see :mod:`retention_lib.publish`) and
@@ -29,12 +30,14 @@ first line), the exception line and the failed folder.  With ``jobs > 1`` the fi
 stops notebooks that have not started yet; those already running are let finish (a kernel is
 not interrupted mid-cell), and every notebook that failed is kept and named, in notebook order.
 
-Speed (see ``benchmarks/report_sample.py``): the dataset is loaded and validated once by the
-runner and stored in a private dataset cache (:mod:`retention_lib.cache`, a temporary folder
-outside ``OUT`` removed after the run); the kernels find it through ``RETENTION_CACHE_DIR``,
-so :func:`retention_lib.io.load_dataset` in a notebook unpickles instead of re-parsing and
-re-validating.  The contact-discipline report is computed once for ``metrics.json`` and the
-call lists.
+Speed (see ``benchmarks/report_sample.py`` and ``benchmarks/report_scale.py``): the dataset
+is loaded and validated once by the runner and stored in a private run cache
+(:mod:`retention_lib.cache`, a temporary folder outside ``OUT`` removed after the run); the
+kernels find it through ``RETENTION_CACHE_DIR``, so :func:`retention_lib.io.load_dataset` in a
+notebook gets the dataset with its tables read only on first use, and the pages' builders
+(:mod:`retention_lib.memo`) read what the runner built: each page is computed once per run
+instead of up to three times, and no kernel holds the transactions.  The runner logs
+``pages: N built by the runner, M reused by the notebooks, 0 built again in a notebook``.
 
 The period folder is replaced as a whole: ``notebooks`` selects what the new folder contains;
 ``monthly_report`` is always run because it is the folder's ``index.html``.
@@ -43,6 +46,8 @@ The period folder is replaced as a whole: ``notebooks`` selects what the new fol
 from __future__ import annotations
 
 import calendar
+import dataclasses
+import gc
 import json
 import math
 import os
@@ -61,7 +66,7 @@ from pathlib import Path
 from typing import Any
 
 from .archive import write_archive_index
-from .cache import CACHE_ENV
+from .cache import CACHE_ENV, active_cache
 from .config import LANGUAGES, Settings, load_settings
 from .execute import NotebookFailure, check_parameters, execute_notebook
 from .publish import (
@@ -277,20 +282,51 @@ def _say(progress: Callable[[str], None] | None) -> Callable[[str], None]:
     return lambda line: print(line, file=sys.stderr, flush=True)
 
 
-def _compute_metrics(dataset: Any, period: str) -> tuple[dict[str, Any], Any]:
-    """Headline figures with one section per analysis module (computed in-process).
+def _compute_metrics(
+    dataset: Any, period: str, *, parameters: Mapping[str, str],
+    notebooks: frozenset[str] = frozenset(),
+) -> tuple[dict[str, Any], Any]:
+    """Headline figures for ``metrics.json``, after building the pages of ``notebooks``.
+
+    Every page the notebooks will show is built here once, before any kernel starts: with
+    the run cache active (:mod:`retention_lib.memo`) each builder's result is stored and the
+    kernels, which make the very same calls (the settings
+    :func:`retention_lib.monthly.notebook_settings` gives them from the same parameters, the
+    same arguments), read it instead of computing it again.  ``notebooks`` empty: only what
+    the headline figures need.
 
     :func:`retention_lib.monthly.report_metrics` holds every section (``compliance``,
     ``at_risk``, ``backtest``, ``winback``, ``clv``); each is ``None`` when its input table is
     missing, so ``metrics.json`` always has the same keys.  Returns ``(metrics, discipline
-    report)``: the contact-discipline report (in the dataset's settings, whose language the
-    runner has set) feeds the call lists (:func:`_write_extra_files`).
+    report)``: the contact-discipline report (in the report language) feeds the call lists
+    (:func:`_write_extra_files`).
     """
-    from . import discipline, monthly
+    from . import clv_report, diagnostics, discipline, monthly
 
-    # built once: its figures go to metrics.json, its plan to the call lists
-    contact = discipline.build_contact_discipline(dataset, period=period, with_funnel=False)
-    metrics = dict(monthly.report_metrics(dataset, period=period, contact_discipline=contact))
+    settings = monthly.notebook_settings(
+        parameters["config_path"], company_name=parameters["company_name"],
+        language=parameters["language"],
+    )
+    language = parameters["language"]
+    ds = dataclasses.replace(dataset, settings=settings)  # what a kernel's load_dataset gives
+    if notebooks:
+        # the calls of notebooks/*.ipynb and of the executive blocks they use
+        monthly.build_monthly(ds, period=period)
+        diagnostics.build_diagnostics(ds, period=period, settings=settings, lang=language)
+        clv_report._core(ds, period=period, settings=settings)
+        if "contact_discipline" in notebooks:
+            discipline.build_contact_discipline(
+                ds, period=period, settings=settings, lang=settings.language
+            )
+        if "customer_base" in notebooks:
+            monthly.build_customer_base(ds, period=period)
+        if "clv" in notebooks:
+            clv_report.build_clv_page(ds, period=period, settings=settings)
+    # discipline.executive_block's call: its plan also feeds the call lists
+    contact = discipline.build_contact_discipline(
+        ds, period=period, settings=settings, lang=language, with_funnel=False
+    )
+    metrics = dict(monthly.report_metrics(ds, period=period, contact_discipline=contact))
     return metrics, contact
 
 
@@ -395,11 +431,12 @@ def run_report(
 
     cache_dir = Path(tempfile.mkdtemp(prefix="retention-cache-")) if dataset_cache else None
     try:
-        return _validate_and_build(
-            data_dir=data_dir, config_path=config_path, out_dir=out_dir, sources=sources,
-            settings=settings, language=language, period=period, cell_timeout=cell_timeout,
-            jobs=jobs, cache_dir=cache_dir, say=say,
-        )
+        with active_cache(cache_dir):
+            return _validate_and_build(
+                data_dir=data_dir, config_path=config_path, out_dir=out_dir, sources=sources,
+                settings=settings, language=language, period=period,
+                cell_timeout=cell_timeout, jobs=jobs, cache_dir=cache_dir, say=say,
+            )
     finally:
         if cache_dir is not None:
             shutil.rmtree(cache_dir, ignore_errors=True)
@@ -441,8 +478,26 @@ def _validate_and_build(
         except ValueError as exc:
             raise ReportError(f"{exc}; nothing was executed", exit_code=2) from None
 
+    inputs = {
+        table: {"file": Path(dataset.sources[table]).name, "sha256": sha}
+        for table, sha in dataset.sha256.items()
+    }
     try:
         with period_lock(out_dir, period):
+            say("building the pages' tables")
+            try:
+                analyses = _compute_metrics(
+                    dataset, period, parameters=parameters,
+                    notebooks=frozenset(s.stem for s in sources) if cache_dir else frozenset(),
+                )
+            except Exception as exc:  # noqa: BLE001 - report which step failed
+                raise ReportError(
+                    f"computing the headline figures for metrics.json failed: "
+                    f"{type(exc).__name__}: {exc}; nothing was published"
+                ) from exc
+            del dataset  # the kernels read the built pages; free the tables before they start
+            _release_analysis_memory()
+            say(f"tables built ({_memo_summary()})")
             return _build(
                 sources=sources,
                 parameters=parameters,
@@ -451,7 +506,8 @@ def _validate_and_build(
                 as_of=min(as_of, date.today()),
                 language=language,
                 settings=settings,
-                dataset=dataset,
+                inputs=inputs,
+                analyses=analyses,
                 cell_timeout=cell_timeout,
                 jobs=jobs,
                 kernel_env={CACHE_ENV: str(cache_dir)} if cache_dir is not None else None,
@@ -459,6 +515,50 @@ def _validate_and_build(
             )
     except LockError as exc:
         raise ReportError(str(exc)) from None
+
+
+def _release_analysis_memory() -> None:
+    """Drop the in-process caches that keep the dataset alive (the results are on disk)."""
+    from . import clv_report, diagnostics, memo
+
+    memo.clear_memory()
+    clv_report._CACHE.clear()
+    diagnostics._CACHE.clear()
+    gc.collect()
+
+
+def _page_reuse(cache_dir: Path) -> str:
+    """One log line from the run cache's log: pages built by the runner, reused by the
+    notebooks, built again in a notebook (0 unless a notebook makes a call the runner did not
+    foresee), tables a notebook had to read."""
+    runner = str(os.getpid())
+    built = reused = rebuilt = 0
+    read: set[str] = set()
+    try:
+        lines = (cache_dir / "results.log").read_text(encoding="utf-8").splitlines()
+    except OSError:
+        lines = []
+    for line in lines:
+        pid, what, *rest = line.split()
+        if what == "built":
+            built += pid == runner
+            rebuilt += pid != runner
+        elif what == "reused" and pid != runner:
+            reused += 1
+        elif what == "read" and pid != runner:
+            read.add(rest[-1])
+    tables = ", ".join(sorted(read)) or "none"
+    return (
+        f"pages: {built} built by the runner, {reused} reused by the notebooks, "
+        f"{rebuilt} built again in a notebook; tables read by the notebooks: {tables}"
+    )
+
+
+def _memo_summary() -> str:
+    from . import memo
+
+    stats = memo.cache_stats()
+    return f"{stats['misses']} built, {stats['hits']} reused"
 
 
 def _run_notebook(
@@ -580,7 +680,8 @@ def _build(
     as_of: date,
     language: str,
     settings: Settings,
-    dataset: Any,
+    inputs: dict[str, Any],
+    analyses: tuple[dict[str, Any], Any],
     cell_timeout: int,
     jobs: int,
     kernel_env: dict[str, str] | None,
@@ -598,21 +699,13 @@ def _build(
             title=title, language=language, say=say,
         )
 
-    # the runner would otherwise sit idle while the kernels work: compute the headline
-    # figures meanwhile (measured: ~2.5 s of the runner's time on the sample)
-    background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="metrics")
-    analyses = background.submit(_compute_metrics, dataset, period)
+    headline, contact_report = analyses
     try:
         runs, failures = _run_notebooks(sources, jobs=jobs, run=run_one)
         if failures:
             raise _report_failures(failures, out_dir=out_dir, period=period)
-        try:
-            headline, contact_report = analyses.result()
-        except Exception as exc:  # noqa: BLE001 - report which step failed
-            raise ReportError(
-                f"computing the headline figures for metrics.json failed: "
-                f"{type(exc).__name__}: {exc}; nothing was published"
-            ) from exc
+        if kernel_env is not None:
+            say(_page_reuse(Path(kernel_env[CACHE_ENV])))
 
         metrics = _jsonable(
             {
@@ -623,10 +716,7 @@ def _build(
                 "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
                 "language": language,
                 "company_name": settings.company_name,
-                "inputs": {
-                    table: {"file": Path(dataset.sources[table]).name, "sha256": sha}
-                    for table, sha in dataset.sha256.items()
-                },
+                "inputs": inputs,
                 "versions": _versions(),
                 "notebooks": [run.__dict__ for run in runs],
             }
@@ -640,7 +730,6 @@ def _build(
         folder = out_dir / period
         publish_folder(staging, folder)
     finally:
-        background.shutdown(wait=True)
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
     archive = write_archive_index(out_dir, language=language)

@@ -30,7 +30,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .summary import customer_summary
+from .summary import _as_timestamp, _day_profile, _is_ibis_table, customer_summary
 
 __all__ = ["OTHER_SEGMENT", "RFM_SEGMENTS", "rfm_score", "rfm_segment", "rfm_table"]
 
@@ -202,10 +202,18 @@ def rfm_table(
     """
     rules = _validated(segments)
     as_of_ts = pd.Timestamp(as_of)
-    summary = customer_summary(transactions, as_of=as_of_ts, freq="D")
-    recency = (as_of_ts.normalize() - summary["last_purchase"]).dt.days.astype(np.int64)
-    frequency = (summary["frequency"] + 1).astype(np.int64)
-    monetary = summary["revenue_total"].astype(np.float64)
+    if _is_ibis_table(transactions):  # aggregated by its backend
+        summary = customer_summary(transactions, as_of=as_of_ts, freq="D")
+        index = summary.index
+        recency = (as_of_ts.normalize() - summary["last_purchase"]).dt.days.astype(np.int64)
+        frequency = (summary["frequency"] + 1).astype(np.int64)
+        monetary = summary["revenue_total"].astype(np.float64)
+    else:  # the same three figures without the rest of the summary
+        index, last_day, n_days, revenue = _day_profile(transactions, as_of=as_of_ts)
+        as_of_day = (_as_timestamp(as_of_ts, "as_of").normalize() - pd.Timestamp(0)).days
+        recency = pd.Series(as_of_day - last_day, index=index, dtype=np.int64)
+        frequency = pd.Series(n_days, index=index, dtype=np.int64)
+        monetary = pd.Series(revenue, index=index, dtype=np.float64)
     r = rfm_score(recency, higher_is_better=False)
     f = rfm_score(frequency)
     m = rfm_score(monetary)
@@ -224,5 +232,5 @@ def rfm_table(
             "segment": pd.array(names[cell], dtype="string"),
             "segment_priority": prio[cell],
         },
-        index=summary.index,
+        index=index,
     )

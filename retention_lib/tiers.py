@@ -43,6 +43,21 @@ XYZ_CLASSES = ("X", "Y", "Z")
 _TOL = 1e-9
 
 
+def _sorted_ids(ids: pd.Series) -> pd.Index:
+    """Distinct ids, sorted, as a ``string``-dtype Index named ``customer_id``.
+
+    pyarrow strings are deduplicated and sorted in pyarrow (same code-point order as
+    Python's); other dtypes go through Python objects as before.
+    """
+    if isinstance(ids.dtype, pd.StringDtype) and ids.dtype.storage == "pyarrow":
+        uniq = pd.Index(ids.unique()).sort_values()
+        return pd.Index(uniq.astype("string"), name="customer_id")
+    return pd.Index(
+        pd.array(np.sort(np.asarray(ids.unique(), dtype=object)), dtype="string"),
+        name="customer_id",
+    )
+
+
 def value_tiers(
     transactions: pd.DataFrame,
     *,
@@ -195,10 +210,7 @@ def xyz_classes(
     matrix = monthly_revenue(
         tx, as_of=last.end_time.normalize(), start=first.start_time
     ).reindex(columns=window, fill_value=0.0)
-    customers = pd.Index(
-        pd.array(np.sort(tx["customer_id"].unique().to_numpy(dtype=object)), dtype="string"),
-        name="customer_id",
-    )
+    customers = _sorted_ids(tx["customer_id"])
     values = matrix.reindex(customers, fill_value=0.0).to_numpy(dtype=np.float64)
     mean = values.mean(axis=1) if values.size else np.zeros(len(customers))
     std = values.std(axis=1, ddof=0) if values.size else np.zeros(len(customers))

@@ -17,6 +17,7 @@ the browser plumbing is still tested.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import nbformat
@@ -67,6 +68,9 @@ def _minimal_notebooks(folder: Path) -> Path:
     return folder
 
 
+REPORT_LOG: list[str] = []  # the runner's log lines of the sample report
+
+
 @pytest.fixture(scope="module")
 def report_page(tmp_path_factory) -> Path:
     _require_browser()
@@ -78,7 +82,7 @@ def report_page(tmp_path_factory) -> Path:
 
             sample = root / "sample"
             write_sample(sample, customers=300, end="2026-10-31")
-        result = run_report(data=sample, out=root / "out", progress=lambda line: None)
+        result = run_report(data=sample, out=root / "out", progress=REPORT_LOG.append)
     else:
         data = root / "data"
         data.mkdir()
@@ -165,3 +169,26 @@ class TestOfflineReport:
         finally:
             page.close()
         assert missing == 0
+
+
+class TestPagesBuiltOnce:
+    def test_the_runner_builds_every_page_once_and_the_notebooks_reuse_them(
+        self, report_page
+    ):
+        if not REPORT_LOG:
+            pytest.skip("the repository's notebooks are not present")
+        (line,) = [entry for entry in REPORT_LOG if entry.startswith("pages:")]
+        found = re.fullmatch(
+            r"pages: (\d+) built by the runner, (\d+) reused by the notebooks, (\d+) built "
+            r"again in a notebook; tables read by the notebooks: (.*)", line,
+        )
+        assert found, line
+        built, reused, rebuilt, tables = found.groups()
+        # by hand, the runner builds: monthly, diagnostics, the CLV model, the full
+        # contact-discipline report, the customer base, the CLV page and the executive
+        # contact-discipline block (without funnel) = 7; the notebooks reuse: monthly_report
+        # 4 (monthly, discipline block, diagnostics, CLV model), churn_diagnostics 1,
+        # contact_discipline 1, customer_base 1, clv 1 = 8
+        assert (int(built), int(reused), int(rebuilt)) == (7, 8, 0)
+        # no notebook reads the big tables (at 20M transactions: gigabytes per kernel)
+        assert "transactions" not in tables and "contacts" not in tables

@@ -378,6 +378,17 @@ class TestContactQuality:
         # 13 rows; l1 (1 row) unknown; 3 unanswered; one row without a manager
         assert q == {"rows": 13, "attempts": 3, "unknown_customer": 1, "no_manager": 1}
 
+    @pytest.mark.parametrize(
+        "as_type",
+        [lambda v: pd.Index(pd.array(v, dtype="string")), lambda v: pd.Series(v, dtype="str"),
+         set],
+        ids=["string-index", "str-series", "set"],
+    )
+    def test_known_customers_any_container(self, contacts, as_type):
+        known = as_type(["v1", "a1", "a2", "b1", "c1"])
+        # same hand count as test_counts: only l1's single row is unknown
+        assert contact_quality(contacts, known_customers=known)["unknown_customer"] == 1
+
     def test_no_manager_column(self, contacts):
         q = contact_quality(contacts, known_customers=["l1"])
         assert q["no_manager"] == 13

@@ -13,6 +13,7 @@ from retention_lib.churn import (
     churn_status,
     customer_status,
     lost_customers,
+    shared_history,
     won_back,
     won_back_by_month,
 )
@@ -366,3 +367,72 @@ class TestWonBack:
         assert [str(p) for p in out.index] == ["2024-11", "2024-12", "2025-01"]
         assert out["customers"].tolist() == [0, 1, 0]
         assert out["revenue"].tolist() == pytest.approx([0.0, 100.0, 0.0])
+
+
+class TestIdDtypes:
+    """The pyarrow look-ups (groups, churned_on) give the pandas answer for every id dtype."""
+
+    @pytest.mark.parametrize("dtype", ["string", "str", object], ids=["string", "str", "object"])
+    def test_by_manager_and_churned_on(self, dtype) -> None:
+        data = TOY.assign(customer_id=TOY["customer_id"].astype(dtype))
+        cust = TOY_CUSTOMERS.assign(customer_id=TOY_CUSTOMERS["customer_id"].astype(dtype))
+        # As test_by_manager_with_unassigned: Ann A, C kept (0/2); Bob B lost (1/1);
+        # D (no manager; lost only through churned_on 2024-06-30) and E -> unassigned 1/1.
+        out = churn_rate(data, end="2025-01-31", customers=cust, by="manager")
+        assert list(out.index) == ["Ann", "Bob", "unassigned", "all"]
+        assert out["active_start"].tolist() == [2, 1, 1, 4]
+        assert out["lost"].tolist() == [0, 1, 1, 2]
+        # Window ending 2025-01-13: without churned_on D would still be active (lost_on
+        # 2025-01-14), so the unassigned loss proves churned_on was matched to D.
+        early = churn_rate(data, start="2024-01-31", end="2025-01-13", customers=cust,
+                           by="manager")
+        assert early.loc["unassigned", "lost"] == 1
+
+    def test_label_unassigned_merges_with_missing(self) -> None:
+        # A customer whose label is literally "unassigned" joins those without a label:
+        # A (label) and D, E (missing) -> one group; active at S = 2024-01-31: A, D.
+        by = pd.Series(["unassigned", "x", "x"], index=["A", "B", "C"])
+        out = churn_rate(TOY, end="2025-01-31", customers=TOY_CUSTOMERS, by=by, total=False)
+        assert list(out.index) == ["x", "unassigned"]
+        assert out["active_start"].tolist() == [2, 2]  # x: B, C; unassigned: A, D
+        assert out["lost"].tolist() == [1, 1]  # B lapses; D churned explicitly
+
+
+class TestSharedHistory:
+    def test_same_results_inside_and_outside(self) -> None:
+        outside = (
+            churn_rate(TOY, end="2025-01-31", customers=TOY_CUSTOMERS),
+            churn_series(TOY, end="2025-03-31", months=3, customers=TOY_CUSTOMERS),
+            customer_status(TOY, as_of="2024-06-30", customers=TOY_CUSTOMERS),
+        )
+        with shared_history():
+            inside = (
+                churn_rate(TOY, end="2025-01-31", customers=TOY_CUSTOMERS),
+                churn_series(TOY, end="2025-03-31", months=3, customers=TOY_CUSTOMERS),
+                customer_status(TOY, as_of="2024-06-30", customers=TOY_CUSTOMERS),
+            )
+        for a, b in zip(outside, inside, strict=True):
+            pd.testing.assert_frame_equal(a, b)
+        # the hand-computed figure of test_overall_window_hand_computed: 2 lost of 4
+        assert inside[0].loc["all", "customer_churn"] == pytest.approx(0.5)
+
+    def test_history_built_once_per_frame_object(self) -> None:
+        from retention_lib import churn
+
+        with shared_history():
+            first = churn._history(TOY, TOY_CUSTOMERS)
+            assert churn._history(TOY, TOY_CUSTOMERS) is first
+            assert churn._history(TOY, None) is not first  # other customers: other history
+            with shared_history():  # nested blocks share the outer memo
+                assert churn._history(TOY, TOY_CUSTOMERS) is first
+        assert churn._history(TOY, TOY_CUSTOMERS) is not first  # nothing kept outside
+
+    def test_equal_copy_is_not_confused(self) -> None:
+        # A different frame object gets its own history: drop B's only purchase and the
+        # window (2024-01-31, 2025-01-31] has A, C, D active and D lost -> 1/3.
+        with shared_history():
+            assert churn_rate(TOY, end="2025-01-31", customers=TOY_CUSTOMERS).loc[
+                "all", "lost"] == 2
+            no_b = TOY.loc[TOY["customer_id"] != "B"]
+            out = churn_rate(no_b, end="2025-01-31", customers=TOY_CUSTOMERS)
+        assert (out.loc["all", "active_start"], out.loc["all", "lost"]) == (3, 1)

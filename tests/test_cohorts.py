@@ -64,6 +64,32 @@ class TestCohortRetention:
         with pytest.raises(KeyError, match="amount"):
             cohorts.cohort_retention(tx.drop(columns="amount"), as_of="2026-10-31")
 
+    def test_repeat_purchases_in_a_month_count_once_across_year_end(self):
+        data = _tx(
+            [
+                ("x", "2025-12-05", 1.0),  # cohort Dec 2025
+                ("x", "2026-01-03", 1.0),  # m1, twice in the month: x counts once
+                ("x", "2026-01-20", 2.0),
+                ("y", "2025-12-31", 1.0),  # cohort Dec 2025, m1 nothing, m2 (Feb) yes
+                ("y", "2026-02-01", 1.0),
+                ("z", "2026-01-31", 1.0),  # cohort Jan 2026
+            ]
+        )
+        out = cohorts.cohort_retention(data, as_of="2026-02-28", months=3)
+        # Dec: 2 customers; m1 (Jan) x = 1/2; m2 (Feb) y = 1/2.  Jan: z; m1 (Feb) 0/1.
+        # Feb: no new customer -> NaN row.
+        expected = np.array([[1.0, 0.5, 0.5], [1.0, 0.0, np.nan], [np.nan] * 3])
+        np.testing.assert_allclose(out.to_numpy(), expected)
+        sizes = cohorts.cohort_sizes(data, as_of="2026-02-28", months=3)
+        assert sizes.tolist() == [2, 1, 0]
+        assert sizes.dtype == np.int64 and sizes.name == "customers"
+
+    def test_no_purchase_up_to_as_of(self, tx):
+        # every row is after as_of: three empty cohorts
+        out = cohorts.cohort_retention(tx, as_of="2026-07-31", months=3)
+        assert out.isna().all().all() and out.shape == (3, 3)
+        assert cohorts.cohort_sizes(tx, as_of="2026-07-31", months=3).tolist() == [0, 0, 0]
+
     @pytest.mark.parametrize("months", [pytest.param(0, id="zero")])
     def test_months_must_be_positive(self, tx, months):
         with pytest.raises(ValueError, match="months"):

@@ -180,3 +180,40 @@ class TestConversions:
         with pytest.raises(ValueError, match="start must be before end"):
             funnel_transitions(tx, start=AS_OF, end="2026-01-01", tiers_start=None,
                                tiers_end=None)
+
+
+class TestImplementationInvariance:
+    """The integer-coded implementation must not depend on row order or id type."""
+
+    @pytest.mark.parametrize("seed", [0, 1, 2], ids=["shuffle-0", "shuffle-1", "shuffle-2"])
+    def test_row_order_does_not_matter(self, tx, customers, seed):
+        tiers = _tiers({"k1": "A"})
+        shuffled = tx.sample(frac=1.0, random_state=seed).reset_index(drop=True)
+        st = funnel_stages(shuffled, as_of=AS_OF, tiers=tiers, customers=customers)
+        # the hand-checked stages of TestStages.test_stage, in sorted id order
+        assert st["stage"].to_dict() == {
+            "e1": "expanded", "e2": "repeat", "e3": "expanded", "f1": "first purchase",
+            "g1": "regular", "g2": "repeat", "k1": "key account", "r1": "repeat"}
+        # g1 buys once a month May..Oct: 6 days, 6 recent months
+        assert st.loc["g1", ["purchase_days", "purchase_months"]].tolist() == [6, 6]
+
+    def test_same_day_rows_are_one_purchase_day(self):
+        # three rows on one day (two categories) and a refund: 1 purchase day, 1 month
+        t = _tx([("x", "2026-10-01", 10, "X"), ("x", "2026-10-01", 5, "Y"),
+                 ("x", "2026-10-01", 1, "X"), ("x", "2026-10-02", -3, "X")])
+        st = funnel_stages(t, as_of=AS_OF, tiers=None)
+        assert st.loc["x", ["purchase_days", "purchase_months"]].tolist() == [1, 1]
+        assert st.loc["x", "stage"] == "first purchase"
+
+    def test_stages_and_transitions_share_the_end_stages(self, tx, customers):
+        from retention_lib.funnel import _stages_and_transitions
+
+        kw = dict(start="2025-10-31", end=AS_OF, tiers_start=None,
+                  tiers_end=_tiers({"k1": "A"}), customers=customers)
+        stages, tr = _stages_and_transitions(tx, **kw)
+        alone = funnel_stages(tx, as_of=AS_OF, tiers=_tiers({"k1": "A"}), customers=customers)
+        pd.testing.assert_frame_equal(stages, alone)
+        pd.testing.assert_frame_equal(tr, funnel_transitions(tx, **kw))
+        # lost1 (last purchase 2025-01-01) was active at 2025-10-31, lost at the end
+        assert tr.loc["lost1", ["start_stage", "end_stage"]].tolist() == [
+            "first purchase", "lost"]

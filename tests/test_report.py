@@ -83,7 +83,7 @@ def write_data(folder: Path, text: str = TRANSACTIONS) -> Path:
 def fake_metrics():
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(
-            report, "_compute_metrics", lambda dataset, period: (dict(FAKE_METRICS), None)
+            report, "_compute_metrics", lambda dataset, period, **kwargs: (dict(FAKE_METRICS), None)
         )
         yield
 
@@ -334,8 +334,8 @@ class TestConcurrency:
         }
 
     def test_failing_headline_figures_publish_nothing(self, good_run, tmp_path, monkeypatch):
-        # the figures are computed in a background thread while the notebooks run
-        def broken(dataset, period):
+        # the pages and figures are computed before any notebook runs
+        def broken(dataset, period, **kwargs):
             raise KeyError("amount")
 
         monkeypatch.setattr(report, "_compute_metrics", broken)
@@ -364,7 +364,8 @@ class TestDatasetCache:
             "cache = os.environ['RETENTION_CACHE_DIR']\n"
             "print('cache', cache, sorted(os.listdir(cache)))\n"
             "ds = load_dataset(data_dir)\n"
-            "print('rows', len(ds.transactions), 'entries', len(os.listdir(cache)))",
+            "print('rows', len(ds.transactions), 'entries',\n"
+            "      sorted(n for n in os.listdir(cache) if n.startswith('dataset-')))",
         )
         out = tmp_path / "out"
         result = run_report(data=good_run["data"], out=out, notebooks_dir=notebooks, jobs=1)
@@ -372,10 +373,18 @@ class TestDatasetCache:
         printed = "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []))
         cache_line, rows_line = printed.strip().splitlines()
         cache_dir = Path(cache_line.split()[1])
-        # the runner stored exactly one entry before the kernel started; the kernel's load
-        # (same files, settings and as_of) hit it instead of adding a second one
-        assert re.search(r"\['dataset-[0-9a-f]{64}\.pickle'\]$", cache_line)
-        assert rows_line == "rows 3 entries 1"  # TRANSACTIONS holds 3 rows
+        # the runner stored exactly one dataset entry (its tables in a folder beside it; the
+        # input files' hashes too unless this process had hashed them already) before the
+        # kernel started; the kernel's load (same files, settings and as_of) hit it instead
+        # of adding a second one
+        match = re.search(
+            r"(\['dataset-([0-9a-f]{64})\.pickle', 'dataset-\2\.tables'"
+            r"(, 'file-hashes\.json')?\])$",
+            cache_line,
+        )
+        assert match
+        entries = [n for n in eval(match.group(1)) if n.startswith("dataset-")]  # noqa: S307
+        assert rows_line == f"rows 3 entries {entries}"  # TRANSACTIONS holds 3 rows
         assert not cache_dir.exists()  # removed after the run
         assert out not in cache_dir.parents
         assert [p for p in out.rglob("*") if "pickle" in p.name or "cache" in p.name] == []

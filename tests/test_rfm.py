@@ -224,6 +224,22 @@ class TestRfmTable:
         for col in ("recency_days", "frequency", "R", "F", "M", "segment_priority"):
             assert t[col].dtype == np.int64, col
 
+    def test_same_day_rows_unsorted_input_and_time_of_day(self) -> None:
+        from retention_lib.summary import customer_summary
+
+        # a: two rows on 01-10 (one day), a refund on 01-20 (its last day) -> recency
+        #    31 - 20 = 11, 2 days, monetary 5 + 7 - 2 = 10; b: 01-31 -> 0 days, 1 day, 3.
+        #    The 12:00 time of as_of keeps b's midnight row; rows come in any order.
+        data = _tx([("b", "2026-01-31", 3.0), ("a", "2026-01-20", -2.0),
+                    ("a", "2026-01-10", 5.0), ("a", "2026-01-10", 7.0)])
+        t = rfm_table(data, as_of="2026-01-31 12:00")
+        assert t["recency_days"].tolist() == [11, 0]
+        assert t["frequency"].tolist() == [2, 1]
+        assert t["monetary"].tolist() == [10.0, 3.0]
+        s = customer_summary(data, as_of="2026-01-31 12:00")  # the documented definition
+        assert (s["frequency"] + 1).tolist() == t["frequency"].tolist()
+        pd.testing.assert_index_equal(s.index, t.index)
+
     def test_ties_get_identical_scores(self) -> None:
         t = rfm_table(SMALL, as_of=AS_OF)
         assert t.loc["c1", "R"] == t.loc["c2", "R"]  # both 1 day

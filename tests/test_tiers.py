@@ -190,6 +190,16 @@ class TestXyz:
         t3 = xyz_classes(XYZ, as_of="2026-01-30", months=3)
         assert list(t3.attrs["months"].astype(str)) == ["2025-10", "2025-11", "2025-12"]
 
+    @pytest.mark.parametrize("dtype", ["string", "str", object], ids=["string", "str", "object"])
+    def test_index_sorted_string_for_every_id_dtype(self, dtype) -> None:
+        # customers up to 2026-01-31 (feb buys later), in code-point order: "neg" < "old"
+        # < "x1" < "y1" < "z1"; the index is always the "string" dtype.
+        data = XYZ.assign(customer_id=XYZ["customer_id"].astype(dtype))
+        t = xyz_classes(data, as_of="2026-01-31", months=3)
+        assert t.index.tolist() == ["neg", "old", "x1", "y1", "z1"]
+        assert t.index.dtype == pd.StringDtype() and t.index.name == "customer_id"
+        assert t.loc["x1", "xyz"] == "X"  # 100 in each of Nov, Dec, Jan: cv 0
+
     def test_customers_and_dtypes(self) -> None:
         t = xyz_classes(XYZ, as_of="2026-01-31", months=3)
         assert sorted(t.index) == ["neg", "old", "x1", "y1", "z1"]  # feb buys after as_of

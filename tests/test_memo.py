@@ -1,0 +1,132 @@
+"""Tests of the run cache of built pages (retention_lib.memo) and of lazily read tables."""
+
+from __future__ import annotations
+
+import dataclasses
+import pickle
+
+import pandas as pd
+import pytest
+
+from retention_lib import memo
+from retention_lib.cache import LazyTables, active_cache, read_entry, write_entry
+from retention_lib.config import load_settings
+from retention_lib.io import load_dataset
+
+TRANSACTIONS = "customer_id,date,amount\nC1,2026-01-05,10\nC2,2026-02-06,20.5\n"
+
+
+@pytest.fixture
+def dataset(tmp_path):
+    folder = tmp_path / "data"
+    folder.mkdir()
+    (folder / "transactions.csv").write_text(TRANSACTIONS, encoding="utf-8")
+    return load_dataset(folder, as_of="2026-10-31")
+
+
+@pytest.fixture
+def builder():
+    calls: list[tuple] = []
+
+    @memo.cached_build("test_builder")
+    def build(dataset, *, period: str, scale: float = 1.0, extra=None):
+        calls.append((period, scale))
+        total = float(dataset.transactions["amount"].sum()) * scale
+        return {"period": period, "total": total, "helper": lambda: total}
+
+    memo.clear_memory()
+    yield build, calls
+    memo.clear_memory()
+
+
+class TestCachedBuild:
+    def test_without_a_cache_folder_every_call_computes(self, dataset, builder, monkeypatch):
+        monkeypatch.delenv("RETENTION_CACHE_DIR", raising=False)
+        build, calls = builder
+        build(dataset, period="2026-10")
+        build(dataset, period="2026-10")
+        assert len(calls) == 2
+
+    def test_identical_calls_compute_once_even_in_another_process(
+        self, dataset, builder, tmp_path
+    ):
+        build, calls = builder
+        with active_cache(tmp_path / "cache"):
+            first = build(dataset, period="2026-10")
+            again = build(dataset, period="2026-10")
+            assert again is first  # kept in memory
+            memo.clear_memory()  # a kernel: nothing in memory, the entry on disk
+            from_disk = build(dataset, period="2026-10")
+        assert len(calls) == 1
+        # by hand: 10 + 20.5 = 30.5
+        assert from_disk["total"] == first["total"] == 30.5
+        assert from_disk["helper"] is None  # a local function is stored as None
+        log = (tmp_path / "cache" / "results.log").read_text().split("\n")
+        assert [line.split()[1:] for line in log if line] == [
+            ["built", "test_builder"], ["reused", "test_builder"],
+        ]
+
+    @pytest.mark.parametrize(
+        ("first", "second"),
+        [
+            ({"period": "2026-10"}, {"period": "2026-09"}),
+            ({"period": "2026-10"}, {"period": "2026-10", "scale": 2.0}),
+        ],
+        ids=["other-period", "other-keyword"],
+    )
+    def test_different_arguments_compute_again(
+        self, dataset, builder, tmp_path, first, second
+    ):
+        build, calls = builder
+        with active_cache(tmp_path / "cache"):
+            build(dataset, **first)
+            result = build(dataset, **second)
+        assert len(calls) == 2
+        assert result["total"] == 30.5 * second.get("scale", 1.0)
+
+    def test_other_data_or_settings_compute_again(self, dataset, builder, tmp_path):
+        build, calls = builder
+        other_sha = dataclasses.replace(dataset, sha256={"transactions": "0" * 64})
+        other_settings = dataclasses.replace(
+            dataset, settings=load_settings({"language": "ru"})
+        )
+        with active_cache(tmp_path / "cache"):
+            build(dataset, period="2026-10")
+            build(other_sha, period="2026-10")
+            build(other_settings, period="2026-10")
+        assert len(calls) == 3
+
+    def test_an_argument_that_is_not_plain_data_is_never_cached(
+        self, dataset, builder, tmp_path
+    ):
+        build, calls = builder
+        with active_cache(tmp_path / "cache"):
+            build(dataset, period="2026-10", extra=pd.Series([1.0]))
+            build(dataset, period="2026-10", extra=pd.Series([1.0]))
+        assert len(calls) == 2
+
+
+class TestLazyTables:
+    def test_a_cached_dataset_reads_each_table_on_first_use(self, dataset, tmp_path):
+        cache = tmp_path / "cache"
+        cache.mkdir()
+        write_entry(cache, "k", dataset)
+        assert (cache / "dataset-k.tables" / "transactions.pickle").is_file()
+        hit = read_entry(cache, "k")
+        assert isinstance(hit.tables, LazyTables)
+        assert list(hit.tables) == ["transactions"] and "transactions" in hit.tables
+        assert hit.tables.loaded == ()  # nothing read yet
+        pd.testing.assert_frame_equal(hit.transactions, dataset.transactions)
+        assert hit.tables.loaded == ("transactions",)
+        assert hit.sha256 == dataset.sha256 and hit.rows_read == dataset.rows_read
+        # pickling materialises every table into a plain dict
+        again = pickle.loads(pickle.dumps(hit))
+        assert isinstance(again.tables, dict)
+        pd.testing.assert_frame_equal(again.transactions, dataset.transactions)
+
+    def test_an_entry_whose_table_file_is_missing_is_a_miss(self, dataset, tmp_path):
+        cache = tmp_path / "cache"
+        cache.mkdir()
+        write_entry(cache, "k", dataset)
+        (cache / "dataset-k.tables" / "transactions.pickle").unlink()
+        assert read_entry(cache, "k") is None
