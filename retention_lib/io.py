@@ -31,6 +31,12 @@ Warnings (reported, the run goes on)
     :class:`Exclusion`);
     missing manager replaced by ``"unassigned"``; optional table present but empty (treated
     as absent); events dated after ``as_of`` (planned events, kept).
+Two CSV paths (same results)
+    Fast: a UTF-8, ``,``-separated, uncompressed file with the default ``decimal`` is read by
+    ``pyarrow.csv`` (no Python string per field); exact: ``pandas.read_csv``.  The fast path
+    hands the table over to the exact path at the first parse error, wrong field count, blank
+    or all-empty line, or any problem or note of the table (except the refunds count), so
+    every message, line number, note and count is the exact path's.
 Refunds
     Negative amounts are kept (netted by the analyses) and counted in the table notes.
 Decimal commas
@@ -82,6 +88,12 @@ FALSE_WORDS = ("false", "0", "no", "n", "f", "нет", "ні")
 UNASSIGNED = "unassigned"
 _DECIMAL_COMMA_HINT = 'csv: {sep: ";", decimal: ","}'
 _THOUSANDS_DOTS = re.compile(r"^-?\d{1,3}(\.\d{3})+(,\d*)?$")
+#: CSV files are read, normalised and checked this many records at a time, so that only one
+#: chunk of raw text exists at once (``None``: whole file at once).  Results do not depend on it.
+CSV_CHUNK_ROWS: int | None = 200_000
+#: Block size of the fast CSV reader (``pyarrow.csv``), in bytes; it holds about 40 blocks
+#: read ahead, so this bounds its memory (~40 MB).
+FAST_CSV_BLOCK_BYTES = 1 << 20
 
 
 # --------------------------------------------------------------------------- data classes
@@ -390,7 +402,9 @@ def _sniff_sep(header: str) -> str:
     return best if counts[best] > 0 else ","
 
 
-def _read_csv(path: Path, table: str, settings: Settings, problems: list[Problem]) -> _Raw | None:
+def _read_csv(path: Path, table: str, settings: Settings,
+              problems: list[Problem]) -> _Raw | _CsvSource | None:
+    """Read the header line: the separator, the hash and a source to read in chunks."""
     enc = _encoding(settings)
     file = str(path)
     opener = gzip.open if path.name.endswith(".gz") else open
@@ -405,44 +419,9 @@ def _read_csv(path: Path, table: str, settings: Settings, problems: list[Problem
         ))
         return None
     sep = settings.csv.sep or _sniff_sep(header)
-    raw = _Raw(table, pd.DataFrame(), file, file, _sha256_file(path), "line", 2, sep=sep)
-    if not header.strip():
-        return raw  # empty file
-    try:
-        frame = pd.read_csv(
-            path, sep=sep, dtype=str, keep_default_na=False, na_values=[""],
-            skip_blank_lines=False, encoding=enc, compression="infer",
-        )
-    except UnicodeDecodeError as exc:
-        problems.append(Problem(
-            table, file, None, "read_error", 0,
-            detail=f"is not valid {settings.csv.encoding} text ({exc}); set the file's "
-            "encoding in the config, e.g. csv: {encoding: cp1251}",
-        ))
-        return None
-    except pd.errors.EmptyDataError:
-        return raw
-    except pd.errors.ParserError as exc:
-        problems.append(Problem(
-            table, file, None, "read_error", 0,
-            detail=f"cannot be parsed as CSV with separator {sep!r}: {exc}. If the file uses "
-            f"';' between fields and ',' as decimal mark, set in the config: "
-            f"{_DECIMAL_COMMA_HINT}",
-        ))
-        return None
-    if not isinstance(frame.index, pd.RangeIndex):  # every data row has extra fields
-        problems.append(Problem(
-            table, file, None, "read_error", 0,
-            detail=f"data rows have more fields than the header {list(frame.columns)} "
-            f"with separator {sep!r}. If the file uses ';' between fields and ',' as decimal "
-            f"mark, set in the config: {_DECIMAL_COMMA_HINT}",
-        ))
-        return None
-    frame.columns = [str(c).strip() for c in frame.columns]
-    blank = frame.isna().all(axis=1)
-    raw.blank_lines = int(blank.sum())
-    raw.frame = frame.loc[~blank]
-    return raw
+    if not header.strip():  # empty file
+        return _Raw(table, pd.DataFrame(), file, file, _sha256_file(path), "line", 2, sep=sep)
+    return _CsvSource(table, path, sep, enc, _sha256_file(path))
 
 
 def _read_parquet(path: Path, table: str, problems: list[Problem]) -> _Raw | None:
@@ -459,7 +438,8 @@ def _read_parquet(path: Path, table: str, problems: list[Problem]) -> _Raw | Non
     return _Raw(table, frame, str(path), str(path), _sha256_file(path), "row", 0)
 
 
-def _read_folder(folder: Path, settings: Settings, problems: list[Problem]) -> list[_Raw]:
+def _read_folder(folder: Path, settings: Settings,
+                 problems: list[Problem]) -> list[_Raw | _CsvSource]:
     if not folder.exists():
         problems.append(Problem(
             "transactions", str(folder), None, "missing_folder", 0,
@@ -472,7 +452,7 @@ def _read_folder(folder: Path, settings: Settings, problems: list[Problem]) -> l
             detail="is not a folder; pass the folder that holds transactions.csv etc.",
         ))
         return []
-    raws: list[_Raw] = []
+    raws: list[_Raw | _CsvSource] = []
     for table in TABLES:
         found = [folder / f"{table}{suffix}" for suffix in FILE_SUFFIXES]
         found = [p for p in found if p.is_file()]
@@ -590,7 +570,27 @@ def _parse_datetime(s: pd.Series, formats: tuple[str, ...]) -> tuple[pd.Series, 
         out = out.astype("datetime64[ns]")
         return out, s.notna() & out.isna()
     text = _as_text(s)
-    out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
+    if len(text) > 1:  # parse each distinct value once (dates repeat a lot)
+        codes, uniques = pd.factorize(text)
+        parsed, bad = _parse_text_dates(pd.Series(uniques, dtype=text.dtype), formats)
+        out = _take(parsed.to_numpy(), codes, np.datetime64("NaT", "ns"))
+        todo = _take(bad.to_numpy(), codes, False)
+        return (pd.Series(out, index=s.index, dtype="datetime64[ns]"),
+                pd.Series(todo, index=s.index, dtype=bool))
+    return _parse_text_dates(text, formats)
+
+
+def _take(values: np.ndarray, codes: np.ndarray, missing: Any) -> np.ndarray:
+    """``values[codes]`` with ``missing`` where ``codes == -1``."""
+    out = values[np.maximum(codes, 0)] if len(values) else np.full(len(codes), missing)
+    if len(values):
+        out[codes < 0] = missing
+    return out
+
+
+def _parse_text_dates(text: pd.Series, formats: tuple[str, ...]) -> tuple[pd.Series, pd.Series]:
+    """The format loop of :func:`_parse_datetime` on stripped text (missing: ``NaN``)."""
+    out = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
     todo = text.notna()
     for fmt in formats:
         if not todo.any():
@@ -602,6 +602,22 @@ def _parse_datetime(s: pd.Series, formats: tuple[str, ...]) -> tuple[pd.Series, 
     return out, todo
 
 
+def _date_column(s: pd.Series, kind: str) -> tuple[pd.Series, pd.Series]:
+    """(datetime64[ns] at midnight / first of the month, mask of unparseable values)."""
+    out, bad = _parse_datetime(s, MONTH_FORMATS if kind == "month" else DATE_FORMATS)
+    if len(out) > 1:  # normalise each distinct date once
+        codes, uniques = pd.factorize(out)
+        day = pd.Series(uniques, dtype="datetime64[ns]").dt.normalize()
+        if kind == "month":
+            day = day.dt.to_period("M").dt.to_timestamp().astype("datetime64[ns]")
+        values = _take(day.to_numpy(dtype="datetime64[ns]"), codes, np.datetime64("NaT", "ns"))
+        return pd.Series(values, index=s.index, dtype="datetime64[ns]"), bad
+    out = out.dt.normalize()
+    if kind == "month":
+        out = out.dt.to_period("M").dt.to_timestamp().astype("datetime64[ns]")
+    return out.astype("datetime64[ns]"), bad
+
+
 def _parse_number(s: pd.Series, *, decimal_comma: bool) -> tuple[pd.Series, pd.Series]:
     """(float64, mask of non-missing values that are not finite numbers)."""
     if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
@@ -610,7 +626,9 @@ def _parse_number(s: pd.Series, *, decimal_comma: bool) -> tuple[pd.Series, pd.S
     text = _as_text(s)
     if not decimal_comma:
         try:  # fast path: plain numbers
-            out = text.astype("float64")
+            out = _arrow_float(text)
+            if out is None:
+                out = text.astype("float64")
         except (ValueError, TypeError):
             out = pd.to_numeric(text, errors="coerce").astype("float64")
         retry = text.notna() & ~np.isfinite(out.fillna(np.inf))
@@ -622,6 +640,22 @@ def _parse_number(s: pd.Series, *, decimal_comma: bool) -> tuple[pd.Series, pd.S
         out = _clean_number(text, decimal_comma=True)
     bad = text.notna() & ~np.isfinite(out.fillna(np.inf))
     return out.where(~bad), bad
+
+
+def _arrow_float(text: pd.Series) -> pd.Series | None:
+    """``text.astype("float64")`` by pyarrow's cast for pyarrow strings (``None`` when the
+    cast refuses a value: the caller then uses pandas' conversion)."""
+    if not isinstance(text.array, pd.arrays.ArrowStringArray):
+        return None
+    import pyarrow as pa
+
+    try:
+        values = pa.array(text.array).cast(pa.float64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    return pd.Series(values.to_numpy(zero_copy_only=False), index=text.index, dtype="float64")
 
 
 def _clean_number(text: pd.Series, *, decimal_comma: bool) -> pd.Series:
@@ -637,12 +671,15 @@ def _clean_number(text: pd.Series, *, decimal_comma: bool) -> pd.Series:
 def _parse_bool(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     if pd.api.types.is_bool_dtype(s):
         return s.astype("boolean"), pd.Series(False, index=s.index)
-    text = _as_text(s).str.lower()
+    codes, uniques = pd.factorize(s)  # each distinct answer once
+    text = _as_text(pd.Series(uniques, dtype=s.dtype)).str.lower()
     text = text.str.replace(r"\.0$", "", regex=True)  # 1.0 / 0.0 from numeric input
     mapping = {w: True for w in TRUE_WORDS} | {w: False for w in FALSE_WORDS}
     out = text.map(mapping)
-    bad = text.notna() & out.isna()
-    return out.astype("boolean"), bad
+    bad = (text.notna() & out.isna()).to_numpy()
+    answer = out.astype("boolean").array.take(codes, allow_fill=True)
+    return (pd.Series(answer, index=s.index, dtype="boolean"),
+            pd.Series(_take(bad, codes, False), index=s.index, dtype=bool))
 
 
 def _normalise(raw: _Raw, spec: TableSpec, settings: Settings,
@@ -657,11 +694,8 @@ def _normalise(raw: _Raw, spec: TableSpec, settings: Settings,
         if col.kind == "id":
             frame[col.name] = _to_id(s)
         elif col.kind in ("date", "month"):
-            out, bad = _parse_datetime(s, MONTH_FORMATS if col.kind == "month" else DATE_FORMATS)
-            out = out.dt.normalize()
-            if col.kind == "month":
-                out = out.dt.to_period("M").dt.to_timestamp().astype("datetime64[ns]")
-            frame[col.name] = out.astype("datetime64[ns]")
+            out, bad = _date_column(s, col.kind)
+            frame[col.name] = out
             if bad.any():
                 failed[col.name] = bad
                 expected = "YYYY-MM, " if col.kind == "month" else ""
@@ -741,13 +775,14 @@ def _rename(raw: _Raw, spec: TableSpec, settings: Settings, problems: list[Probl
 
 
 def _check_missing_columns(raw: _Raw, spec: TableSpec, settings: Settings,
-                           problems: list[Problem]) -> set[str]:
+                           problems: list[Problem], n_rows: int | None = None) -> set[str]:
     missing = [c for c in spec.required if c not in raw.frame.columns]
+    n_rows = len(raw.frame) if n_rows is None else n_rows
     for col in missing:
         mapping = settings.columns.get(raw.table)
         problems.append(Problem(
             raw.table, raw.file, col, "missing_column", 0,
-            detail=f"required column '{col}' is missing ({len(raw.frame):,} data rows); "
+            detail=f"required column '{col}' is missing ({n_rows:,} data rows); "
             f"columns found: {list(raw.frame.columns)}"
             + (f" (after mapping {dict(mapping)})" if mapping else "")
             + f". Rename it or map it in the config: columns: {{{raw.table}: "
@@ -821,9 +856,488 @@ def _parse_as_of(as_of: Any) -> pd.Timestamp:
     return ts.normalize()
 
 
+def _isin(s: pd.Series, values: pd.Index) -> pd.Series:
+    """``s.isin(values)``, with pyarrow's hash lookup for pyarrow-backed strings."""
+    if isinstance(s.array, pd.arrays.ArrowStringArray) and isinstance(
+        values.array, pd.arrays.ArrowStringArray
+    ):
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        found = pc.is_in(pa.array(s.array), value_set=pa.array(values.array))
+        return pd.Series(pc.fill_null(found, False).to_numpy(zero_copy_only=False),
+                         index=s.index, dtype=bool)
+    return s.isin(values)
+
+
 def _row_text(frame: pd.DataFrame, columns: list[str]) -> pd.Series:
     text = frame[columns].astype(str).fillna("").astype(object)
     return text.agg(", ".join, axis=1)
+
+
+# --------------------------------------------------------------------------- CSV in chunks
+
+
+@dataclass
+class _CsvSource:
+    """A CSV table whose header was read; the records are read in :func:`_csv_table`."""
+
+    table: str
+    path: Path
+    sep: str
+    encoding: str
+    sha256: str
+
+
+class _HashCollision(Exception):
+    """Two different rows had the same 64-bit hash: redo the table with exact comparison."""
+
+
+def _merge(found: dict[tuple, Problem], key: tuple, problem: Problem) -> None:
+    """Add a chunk's problem to the table's problem of the same key (rows and examples)."""
+    old = found.get(key)
+    if old is None:
+        found[key] = problem
+        return
+    old.rows += problem.rows
+    old.examples = (old.examples + problem.examples)[:MAX_EXAMPLES]
+    if len(problem.detail) > len(old.detail):  # a later chunk added the decimal-comma hint
+        old.detail = problem.detail
+
+
+def _chunk_checks(raw: _Raw, spec: TableSpec, frame: pd.DataFrame, as_of: pd.Timestamp,
+                  failed: dict[str, pd.Series], found: dict[tuple, Problem],
+                  not_allowed: dict[str, list[pd.Series]]) -> None:
+    """What :func:`table_schema` checks (missing values in required columns, allowed values,
+    dates after ``as_of``) on one normalised chunk, in the schema's order; the dtypes are the
+    normaliser's by construction."""
+    for pos, col in enumerate(spec.columns):
+        if col.name not in frame:
+            continue
+        s = frame[col.name]
+        shown = raw.frame[col.name]
+        if col.required:
+            mask = s.isna()
+            if col.name in failed:
+                mask &= ~failed[col.name]
+            if mask.any():
+                kind, detail = _CHECK_KINDS["not_nullable"]
+                _merge(found, (2, pos, 0), _problem(raw, col.name, kind, mask, shown, detail))
+        if col.allowed is not None:
+            mask = s.notna() & ~s.isin(list(col.allowed))
+            if mask.any():
+                kind, detail = _CHECK_KINDS["isin"]
+                _merge(found, (2, pos, 1), _problem(raw, col.name, kind, mask, shown, detail))
+                not_allowed.setdefault(col.name, []).append(s[mask])
+        if spec.future_dates == "error" and col.name == spec.date_column:
+            mask = s.notna() & (s > as_of)
+            if mask.any():
+                detail = f"dated after the report date {as_of.date().isoformat()}"
+                _merge(found, (2, pos, 2), _problem(raw, col.name, "future_date", mask, s, detail))
+
+
+def _row_hashes(frame: pd.DataFrame) -> np.ndarray:
+    """One uint64 per row; rows equal in every column (NaN = NaN, 0.0 = -0.0) hash equal."""
+    out = np.zeros(len(frame), dtype="uint64")
+    for name in frame.columns:
+        s = frame[name]
+        if pd.api.types.is_float_dtype(s.dtype) and isinstance(s.dtype, np.dtype):
+            v = s.to_numpy()
+            h = pd.util.hash_array(np.where(np.isnan(v), np.nan, v + 0.0))
+        elif isinstance(s.dtype, np.dtype) and s.dtype.kind == "M":
+            h = pd.util.hash_array(s.to_numpy().view("i8"))
+        elif pd.api.types.is_bool_dtype(s.dtype):
+            h = pd.util.hash_array(np.where(s.isna(), 2.0, s.fillna(False).astype(bool)))
+        elif isinstance(s.array, pd.arrays.ArrowStringArray):
+            h = _hash_repeated_strings(s)
+        else:
+            h = pd.util.hash_pandas_object(s, index=False).to_numpy()
+        out = out * np.uint64(1_000_003) ^ h
+    return out
+
+
+def _hash_repeated_strings(s: pd.Series) -> np.ndarray:
+    """:func:`_hash_strings` of ``s``, hashing each distinct string once (same values)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = pa.array(s.array)
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    encoded = pc.dictionary_encode(arr)
+    if 2 * len(encoded.dictionary) > len(arr):  # mostly distinct: hash them directly
+        return _hash_strings(s)
+    uniques = _hash_strings(pd.Series(encoded.dictionary, dtype=s.dtype))
+    missing = _hash_strings(pd.Series([np.nan], dtype=s.dtype))[0]
+    codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)
+    return _take(uniques, codes, missing)
+
+
+_POWERS = np.cumprod(np.full(61, 1_099_511_628_211, dtype="uint64"))  # wraps around mod 2**64
+
+
+def _hash_strings(s: pd.Series) -> np.ndarray:
+    """A polynomial hash of the UTF-8 bytes of each string (missing: a fixed value)."""
+    import pyarrow as pa
+
+    arr = pa.array(s.array)
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    arr = arr.cast(pa.large_string())
+    _, offsets_buf, data_buf = arr.buffers()
+    offsets = np.frombuffer(offsets_buf, dtype=np.int64)[arr.offset: arr.offset + len(arr) + 1]
+    data = np.frombuffer(data_buf, dtype=np.uint8) if data_buf is not None else np.empty(
+        0, dtype=np.uint8)
+    start, lengths = offsets[:-1], np.diff(offsets)
+    out = lengths.astype("uint64") * np.uint64(0x9E3779B97F4A7C15)
+    keep = lengths > 0
+    if keep.any():
+        size = lengths[keep]
+        first = np.concatenate([[0], np.cumsum(size)[:-1]])  # of each string in the bytes
+        within = np.arange(int(size.sum()), dtype=np.int64) - np.repeat(first, size)
+        byte = data[np.repeat(start[keep], size) + within].astype("uint64") + np.uint64(1)
+        weight = _POWERS[within % len(_POWERS)] + within.astype("uint64")
+        out[keep] ^= np.add.reduceat(byte * weight, first)
+    out[s.isna().to_numpy()] = np.uint64(0x5BD1E995)
+    return pd.util.hash_array(out)
+
+
+def _same_rows(a: pd.DataFrame, b: pd.DataFrame) -> bool:
+    """Whether two frames with the same columns hold equal rows (NaN equals NaN)."""
+    for name in a.columns:
+        x, y = a[name].reset_index(drop=True), b[name].reset_index(drop=True)
+        if not ((x == y).fillna(False).astype(bool) | (x.isna() & y.isna())).all():
+            return False
+    return True
+
+
+@dataclass
+class _CsvTable:
+    """The outcome of reading one CSV table (``frame`` is ``None`` when the table is left
+    out after an empty file or a column clash)."""
+
+    raw: _Raw
+    frame: pd.DataFrame | None
+    rows: int
+    problems: list[Problem]
+    notes: list[str]
+    excluded: int
+
+
+class _NotClean(Exception):
+    """The fast reader met something unusual: read the table again with the exact path."""
+
+
+def _release_memory() -> None:
+    """Hand memory freed by the last chunk back to the system (pyarrow's pool; glibc's heap,
+    where ``malloc_trim`` exists), so that the chunks' temporaries leave no heap behind."""
+    import pyarrow as pa
+
+    pa.default_memory_pool().release_unused()
+    if _MALLOC_TRIM is not None:
+        _MALLOC_TRIM(0)
+
+
+def _libc_malloc_trim():
+    try:
+        import ctypes
+
+        return ctypes.CDLL("libc.so.6").malloc_trim
+    except (OSError, AttributeError):  # not glibc
+        return None
+
+
+_MALLOC_TRIM = _libc_malloc_trim()
+
+
+def _fast_eligible(src: _CsvSource, settings: Settings) -> bool:
+    """Whether ``src`` may be read by the fast path: plain UTF-8, ``,``-separated,
+    uncompressed, decimal point, default separator setting (sniffed or ``","``)."""
+    return (
+        src.sep == ","
+        and settings.csv.sep in (None, ",")
+        and settings.csv.decimal == "."
+        and src.encoding == "utf-8-sig"
+        and src.path.name.endswith(".csv")
+    )
+
+
+def _csv_chunks(src: _CsvSource, chunk_rows: int | None, fast: bool = False):
+    options = dict(sep=src.sep, dtype=str, keep_default_na=False, na_values=[""],
+                   skip_blank_lines=False, encoding=src.encoding, compression="infer")
+    if fast:
+        yield from _arrow_chunks(src, chunk_rows, options)
+        return
+    if chunk_rows is None:
+        yield pd.read_csv(src.path, **options)
+        return
+    with pd.read_csv(src.path, chunksize=chunk_rows, **options) as reader:
+        yield from reader
+
+
+def _arrow_chunks(src: _CsvSource, chunk_rows: int | None, options: dict):
+    """The frames :func:`_csv_chunks` yields, read by ``pyarrow.csv`` without making a Python
+    string per field: same column names (pandas' header), ``str`` dtype, missing = empty
+    field, RangeIndex numbering the records.  Raises :class:`_NotClean` when the header
+    differs from pandas' or pyarrow cannot parse the file (then pandas reports it)."""
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+
+    try:
+        names = [str(c) for c in pd.read_csv(src.path, nrows=0, **options).columns]
+    except (ValueError, UnicodeDecodeError) as exc:  # pandas' errors are ValueErrors
+        raise _NotClean(src.table) from exc
+    dtype = pd.StringDtype("pyarrow", na_value=np.nan)  # what read_csv(dtype=str) gives
+    try:
+        reader = pcsv.open_csv(
+            src.path,
+            read_options=pcsv.ReadOptions(block_size=FAST_CSV_BLOCK_BYTES, use_threads=False),
+            parse_options=pcsv.ParseOptions(delimiter=src.sep, ignore_empty_lines=False),
+            convert_options=pcsv.ConvertOptions(
+                column_types={n: pa.large_string() for n in names},
+                strings_can_be_null=True, quoted_strings_can_be_null=True, null_values=[""],
+            ),
+        )
+        schema = reader.schema
+        if schema.names != names or any(t != pa.large_string() for t in schema.types):
+            raise _NotClean(src.table)
+        start = 0
+        batches: list[pa.RecordBatch] = []
+        held = 0
+        limit = chunk_rows or np.inf
+        while True:
+            try:
+                batch = reader.read_next_batch()
+            except StopIteration:
+                batch = None
+            if batch is not None and batch.num_rows:
+                batches.append(batch)
+                held += batch.num_rows
+            if batches and (batch is None or held >= limit):
+                table = pa.Table.from_batches(batches, schema=schema)
+                batches, held = [], 0
+                frame = pd.DataFrame(
+                    {n: pd.array(table.column(i), dtype=dtype) for i, n in enumerate(names)},
+                    index=pd.RangeIndex(start, start + table.num_rows),
+                    columns=names,
+                )
+                start += table.num_rows
+                del table
+                yield frame
+            if batch is None:
+                return
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeDecodeError) as exc:
+        raise _NotClean(src.table) from exc
+
+
+def _csv_table(src: _CsvSource, spec: TableSpec, settings: Settings, as_of: pd.Timestamp,
+               chunk_rows: int | None, exact: bool = False,
+               fast: bool = False) -> _CsvTable | Problem:
+    """Read, normalise and check one CSV table chunk by chunk; a read error is returned.
+
+    ``fast``: read with ``pyarrow.csv`` and raise :class:`_NotClean` at the first blank line,
+    problem or note (other than the refunds count), so that the caller reads it again
+    exactly."""
+    file = str(src.path)
+    raw = _Raw(src.table, pd.DataFrame(), file, file, src.sha256, "line", 2, sep=src.sep)
+    found: dict[tuple, Problem] = {}
+    not_allowed: dict[str, list[pd.Series]] = {}
+    notes: list[str] = []
+    kept: list[pd.DataFrame] = []
+    kept_hash: list[np.ndarray] = []
+    dropped: list[pd.DataFrame] = []
+    dropped_hash: list[np.ndarray] = []
+    seen = np.empty(0, dtype="uint64")
+    header: list[str] | None = None
+    names: list[str] | None = None
+    usable = True
+    rows = blank_lines = refunds = 0
+    order: list[str] = []
+    missing: set[str] = set()
+    try:
+        for chunk in _csv_chunks(src, chunk_rows, fast):
+            if header is None:
+                if not isinstance(chunk.index, pd.RangeIndex):  # every row has extra fields
+                    return Problem(
+                        src.table, file, None, "read_error", 0,
+                        detail=f"data rows have more fields than the header "
+                        f"{list(chunk.columns)} with separator {src.sep!r}. If the file uses "
+                        f"';' between fields and ',' as decimal mark, set in the config: "
+                        f"{_DECIMAL_COMMA_HINT}",
+                    )
+                header = [str(c).strip() for c in chunk.columns]
+                raw.frame = pd.DataFrame(columns=header)
+                clash: list[Problem] = []
+                usable = _rename(raw, spec, settings, clash)
+                for p in clash:
+                    _merge(found, (0, 0, 0), p)
+                names = list(raw.frame.columns)
+            chunk.columns = header
+            blank = chunk.isna().all(axis=1)
+            blank_lines += int(blank.sum())
+            chunk = chunk.loc[~blank]
+            rows += len(chunk)
+            if not usable or chunk.empty:
+                continue
+            chunk.columns = names
+            part = _Raw(src.table, chunk, file, file, src.sha256, "line", 2, sep=src.sep)
+            chunk_problems: list[Problem] = []
+            frame, failed = _normalise(part, spec, settings, chunk_problems, notes)
+            for p in chunk_problems:
+                _merge(found, (1, spec.columns.index(spec.column(p.column)), 0), p)
+            _chunk_checks(part, spec, frame, as_of, failed, found, not_allowed)
+            if spec.future_dates == "warning" and spec.date_column in frame:
+                later = frame[spec.date_column] > as_of
+                if later.any():
+                    _merge(found, (3, 0, 0), _problem(
+                        part, spec.date_column, "future_date", later, frame[spec.date_column],
+                        f"dated after the report date {as_of.date().isoformat()} "
+                        "(planned; kept)", severity="warning",
+                    ))
+            if "manager" in frame or src.table == "customers":
+                if "manager" not in frame:
+                    frame["manager"] = UNASSIGNED
+                    _merge(found, (4, 0, 0), Problem(
+                        src.table, file, "manager", "manager_unassigned", len(frame),
+                        severity="warning", location="line",
+                        detail="without a manager column: every customer is 'unassigned'",
+                    ))
+                else:
+                    none = frame["manager"].isna()
+                    if none.any():
+                        _merge(found, (4, 0, 0), _problem(
+                            part, "manager", "manager_unassigned", none, chunk["manager"],
+                            "without a manager, set to 'unassigned'", severity="warning",
+                        ))
+                        frame["manager"] = frame["manager"].fillna(UNASSIGNED)
+            if src.table == "transactions" and "amount" in frame:
+                refunds += int((frame["amount"] < 0).sum())
+            if exact:
+                dup = frame.duplicated(keep="first")
+                hashes = np.zeros(len(frame), dtype="uint64")
+            else:
+                hashes = _row_hashes(frame)
+                dup_arr = pd.Series(hashes).duplicated(keep="first").to_numpy()
+                by_hash = np.argsort(hashes, kind="stable")
+                ordered = hashes[by_hash]  # sorted look-ups and merges are cache-friendly
+                if len(seen):
+                    at = np.minimum(np.searchsorted(seen, ordered), len(seen) - 1)
+                    before = np.empty(len(hashes), dtype=bool)
+                    before[by_hash] = seen[at] == ordered
+                    dup_arr = dup_arr | before
+                new = ordered[~dup_arr[by_hash]]
+                seen = np.sort(np.concatenate([seen, new]), kind="stable")
+                dup = pd.Series(dup_arr, index=frame.index)
+            if dup.any():
+                first = chunk.loc[dup[dup].index[:MAX_EXAMPLES]]
+                _merge(found, (5, 0, 0), _problem(
+                    part, None, "duplicate_rows", dup, _row_text(first, list(first.columns)),
+                    "duplicating an earlier row exactly (dropped)", severity="warning",
+                ))
+                if not exact:
+                    dropped.append(frame.loc[dup])
+                    dropped_hash.append(hashes[dup.to_numpy()])
+                frame = frame.loc[~dup]
+                hashes = hashes[~dup.to_numpy()]
+            if not order:
+                order = [c.name for c in spec.columns if c.name in frame]
+                order += [c for c in frame.columns if c not in order]
+            kept.append(frame[order])
+            if not fast:  # (fast: a dropped row sends the table to the exact path)
+                kept_hash.append(hashes)
+            del chunk, part, frame, hashes
+            if fast:
+                if blank_lines or found or notes:
+                    raise _NotClean(src.table)
+                _release_memory()
+    except UnicodeDecodeError as exc:
+        return Problem(
+            src.table, file, None, "read_error", 0,
+            detail=f"is not valid {settings.csv.encoding} text ({exc}); set the file's "
+            "encoding in the config, e.g. csv: {encoding: cp1251}",
+        )
+    except pd.errors.EmptyDataError:
+        header = None
+    except pd.errors.ParserError as exc:
+        return Problem(
+            src.table, file, None, "read_error", 0,
+            detail=f"cannot be parsed as CSV with separator {src.sep!r}: {exc}. If the file "
+            f"uses ';' between fields and ',' as decimal mark, set in the config: "
+            f"{_DECIMAL_COMMA_HINT}",
+        )
+    raw.blank_lines = blank_lines
+    if blank_lines:
+        notes.insert(0, f"{blank_lines:,} blank line(s) skipped")
+    problems: list[Problem] = []
+    if rows == 0:
+        what = "is empty" if not header else "has a header but no data rows"
+        columns = header or []
+        if src.table in REQUIRED_TABLES:
+            problems.append(Problem(
+                src.table, file, None, "empty_table", 0,
+                detail=f"{what}: the required table '{src.table}' needs at least one row "
+                f"(columns found: {columns})",
+            ))
+        else:
+            problems.append(Problem(
+                src.table, file, None, "empty_table", 0, severity="warning",
+                detail=f"{what}; the optional table '{src.table}' is treated as absent",
+            ))
+        if fast:
+            raise _NotClean(src.table)
+        return _CsvTable(raw, None, 0, problems, notes, 0)
+    if fast and (not usable or blank_lines or found or notes):
+        raise _NotClean(src.table)
+    if not usable:
+        return _CsvTable(raw, None, rows, list(found.values()), notes, 0)
+    missing_problems: list[Problem] = []
+    missing = _check_missing_columns(raw, spec, settings, missing_problems, n_rows=rows)
+    for name, values in not_allowed.items():
+        pos = spec.columns.index(spec.column(name))
+        counts = pd.concat(values).value_counts().head(MAX_EXAMPLES)
+        shown = ", ".join(f"'{v}' ({n})" for v, n in counts.items())
+        found[(2, pos, 1)].detail = (
+            f"with a value outside the allowed list {list(spec.column(name).allowed)}; "
+            f"values found: {shown}"
+        )
+    frame = _concat(kept, order)
+    del kept
+    if dropped:  # check that every dropped row equals the kept row with its hash
+        gone = pd.concat(dropped)
+        at = pd.Index(np.concatenate(kept_hash)).get_indexer(np.concatenate(dropped_hash))
+        if (at < 0).any() or not _same_rows(frame.iloc[at][list(gone.columns)], gone):
+            raise _HashCollision(src.table)
+    excluded = found[(5, 0, 0)].rows if (5, 0, 0) in found else 0
+    if src.table == "transactions" and refunds:
+        notes.append(
+            f"{refunds:,} rows with a negative amount (refunds/cancellations) kept and netted"
+        )
+    problems = missing_problems + [
+        p for key, p in sorted(found.items(), key=lambda kv: kv[0])
+        if not (key[0] == 2 and p.column in missing)
+    ]
+    if src.table == "customers" and "customer_id" in frame:
+        again = frame["customer_id"].notna() & frame["customer_id"].duplicated(keep="first")
+        if again.any():
+            problems.append(_problem(
+                raw, "customer_id", "duplicate_id", again, frame["customer_id"],
+                "repeating a customer_id of an earlier row with different details "
+                "(customer_id must be unique in customers)",
+            ))
+    if fast and (problems or blank_lines or excluded or len(notes) > bool(refunds)):
+        raise _NotClean(src.table)
+    return _CsvTable(raw, frame, rows, problems, notes, excluded)
+
+
+def _concat(parts: list[pd.DataFrame], order: list[str]) -> pd.DataFrame:
+    """Concatenate chunks column by column (only one column is copied at a time)."""
+    if len(parts) == 1:
+        return parts[0]
+    index = pd.Index(np.concatenate([p.index.to_numpy() for p in parts]))
+    columns = {}
+    for name in order:  # pop each column from the chunks: its copy replaces them
+        columns[name] = pd.concat([p.pop(name) for p in parts], ignore_index=True).array
+    return pd.DataFrame(columns, index=index, copy=False)
 
 
 # --------------------------------------------------------------------------- entry point
@@ -909,11 +1423,12 @@ def _load(
     as_of_ts: pd.Timestamp,
 ) -> Dataset:
     """:func:`load_dataset` without the cache."""
+    read_problems: list[Problem] = []
     problems: list[Problem] = []
     if isinstance(path_or_frames, Mapping):
-        raws = _read_frames(path_or_frames, problems)
+        raws = _read_frames(path_or_frames, read_problems)
     else:
-        raws = _read_folder(Path(path_or_frames), settings, problems)
+        raws = _read_folder(Path(path_or_frames), settings, read_problems)
 
     tables: dict[str, pd.DataFrame] = {}
     by_table: dict[str, _Raw] = {}
@@ -925,6 +1440,34 @@ def _load(
 
     for raw in raws:
         spec = TABLES[raw.table]
+        if isinstance(raw, _CsvSource):
+            # a ';' file may need its decimal mark guessed from whole columns: one chunk
+            rows = None if raw.sep == ";" and settings.csv.decimal != "," else CSV_CHUNK_ROWS
+            try:
+                done = None
+                if _fast_eligible(raw, settings):
+                    try:
+                        done = _csv_table(raw, spec, settings, as_of_ts, rows, fast=True)
+                    except _NotClean:
+                        done = None
+                if not isinstance(done, _CsvTable):  # not read fast, or unreadable: exactly
+                    done = _csv_table(raw, spec, settings, as_of_ts, rows)
+            except _HashCollision:
+                done = _csv_table(raw, spec, settings, as_of_ts, None, exact=True)
+            if isinstance(done, Problem):  # unreadable: reported with the reading problems
+                read_problems.append(done)
+                continue
+            by_table[raw.table] = done.raw
+            sources[raw.table] = done.raw.source
+            sha[raw.table] = done.raw.sha256
+            rows_read[raw.table] = done.rows
+            notes.setdefault(raw.table, []).extend(done.notes)
+            problems.extend(done.problems)
+            if done.excluded:
+                exclusions.append(Exclusion(raw.table, "exact duplicate rows", done.excluded))
+            if done.frame is not None:
+                tables[raw.table] = done.frame
+            continue
         by_table[raw.table] = raw
         sources[raw.table] = raw.source
         sha[raw.table] = raw.sha256
@@ -1010,7 +1553,7 @@ def _load(
         for table, frame in tables.items():
             if not TABLES[table].references_customers or "customer_id" not in frame:
                 continue
-            unknown = frame["customer_id"].notna() & ~frame["customer_id"].isin(known)
+            unknown = frame["customer_id"].notna() & ~_isin(frame["customer_id"], known)
             if unknown.any():
                 n_ids = frame.loc[unknown, "customer_id"].nunique()
                 problems.append(_problem(
@@ -1020,6 +1563,9 @@ def _load(
                     severity="warning",
                 ))
 
+    if not isinstance(path_or_frames, Mapping):  # reading problems in table order
+        read_problems.sort(key=lambda p: list(TABLES).index(p.table))
+    problems = read_problems + problems
     warnings = [p for p in problems if p.severity == "warning"]
     if any(p.severity == "error" for p in problems):
         errors = [p for p in problems if p.severity == "error"]
