@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from .config import DEFAULT_SETTINGS
-from .signals import HISTORY_OK, MARKERS, early_warning
+from .signals import HISTORY_OK, MARKERS, _first_rows, _index_in, early_warning
 from .summary import _as_day
 
 __all__ = [
@@ -150,7 +150,7 @@ def truncate_tables(
         if frame is None:
             return None
         keep = (frame[column] <= T).to_numpy(dtype=bool, na_value=False)
-        return frame.loc[keep].copy()
+        return frame.loc[keep]  # a new frame (copy-on-write): no extra copy needed
 
     cust = None
     if customers is not None:
@@ -223,31 +223,41 @@ def backtest_markers(
     if T >= end:
         raise ValueError(f"at={T:%Y-%m-%d} must be before the end of the data {end:%Y-%m-%d}")
     h_end = T + pd.Timedelta(days=horizon_days)
-    known = truncate_tables(
-        T, transactions=transactions, customers=customers, contacts=contacts,
-        signals=signals, usage=usage,
-    )
+    # early_warning reads only contacts and signals dated on or before T and usage months up
+    # to the last complete month before T, i.e. exactly what truncate_tables would keep:
+    # those tables are passed whole (no copy of millions of rows); transactions and
+    # customers are cut (tiers, churned_on).
+    known = truncate_tables(T, transactions=transactions, customers=customers)
     early = early_warning(
         known["transactions"], as_of=T, customers=known["customers"],
-        contacts=known["contacts"], signals=known["signals"], usage=known["usage"],
+        contacts=contacts, signals=signals, usage=usage,
         p_alive=p_alive, markers=markers, lapse_days=lapse_days, **marker_options,
     )
     ok = (early["history"] == HISTORY_OK).to_numpy(bool)
     judged = early[ok]
 
     # the future: last purchase up to data_end, explicit ends in (T, T + horizon]
-    full = transactions.loc[
-        ((transactions["date"] <= end) & (transactions["amount"] > 0)).to_numpy(
-            dtype=bool, na_value=False
-        )
-    ]
-    last = full.groupby(full["customer_id"].astype(str).to_numpy())["date"].max()
-    last = last.reindex(judged.index.astype(str)).to_numpy()
+    # (ids factorized once: grouping and matching on integer codes, not on strings)
+    keep = ((transactions["date"] <= end) & (transactions["amount"] > 0)).to_numpy(
+        dtype=bool, na_value=False
+    )
+    ids = transactions["customer_id"]
+    codes, uniq = pd.factorize(ids if isinstance(ids.dtype, pd.StringDtype) else ids.astype(str))
+    keep = keep & (codes >= 0)
+    by_code = transactions["date"][keep].groupby(codes[keep]).max()
+    where = _index_in(pd.Index(judged.index.astype(str)), pd.Index(uniq))
+    last_code = np.full(len(uniq), np.datetime64("NaT"), dtype=by_code.dtype)
+    last_code[by_code.index.to_numpy(np.int64)] = by_code.to_numpy()
+    last = np.where(where >= 0, last_code[np.maximum(where, 0)], np.datetime64("NaT"))
     churned = last <= np.datetime64(h_end.to_datetime64())
     if customers is not None and "churned_on" in customers.columns:
-        c = customers.set_index(customers["customer_id"].astype(str))["churned_on"]
-        c = c[~c.index.duplicated()].reindex(judged.index.astype(str))
-        churned |= ((c > T) & (c <= h_end)).to_numpy(dtype=bool, na_value=False)
+        # churned_on of the first row per id (as set_index / drop duplicates / reindex)
+        rows = _first_rows(pd.Index(customers["customer_id"].astype(str)),
+                           pd.Index(judged.index.astype(str)))
+        c = customers["churned_on"]
+        ended = ((c > T) & (c <= h_end)).to_numpy(dtype=bool, na_value=False)
+        if len(ended):
+            churned |= np.where(rows >= 0, ended[np.maximum(rows, 0)], False)
     flagged = judged["flagged"].to_numpy(bool)
 
     n_f, n_u = int(flagged.sum()), int((~flagged).sum())

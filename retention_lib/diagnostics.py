@@ -50,7 +50,11 @@ Computing once
 recycled ``id`` never matches another dataset). The executive pieces and
 :func:`diagnostics_metrics` take an optional prebuilt ``diagnostics=`` and otherwise use
 that cache, so calling them one after another in the monthly notebook computes everything
-once. A different ``lang`` reuses the same figures with another translator.
+once. A different ``lang`` reuses the same figures with another translator. Inside one build
+the churn set-up of the transactions is shared by every churn call
+(:func:`retention_lib.churn.shared_history`) and the id columns of the contacts, signals and
+usage are factorized once (:func:`retention_lib.signals.shared_inputs`); the figures are the
+same as without them.
 """
 
 from __future__ import annotations
@@ -67,6 +71,7 @@ from . import display as d
 from .backtest import Backtest, backtest_date, backtest_markers, backtest_metrics
 from .config import DEFAULT_SETTINGS, Settings
 from .i18n import Translator, code_key, get_translator
+from .memo import cached_build
 from .signals import (
     DEFAULT_WEIGHTS,
     HISTORY_OK,
@@ -76,6 +81,7 @@ from .signals import (
     early_warning,
     marker_label,
     marker_sentences,
+    shared_inputs,
 )
 
 __all__ = [
@@ -215,6 +221,7 @@ def _margin_rate(tx: pd.DataFrame, as_of: pd.Timestamp, settings: Settings) -> t
     return float(_extra(settings, "margin_rate")), False
 
 
+@cached_build("diagnostics")
 def build_diagnostics(
     dataset,
     *,
@@ -245,6 +252,22 @@ def build_diagnostics(
     -------
     Diagnostics
     """
+    from . import churn
+
+    # the churn set-up (ids sorted per customer and day) is shared by every churn call
+    # below that is given the same ``tx`` / customers objects, and the id columns of
+    # contacts / signals / usage are factorized once for both early-warning runs (report
+    # date and back-test date); results are identical
+    with churn.shared_history(), shared_inputs():
+        return _build_diagnostics(dataset, period=period, settings=settings, lang=lang,
+                                  p_alive=p_alive)
+
+
+def _build_diagnostics(
+    dataset, *, period: str, settings: Settings | None, lang: str | None,
+    p_alive: pd.Series | None,
+) -> Diagnostics:
+    """The work of :func:`build_diagnostics` (inside a shared churn history block)."""
     from . import churn, tiers
     from .economics import retention_scenario, save_top_value
     from .events import event_impact
@@ -350,7 +373,7 @@ def _diagnostics(
     if diag is None:
         from .monthly import resolve_period
 
-        resolved = resolve_period(dataset.transactions, period,
+        resolved = resolve_period(dataset, period,
                                   today=getattr(dataset, "as_of", None))
         hit = _CACHE.get((id(dataset), resolved, id(settings)))
         diag = hit[1] if hit is not None and hit[0] is dataset else None

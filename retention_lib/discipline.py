@@ -606,6 +606,9 @@ def _compliance_rows(report: ContactDiscipline, comp: pd.DataFrame, *, caption: 
     tr = report.tr
     c = lambda k: _col(tr, k)  # noqa: E731
     never = tr.t("discipline.never")
+    total = len(comp)
+    if max_rows is not None:  # format only the rows shown (1M+ customers at scale)
+        comp = comp.iloc[:max_rows]
     t = pd.DataFrame({
         c("status"): [status_text(s, tr) for s in comp["status"].astype(object)],
         c("customer"): comp["name"].to_numpy(),
@@ -633,7 +636,7 @@ def _compliance_rows(report: ContactDiscipline, comp: pd.DataFrame, *, caption: 
     formats = {c(k): _int(tr) for k in ("call_every", "meeting_every", "days_overdue",
                                         "attempts")}
     return d.table_html(t, caption=caption, max_rows=max_rows, row_classes=classes,
-                        formats=formats, tr=tr)
+                        formats=formats, tr=tr, total_rows=total)
 
 
 def section_overdue_key_accounts(report: ContactDiscipline, *, max_rows: int = 25):
@@ -699,8 +702,9 @@ def section_never_disappear(report: ContactDiscipline, *, max_rows: int = 30):
     tr = report.tr
     if report.never is None:
         return _wrap(_h2(report, "never"), _off(report, "never"))
-    nv = report.never
-    days = int(nv.attrs.get("lost_days", 365))
+    days = int(report.never.attrs.get("lost_days", 365))
+    total = len(report.never)
+    nv = report.never.iloc[:max_rows]  # format only the rows shown
     t = pd.DataFrame({
         _col(tr, "customer"): nv["name"].to_numpy(),
         _col(tr, "manager"): [_manager(tr, m) for m in nv["manager"].astype(object)],
@@ -711,9 +715,10 @@ def section_never_disappear(report: ContactDiscipline, *, max_rows: int = 30):
     })
     return _wrap(
         _h2(report, "never"),
-        _note(tr.t("discipline.note.never", days=days, count=len(nv))),
+        _note(tr.t("discipline.note.never", days=days, count=total)),
         d.table_html(t, caption=tr.t("discipline.caption.never"), max_rows=max_rows,
-                     formats={_col(tr, "former_value"): report.money}, tr=tr),
+                     formats={_col(tr, "former_value"): report.money}, tr=tr,
+                     total_rows=total),
     )
 
 

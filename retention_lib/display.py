@@ -288,6 +288,7 @@ def table_html(
     max_rows: int | None = None,
     row_classes: Sequence[str] | None = None,
     tr: Translator | None = None,
+    total_rows: int | None = None,
 ) -> str:
     """An HTML table with every header and cell escaped.
 
@@ -308,11 +309,14 @@ def table_html(
         Optional CSS class per row (after truncation), e.g. to highlight violations.
     tr
         Translator for the "showing the first rows" and "no rows" notes (default English).
+    total_rows
+        Rows of the whole table when ``df`` holds only its first rows (callers cut a
+        million-row table before formatting it); the note then counts from this total.
     """
     tr = _tr(tr)
     formats = dict(formats or {})
     frame = df.reset_index() if index else df
-    total = len(frame)
+    total = max(len(frame), total_rows or 0)
     if max_rows is not None and total > max_rows:
         frame = frame.iloc[:max_rows]
     numeric = {

@@ -64,6 +64,7 @@ from scipy.stats import fisher_exact
 
 from .churn import customer_status
 from .config import DEFAULT_SETTINGS
+from .signals import _first_rows, _index_in
 from .summary import _as_day
 
 __all__ = ["EVENT_COLUMNS", "event_impact", "stop_rate"]
@@ -96,7 +97,12 @@ _EXPECTED_KEYWORDS = ("reposition", "репозиц", "репозиціон", "p
 
 
 class _Base:
-    """Data shared by the windows of all events."""
+    """Data shared by the windows of all events.
+
+    Customer ids are matched once: the status at the end of the data fixes the order of the
+    customers, every window maps its base onto it by position, and revenue is summed per
+    integer code (the same sums, in the same row order, as grouping by the id strings).
+    """
 
     def __init__(
         self,
@@ -106,9 +112,17 @@ class _Base:
         customers: pd.DataFrame | None,
     ) -> None:
         keep = (transactions["date"] <= as_of).to_numpy(dtype=bool, na_value=False)
-        self.tx = transactions.loc[keep, ["customer_id", "date", "amount"]].assign(
-            customer_id=lambda f: f["customer_id"].astype(str)
+        self.transactions = transactions
+        self.tx = transactions.loc[keep, ["customer_id", "date", "amount"]]
+        ids = self.tx["customer_id"]
+        codes, uniq = pd.factorize(
+            ids if isinstance(ids.dtype, pd.StringDtype) else ids.astype(str), sort=True
         )
+        self.codes = codes.astype(np.int64)
+        self.n_codes = len(uniq)
+        self.dates = self.tx["date"]
+        self.date_values = self.dates.to_numpy()  # datetime64: NaT compares False
+        self.amount = self.tx["amount"].to_numpy(np.float64)
         self.as_of = as_of
         self.lapse = lapse_days
         self.customers = customers
@@ -116,30 +130,54 @@ class _Base:
             transactions, as_of=as_of, lapse_days=lapse_days, customers=customers
         )
         self.end_status.index = self.end_status.index.astype(str)
+        self.end_last = self.end_status["last_purchase"].to_numpy()
+        self.end_lost = (self.end_status["status"] == "lost").to_numpy(bool)
+        # transaction code of every customer of end_status (all have a purchase)
+        self.end_code = _index_in(pd.Index(self.end_status.index), pd.Index(uniq))
         self.churned_on = None
         if customers is not None and "churned_on" in customers.columns:
-            c = customers.set_index(customers["customer_id"].astype(str))["churned_on"]
-            self.churned_on = c[~c.index.duplicated()]
+            col = customers["churned_on"]
+            if isinstance(col.dtype, np.dtype) and col.dtype.kind == "M":
+                # first row per id, NaT when absent (what set_index / reindex give)
+                rows = _first_rows(pd.Index(customers["customer_id"].astype(str)),
+                                   pd.Index(self.end_status.index))
+                values = col.to_numpy()
+                got = np.full(len(rows), np.datetime64("NaT"), dtype=values.dtype)
+                got[rows >= 0] = values[rows[rows >= 0]]
+                self.churned_on = got
+            else:
+                c = customers.set_index(customers["customer_id"].astype(str))["churned_on"]
+                c = c[~c.index.duplicated()]
+                self.churned_on = c.reindex(self.end_status.index).to_numpy()
 
     def window(self, a: pd.Timestamp, b: pd.Timestamp) -> tuple[int, int, float, float]:
         """(base, stopped, base revenue, stopped revenue) for the window (a, b]."""
-        st = customer_status(
-            self.tx, as_of=a, lapse_days=self.lapse, customers=self.customers
-        )
-        base = pd.Index(st.index[st["status"] == "active"].astype(str))
-        end = self.end_status.reindex(base)
-        last = end["last_purchase"]
-        stopped = ((last <= b) & (end["status"] == "lost")).to_numpy(
-            dtype=bool, na_value=False
-        )
+        # up to a <= as_of the full table gives the same status as the one cut at as_of
+        # (rows after ``a`` are ignored), and it shares the set-up of other churn calls
+        source = self.transactions if a <= self.as_of else self.tx
+        st = customer_status(source, as_of=a, lapse_days=self.lapse, customers=self.customers)
+        active = (st["status"] == "active").to_numpy(dtype=bool, na_value=False)
+        # every customer's position in end_status (hashed in pyarrow), then the base's
+        pos = _index_in(pd.Index(st.index.astype(str)), self.end_status.index)[active]
+        n_base = int(active.sum())
+        found = pos >= 0
+        p = np.maximum(pos, 0)
+        last = np.where(found, self.end_last[p], np.datetime64("NaT"))
+        stopped = (last <= np.datetime64(b)) & found & self.end_lost[p]
         if self.churned_on is not None:
-            co = self.churned_on.reindex(base)
-            stopped = stopped | ((co > a) & (co <= b)).to_numpy(dtype=bool, na_value=False)
+            co = np.where(found, self.churned_on[p], np.datetime64("NaT"))
+            stopped = stopped | ((co > np.datetime64(a)) & (co <= np.datetime64(b)))
         lo = a - pd.Timedelta(days=self.lapse)
-        sel = ((self.tx["date"] > lo) & (self.tx["date"] <= a)).to_numpy(bool)
-        rev = self.tx.loc[sel].groupby("customer_id")["amount"].sum().reindex(base).fillna(0.0)
+        dv = self.date_values
+        sel = (dv > np.datetime64(lo)) & (dv <= np.datetime64(a)) & (self.codes >= 0)
+        by_code = np.zeros(self.n_codes, dtype=np.float64)
+        if sel.any():
+            s = pd.Series(self.amount[sel]).groupby(self.codes[sel]).sum()
+            by_code[s.index.to_numpy(np.int64)] = s.to_numpy(np.float64)
+        code = np.where(found, self.end_code[p], -1)
+        rev = pd.Series(np.where(code >= 0, by_code[np.maximum(code, 0)], 0.0))
         return (
-            int(len(base)), int(stopped.sum()), float(rev.sum()), float(rev[stopped].sum())
+            n_base, int(stopped.sum()), float(rev.sum()), float(rev[stopped].sum())
         )
 
 

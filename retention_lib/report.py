@@ -46,6 +46,7 @@ The period folder is replaced as a whole: ``notebooks`` selects what the new fol
 from __future__ import annotations
 
 import calendar
+import contextlib
 import dataclasses
 import gc
 import json
@@ -57,6 +58,7 @@ import shutil
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -284,7 +286,7 @@ def _say(progress: Callable[[str], None] | None) -> Callable[[str], None]:
 
 def _compute_metrics(
     dataset: Any, period: str, *, parameters: Mapping[str, str],
-    notebooks: frozenset[str] = frozenset(),
+    notebooks: frozenset[str] = frozenset(), say: Callable[[str], None] | None = None,
 ) -> tuple[dict[str, Any], Any]:
     """Headline figures for ``metrics.json``, after building the pages of ``notebooks``.
 
@@ -309,25 +311,47 @@ def _compute_metrics(
     )
     language = parameters["language"]
     ds = dataclasses.replace(dataset, settings=settings)  # what a kernel's load_dataset gives
+    timed = _timer(say)
     if notebooks:
         # the calls of notebooks/*.ipynb and of the executive blocks they use
-        monthly.build_monthly(ds, period=period)
-        diagnostics.build_diagnostics(ds, period=period, settings=settings, lang=language)
-        clv_report._core(ds, period=period, settings=settings)
+        with timed("diagnostics"):
+            diagnostics.build_diagnostics(ds, period=period, settings=settings, lang=language)
+        with timed("monthly"):
+            monthly.build_monthly(ds, period=period)
+        with timed("CLV model"):
+            clv_report._core(ds, period=period, settings=settings)
         if "contact_discipline" in notebooks:
-            discipline.build_contact_discipline(
-                ds, period=period, settings=settings, lang=settings.language
-            )
+            with timed("contact discipline"):
+                discipline.build_contact_discipline(
+                    ds, period=period, settings=settings, lang=settings.language
+                )
         if "customer_base" in notebooks:
-            monthly.build_customer_base(ds, period=period)
+            with timed("customer base"):
+                monthly.build_customer_base(ds, period=period)
         if "clv" in notebooks:
-            clv_report.build_clv_page(ds, period=period, settings=settings)
-    # discipline.executive_block's call: its plan also feeds the call lists
-    contact = discipline.build_contact_discipline(
-        ds, period=period, settings=settings, lang=language, with_funnel=False
-    )
-    metrics = dict(monthly.report_metrics(ds, period=period, contact_discipline=contact))
+            with timed("CLV page"):
+                clv_report.build_clv_page(ds, period=period, settings=settings)
+    with timed("contact-discipline block"):
+        # discipline.executive_block's call: its plan also feeds the call lists
+        contact = discipline.build_contact_discipline(
+            ds, period=period, settings=settings, lang=language, with_funnel=False
+        )
+    with timed("headline figures"):
+        metrics = dict(monthly.report_metrics(ds, period=period, contact_discipline=contact))
     return metrics, contact
+
+
+def _timer(say: Callable[[str], None] | None):
+    """``with timed("step"):`` logs ``step: 1.2 s`` through ``say`` (nothing when ``None``)."""
+
+    @contextlib.contextmanager
+    def timed(step: str):
+        start = time.perf_counter()
+        yield
+        if say is not None:
+            say(f"  {step}: {time.perf_counter() - start:.1f} s")
+
+    return timed
 
 
 def _write_extra_files(contact_report: Any, staging: Path) -> None:
@@ -489,6 +513,7 @@ def _validate_and_build(
                 analyses = _compute_metrics(
                     dataset, period, parameters=parameters,
                     notebooks=frozenset(s.stem for s in sources) if cache_dir else frozenset(),
+                    say=say,
                 )
             except Exception as exc:  # noqa: BLE001 - report which step failed
                 raise ReportError(

@@ -78,11 +78,18 @@ the marker fired in the sample back-test (at 2025-08-01).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import gc
+import math
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow
+import pyarrow.compute as pc
 
 from .churn import _require
 from .config import DEFAULT_SETTINGS
@@ -102,6 +109,7 @@ __all__ = [
     "early_warning",
     "marker_label",
     "marker_sentences",
+    "shared_inputs",
 ]
 
 #: Every marker, in the order of the output columns and of the sentences.
@@ -155,15 +163,334 @@ def _norm_kinds(kinds: Iterable[str]) -> set[str]:
     return {str(k).strip().casefold() for k in kinds}
 
 
-def _count(ids: pd.Series, mask: np.ndarray, index: pd.Index) -> np.ndarray:
-    """Rows per customer of ``index`` where ``mask`` holds (float64)."""
-    counts = ids[mask].value_counts()
-    return counts.reindex(index, fill_value=0).to_numpy(np.float64)
+def _str_ids(ids: pd.Series) -> pd.Series:
+    """``ids`` as strings (``astype(str)`` unless they already are a string dtype)."""
+    return ids if isinstance(ids.dtype, pd.StringDtype) else ids.astype(str)
 
 
-def _months(days: float) -> int:
-    """A baseline length in days as whole months (at least 1)."""
-    return max(1, int(round(days / _MONTH_DAYS)))
+def _arrow_strings(values: pd.Series | pd.Index) -> Any:
+    """The pyarrow array behind a pyarrow-backed string Series/Index, else ``None``."""
+    dtype = values.dtype
+    if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow":
+        return pyarrow.array(values.array)
+    return None
+
+
+def _index_in(values: pd.Index, uniq: pd.Index) -> np.ndarray:
+    """Position in ``uniq`` (distinct strings) of each of ``values`` (-1: absent), int64.
+
+    The same as ``uniq.get_indexer(values)``; with pyarrow strings on both sides the hash
+    lookup runs in pyarrow (``pyarrow.compute.index_in``), without Python string objects."""
+    left, right = _arrow_strings(values), _arrow_strings(uniq)
+    if left is None or right is None:
+        return uniq.get_indexer(values).astype(np.int64)
+    if right.type != left.type:
+        right = right.cast(left.type)
+    where = pc.index_in(left, value_set=right).fill_null(-1)
+    return where.to_numpy(zero_copy_only=False).astype(np.int64)
+
+
+def _isin(values: pd.Series | pd.Index, allowed: pd.Index) -> np.ndarray:
+    """``values.isin(allowed)`` for string values as a bool array (missing: ``False``).
+
+    With pyarrow strings on both sides the test runs in pyarrow (``pyarrow.compute.is_in``);
+    ``allowed`` must not hold missing values."""
+    left, right = _arrow_strings(values), _arrow_strings(allowed)
+    if left is None or right is None:
+        return np.asarray(values.isin(allowed), dtype=bool)
+    if right.type != left.type:
+        right = right.cast(left.type)
+    hit = pc.is_in(left, value_set=right).fill_null(False)
+    return hit.to_numpy(zero_copy_only=False).astype(bool)
+
+
+#: Memo of :func:`shared_inputs` (``None`` outside a block).
+_SHARED: ContextVar[dict[Any, Any] | None] = ContextVar("retention_lib_signals_shared",
+                                                        default=None)
+
+
+@contextmanager
+def shared_inputs() -> Iterator[None]:
+    """Within the block, the id columns of the *same* input frames are factorized once.
+
+    :func:`early_warning` (and :func:`retention_lib.winback.winback_queue`) factorize the
+    ``customer_id`` column of ``contacts``, ``signals`` and ``usage`` (millions of strings)
+    and normalize the signal kinds and contact directions. A caller that runs them several
+    times on the same frame objects (:func:`retention_lib.diagnostics.build_diagnostics`:
+    the report date and the back-test date) wraps the calls in ``with shared_inputs():`` so
+    this is done once; results are identical. Frames are matched by identity and must not be
+    modified inside the block. Blocks nest (the outermost owns the memo); outside any block
+    nothing is kept.
+    """
+    token = _SHARED.set({}) if _SHARED.get() is None else None
+    try:
+        yield
+    finally:
+        if token is not None:
+            _SHARED.reset(token)
+
+
+def _memo(frame: pd.DataFrame, what: tuple[Any, ...], compute: Any) -> Any:
+    """``compute()``, remembered per frame object and ``what`` inside a
+    :func:`shared_inputs` block (computed every time outside one)."""
+    memo = _SHARED.get()
+    if memo is None:
+        return compute()
+    key = (id(frame), *what)
+    hit = memo.get(key)
+    if hit is not None and hit[0] is frame:
+        return hit[1]
+    result = compute()
+    memo[key] = (frame, result)  # holding the frame keeps its id unique
+    return result
+
+
+def _factorized(frame: pd.DataFrame, column: str) -> tuple[np.ndarray, pd.Index]:
+    """``pd.factorize`` of ``frame[column]`` as strings: (codes, distinct values).
+
+    Remembered per frame object and column inside a :func:`shared_inputs` block."""
+    def compute() -> tuple[np.ndarray, pd.Index]:
+        codes, distinct = pd.factorize(_str_ids(frame[column]))
+        return codes, pd.Index(distinct)
+
+    return _memo(frame, ("factorize", column), compute)
+
+
+def _positions(frame: pd.DataFrame, column: str, uniq: pd.Index, pos_of_code: np.ndarray,
+               rows: np.ndarray | None = None) -> np.ndarray:
+    """Position of each id of ``frame[column]`` among the output rows (-1: not an output row).
+
+    ``uniq`` are the distinct transaction ids and ``pos_of_code`` maps their codes (and -1,
+    a missing id, in the last slot) to output positions; ``rows`` (positions in ``frame``)
+    restricts the answer to those rows. The ids are factorized first (:func:`_factorized`),
+    so strings are compared once per distinct id, not once per row.
+    """
+    codes, distinct = _factorized(frame, column)
+    if rows is not None:
+        codes = codes[rows]
+    if len(distinct) == 0:
+        return np.full(len(codes), -1, dtype=np.int64)
+    where = _index_in(distinct, uniq)  # -1 when not a transaction id
+    return pos_of_code[np.where(codes >= 0, where[np.maximum(codes, 0)], -1)]
+
+
+def _in_window(dates: pd.Series, lo: pd.Timestamp, hi: pd.Timestamp) -> np.ndarray:
+    """``(dates > lo) & (dates <= hi)`` as a bool array (missing: ``False``); on the numpy
+    datetime values when the column holds them."""
+    if isinstance(dates.dtype, np.dtype) and dates.dtype.kind == "M":
+        v = dates.to_numpy()
+        return (v > lo.to_datetime64()) & (v <= hi.to_datetime64())
+    return ((dates > lo) & (dates <= hi)).to_numpy(dtype=bool, na_value=False)
+
+
+def _month_numbers(frame: pd.DataFrame, column: str) -> np.ndarray | None:
+    """Months since 1970-01 (the monthly ``Period`` ordinal) of a datetime64 column;
+    missing dates give the smallest int64 (before every month). ``None`` for other dtypes.
+    Remembered inside a :func:`shared_inputs` block."""
+    dates = frame[column]
+    if not (isinstance(dates.dtype, np.dtype) and dates.dtype.kind == "M"):
+        return None
+    return _memo(frame, ("months", column),
+                 lambda: dates.to_numpy().astype("datetime64[M]").astype(np.int64))
+
+
+def _normalized_in(frame: pd.DataFrame, column: str, allowed: set[str]) -> np.ndarray:
+    """Rows whose ``frame[column]``, as a trimmed case-folded string, is in ``allowed``
+    (missing: no).
+
+    Normalizes each distinct value once (same result as normalizing every row)."""
+    codes, distinct = _factorized(frame, column)
+    if len(distinct) == 0:
+        return np.zeros(len(frame), dtype=bool)
+    norm = pd.Series(distinct).astype(str).str.strip().str.casefold()
+    ok = norm.isin(allowed).to_numpy(dtype=bool, na_value=False)
+    return np.where(codes >= 0, ok[np.maximum(codes, 0)], False)
+
+
+def _distinct_days(codes: np.ndarray, days: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct (code, day) pairs sorted by code then day, as two int64 arrays."""
+    if len(codes) == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    low = int(days.min())
+    width = int(days.max()) - low + 1
+    keys = np.sort(codes * width + (days - low))
+    keys = keys[np.r_[True, keys[1:] != keys[:-1]]]
+    return keys // width, keys % width + low
+
+
+def _day_values(days: np.ndarray, dtype: Any) -> np.ndarray:
+    """Day numbers (since 1970-01-01) as midnight datetimes of ``dtype``."""
+    return days.astype("datetime64[D]").astype(dtype)
+
+
+def _count_at(pos: np.ndarray, mask: np.ndarray, n: int) -> np.ndarray:
+    """Rows per output position where ``mask`` holds (float64, length ``n``)."""
+    keep = mask & (pos >= 0)
+    return np.bincount(pos[keep], minlength=n).astype(np.float64)
+
+
+def _sum_at(values: np.ndarray, pos: np.ndarray, mask: np.ndarray, n: int) -> np.ndarray:
+    """Sum of ``values`` per output position where ``mask`` holds (0 for none; NaN skipped).
+
+    A pandas groupby sum over the rows in their order, so the figures are the same as
+    grouping by the customer id strings."""
+    keep = mask & (pos >= 0)
+    out = np.zeros(n, dtype=np.float64)
+    if keep.any():
+        s = pd.Series(values[keep]).groupby(pos[keep]).sum()
+        out[s.index.to_numpy(np.int64)] = s.to_numpy(np.float64)
+    return out
+
+
+def _mean_at(values: np.ndarray, pos: np.ndarray, mask: np.ndarray, n: int) -> np.ndarray:
+    """Mean of ``values`` per output position where ``mask`` holds (NaN for none)."""
+    keep = mask & (pos >= 0)
+    out = np.full(n, np.nan)
+    if keep.any():
+        s = pd.Series(values[keep]).groupby(pos[keep]).mean()
+        out[s.index.to_numpy(np.int64)] = s.to_numpy(np.float64)
+    return out
+
+
+class _MemoTranslator(Translator):
+    """A :class:`~retention_lib.i18n.Translator` that remembers what it formatted.
+
+    :func:`early_warning` writes the English sentences of every active customer; the same
+    message with the same arguments, and the same number, recur many times. Messages are
+    remembered by key and arguments; numbers and percentages by the exact rounded decimal
+    babel formats (``Decimal(str(value))`` scaled and quantized with the current decimal
+    context; an ``int`` with no decimals by its value), plural forms by the count. The
+    messages themselves are filled in by :meth:`Translator.t` (this class only overrides
+    the formatting it calls), so every string is the one the translator itself returns.
+    """
+
+    def __init__(self, tr: Translator) -> None:
+        super().__init__(tr.lang)
+        self._tr = tr
+        self._memo_messages: dict[Any, str] = {}
+        self._memo_numbers: dict[Any, str] = {}
+        self._memo_plural: dict[Any, str] = {}
+        #: sentence per :func:`_fact_key` (filled by :func:`early_warning`)
+        self.memo_facts: dict[Any, str] = {}
+
+    def t(self, key: str, /, **kwargs: Any) -> str:
+        try:
+            memo = (key, tuple(kwargs.items()), tuple(map(type, kwargs.values())))
+            hit = self._memo_messages.get(memo)
+        except TypeError:  # an unhashable argument
+            return super().t(key, **kwargs)
+        if hit is None:
+            hit = self._memo_messages[memo] = super().t(key, **kwargs)
+        return hit
+
+    __call__ = t
+
+    def plural_form(self, count: float | int) -> str:
+        try:
+            memo = (type(count), count)
+            hit = self._memo_plural.get(memo)
+        except TypeError:
+            return super().plural_form(count)
+        if hit is None:
+            hit = self._memo_plural[memo] = super().plural_form(count)
+        return hit
+
+    def _decimal_key(self, value: Any, scale: int, decimals: int) -> Any:
+        if not isinstance(value, (int, float)) or isinstance(value, bool):
+            return None
+        x = Decimal(str(value))
+        if not x.is_finite():
+            return None
+        x = x.scaleb(scale)
+        return (x.is_signed(), str(abs(x).normalize().quantize(Decimal(1).scaleb(-decimals))))
+
+    def number(self, value: Any, *, decimals: int | None = 0) -> str:
+        if type(value) is int and decimals == 0:
+            key: Any = ("i", value)
+        else:
+            key = None if decimals is None else self._decimal_key(value, 0, decimals)
+            if key is None:
+                return super().number(value, decimals=decimals)
+            key = ("n", decimals, key)
+        hit = self._memo_numbers.get(key)
+        if hit is None:
+            hit = self._memo_numbers[key] = super().number(value, decimals=decimals)
+        return hit
+
+    def percent(self, rate: Any, decimals: int = 1) -> str:
+        key = self._decimal_key(rate, 2, decimals)
+        if key is None:
+            return super().percent(rate, decimals)
+        key = ("p", decimals, key)
+        hit = self._memo_numbers.get(key)
+        if hit is None:
+            hit = self._memo_numbers[key] = super().percent(rate, decimals)
+        return hit
+
+
+_ENGLISH: list[_MemoTranslator] = []
+_ENGLISH_LIMIT = 200_000  # remembered messages and numbers before the memo starts afresh
+
+
+def _english_memo() -> _MemoTranslator:
+    """The English memo translator of :func:`early_warning`, kept between calls (the
+    catalog does not change while the process runs; the memo is bounded)."""
+    if not _ENGLISH or (len(_ENGLISH[0]._memo_messages) + len(_ENGLISH[0]._memo_numbers)
+                        + len(_ENGLISH[0].memo_facts) > _ENGLISH_LIMIT):
+        _ENGLISH[:] = [_MemoTranslator(get_translator("en"))]
+    return _ENGLISH[0]
+
+
+def _empty_lists(n: int) -> list[list[Any]]:
+    """``n`` distinct empty lists. The cyclic garbage collector is paused meanwhile: the
+    new lists hold nothing, so no cycle can be missed, and a collection triggered by every
+    few hundred allocations would otherwise rescan the heap (a tenth of a second per
+    hundred thousand customers)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return [[] for _ in range(n)]
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _pct0_key(value: Any) -> Any:
+    """What ``percent(value, 0)`` depends on: the sign and the whole percentage rounded
+    half to even. Away from a half (more than 1e-6 from it, |percentage| below 1e9) the
+    float product ``value * 100`` rounds like the decimal text babel rounds; near a half,
+    or for anything else, the key is the value itself (formatted exactly)."""
+    if value is None or type(value) is not float:
+        return ("raw", value)
+    x = abs(value * 100.0)
+    if not x < 1e9:  # also NaN and inf
+        return ("raw", value)
+    whole = math.floor(x)
+    if abs(x - whole - 0.5) < 1e-6:
+        return ("raw", value)
+    return (math.copysign(1.0, value) < 0, whole + (x - whole > 0.5))
+
+
+def _fact_key(fact: Mapping[str, Any]) -> Any:
+    """A key under which every fact gets the same :func:`marker_sentences` sentence:
+    the marker and its figures, percentages by :func:`_pct0_key` (``None``: unknown)."""
+    m = fact["marker"]
+    if m == "orders_down":
+        return (m, fact["baseline_months"], fact["orders_drop"] is None,
+                fact["revenue_drop"] is None, _pct0_key(fact["orders_drop"]),
+                _pct0_key(fact["revenue_drop"]))
+    if m == "not_using":
+        return (m, fact["baseline_months"], _pct0_key(fact["drop"]))
+    if m == "low_p_alive":
+        return (m, _pct0_key(fact["p_alive"]))
+    if m in ("overdue", "contacts_down", "complaints_up", "competitor_interest"):
+        try:
+            key = (m, *((k, type(v), v) for k, v in fact.items()))
+            hash(key)
+        except TypeError:
+            return None
+        return key
+    return None
 
 
 def marker_label(marker: str, *, tr: Translator | None = None) -> str:
@@ -318,6 +645,19 @@ def early_warning(
         ``attrs``: ``markers_on`` (list), ``markers_off`` (dict marker -> reason),
         ``as_of``, ``recent_days``, ``baseline_days``.
 
+    Notes
+    -----
+    Only contacts and signals dated on or before ``as_of`` and usage months up to the last
+    complete month before ``as_of`` are read, so passing the whole tables gives the same
+    result as cutting them at ``as_of`` (:func:`retention_lib.backtest.backtest_markers`
+    relies on this). Customer ids are factorized once and every per-customer figure is
+    computed on integer codes (inside :func:`shared_inputs` the id columns of contacts,
+    signals and usage are factorized once for several calls); only the contacts, signals and
+    usage rows inside the baseline and recent windows are matched to customers. The English
+    sentences of the ``markers`` column are built once per distinct fact (same figures, or
+    percentages that round the same) through a memo kept between calls: the same strings as
+    :func:`marker_sentences` with the English translator.
+
     Raises
     ------
     ValueError
@@ -361,25 +701,43 @@ def early_warning(
     on = [m for m in MARKERS if m not in off]
 
     # --- purchases up to T, active customers -----------------------------------------
+    # Customer ids are factorized once (sorted, as a groupby would order them) and every
+    # per-customer figure is computed on integer positions; see _positions.
     tx = transactions.loc[
         (transactions["date"] <= T).to_numpy(dtype=bool, na_value=False),
         ["customer_id", "date", "amount"],
     ]
-    ids_all = tx["customer_id"].astype(str)
-    buy = (tx["amount"] > 0).to_numpy(dtype=bool, na_value=False)
-    days = pd.DataFrame(
-        {"customer_id": ids_all[buy].to_numpy(), "date": tx["date"][buy].dt.normalize()}
-    ).drop_duplicates()
-    grp = days.groupby("customer_id")["date"]
-    first = grp.min()
-    last = grp.max()
-    active = last > T - pd.Timedelta(days=lapse_days)
+    t_codes, uniq = pd.factorize(_str_ids(tx["customer_id"]), sort=True)
+    t_codes = t_codes.astype(np.int64)
+    buy = (tx["amount"] > 0).to_numpy(dtype=bool, na_value=False) & (t_codes >= 0)
+    # distinct (customer, purchase day) pairs, sorted by customer then day
+    b_day = tx["date"].to_numpy()[buy].astype("datetime64[D]").astype(np.int64)
+    d_code, d_day = _distinct_days(t_codes[buy], b_day)
+    date_dtype = tx["date"].dtype
+    starts = np.flatnonzero(np.r_[True, d_code[1:] != d_code[:-1]]) if len(d_code) else (
+        np.zeros(0, dtype=np.int64))
+    ends = np.r_[starts[1:], len(d_code)] - 1 if len(d_code) else np.zeros(0, dtype=np.int64)
+    buyers = d_code[starts]  # codes of customers with a purchase, ascending = sorted ids
+    first_all = _day_values(d_day[starts], date_dtype)
+    last_all = _day_values(d_day[ends], date_dtype)
+    active = last_all > np.datetime64(T - pd.Timedelta(days=lapse_days))
     if customers is not None and "churned_on" in customers.columns:
-        churned = customers.set_index(customers["customer_id"].astype(str))["churned_on"]
-        churned = churned[~churned.index.duplicated()].reindex(last.index)
-        active &= ~(churned <= T).to_numpy(dtype=bool, na_value=False)
-    index = pd.Index(last.index[active.to_numpy()], name="customer_id", dtype="string")
-    first, last = first.reindex(index), last.reindex(index)
+        # churned_on of the first row per id (as set_index / drop duplicates / reindex)
+        rows = _first_rows(pd.Index(customers["customer_id"].astype(str)),
+                           pd.Index(uniq[buyers]))
+        gone = (customers["churned_on"] <= T).to_numpy(dtype=bool, na_value=False)
+        active &= ~np.where(rows >= 0, gone[np.maximum(rows, 0)] if len(gone) else False,
+                            False)
+    act_codes = buyers[active]
+    index = pd.Index(uniq[act_codes], name="customer_id", dtype="string")
+    first = pd.Series(first_all[active], index=index)
+    last = pd.Series(last_all[active], index=index)
+    n = len(index)
+    # position in ``index`` of every tx code (-1: not an active customer)
+    pos_of_code = np.full(len(uniq) + 1, -1, dtype=np.int64)  # last slot: missing id
+    pos_of_code[act_codes] = np.arange(n, dtype=np.int64)
+    t_pos = pos_of_code[t_codes]
+    d_pos = pos_of_code[d_code]
 
     r_start = T - pd.Timedelta(days=recent_days)
     b_start = r_start - pd.Timedelta(days=baseline_days)
@@ -389,25 +747,27 @@ def early_warning(
     b_len = np.where(b_len > 0, b_len, np.nan)
     scale = recent_days / b_len  # expected in R = count in B x scale
     history_ok = (first <= T - pd.Timedelta(days=min_history_days)).to_numpy(bool)
-    b_months = np.array([_months(x) if x == x else 0 for x in b_len], dtype=np.int64)
+    # baseline length in whole months (at least 1; 0 without a baseline), rounded half to
+    # even like round() (np.rint)
+    with np.errstate(invalid="ignore"):
+        b_months = np.where(np.isnan(b_len), 0,
+                            np.maximum(1, np.rint(b_len / _MONTH_DAYS))).astype(np.int64)
 
-    n = len(index)
     fired = {m: np.zeros(n, dtype=bool) for m in MARKERS}
     facts: dict[str, dict[int, dict[str, Any]]] = {m: {} for m in MARKERS}
 
     # --- orders / revenue ---------------------------------------------------------------
-    d_ids = days["customer_id"]
-    in_r = (days["date"] > r_start).to_numpy(bool)
-    in_b = ((days["date"] > b_start) & (days["date"] <= r_start)).to_numpy(bool)
-    orders_r = _count(d_ids, in_r, index)
-    orders_b = _count(d_ids, in_b, index)
+    d_dates = _day_values(d_day, date_dtype)
+    in_r = d_dates > np.datetime64(r_start)
+    in_b = (d_dates > np.datetime64(b_start)) & (d_dates <= np.datetime64(r_start))
+    orders_r = _count_at(d_pos, in_r, n)
+    orders_b = _count_at(d_pos, in_b, n)
     exp_orders = orders_b * scale
     t_r = (tx["date"] > r_start).to_numpy(bool)
     t_b = ((tx["date"] > b_start) & (tx["date"] <= r_start)).to_numpy(bool)
     amt = tx["amount"].to_numpy(np.float64)
-    rev_r = pd.Series(amt[t_r]).groupby(ids_all.to_numpy()[t_r]).sum().reindex(index).fillna(0)
-    rev_b = pd.Series(amt[t_b]).groupby(ids_all.to_numpy()[t_b]).sum().reindex(index).fillna(0)
-    rev_r, rev_b = rev_r.to_numpy(np.float64), rev_b.to_numpy(np.float64)
+    rev_r = _sum_at(amt, t_pos, t_r, n)
+    rev_b = _sum_at(amt, t_pos, t_b, n)
     exp_rev = rev_b * scale
     if "orders_down" in on:
         judged = history_ok & (exp_orders >= min_expected)
@@ -427,13 +787,14 @@ def early_warning(
     # --- overdue --------------------------------------------------------------------------
     days_since = (T - last).dt.days.to_numpy(np.int64)
     if "overdue" in on:
-        ordered = days.sort_values(["customer_id", "date"])
-        gap = ordered["date"].diff().dt.days
-        same = ordered["customer_id"].eq(ordered["customer_id"].shift())
-        gaps = gap[same.to_numpy()]
-        g_ids = ordered["customer_id"][same.to_numpy()]
-        med = gaps.groupby(g_ids.to_numpy()).median().reindex(index).to_numpy(np.float64)
-        n_int = gaps.groupby(g_ids.to_numpy()).size().reindex(index).fillna(0).to_numpy()
+        same = (d_code[1:] == d_code[:-1]) & (d_pos[1:] >= 0)
+        gaps = np.diff(d_day)[same].astype(np.float64)
+        g_pos = d_pos[1:][same]
+        med = np.full(n, np.nan)
+        n_int = np.bincount(g_pos, minlength=n)
+        if len(gaps):
+            by = pd.Series(gaps).groupby(g_pos).median()
+            med[by.index.to_numpy()] = by.to_numpy(np.float64)
         judged = history_ok & (n_int >= min_intervals)
         fired["overdue"] = (
             judged & (days_since > overdue_factor * med) & (days_since > min_overdue_days)
@@ -450,23 +811,22 @@ def early_warning(
             engaged |= contacts["answered"].to_numpy(dtype=bool, na_value=False)
             has_rule = True
         if "direction" in contacts.columns:
-            direction = contacts["direction"].astype(str).str.strip().str.casefold()
-            engaged |= (direction == "inbound").to_numpy(bool)
+            engaged |= _normalized_in(contacts, "direction", {"inbound"})
             has_rule = True
         if not has_rule:
             engaged[:] = True
-        c_ids = contacts["customer_id"].astype(str)
-        c_date = contacts["date"]
-        c_r = engaged & ((c_date > r_start) & (c_date <= T)).to_numpy(bool, na_value=False)
-        c_b = engaged & ((c_date > b_start) & (c_date <= r_start)).to_numpy(
-            bool, na_value=False
-        )
-        con_r = _count(c_ids, c_r, index)
+        # only the engaged contacts of B or R are read: R = (r_start, T], B = the rest
+        c_rows = np.flatnonzero(engaged & _in_window(contacts["date"], b_start, T))
+        c_pos = _positions(contacts, "customer_id", uniq, pos_of_code, c_rows)
+        c_date = contacts["date"].iloc[c_rows]
+        c_r = (c_date > r_start).to_numpy(bool, na_value=False)
+        c_b = ~c_r
+        con_r = _count_at(c_pos, c_r, n)
         # the contact baseline starts where the customer's purchase baseline starts
-        c_b_keep = c_b & (
-            c_date.to_numpy() > b_from.reindex(c_ids.to_numpy()).to_numpy(na_value=T)
-        )
-        exp_con = _count(c_ids, c_b_keep, index) * scale
+        b_from_v = b_from.to_numpy()
+        c_b_keep = c_b & (c_pos >= 0)
+        c_b_keep[c_b_keep] = c_date.to_numpy()[c_b_keep] > b_from_v[c_pos[c_b_keep]]
+        exp_con = _count_at(c_pos, c_b_keep, n) * scale
         judged = history_ok & (exp_con >= min_expected)
         fired["contacts_down"] = judged & (con_r < drop_ratio * exp_con)
         for i in np.flatnonzero(fired["contacts_down"]):
@@ -478,15 +838,14 @@ def early_warning(
     # --- signals ------------------------------------------------------------------------------
     if "complaints_up" in on or "competitor_interest" in on:
         _require(signals, ("customer_id", "date", "kind"), "signals")
-        s_ids = signals["customer_id"].astype(str)
-        kind = signals["kind"].astype(str).str.strip().str.casefold()
+        s_pos = _positions(signals, "customer_id", uniq, pos_of_code)
         s_date = signals["date"]
         s_r = ((s_date > r_start) & (s_date <= T)).to_numpy(bool, na_value=False)
         s_b = ((s_date > b_start) & (s_date <= r_start)).to_numpy(bool, na_value=False)
         if "complaints_up" in on:
-            is_c = kind.isin(_norm_kinds(complaint_kinds)).to_numpy(bool)
-            comp_r = _count(s_ids, is_c & s_r, index)
-            exp_comp = np.nan_to_num(_count(s_ids, is_c & s_b, index) * scale)
+            is_c = _normalized_in(signals, "kind", _norm_kinds(complaint_kinds))
+            comp_r = _count_at(s_pos, is_c & s_r, n)
+            exp_comp = np.nan_to_num(_count_at(s_pos, is_c & s_b, n) * scale)
             fired["complaints_up"] = (
                 history_ok & (comp_r >= 1) & (comp_r > complaint_factor * exp_comp)
             )
@@ -496,12 +855,14 @@ def early_warning(
                     "recent_days": int(recent_days),
                 }
         if "competitor_interest" in on:
-            is_k = kind.isin(_norm_kinds(competitor_kinds)).to_numpy(bool)
-            sel = is_k & s_r
-            latest = s_date[sel].groupby(s_ids[sel].to_numpy()).max().reindex(index)
-            fired["competitor_interest"] = history_ok & latest.notna().to_numpy(bool)
+            is_k = _normalized_in(signals, "kind", _norm_kinds(competitor_kinds))
+            sel = is_k & s_r & (s_pos >= 0)
+            latest = s_date[sel].groupby(s_pos[sel]).max()
+            has = np.zeros(n, dtype=bool)
+            has[latest.index.to_numpy()] = latest.notna().to_numpy(bool)
+            fired["competitor_interest"] = history_ok & has
             for i in np.flatnonzero(fired["competitor_interest"]):
-                facts["competitor_interest"][i] = {"date": pd.Timestamp(latest.iloc[i])}
+                facts["competitor_interest"][i] = {"date": pd.Timestamp(latest.loc[i])}
 
     # --- usage -----------------------------------------------------------------------------------
     if "not_using" in on:
@@ -509,14 +870,18 @@ def early_warning(
         last_month = (T + pd.Timedelta(days=1)).to_period("M") - 1  # last complete month
         k_r = max(1, int(round(recent_days / _MONTH_DAYS)))
         k_b = max(1, int(round(baseline_days / _MONTH_DAYS)))
-        month = usage["period"].dt.to_period("M")
-        u_ids = usage["customer_id"].astype(str).to_numpy()
-        units = usage["active_units"].to_numpy(np.float64)
-        u_r = ((month > last_month - k_r) & (month <= last_month)).to_numpy(bool)
-        u_b = ((month > last_month - k_r - k_b) & (month <= last_month - k_r)).to_numpy(bool)
-        mean_r = pd.Series(units[u_r]).groupby(u_ids[u_r]).mean().reindex(index)
-        mean_b = pd.Series(units[u_b]).groupby(u_ids[u_b]).mean().reindex(index)
-        mean_r, mean_b = mean_r.to_numpy(np.float64), mean_b.to_numpy(np.float64)
+        # only the usage rows of the k_b + k_r months are read (by month ordinal)
+        month = _month_numbers(usage, "period")
+        if month is None:
+            month = usage["period"].dt.to_period("M").array.asi8  # NaT: smallest int64
+        lm = last_month.ordinal
+        u_rows = np.flatnonzero((month > lm - k_r - k_b) & (month <= lm))
+        u_pos = _positions(usage, "customer_id", uniq, pos_of_code, u_rows)
+        units = usage["active_units"].to_numpy(np.float64)[u_rows]
+        u_r = month[u_rows] > lm - k_r
+        u_b = ~u_r
+        mean_r = _mean_at(units, u_pos, u_r, n)
+        mean_b = _mean_at(units, u_pos, u_b, n)
         judged = history_ok & (mean_b > 0) & ~np.isnan(mean_r)
         with np.errstate(invalid="ignore"):
             fired["not_using"] = judged & (mean_r < usage_ratio * mean_b)
@@ -542,15 +907,26 @@ def early_warning(
         n_markers += fired[m]
     risk = 1.0 - keep_prob
     in_12m = (tx["date"] > T - pd.Timedelta(days=365)).to_numpy(bool)
-    rev12 = (
-        pd.Series(amt[in_12m]).groupby(ids_all.to_numpy()[in_12m]).sum().reindex(index)
-        .fillna(0.0).to_numpy(np.float64)
-    )
-    row_facts = [
-        [{"marker": m, **facts[m][i]} for m in MARKERS if fired[m][i]] for i in range(n)
-    ]
-    english = get_translator("en")
-    sentences = [marker_sentences(f, tr=english) for f in row_facts]
+    rev12 = _sum_at(amt, t_pos, in_12m, n)
+    row_facts: list[list[dict[str, Any]]] = _empty_lists(n)
+    sentences: list[list[str]] = _empty_lists(n)
+    english = _english_memo()
+    # one sentence per distinct fact (:func:`_fact_key`), each built by marker_sentences
+    said = english.memo_facts
+    fired_rows = {m: set(np.flatnonzero(fired[m]).tolist()) for m in MARKERS}
+    for i in np.flatnonzero(n_markers).tolist():
+        row = [{"marker": m, **facts[m][i]} for m in MARKERS if i in fired_rows[m]]
+        row_facts[i] = row
+        out_i = []
+        for f in row:
+            key = _fact_key(f)
+            text = said.get(key) if key is not None else None
+            if text is None:
+                text = marker_sentences([f], tr=english)[0]
+                if key is not None:
+                    said[key] = text
+            out_i.append(text)
+        sentences[i] = out_i
 
     name, manager = _customer_columns(customers, index)
     out = pd.DataFrame(
@@ -585,6 +961,31 @@ def early_warning(
     return out
 
 
+def _first_rows(keys: pd.Index, targets: pd.Index) -> np.ndarray:
+    """Row of ``keys`` holding the first occurrence of each of ``targets`` (-1: absent).
+
+    What ``set_index(keys)``, dropping duplicated keys and ``reindex(targets)`` select,
+    as positions (string keys hashed once, in pyarrow when possible)."""
+    first = ~np.asarray(keys.duplicated(), dtype=bool)
+    rows = np.flatnonzero(first)
+    if len(rows) == 0:
+        return np.full(len(targets), -1, dtype=np.int64)
+    where = _index_in(targets, keys[first])
+    return np.where(where >= 0, rows[np.maximum(where, 0)], -1)
+
+
+def _reindexed(column: pd.Series, rows: np.ndarray) -> pd.Series | None:
+    """``column`` at ``rows`` (missing where -1) as ``reindex`` gives it, for object and
+    string columns (the fill keeps their dtype); ``None`` for other dtypes."""
+    if not (column.dtype == object or isinstance(column.dtype, pd.StringDtype)):
+        return None
+    miss = rows < 0
+    if len(column) == 0:
+        return pd.Series(np.nan, index=range(len(rows)), dtype=column.dtype)
+    out = column.iloc[np.maximum(rows, 0)].reset_index(drop=True)
+    return out.mask(pd.Series(miss)) if miss.any() else out
+
+
 def _customer_columns(
     customers: pd.DataFrame | None, index: pd.Index
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -593,14 +994,22 @@ def _customer_columns(
     manager = np.full(n, "unassigned", dtype=object)
     if customers is None:
         return name, manager
-    c = customers.set_index(customers["customer_id"].astype(str))
-    c = c[~c.index.duplicated()]
-    if "name" in c.columns:
-        nm = c["name"].reindex(index.astype(str))
-        name = np.where(nm.isna().to_numpy(), name, nm.astype(object).to_numpy())
-    if "manager" in c.columns:
-        mg = c["manager"].reindex(index.astype(str))
-        manager = np.where(mg.isna().to_numpy(), manager, mg.astype(object).to_numpy())
+    targets = pd.Index(index.astype(str))
+    rows = _first_rows(pd.Index(customers["customer_id"].astype(str)), targets)
+    c = None
+    for col in ("name", "manager"):
+        if col not in customers.columns:
+            continue
+        got = _reindexed(customers[col], rows)
+        if got is None:  # another dtype: the plain reindex (its upcasting rules)
+            if c is None:
+                c = customers.set_index(customers["customer_id"].astype(str))
+                c = c[~c.index.duplicated()]
+            got = c[col].reindex(targets)
+        if col == "name":
+            name = np.where(got.isna().to_numpy(), name, got.astype(object).to_numpy())
+        else:
+            manager = np.where(got.isna().to_numpy(), manager, got.astype(object).to_numpy())
     return name, manager
 
 
@@ -615,9 +1024,13 @@ def _tier_column(
     if isinstance(tiers, pd.DataFrame):
         _require(tiers, ("tier",), "tiers")
         tiers = tiers["tier"]
-    s = pd.Series(tiers.astype(object).to_numpy(), index=tiers.index.astype(str))
-    s = s[~s.index.duplicated()].reindex(index.astype(str))
-    return s.fillna("").astype(str).to_numpy(dtype=object)
+    # the tiers as objects, first per id, reindexed on ``index`` (missing: NaN -> "")
+    values = tiers.astype(object).to_numpy()
+    rows = _first_rows(pd.Index(tiers.index.astype(str)), pd.Index(index.astype(str)))
+    got = np.full(len(rows), np.nan, dtype=object)
+    found = rows >= 0
+    got[found] = values[rows[found]]
+    return pd.Series(got, dtype=object).fillna("").astype(str).to_numpy(dtype=object)
 
 
 def at_risk_list(early: pd.DataFrame, *, top: int | None = None) -> pd.DataFrame:

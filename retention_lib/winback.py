@@ -45,6 +45,7 @@ import pandas as pd
 from .churn import customer_status, won_back, won_back_by_month
 from .config import DEFAULT_SETTINGS
 from .reasons import PRIORITY, RECOMMENDED_ACTIONS, categorize_reasons
+from .signals import _factorized, _index_in, _isin
 from .summary import _as_day
 
 __all__ = [
@@ -82,6 +83,11 @@ _REASON_SCORE = {"uncontrollable": 0.0, "unknown": 0.5}
 _NO_REASON = "unknown"
 
 
+def _as_str(ids: pd.Series) -> pd.Series:
+    """``ids`` as strings (``astype(str)`` unless they already are a string dtype)."""
+    return ids if isinstance(ids.dtype, pd.StringDtype) else ids.astype(str)
+
+
 def _reasons(
     surveys: pd.DataFrame | None, ids: pd.Index, keywords: Mapping[str, Iterable[str]] | None
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -91,7 +97,7 @@ def _reasons(
     if surveys is None or len(ids) == 0:
         return cat, text
     sid = surveys["customer_id"].astype(str)
-    sel = sid.isin(ids.astype(str)).to_numpy(bool)
+    sel = _isin(sid, ids.astype(str))
     if not sel.any():
         return cat, text
     answers = pd.DataFrame(
@@ -193,16 +199,24 @@ def winback_queue(
     lost.index = lost.index.astype(str)
     keep = (transactions["date"] <= T).to_numpy(dtype=bool, na_value=False)
     tx = transactions.loc[keep, ["customer_id", "date", "amount"]]
-    tx_ids = tx["customer_id"].astype(str)
-    tx = tx[tx_ids.isin(lost.index).to_numpy(bool)]
-    lp = lost["last_purchase"].reindex(tx["customer_id"].astype(str)).to_numpy()
+    # membership tested once per distinct id (factorized), not once per row
+    t_codes, t_uniq = pd.factorize(_as_str(tx["customer_id"]))
+    # row of ``lost`` of every distinct id (-1: not lost); the rows of lost customers
+    where = _index_in(pd.Index(t_uniq), pd.Index(lost.index))
+    t_lost = np.where(t_codes >= 0, where[np.maximum(t_codes, 0)], -1)
+    rows = t_lost >= 0
+    tx = tx[rows]
+    t_lost = t_lost[rows]
+    lp = lost["last_purchase"].to_numpy()[t_lost]
     in_year = (tx["date"].to_numpy() <= lp) & (
         tx["date"].to_numpy() > lp - np.timedelta64(_LOST_REVENUE_DAYS, "D")
     )
-    lost["lost_revenue"] = (
-        tx["amount"][in_year].groupby(tx["customer_id"][in_year].astype(str).to_numpy())
-        .sum().reindex(lost.index).fillna(0.0).astype(np.float64)
-    )
+    # net revenue per lost customer (grouped on their row, summed in transaction order)
+    revenue = np.zeros(len(lost), dtype=np.float64)
+    if in_year.any():
+        by = tx["amount"][in_year].groupby(t_lost[in_year]).sum()
+        revenue[by.index.to_numpy(np.int64)] = by.to_numpy(np.float64)
+    lost["lost_revenue"] = revenue
     ids = pd.Index(lost.index.astype(str), name="customer_id", dtype="string")
     n = len(ids)
     since = (T - lost["lost_on"]).dt.days.to_numpy(np.int64)
@@ -238,9 +252,11 @@ def winback_queue(
     last_contact = pd.Series(pd.NaT, index=ids.astype(str), dtype="datetime64[ns]")
     if contacts is not None:
         keep = (contacts["date"] <= T).to_numpy(dtype=bool, na_value=False)
-        lc = contacts["date"][keep].groupby(
-            contacts["customer_id"][keep].astype(str).to_numpy()
-        ).max()
+        # grouped on integer codes of the ids, then matched once per distinct id
+        c_codes, c_uniq = _factorized(contacts, "customer_id")  # shared with early_warning
+        keep = keep & (c_codes >= 0)
+        lc = contacts["date"][keep].groupby(c_codes[keep]).max()
+        lc.index = pd.Index(c_uniq).take(lc.index.to_numpy(np.int64)).astype(str)
         last_contact = lc.reindex(ids.astype(str)).astype("datetime64[ns]")
     if contact_every_days is None:
         overdue = np.zeros(n, dtype=bool)

@@ -14,6 +14,7 @@ from retention_lib.backtest import (
     truncate_tables,
 )
 from retention_lib.io import load_dataset
+from retention_lib.signals import early_warning
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
 T = "2025-12-31"  # horizon end 2026-03-31
@@ -124,3 +125,18 @@ class TestSample:
         assert bt.recall >= 0.4
         # the planted leavers dominate the at-risk list: most flagged customers really leave
         assert bt.precision > 0.5
+
+    @pytest.mark.parametrize("at", ["2025-08-01", "2025-11-30"], ids=["default-date", "later"])
+    def test_whole_tables_flag_like_cut_tables(self, sample, at):
+        # backtest_markers passes contacts / signals / usage whole to early_warning, which
+        # reads only what was known at T: the flags equal those on tables cut at T
+        ds = sample
+        cut = truncate_tables(at, transactions=ds.transactions, customers=ds.customers,
+                              contacts=ds.contacts, signals=ds.signals, usage=ds.usage)
+        on_cut = early_warning(cut["transactions"], as_of=at, customers=cut["customers"],
+                               contacts=cut["contacts"], signals=cut["signals"],
+                               usage=cut["usage"])
+        whole = early_warning(cut["transactions"], as_of=at, customers=cut["customers"],
+                              contacts=ds.contacts, signals=ds.signals, usage=ds.usage)
+        pd.testing.assert_frame_equal(on_cut, whole)
+        assert on_cut["flagged"].sum() > 0  # the comparison is not vacuous

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import io
 import pickle
 
 import pandas as pd
@@ -130,3 +131,33 @@ class TestLazyTables:
         write_entry(cache, "k", dataset)
         (cache / "dataset-k.tables" / "transactions.pickle").unlink()
         assert read_entry(cache, "k") is None
+
+
+class TestCLVCoreInTheRunCache:
+    def test_a_cached_core_shows_the_executive_block_without_transactions(self, tmp_path):
+        from pathlib import Path
+
+        from retention_lib import clv_report
+
+        sample = Path(__file__).resolve().parent.parent / "data" / "sample"
+        ds = load_dataset(sample)
+        core = clv_report._core(ds, period="2026-10", settings=None)
+        buffer = io.BytesIO()
+        memo._Pickler(buffer).dump(core)  # how the run cache stores it
+        stored = pickle.loads(buffer.getvalue())
+        assert stored.tx is None  # the transactions never reach the kernels
+        pd.testing.assert_frame_equal(stored.drops, core.drops)
+        pd.testing.assert_series_equal(stored.tiers, core.tiers)
+        # the same HTML from the cached core as from the fresh one
+        fresh = clv_report.executive_clv(ds, period="2026-10").data
+        with active_cache(tmp_path / "cache"):
+            memo.clear_memory()
+            clv_report._CACHE.clear()
+            clv_report._core(ds, period="2026-10", settings=None)  # built and stored
+            memo.clear_memory()
+            clv_report._CACHE.clear()
+            cached = clv_report.executive_clv(ds, period="2026-10").data  # read back
+            page = clv_report.build_clv_page(ds, period="2026-10")  # tx taken from ds
+        memo.clear_memory()
+        assert cached == fresh
+        assert len(page.customers) > 0

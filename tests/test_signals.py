@@ -254,3 +254,137 @@ class TestSample:
         quiet = out[~out["flagged"] & (out["history"] == HISTORY_OK)]
         left_quiet = (~quiet.index.isin(later)).mean()
         assert left_top >= 3 * left_quiet
+
+
+class TestSentenceMemo:
+    """early_warning formats its English sentences through a memo; it must return exactly
+    the translator's strings, also for halves (babel rounds half to even on the decimal
+    text), negatives and repeated values."""
+
+    # orders_drop 0.125 -> 12.5 % -> "12%" (half to even); 0.135 -> "14%"; 0.005 -> "0%"
+    FACTS = [
+        [{"marker": "orders_down", "orders_drop": 0.125, "revenue_drop": 0.135,
+          "baseline_months": 12}],
+        [{"marker": "orders_down", "orders_drop": 0.005, "revenue_drop": None,
+          "baseline_months": 1}],
+        [{"marker": "overdue", "days": 1234, "interval": 31},
+         {"marker": "contacts_down", "recent": 1, "expected": 3.05, "recent_days": 90,
+          "baseline_months": 12}],
+        [{"marker": "not_using", "drop": -0.0, "baseline_months": 12},
+         {"marker": "complaints_up", "recent": 2, "usual": 0.25, "recent_days": 90}],
+        [{"marker": "low_p_alive", "p_alive": 0.345},
+         {"marker": "competitor_interest", "date": pd.Timestamp("2025-11-20")}],
+    ]
+
+    @pytest.mark.parametrize("lang", ["en", "ru", "uk"], ids=["en", "ru", "uk"])
+    def test_same_strings_as_translator(self, lang):
+        from retention_lib.signals import _MemoTranslator
+
+        tr = get_translator(lang)
+        memo = _MemoTranslator(tr)
+        for facts in self.FACTS + self.FACTS:  # twice: the second pass hits the memo
+            assert marker_sentences(facts, tr=memo) == marker_sentences(facts, tr=tr)
+
+    def test_hand_rounding(self):
+        from retention_lib.signals import _MemoTranslator
+
+        memo = _MemoTranslator(get_translator("en"))
+        # 12.5 -> 12 and 13.5 -> 14 (half to even), 1234 days with a thousands separator
+        assert memo.percent(0.125, 0) == "12%"
+        assert memo.percent(0.135, 0) == "14%"
+        assert memo.number(1234) == "1,234"
+        assert memo.number(3.05, decimals=1) == get_translator("en").number(3.05, decimals=1)
+
+
+class TestSharedInputs:
+    """Inside ``shared_inputs()`` the id columns of the same frames are factorized once;
+    the early-warning frame must be the same as without the block, at two dates."""
+
+    @pytest.mark.parametrize("as_of", [T, "2025-11-15"], ids=["T", "mid-november"])
+    def test_same_result_inside_the_block(self, as_of):
+        from retention_lib.signals import shared_inputs
+
+        kw = dict(customers=_customers(), contacts=_contacts(), signals=_signals(),
+                  usage=_usage(), tiers=TIERS)
+        plain = early_warning(_tx(), as_of=as_of, **kw)
+        with shared_inputs():
+            first = early_warning(_tx(), as_of=as_of, **kw)
+            again = early_warning(_tx(), as_of=as_of, **kw)  # memo hits on the same frames
+        pd.testing.assert_frame_equal(first, plain)
+        pd.testing.assert_frame_equal(again, plain)
+
+    def test_memo_only_inside_the_block(self):
+        from retention_lib import signals as sg
+
+        contacts = _contacts()
+        assert sg._SHARED.get() is None
+        with sg.shared_inputs():
+            codes, distinct = sg._factorized(contacts, "customer_id")
+            # the contacts hold only customer "A": one distinct id, code 0 on all 14 rows
+            assert list(distinct) == ["A"] and codes.tolist() == [0] * 14
+            assert sg._factorized(contacts, "customer_id")[0] is codes  # remembered
+        assert sg._SHARED.get() is None
+
+
+class TestLookups:
+    """The pyarrow lookups give what the pandas calls they replace give."""
+
+    @pytest.mark.parametrize("dtype", ["str", "string", object],
+                             ids=["str", "string", "object"])
+    def test_index_in_and_isin(self, dtype):
+        from retention_lib.signals import _index_in, _isin
+
+        uniq = pd.Index(["b", "a", "c"], dtype=dtype)
+        values = pd.Index(["a", "x", "c", "a"], dtype=dtype)
+        # positions in uniq by hand: a -> 1, x -> absent, c -> 2, a -> 1
+        assert _index_in(values, uniq).tolist() == [1, -1, 2, 1]
+        s = pd.Series(["a", None, "x", "b"], dtype=dtype)
+        assert _isin(s, uniq).tolist() == [True, False, False, True]
+
+    def test_first_rows(self):
+        from retention_lib.signals import _first_rows
+
+        keys = pd.Index(["k1", "k2", "k1", "k3"], dtype="str")
+        targets = pd.Index(["k3", "k1", "zz"], dtype="str")
+        # k3 is row 3; k1 first appears in row 0 (row 2 is a duplicate); zz absent
+        assert _first_rows(keys, targets).tolist() == [3, 0, -1]
+
+    def test_empty_lists_are_distinct(self):
+        from retention_lib.signals import _empty_lists
+
+        lists = _empty_lists(3)
+        lists[0].append(1)
+        assert lists == [[1], [], []]
+
+    @pytest.mark.parametrize("lang,count", [("ru", 1), ("ru", 3), ("ru", 5), ("en", 1)],
+                             ids=["ru-one", "ru-few", "ru-many", "en-one"])
+    def test_memo_plural_form(self, lang, count):
+        from retention_lib.signals import _MemoTranslator
+
+        tr = get_translator(lang)
+        memo = _MemoTranslator(tr)
+        assert memo.plural_form(count) == tr.plural_form(count)
+        assert memo.plural_form(count) == tr.plural_form(count)  # from the memo
+
+
+class TestFactKey:
+    """Facts with the same key must read the same; halves keep their exact value."""
+
+    @pytest.mark.parametrize("a,b,same", [
+        (0.121, 0.1249, True),    # 12.1 % and 12.49 % both print "12%"
+        (0.125, 0.1251, False),   # 12.5 % is a half (kept exact: "12%"), 12.51 % -> "13%"
+        (0.575, 0.5751, False),   # 57.5 % half (decimal text 57.5 -> "58%"), not by float
+        (-0.001, 0.001, False),   # "-0%" against "0%"
+    ], ids=["round-down", "half", "float-half", "sign"])
+    def test_percent_key(self, a, b, same):
+        from retention_lib.signals import _fact_key
+
+        def fact(v):
+            return {"marker": "not_using", "drop": v, "baseline_months": 12}
+
+        assert (_fact_key(fact(a)) == _fact_key(fact(b))) is same
+        tr = get_translator("en")
+        if same:
+            assert marker_sentences([fact(a)], tr=tr) == marker_sentences([fact(b)], tr=tr)
+        # a half keeps the exact value as its key
+        assert _fact_key(fact(0.125))[2] == ("raw", 0.125)
