@@ -130,6 +130,27 @@ class TestUnusualTakesExactPath:
         assert calls == [("transactions", "fast->exact"), ("transactions", "exact")]
         assert_same(exact, loaded)
 
+    def test_a_duplicate_in_a_later_chunk_takes_the_exact_path(self, tmp_path, monkeypatch):
+        # one record per chunk: the duplicate (line 6 = line 3) is in a later chunk, so only
+        # the check across chunks at the end of the table can see it
+        monkeypatch.setattr(io, "CSV_CHUNK_ROWS", 1)
+        monkeypatch.setattr(io, "FAST_CSV_BLOCK_BYTES", 64)  # pyarrow: a few rows per batch
+        folder = write(tmp_path, {"transactions.csv": UNUSUAL["duplicate"]})
+        sizes: list[int] = []
+        real_hashes = io._row_hashes
+
+        def hashes(frame):
+            sizes.append(len(frame))
+            return real_hashes(frame)
+
+        monkeypatch.setattr(io, "_row_hashes", hashes)
+        calls = spy(monkeypatch)
+        loaded = load_dataset(folder, as_of=AS_OF)
+        assert calls == [("transactions", "fast->exact"), ("transactions", "exact")]
+        assert max(sizes) < 5  # the fast path did read the table in several chunks
+        assert loaded.rows_read["transactions"] == 5 and len(loaded.transactions) == 4
+        assert [(e.table, e.rows) for e in loaded.exclusions] == [("transactions", 1)]
+
     def test_counts_and_lines_of_the_exact_path(self, tmp_path, monkeypatch):
         folder = write(tmp_path, {"transactions.csv": UNUSUAL["blank-line"]})
         loaded = load_dataset(folder, as_of=AS_OF)
