@@ -218,6 +218,22 @@ def build_contact_discipline(
     -------
     ContactDiscipline
     """
+    from .churn import shared_history
+
+    # every churn call below given the same transactions / customers objects shares one
+    # set-up (ids sorted per customer and day); the figures are identical
+    with shared_history():
+        return _build_contact_discipline(
+            dataset, period=period, settings=settings, lang=lang, due_soon_days=due_soon_days,
+            with_funnel=with_funnel,
+        )
+
+
+def _build_contact_discipline(
+    dataset, *, period: str, settings: Settings | None, lang: str | None,
+    due_soon_days: int | None, with_funnel: bool,
+) -> ContactDiscipline:
+    """:func:`build_contact_discipline` without the shared churn set-up."""
     from .churn import churn_rate, customer_status
     from .monthly import _month_end, resolve_period
 

@@ -545,11 +545,13 @@ def _validate_and_build(
 def _release_analysis_memory() -> None:
     """Drop the in-process caches that keep the dataset alive (the results are on disk)."""
     from . import clv_report, diagnostics, memo
+    from .io import _release_memory
 
     memo.clear_memory()
     clv_report._CACHE.clear()
     diagnostics._CACHE.clear()
     gc.collect()
+    _release_memory()  # pyarrow's pool and the C heap give the freed tables back
 
 
 def _page_reuse(cache_dir: Path) -> str:
