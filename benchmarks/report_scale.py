@@ -21,7 +21,8 @@ and records:
   line of the runner) in which each peak happened is recorded too;
 * CPU seconds (user + system) of the command and everything it started;
 * per-step times from the runner's log lines, time-stamped on arrival: start-up (imports)
-  until ``validating``, validation/load until ``period``, each notebook from ``executing`` to
+  until ``validating``, validation/load until ``period``, each page the runner builds
+  (``  diagnostics: 98.9 s``), each notebook from ``executing`` to
   ``done in``, and the tail after the last notebook (rendering the last page, waiting for the
   in-process headline figures, publishing);
 * per-cell seconds from the executed notebooks' ``metadata.papermill.duration`` (the executed
@@ -173,7 +174,9 @@ def run_once(command: list[str], *, timeout: float, max_rss: int, cwd: Path) -> 
             run.log.append((time.perf_counter() - start, line))
             if line.startswith("validating"):
                 phase[0] = "validation/load"
-            elif line.startswith("executing ") or line.startswith("period "):
+            elif line.startswith("period ") or line.startswith("building"):
+                phase[0] = "building pages"
+            elif line.startswith("executing "):
                 phase[0] = "notebooks"
             print(f"[{time.perf_counter() - start:7.1f} s] {line}", file=sys.stderr, flush=True)
 
@@ -229,6 +232,22 @@ def run_once(command: list[str], *, timeout: float, max_rss: int, cwd: Path) -> 
 
 
 _DONE = re.compile(r"^(?P<nb>\S+\.ipynb) done in (?P<s>[\d.]+) s")
+_PAGE = re.compile(r"^  (?P<page>[^:]+): (?P<s>[\d.]+) s$")  # "  diagnostics: 98.9 s"
+
+
+def _step_rows(runs: list) -> list[str]:
+    """One Markdown row per step name (in the order of first appearance): the median over
+    the runs that reached it, then each run's seconds (blank: not reached)."""
+    names: list[str] = []
+    for run in runs:
+        names += [name for name, _ in run.steps if name not in names]
+    rows = []
+    for name in names:
+        each = [dict(run.steps).get(name) for run in runs]
+        reached = [v for v in each if v is not None]
+        cells = " | ".join("" if v is None else f"{v:.1f}" for v in each)
+        rows.append(f"| {name} | {statistics.median(reached):.1f} | {cells} |")
+    return rows
 
 
 def steps_from_log(log: list[tuple[float, str]], *, end: float) -> list[tuple[str, float]]:
@@ -244,6 +263,8 @@ def steps_from_log(log: list[tuple[float, str]], *, end: float) -> list[tuple[st
         elif line.startswith("period ") and t_period is None and t_validating is not None:
             t_period = t
             steps.append(("validation/load (runner)", t - t_validating))
+        elif (m := _PAGE.match(line)) is not None:
+            steps.append((f"build (runner): {m['page']}", float(m["s"])))
         elif line.startswith("executing "):
             name = line.split()[1]
             started[name] = t
@@ -339,11 +360,11 @@ def markdown(args: argparse.Namespace, runs: list[Run], sizes, command: list[str
         + ", ".join(f"{k} {_gb(v)}" for k, v in last.phase_peaks.items()),
         f"Largest single process: `{last.peak_single_name}`",
         "",
-        "### Runner steps (last run, from time-stamped log lines)",
+        "### Runner steps (from time-stamped log lines; median and each run)",
         "",
-        "| step | s |",
-        "|---|--:|",
-        *(f"| {name} | {s:.1f} |" for name, s in last.steps),
+        "| step | median s | " + " | ".join(f"run {i}" for i in range(1, len(runs) + 1)) + " |",
+        "|---|--:|" + "--:|" * len(runs),
+        *_step_rows(runs),
         "",
     ]
     if last.notebooks:

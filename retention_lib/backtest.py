@@ -35,7 +35,15 @@ import numpy as np
 import pandas as pd
 
 from .config import DEFAULT_SETTINGS
-from .signals import HISTORY_OK, MARKERS, _first_rows, _index_in, early_warning
+from .signals import (
+    HISTORY_OK,
+    MARKERS,
+    _first_row_of_code,
+    _index_in,
+    _rows_at,
+    _tx_codes,
+    early_warning,
+)
 from .summary import _as_day
 
 __all__ = [
@@ -223,13 +231,14 @@ def backtest_markers(
     if T >= end:
         raise ValueError(f"at={T:%Y-%m-%d} must be before the end of the data {end:%Y-%m-%d}")
     h_end = T + pd.Timedelta(days=horizon_days)
-    # early_warning reads only contacts and signals dated on or before T and usage months up
-    # to the last complete month before T, i.e. exactly what truncate_tables would keep:
-    # those tables are passed whole (no copy of millions of rows); transactions and
-    # customers are cut (tiers, churned_on).
-    known = truncate_tables(T, transactions=transactions, customers=customers)
+    # early_warning reads only transactions, contacts and signals dated on or before T,
+    # usage months up to the last complete month before T, value tiers at T and customers'
+    # ``churned_on <= T`` (a later end date counts as none), i.e. exactly what
+    # truncate_tables would keep: every table is passed whole (no copy of millions of rows,
+    # and inside ``signals.shared_inputs`` the same frames as the report-date run, so their
+    # id set-ups are shared).
     early = early_warning(
-        known["transactions"], as_of=T, customers=known["customers"],
+        transactions, as_of=T, customers=customers,
         contacts=contacts, signals=signals, usage=usage,
         p_alive=p_alive, markers=markers, lapse_days=lapse_days, **marker_options,
     )
@@ -241,8 +250,7 @@ def backtest_markers(
     keep = ((transactions["date"] <= end) & (transactions["amount"] > 0)).to_numpy(
         dtype=bool, na_value=False
     )
-    ids = transactions["customer_id"]
-    codes, uniq = pd.factorize(ids if isinstance(ids.dtype, pd.StringDtype) else ids.astype(str))
+    codes, uniq = _tx_codes(transactions)  # shared with early_warning (sorted ids)
     keep = keep & (codes >= 0)
     by_code = transactions["date"][keep].groupby(codes[keep]).max()
     where = _index_in(pd.Index(judged.index.astype(str)), pd.Index(uniq))
@@ -252,8 +260,7 @@ def backtest_markers(
     churned = last <= np.datetime64(h_end.to_datetime64())
     if customers is not None and "churned_on" in customers.columns:
         # churned_on of the first row per id (as set_index / drop duplicates / reindex)
-        rows = _first_rows(pd.Index(customers["customer_id"].astype(str)),
-                           pd.Index(judged.index.astype(str)))
+        rows = _rows_at(_first_row_of_code(customers, uniq), where)
         c = customers["churned_on"]
         ended = ((c > T) & (c <= h_end)).to_numpy(dtype=bool, na_value=False)
         if len(ended):

@@ -54,7 +54,8 @@ plain ``groupby`` by id.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -62,6 +63,7 @@ import numpy as np
 import pandas as pd
 
 from .config import DEFAULT_SETTINGS, CadenceRule
+from .shared import FrameMemo
 
 __all__ = [
     "CALL_CHANNELS",
@@ -156,8 +158,45 @@ def _positions(values: pd.Series, ids: pd.Index) -> np.ndarray:
     The values are factorized once, so only their distinct ids are looked up.
     """
     codes, uniques = pd.factorize(values)
+    return _coded_positions(codes, uniques, ids)
+
+
+def _coded_positions(codes: np.ndarray, uniques: Any, ids: pd.Index) -> np.ndarray:
+    """:func:`_positions` from a factorization ``(codes, uniques)`` of the values."""
     where = ids.get_indexer(_str_index(uniques))
     return np.where(codes >= 0, where[np.clip(codes, 0, None)] if len(where) else -1, -1)
+
+
+#: Set-ups reused inside :func:`_shared_inputs` blocks: key -> (frame, result).
+_SHARED = FrameMemo("retention_lib_cadence_shared_inputs")
+
+
+@contextmanager
+def _shared_inputs() -> Iterator[None]:
+    """Within the block, the same frame objects are checked and factorized once.
+
+    :func:`retention_lib.discipline.build_contact_discipline` runs :func:`compliance_table`,
+    :func:`never_disappear`, :func:`contact_quality` and the funnel on the same
+    ``contacts`` / ``transactions`` objects; inside this block the contacts check
+    (:func:`_check_contacts`) and the factorization of their ``customer_id`` columns (tens of
+    millions of strings) are done once per frame. Results are identical. Frames are matched
+    by identity and must not be modified inside the block; blocks nest (the outermost owns
+    the memo); outside any block nothing is kept.
+    """
+    with _SHARED.block():
+        yield
+
+
+def _memo(frame: pd.DataFrame, what: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
+    """``compute()``, remembered per ``frame`` object and ``what`` inside a
+    :func:`_shared_inputs` block (computed every time outside one)."""
+    return _SHARED.get(frame, what, compute)
+
+
+def _factorized(frame: pd.DataFrame, column: str = "customer_id") -> tuple[np.ndarray, Any]:
+    """``pd.factorize(frame[column])`` (codes in order of first appearance, distinct values);
+    shared inside a :func:`_shared_inputs` block."""
+    return _memo(frame, ("factorize", column), lambda: pd.factorize(frame[column]))
 
 
 def _managers(values: pd.Series) -> pd.Series:
@@ -178,11 +217,13 @@ def _answered(contacts: pd.DataFrame) -> np.ndarray:
 class _Contacts:
     """Checked contacts rows with a date, as arrays (row order of the table).
 
-    ``customer_id`` holds the raw ids (looked up with :func:`_positions`); ``channel`` is
-    coded: ``channels`` are the distinct channels, stripped and lower-cased.
+    ``id_codes`` / ``id_uniques`` are the factorized raw ids (looked up with
+    :func:`_coded_positions`); ``channel`` is coded: ``channels`` are the distinct channels,
+    stripped and lower-cased.
     """
 
-    customer_id: pd.Series
+    id_codes: np.ndarray  # code into id_uniques per row, -1 when missing
+    id_uniques: Any  # distinct raw ids
     date: np.ndarray  # datetime64[ns], normalized to the day
     contact: np.ndarray  # bool: answered (a contact), False for attempts
     channel: np.ndarray  # int64 code into channels, -1 when missing
@@ -192,8 +233,18 @@ class _Contacts:
         hit = np.append(np.isin(self.channels, list(names)), False)  # code -1 -> False
         return hit[self.channel]
 
+    def positions(self, ids: pd.Index) -> np.ndarray:
+        """Position in ``ids`` (unique ``string`` Index) of each row's customer, -1 if none."""
+        return _coded_positions(self.id_codes, self.id_uniques, ids)
+
 
 def _check_contacts(contacts: pd.DataFrame, as_of: pd.Timestamp) -> _Contacts:
+    """Checked, coded contacts (:class:`_Contacts`); once per frame and date inside a
+    :func:`_shared_inputs` block."""
+    return _memo(contacts, ("check", as_of), lambda: _check_contacts_now(contacts, as_of))
+
+
+def _check_contacts_now(contacts: pd.DataFrame, as_of: pd.Timestamp) -> _Contacts:
     _require(contacts, ("customer_id", "date", "channel"), "contacts")
     later = (contacts["date"] > as_of).to_numpy(dtype=bool, na_value=False)
     if later.any():
@@ -209,11 +260,10 @@ def _check_contacts(contacts: pd.DataFrame, as_of: pd.Timestamp) -> _Contacts:
         pd.Series(pd.array(uniques, dtype="string")).str.strip().str.lower()
         .to_numpy(dtype=object, na_value="")
     )
-    ids = contacts["customer_id"]
-    if not keep.all():
-        ids = ids.loc[keep]
+    id_codes, id_uniques = _factorized(contacts)
     return _Contacts(
-        customer_id=ids,
+        id_codes=np.asarray(id_codes)[keep],
+        id_uniques=id_uniques,
         date=date[keep],
         contact=_answered(contacts)[keep],
         channel=codes[keep].astype(np.int64),
@@ -465,7 +515,7 @@ def compliance_table(
     is_call = cont.is_channel(CALL_CHANNELS) & is_contact
     if meeting_counts_as_call:
         is_call = is_call | is_meeting
-    pos = _positions(cont.customer_id, ids)  # book row of each contact, -1 outside the book
+    pos = cont.positions(ids)  # book row of each contact, -1 outside the book
     last_call = pd.Series(_last_date(pos, cont.date, is_call, len(ids)), index=ids)
     last_meeting = pd.Series(_last_date(pos, cont.date, is_meeting, len(ids)), index=ids)
 
@@ -722,7 +772,7 @@ def never_disappear(
     book = _book_from(ids, lost, tiers=None, customers=customers)
     if contacts is not None and len(contacts):
         cont = _check_contacts(contacts, as_of)
-        pos = _positions(cont.customer_id, ids)
+        pos = cont.positions(ids)
         last_contact = pd.Series(_last_date(pos, cont.date, cont.contact, len(ids)), index=ids)
     else:
         last_contact = pd.Series(pd.NaT, index=ids, dtype="datetime64[ns]")
@@ -732,7 +782,7 @@ def never_disappear(
     _require(transactions, ("customer_id", "date", "amount"), "transactions")
     date_ok = (transactions["date"] <= as_of).to_numpy(dtype=bool, na_value=False)
     # lost customer's row of each transaction on or before as_of, -1 for the others
-    tpos = np.where(date_ok, _positions(transactions["customer_id"], ids), -1)
+    tpos = np.where(date_ok, _coded_positions(*_factorized(transactions), ids), -1)
     d = transactions["date"].to_numpy(dtype="datetime64[ns]")
     if "last_purchase" in lost.columns:
         last_p = pd.Series(lost["last_purchase"].to_numpy(), index=ids).astype("datetime64[ns]")
@@ -942,7 +992,7 @@ def contact_quality(contacts: pd.DataFrame, *, known_customers: Iterable[Any]) -
     known = _str_index(known_customers)
     unknown = ~_isin(contacts["customer_id"], known)
     if "manager" in contacts.columns:
-        no_manager = int((_managers(contacts["manager"]) == UNASSIGNED).sum())
+        no_manager = _count_unassigned(contacts["manager"])
     else:
         no_manager = len(contacts)
     return {
@@ -951,3 +1001,29 @@ def contact_quality(contacts: pd.DataFrame, *, known_customers: Iterable[Any]) -
         "unknown_customer": int(unknown.sum()),
         "no_manager": no_manager,
     }
+
+
+def _count_unassigned(values: pd.Series) -> int:
+    """``(_managers(values) == "unassigned").sum()``, normalising each distinct value once.
+
+    On arrow-backed strings the rows are counted per distinct value (``value_counts``, no
+    new string per row) and only the distinct values are stripped; other dtypes take the
+    plain path.
+    """
+    dtype = values.dtype
+    if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow":
+        try:
+            import pyarrow as pa
+            import pyarrow.compute as pc
+
+            arr = values.array._pa_array
+            counts = pc.value_counts(arr if isinstance(arr, pa.ChunkedArray)
+                                     else pa.chunked_array([arr]))
+            distinct = counts.field("values")
+            n = counts.field("counts").to_numpy(zero_copy_only=False).astype(np.int64)
+            normal = _managers(pd.Series(pd.array(distinct, dtype=dtype)))
+            hit = (normal == UNASSIGNED).to_numpy(dtype=bool)
+            return int(n[hit].sum())
+        except (AttributeError, ImportError, TypeError, ValueError):  # pragma: no cover
+            pass
+    return int((_managers(values) == UNASSIGNED).sum())

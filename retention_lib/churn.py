@@ -56,7 +56,6 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -66,6 +65,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .config import DEFAULT_SETTINGS
+from .shared import FrameMemo
 
 __all__ = [
     "RATE_COLUMNS",
@@ -256,10 +256,8 @@ class _History:
         return np.where(last >= 0, np.minimum(last + lapse_days, churned), -1)
 
 
-#: Histories reused inside :func:`shared_history` blocks: (transactions, customers, history).
-_SHARED: ContextVar[dict[tuple[int, int], tuple[Any, Any, _History]] | None] = ContextVar(
-    "retention_lib_churn_shared_history", default=None
-)
+#: Histories reused inside :func:`shared_history` blocks (see :mod:`retention_lib.shared`).
+_SHARED = FrameMemo("retention_lib_churn_shared_history")
 
 
 @contextmanager
@@ -280,25 +278,18 @@ def shared_history() -> Iterator[None]:
     ...     rate = churn_rate(tx, end="2026-10-31")
     ...     series = churn_series(tx, end="2026-10-31")
     """
-    token = _SHARED.set({}) if _SHARED.get() is None else None
-    try:
+    with _SHARED.block():
         yield
-    finally:
-        if token is not None:
-            _SHARED.reset(token)
 
 
 def _history(transactions: pd.DataFrame, customers: pd.DataFrame | None) -> _History:
-    memo = _SHARED.get()
-    if memo is None:
-        return _build_history(transactions, customers)
-    key = (id(transactions), id(customers))
-    hit = memo.get(key)
-    if hit is not None and hit[0] is transactions and hit[1] is customers:
-        return hit[2]
-    hist = _build_history(transactions, customers)
-    memo[key] = (transactions, customers, hist)  # holding the frames keeps their ids unique
-    return hist
+    # remembered per transactions object; the entry holds the customers object too, so its
+    # id stays unique while the block lasts
+    owner, hist = _SHARED.get(
+        transactions, ("history", id(customers)),
+        lambda: (customers, _build_history(transactions, customers)),
+    )
+    return hist if owner is customers else _build_history(transactions, customers)
 
 
 def _build_history(transactions: pd.DataFrame, customers: pd.DataFrame | None) -> _History:

@@ -48,6 +48,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .summary import _customer_codes
+
 with warnings.catch_warnings():
     # lifetimes sets pd.options.mode.chained_assignment at import (a no-op on pandas 3 that
     # warns); keep the import quiet.
@@ -839,7 +841,7 @@ def calibration_holdout_split(
     keep = day <= hold_end
     # Customers as integer codes in id order (grouping Python strings costs seconds at
     # scale); one int64 key per (customer, day) groups exactly as (customer_id, day) would.
-    codes, uniques = pd.factorize(transactions["customer_id"], sort=True)
+    codes, uniques = _customer_codes(transactions)
     code = codes[keep].astype(np.int64)
     day, amount = day[keep], amount[keep]
     d0 = int(day.min()) if len(day) else 0
@@ -975,7 +977,8 @@ def cumulative_transactions(
     day = _days(transactions["date"])
     keep = day <= hold_end
     # distinct (customer, day) pairs as sorted int64 keys: customer code, then day
-    codes, _ = pd.factorize(transactions["customer_id"])
+    # any consistent integer codes group alike: the sorted ones shared within a build
+    codes, _ = _customer_codes(transactions)
     day = day[keep]
     d0 = int(day.min()) if len(day) else 0
     width = (int(day.max()) - d0 + 1) if len(day) else 1

@@ -263,9 +263,12 @@ class _Core:
         """Pickled (the report runner's cache) with ``drops`` and ``tiers`` computed and
         without ``tx``: a notebook kernel then shows the executive CLV block without the
         transactions (at 20M transactions: ~40 s and gigabytes saved per kernel)."""
+        from .summary import shared_customer_codes
+
         state = dict(self.__dict__)
-        state["drops"] = self.drops
-        state["tiers"] = self.tiers
+        with shared_customer_codes():  # one factorisation of the ids for both
+            state["drops"] = self.drops
+            state["tiers"] = self.tiers
         state["tx"] = None
         return state
 
@@ -496,7 +499,16 @@ def build_clv_page(
     ``settings.language``.  Never raises for model trouble: the notes say what was skipped
     and why.  The value tiers get the predicted 12-month CLV as their ``potential``.
     """
-    from .tiers import value_tiers
+    from .summary import shared_customer_codes
+
+    with shared_customer_codes():  # customer ids factorised once per transaction frame
+        return _build_clv_page(dataset, period=period, settings=settings, validate=validate)
+
+
+def _build_clv_page(
+    dataset, *, period: str, settings: Settings | None, validate: bool
+) -> CLVPage:
+    from .tiers import _value_tiers as value_tiers_aligned
 
     settings = _settings_of(dataset, settings)
     core = _core(dataset, period=period, settings=settings)
@@ -504,12 +516,17 @@ def build_clv_page(
     if tx is None:  # a core read from the run cache is stored without its transactions
         all_tx = dataset.transactions
         tx = all_tx.loc[(all_tx["date"] <= as_of).to_numpy(dtype=bool)]
-    tiers = value_tiers(tx, as_of=as_of, window_days=settings.tier_window_days,
-                        a_share=settings.tier_a_share, b_share=settings.tier_b_share,
-                        vip_share=settings.vip_share, vip_ids=settings.vip_ids,
-                        potential=pred["clv_12m"])
+    tiers, order, sorted_ids = value_tiers_aligned(
+        tx, as_of=as_of, window_days=settings.tier_window_days,
+        a_share=settings.tier_a_share, b_share=settings.tier_b_share,
+        vip_share=settings.vip_share, vip_ids=settings.vip_ids, potential=pred["clv_12m"])
     customers = _names(dataset, summary.index)
-    aligned = tiers.reindex(summary.index)  # one look-up of the string ids for all columns
+    if summary.index.equals(sorted_ids):  # the same customers: align by position
+        inverse = np.empty_like(order)
+        inverse[order] = np.arange(len(order))
+        aligned = tiers.take(inverse).set_axis(summary.index, axis=0)
+    else:
+        aligned = tiers.reindex(summary.index)  # one look-up of the string ids
     tier = aligned["tier"].astype(str)
     customers["tier"] = tier.where(aligned["tier"].notna())  # NaN (not "nan") when absent
     customers["revenue"] = aligned["revenue"]

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from .config import DEFAULT_SETTINGS
+from .summary import _customer_codes, _share_subset
 
 __all__ = [
     "NEW_CUSTOMER",
@@ -57,7 +58,8 @@ def _purchase_months(
     keep = ((transactions["amount"] > 0) & (transactions["date"] <= as_of)).to_numpy(
         dtype=bool, na_value=False
     )
-    codes, _ = pd.factorize(transactions["customer_id"])
+    # any consistent integer codes count alike: the sorted ones shared within a build
+    codes, _ = _customer_codes(transactions)
     code = codes[keep].astype(np.int64)
     dates = transactions["date"].to_numpy(dtype="datetime64[ns]")[keep]
     month = dates.astype("datetime64[M]").astype(np.int64) + 1970 * 12
@@ -225,7 +227,10 @@ def _migration(
     from . import rfm
 
     prev = previous_month_end(as_of)
-    prev_tbl = _rfm(rfm, transactions.loc[transactions["date"] <= prev], prev, lapse_days)
+    keep = (transactions["date"] <= prev).to_numpy(dtype=bool, na_value=False)
+    before = transactions.loc[keep]
+    _share_subset(transactions, keep, before)  # inside shared_customer_codes: no new pass
+    prev_tbl = _rfm(rfm, before, prev, lapse_days)
     now_seg = now_tbl["segment"].astype("str")
     prev_seg = prev_tbl["segment"].astype("str").reindex(now_seg.index).fillna(NEW_CUSTOMER)
     frame = pd.DataFrame({"previous_segment": prev_seg.to_numpy(), "segment": now_seg.to_numpy()})

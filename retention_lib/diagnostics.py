@@ -253,12 +253,15 @@ def build_diagnostics(
     Diagnostics
     """
     from . import churn
+    from .summary import shared_customer_codes
 
     # the churn set-up (ids sorted per customer and day) is shared by every churn call
-    # below that is given the same ``tx`` / customers objects, and the id columns of
-    # contacts / signals / usage are factorized once for both early-warning runs (report
-    # date and back-test date); results are identical
-    with churn.shared_history(), shared_inputs():
+    # below that is given the same ``tx`` / customers objects; the transaction ids are
+    # factorized once (value tiers, both early-warning runs, the back-test's future) and
+    # the id columns of contacts / signals / usage and customers are factorized and matched
+    # to them once for both early-warning runs (report date and back-test date); results
+    # are identical
+    with churn.shared_history(), shared_customer_codes(), shared_inputs():
         return _build_diagnostics(dataset, period=period, settings=settings, lang=lang,
                                   p_alive=p_alive)
 

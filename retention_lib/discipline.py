@@ -221,8 +221,9 @@ def build_contact_discipline(
     from .churn import shared_history
 
     # every churn call below given the same transactions / customers objects shares one
-    # set-up (ids sorted per customer and day); the figures are identical
-    with shared_history():
+    # set-up (ids sorted per customer and day), and the cadence / funnel calls share the
+    # contacts check and the id factorizations of the same frames; the figures are identical
+    with shared_history(), cadence._shared_inputs():
         return _build_contact_discipline(
             dataset, period=period, settings=settings, lang=lang, due_soon_days=due_soon_days,
             with_funnel=with_funnel,
@@ -275,7 +276,8 @@ def _build_contact_discipline(
             cadence=settings.cadence,
         )
         plan = cadence.contact_plan(compliance, as_of=as_of, lost=never)
-        known = tx["customer_id"].astype(str).unique()  # distinct ids, no Python set
+        # distinct transaction ids (the factorization shared with never_disappear / funnel)
+        known = cadence._factorized(tx)[1]
         if customers is not None:
             known = pd.concat([pd.Series(known), customers["customer_id"].astype(str)])
         quality = cadence.contact_quality(dataset.contacts, known_customers=known)

@@ -64,7 +64,7 @@ from scipy.stats import fisher_exact
 
 from .churn import customer_status
 from .config import DEFAULT_SETTINGS
-from .signals import _first_rows, _index_in
+from .signals import _first_row_of_code, _index_in, _rows_at, _tx_codes
 from .summary import _as_day
 
 __all__ = ["EVENT_COLUMNS", "event_impact", "stop_rate"]
@@ -114,11 +114,10 @@ class _Base:
         keep = (transactions["date"] <= as_of).to_numpy(dtype=bool, na_value=False)
         self.transactions = transactions
         self.tx = transactions.loc[keep, ["customer_id", "date", "amount"]]
-        ids = self.tx["customer_id"]
-        codes, uniq = pd.factorize(
-            ids if isinstance(ids.dtype, pd.StringDtype) else ids.astype(str), sort=True
-        )
-        self.codes = codes.astype(np.int64)
+        # sorted ids of the whole frame (a superset of those up to as_of, same order: the
+        # same sums per customer); shared with early_warning inside signals.shared_inputs
+        all_codes, uniq = _tx_codes(transactions)
+        self.codes = all_codes[keep]
         self.n_codes = len(uniq)
         self.dates = self.tx["date"]
         self.date_values = self.dates.to_numpy()  # datetime64: NaT compares False
@@ -139,8 +138,8 @@ class _Base:
             col = customers["churned_on"]
             if isinstance(col.dtype, np.dtype) and col.dtype.kind == "M":
                 # first row per id, NaT when absent (what set_index / reindex give)
-                rows = _first_rows(pd.Index(customers["customer_id"].astype(str)),
-                                   pd.Index(self.end_status.index))
+                # (every id of end_status is in uniq: end_code finds it)
+                rows = _rows_at(_first_row_of_code(customers, uniq), self.end_code)
                 values = col.to_numpy()
                 got = np.full(len(rows), np.datetime64("NaT"), dtype=values.dtype)
                 got[rows >= 0] = values[rows[rows >= 0]]

@@ -47,6 +47,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .cadence import _factorized
 from .churn import customer_status
 from .config import DEFAULT_SETTINGS
 
@@ -127,7 +128,7 @@ def _managers(ids: pd.Index, customers: pd.DataFrame | None) -> pd.Series:
 
 
 def _prepare(transactions: pd.DataFrame, customers: pd.DataFrame | None) -> _Prepared:
-    codes, uniques = pd.factorize(transactions["customer_id"])
+    codes, uniques = _factorized(transactions)  # shared with the cadence inside a build
     ids = pd.Index(uniques)
     order = ids.argsort()
     rank = np.empty(len(order), dtype=np.int64)
@@ -207,8 +208,12 @@ def _stages_at(
     expansion_factor: float,
     key_tiers: Sequence[str],
 ) -> _Stages:
-    active = status.loc[(status["status"] == "active").to_numpy(dtype=bool)]
-    pos = prep.ids.get_indexer(active.index)
+    is_active = (status["status"] == "active").to_numpy(dtype=bool)
+    active = status.loc[is_active]
+    if status.index.equals(prep.ids):  # the usual case: no string lookups
+        pos = np.flatnonzero(is_active)
+    else:
+        pos = prep.ids.get_indexer(active.index)
     if (pos < 0).any():
         raise ValueError("customer_status lists customers that are not in the transactions")
     n = len(pos)
@@ -253,10 +258,11 @@ def _stages_at(
     key = np.zeros(n, dtype=bool)
     if tiers is not None:
         t = tiers["tier"] if isinstance(tiers, pd.DataFrame) else tiers
-        where = prep.sids.get_indexer(_ids(t.index))
         is_key = t.astype("string").isin(list(key_tiers)).to_numpy(dtype=bool)
+        # only the key-tier customers are looked up (tiers has one row per customer)
+        where = prep.sids.get_indexer(_ids(t.index[is_key]))
         flag = np.zeros(len(prep.ids), dtype=bool)
-        flag[where[where >= 0]] = is_key[where >= 0]
+        flag[where[where >= 0]] = True
         key = flag[pos]
 
     rank = np.where(purchase_days >= 1, 0, -1)

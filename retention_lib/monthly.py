@@ -1271,13 +1271,27 @@ def build_customer_base(
 
     ``lang`` (en, ru, uk; default ``settings.language``) only chooses the words shown.
     """
+    from .summary import shared_customer_codes
+
+    with shared_customer_codes():  # customer ids factorised once for every table
+        return _build_customer_base(dataset, period=period, settings=settings,
+                                    cohort_months=cohort_months, lang=lang)
+
+
+def _build_customer_base(
+    dataset, *, period: str, settings: Settings | None, cohort_months: int, lang: str | None
+) -> CustomerBase:
     from . import cohorts, tiers
+    from .summary import _share_subset
 
     settings = settings or getattr(dataset, "settings", None) or DEFAULT_SETTINGS
     tr = get_translator(lang or settings.language)
     period = resolve_period(dataset.transactions, period, today=getattr(dataset, "as_of", None))
     as_of = _month_end(period)
-    tx = dataset.transactions.loc[dataset.transactions["date"] <= as_of]
+    all_tx = dataset.transactions
+    keep = (all_tx["date"] <= as_of).to_numpy(dtype=bool, na_value=False)
+    tx = all_tx.loc[keep]
+    _share_subset(all_tx, keep, tx)  # value tiers read all_tx, the rest tx: one pass
     rfm_raw = _rfm_raw(tx, as_of=as_of, settings=settings)  # also the "now" of the migration
     pairs = cohorts._purchase_months(tx, as_of)  # one pass for the cohort matrix and sizes
     rfm = _rfm(tx, as_of=as_of, settings=settings, raw=rfm_raw)

@@ -82,7 +82,6 @@ import gc
 import math
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from contextvars import ContextVar
 from decimal import Decimal
 from typing import Any
 
@@ -94,7 +93,8 @@ import pyarrow.compute as pc
 from .churn import _require
 from .config import DEFAULT_SETTINGS
 from .i18n import Translator, get_translator
-from .summary import _as_day
+from .shared import FrameMemo
+from .summary import _as_day, _customer_codes
 from .tiers import value_tiers
 
 __all__ = [
@@ -205,8 +205,7 @@ def _isin(values: pd.Series | pd.Index, allowed: pd.Index) -> np.ndarray:
 
 
 #: Memo of :func:`shared_inputs` (``None`` outside a block).
-_SHARED: ContextVar[dict[Any, Any] | None] = ContextVar("retention_lib_signals_shared",
-                                                        default=None)
+_SHARED = FrameMemo("retention_lib_signals_shared")
 
 
 @contextmanager
@@ -222,27 +221,14 @@ def shared_inputs() -> Iterator[None]:
     modified inside the block. Blocks nest (the outermost owns the memo); outside any block
     nothing is kept.
     """
-    token = _SHARED.set({}) if _SHARED.get() is None else None
-    try:
+    with _SHARED.block():
         yield
-    finally:
-        if token is not None:
-            _SHARED.reset(token)
 
 
 def _memo(frame: pd.DataFrame, what: tuple[Any, ...], compute: Any) -> Any:
     """``compute()``, remembered per frame object and ``what`` inside a
     :func:`shared_inputs` block (computed every time outside one)."""
-    memo = _SHARED.get()
-    if memo is None:
-        return compute()
-    key = (id(frame), *what)
-    hit = memo.get(key)
-    if hit is not None and hit[0] is frame:
-        return hit[1]
-    result = compute()
-    memo[key] = (frame, result)  # holding the frame keeps its id unique
-    return result
+    return _SHARED.get(frame, what, compute)
 
 
 def _factorized(frame: pd.DataFrame, column: str) -> tuple[np.ndarray, pd.Index]:
@@ -270,8 +256,72 @@ def _positions(frame: pd.DataFrame, column: str, uniq: pd.Index, pos_of_code: np
         codes = codes[rows]
     if len(distinct) == 0:
         return np.full(len(codes), -1, dtype=np.int64)
-    where = _index_in(distinct, uniq)  # -1 when not a transaction id
+    where = _code_of_distinct(frame, column, uniq)  # -1 when not a transaction id
     return pos_of_code[np.where(codes >= 0, where[np.maximum(codes, 0)], -1)]
+
+
+def _memo_on(frame: pd.DataFrame, what: tuple[Any, ...], owner: Any, compute: Any) -> Any:
+    """:func:`_memo` for a result that also depends on the object ``owner`` (matched by
+    identity, kept alive by the memo)."""
+    def with_owner() -> tuple[Any, Any]:
+        return owner, compute()
+
+    hit = _memo(frame, (*what, id(owner)), with_owner)
+    if hit[0] is not owner:  # pragma: no cover - ids are unique while the memo holds owner
+        return compute()
+    return hit[1]
+
+
+def _code_of_distinct(frame: pd.DataFrame, column: str, uniq: pd.Index) -> np.ndarray:
+    """Position in ``uniq`` of each distinct value of ``frame[column]`` (:func:`_factorized`
+    order; -1: absent). Remembered per frame, column and ``uniq`` object inside a
+    :func:`shared_inputs` block (the two early-warning runs of a build share ``uniq``)."""
+    return _memo_on(frame, ("code_of_distinct", column), uniq,
+                    lambda: _index_in(_factorized(frame, column)[1], uniq))
+
+
+def _tx_codes(transactions: pd.DataFrame) -> tuple[np.ndarray, pd.Index]:
+    """``pd.factorize`` of ``transactions["customer_id"]`` as strings, sorted: (int64 codes
+    of every row, sorted distinct ids).
+
+    String ids go through :func:`retention_lib.summary._customer_codes` (one factorization
+    per frame inside :func:`retention_lib.summary.shared_customer_codes`, shared with value
+    tiers); the result is remembered per frame inside a :func:`shared_inputs` block, so
+    calls on the same frame get the same ``uniq`` object."""
+    def compute() -> tuple[np.ndarray, pd.Index]:
+        ids = transactions["customer_id"]
+        if isinstance(ids.dtype, pd.StringDtype):
+            codes, uniq = _customer_codes(transactions)
+        else:
+            codes, uniq = pd.factorize(ids.astype(str), sort=True)
+        return np.asarray(codes, dtype=np.int64), pd.Index(uniq)
+
+    return _memo(transactions, ("tx_codes",), compute)
+
+
+def _first_row_of_code(customers: pd.DataFrame, uniq: pd.Index) -> np.ndarray:
+    """Row of ``customers`` holding the first occurrence of each of ``uniq`` (-1: absent),
+    ids compared as strings: ``_first_rows(customer ids, uniq)``. Remembered per frame and
+    ``uniq`` object inside a :func:`shared_inputs` block."""
+    def compute() -> np.ndarray:
+        keys = pd.Index(customers["customer_id"].astype(str))
+        first = ~np.asarray(keys.duplicated(), dtype=bool)
+        rows = np.flatnonzero(first)
+        out = np.full(len(uniq), -1, dtype=np.int64)
+        if len(rows):
+            where = _index_in(keys[first], uniq)  # distinct keys: each uniq slot hit once
+            hit = where >= 0
+            out[where[hit]] = rows[hit]
+        return out
+
+    return _memo_on(customers, ("first_row_of_code",), uniq, compute)
+
+
+def _rows_at(row_of_code: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """``row_of_code`` at ``codes`` (-1 where a code is -1)."""
+    if len(row_of_code) == 0:
+        return np.full(len(codes), -1, dtype=np.int64)
+    return np.where(codes >= 0, row_of_code[np.maximum(codes, 0)], -1)
 
 
 def _in_window(dates: pd.Series, lo: pd.Timestamp, hi: pd.Timestamp) -> np.ndarray:
@@ -703,12 +753,12 @@ def early_warning(
     # --- purchases up to T, active customers -----------------------------------------
     # Customer ids are factorized once (sorted, as a groupby would order them) and every
     # per-customer figure is computed on integer positions; see _positions.
-    tx = transactions.loc[
-        (transactions["date"] <= T).to_numpy(dtype=bool, na_value=False),
-        ["customer_id", "date", "amount"],
-    ]
-    t_codes, uniq = pd.factorize(_str_ids(tx["customer_id"]), sort=True)
-    t_codes = t_codes.astype(np.int64)
+    # (the sorted ids of the whole frame: a superset of those up to T, in the same order,
+    # so positions and the output are the same as with the ids up to T only)
+    in_t = (transactions["date"] <= T).to_numpy(dtype=bool, na_value=False)
+    tx = transactions.loc[in_t, ["date", "amount"]]
+    all_codes, uniq = _tx_codes(transactions)
+    t_codes = all_codes[in_t]
     buy = (tx["amount"] > 0).to_numpy(dtype=bool, na_value=False) & (t_codes >= 0)
     # distinct (customer, purchase day) pairs, sorted by customer then day
     b_day = tx["date"].to_numpy()[buy].astype("datetime64[D]").astype(np.int64)
@@ -723,8 +773,7 @@ def early_warning(
     active = last_all > np.datetime64(T - pd.Timedelta(days=lapse_days))
     if customers is not None and "churned_on" in customers.columns:
         # churned_on of the first row per id (as set_index / drop duplicates / reindex)
-        rows = _first_rows(pd.Index(customers["customer_id"].astype(str)),
-                           pd.Index(uniq[buyers]))
+        rows = _rows_at(_first_row_of_code(customers, uniq), buyers)
         gone = (customers["churned_on"] <= T).to_numpy(dtype=bool, na_value=False)
         active &= ~np.where(rows >= 0, gone[np.maximum(rows, 0)] if len(gone) else False,
                             False)
@@ -928,7 +977,9 @@ def early_warning(
             out_i.append(text)
         sentences[i] = out_i
 
-    name, manager = _customer_columns(customers, index)
+    name, manager = _customer_columns(
+        customers, index,
+        None if customers is None else _rows_at(_first_row_of_code(customers, uniq), act_codes))
     out = pd.DataFrame(
         {
             "name": name,
@@ -987,15 +1038,18 @@ def _reindexed(column: pd.Series, rows: np.ndarray) -> pd.Series | None:
 
 
 def _customer_columns(
-    customers: pd.DataFrame | None, index: pd.Index
+    customers: pd.DataFrame | None, index: pd.Index, rows: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
+    """``name`` and ``manager`` of ``index``'s customers; ``rows``: their first rows in
+    ``customers`` (-1: absent; default: looked up)."""
     n = len(index)
     name = np.asarray(index.astype(str), dtype=object)
     manager = np.full(n, "unassigned", dtype=object)
     if customers is None:
         return name, manager
     targets = pd.Index(index.astype(str))
-    rows = _first_rows(pd.Index(customers["customer_id"].astype(str)), targets)
+    if rows is None:
+        rows = _first_rows(pd.Index(customers["customer_id"].astype(str)), targets)
     c = None
     for col in ("name", "manager"):
         if col not in customers.columns:

@@ -31,7 +31,14 @@ import numpy as np
 import pandas as pd
 
 from .config import DEFAULT_SETTINGS
-from .summary import _as_timestamp, _check_columns, _filtered, monthly_revenue
+from .summary import (
+    _as_timestamp,
+    _check_columns,
+    _customer_codes,
+    _filtered,
+    _string_index,
+    monthly_revenue,
+)
 
 __all__ = ["TIERS", "XYZ_CLASSES", "value_tiers", "xyz_classes"]
 
@@ -94,6 +101,30 @@ def value_tiers(
         Categorical ``VIP < A < B < C``), ``potential`` (float64). ``attrs["vip_ids_not_found"]``
         lists the ``vip_ids`` without any transaction up to ``as_of``.
     """
+    return _value_tiers(transactions, as_of=as_of, window_days=window_days, a_share=a_share,
+                        b_share=b_share, vip_share=vip_share, vip_ids=vip_ids,
+                        potential=potential)[0]
+
+
+def _value_tiers(
+    transactions: pd.DataFrame,
+    *,
+    as_of: object,
+    window_days: int,
+    a_share: float,
+    b_share: float,
+    vip_share: float,
+    vip_ids: Iterable[str],
+    potential: pd.Series | None,
+) -> tuple[pd.DataFrame, np.ndarray, pd.Index]:
+    """:func:`value_tiers`, its rank order and the sorted ids.
+
+    Returns ``(tiers, order, sorted_ids)``: ``tiers`` is the output of :func:`value_tiers`,
+    ``sorted_ids`` the customers in ``customer_id`` order (the index of
+    :func:`retention_lib.summary.customer_summary` on the same rows) and ``order`` the
+    positions in ``sorted_ids`` of ``tiers``' rows, so callers can align the tiers with a
+    summary without a look-up of the string ids.
+    """
     _check_columns(transactions)
     if not 0 < a_share < b_share <= 1:
         raise ValueError(
@@ -103,16 +134,19 @@ def value_tiers(
     if not 0 <= vip_share <= 1:
         raise ValueError(f"vip_share must be between 0 and 1, got {vip_share}")
     as_of_ts = _as_timestamp(as_of, "as_of")
-    tx = _filtered(transactions, as_of_ts)
+    keep = (transactions["date"] <= as_of_ts).to_numpy(dtype=bool, na_value=False)
+    tx = _filtered(transactions, as_of_ts, keep)
     in_window = (tx["date"] > as_of_ts - pd.Timedelta(days=window_days)).to_numpy(dtype=bool)
-    codes, uniques = pd.factorize(tx["customer_id"], sort=True)
+    codes, uniques = _customer_codes(transactions, keep, tx)
     amount = tx["amount"].to_numpy(dtype=np.float64)
     revenue = np.bincount(codes[in_window], weights=amount[in_window], minlength=len(uniques))
-    ids = np.asarray(uniques, dtype=object)
+    sorted_ids = _string_index(uniques)
 
     # Rank: revenue descending, then customer_id ascending (uniques are sorted: code order).
-    order = np.lexsort((np.arange(len(ids)), -revenue))
-    revenue, ids = revenue[order], ids[order]
+    order = np.lexsort((np.arange(len(uniques)), -revenue))
+    revenue = revenue[order]
+    index = pd.Index(sorted_ids.take(order), name="customer_id")
+    n_ids = len(index)
     positive = revenue > 0
     total = revenue[positive].sum()
     if total > 0:
@@ -121,9 +155,9 @@ def value_tiers(
         cumulative = np.where(positive, np.minimum(running / total, 1.0), 1.0)
         before = (running - np.where(positive, revenue, 0.0)) / total
     else:
-        share = np.full(len(ids), np.nan)
-        cumulative = np.full(len(ids), np.nan)
-        before = np.full(len(ids), np.inf)
+        share = np.full(n_ids, np.nan)
+        cumulative = np.full(n_ids, np.nan)
+        before = np.full(n_ids, np.inf)
     tier = np.where(
         positive & (before < a_share - _TOL),
         "A",
@@ -133,6 +167,7 @@ def value_tiers(
     vip_list = [str(v) for v in vip_ids]
     not_found: list[str] = []
     if vip_list:
+        ids = np.asarray(index, dtype=object)
         is_vip = np.isin(ids, vip_list)
         known = set(ids.tolist())
         not_found = [v for v in vip_list if v not in known]
@@ -140,30 +175,32 @@ def value_tiers(
         n_positive = int(positive.sum())
         n_vip = 0 if vip_share == 0 or n_positive == 0 else max(1, int(vip_share * n_positive))
         n_vip = min(n_vip, int((tier == "A").sum()))
-        is_vip = np.zeros(len(ids), dtype=bool)
+        is_vip = np.zeros(n_ids, dtype=bool)
         is_vip[:n_vip] = True  # A customers are the first rows in rank order
     tier[is_vip] = "VIP"
 
-    index = pd.Index(pd.array(ids, dtype="string"), name="customer_id")
     if potential is None:
-        pot = np.full(len(ids), np.nan)
+        pot = np.full(n_ids, np.nan)
     else:
         pot_series = pd.Series(potential, dtype="float64")
         pot_series.index = pot_series.index.astype("string")
-        pot = pot_series.reindex(index).to_numpy(dtype=np.float64)
+        if pot_series.index.equals(sorted_ids):  # e.g. a prediction per summary row
+            pot = pot_series.to_numpy(dtype=np.float64)[order]
+        else:
+            pot = pot_series.reindex(index).to_numpy(dtype=np.float64)
     out = pd.DataFrame(
         {
             "revenue": revenue,
             "revenue_share": share,
             "cumulative_share": cumulative,
-            "rank": np.arange(1, len(ids) + 1, dtype=np.int64),
+            "rank": np.arange(1, n_ids + 1, dtype=np.int64),
             "tier": pd.Categorical(tier, categories=list(TIERS), ordered=True),
             "potential": pot,
         },
         index=index,
     )
     out.attrs["vip_ids_not_found"] = not_found
-    return out
+    return out, order, sorted_ids
 
 
 def xyz_classes(

@@ -45,7 +45,7 @@ import pandas as pd
 from .churn import customer_status, won_back, won_back_by_month
 from .config import DEFAULT_SETTINGS
 from .reasons import PRIORITY, RECOMMENDED_ACTIONS, categorize_reasons
-from .signals import _factorized, _index_in, _isin
+from .signals import _factorized, _index_in, _isin, _tx_codes
 from .summary import _as_day
 
 __all__ = [
@@ -198,9 +198,11 @@ def winback_queue(
     ].copy()
     lost.index = lost.index.astype(str)
     keep = (transactions["date"] <= T).to_numpy(dtype=bool, na_value=False)
-    tx = transactions.loc[keep, ["customer_id", "date", "amount"]]
-    # membership tested once per distinct id (factorized), not once per row
-    t_codes, t_uniq = pd.factorize(_as_str(tx["customer_id"]))
+    tx = transactions.loc[keep, ["date", "amount"]]
+    # membership tested once per distinct id (factorized: the frame's sorted ids, shared
+    # with early_warning inside signals.shared_inputs), not once per row
+    all_codes, t_uniq = _tx_codes(transactions)
+    t_codes = all_codes[keep]
     # row of ``lost`` of every distinct id (-1: not lost); the rows of lost customers
     where = _index_in(pd.Index(t_uniq), pd.Index(lost.index))
     t_lost = np.where(t_codes >= 0, where[np.maximum(t_codes, 0)], -1)

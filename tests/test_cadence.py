@@ -389,6 +389,17 @@ class TestContactQuality:
         # same hand count as test_counts: only l1's single row is unknown
         assert contact_quality(contacts, known_customers=known)["unknown_customer"] == 1
 
+    @pytest.mark.parametrize(
+        "dtype", ["str", "string[pyarrow]", "string[python]", object],
+        ids=["str", "arrow-string", "python-string", "object"],
+    )
+    def test_blank_and_unassigned_managers(self, contacts, dtype):
+        # 13 rows: 8 real managers, then None, "", "  ", " unassigned ", "\u00a0m2\t"
+        # unassigned after stripping: None, "", "  ", "unassigned" -> 4 (m2 is a manager)
+        managers = ["m1"] * 4 + [" m1 "] * 4 + [None, "", "  ", " unassigned ", "\u00a0m2\t"]
+        c = contacts.assign(manager=pd.Series(managers, index=contacts.index, dtype=dtype))
+        assert contact_quality(c, known_customers=["l1"])["no_manager"] == 4
+
     def test_no_manager_column(self, contacts):
         q = contact_quality(contacts, known_customers=["l1"])
         assert q["no_manager"] == 13

@@ -317,13 +317,13 @@ class TestSharedInputs:
         from retention_lib import signals as sg
 
         contacts = _contacts()
-        assert sg._SHARED.get() is None
+        assert not sg._SHARED.active
         with sg.shared_inputs():
             codes, distinct = sg._factorized(contacts, "customer_id")
             # the contacts hold only customer "A": one distinct id, code 0 on all 14 rows
             assert list(distinct) == ["A"] and codes.tolist() == [0] * 14
             assert sg._factorized(contacts, "customer_id")[0] is codes  # remembered
-        assert sg._SHARED.get() is None
+        assert not sg._SHARED.active
 
 
 class TestLookups:

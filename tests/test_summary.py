@@ -8,7 +8,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from retention_lib.summary import SUMMARY_COLUMNS, customer_summary, monthly_revenue
+from retention_lib.summary import (
+    SUMMARY_COLUMNS,
+    _customer_codes,
+    customer_summary,
+    monthly_revenue,
+    shared_customer_codes,
+)
 
 lifetimes = pytest.importorskip("lifetimes")
 from lifetimes.utils import summary_data_from_transaction_data  # noqa: E402
@@ -180,3 +186,45 @@ class TestMonthlyRevenue:
         m = monthly_revenue(HAND, as_of=as_of, start=start)
         assert list(m.columns.astype(str)) == columns
         assert {k: list(v) for k, v in zip(m.index, m.to_numpy(), strict=True)} == values
+
+
+class TestSharedCustomerCodes:
+    """Inside ``shared_customer_codes`` a frame's ids are factorised once and subsets derive
+    their codes from it; the outputs must equal those computed without the block."""
+
+    ROWS = [
+        ("c", "2024-01-05", 10.0),
+        ("a", "2024-01-10", 5.0),
+        ("b", "2024-02-01", 7.0),  # b only buys after 2024-01-31
+        ("a", "2024-02-03", 3.0),
+        ("c", "2024-02-20", -2.0),
+    ]
+
+    @pytest.mark.parametrize("as_of", ["2024-01-31", "2024-02-29"], ids=["subset", "all"])
+    def test_summary_equals_unshared(self, as_of: str) -> None:
+        tx = _tx(self.ROWS)
+        expected = customer_summary(tx, as_of=as_of)
+        with shared_customer_codes():
+            customer_summary(tx, as_of="2024-02-29")  # factorises the whole frame first
+            got = customer_summary(tx, as_of=as_of)
+        pd.testing.assert_frame_equal(got, expected)
+
+    def test_subset_codes_are_renumbered(self) -> None:
+        # By 2024-01-31 only a and c bought: sorted ids [a, c], so rows c, a -> codes 1, 0
+        # (b, absent from the subset, must not leave a gap).
+        tx = _tx(self.ROWS)
+        keep = (tx["date"] <= "2024-01-31").to_numpy()
+        with shared_customer_codes():
+            codes, uniques = _customer_codes(tx, keep)
+        assert codes.tolist() == [1, 0]
+        assert list(uniques) == ["a", "c"]
+
+    def test_summary_at_january_by_hand(self) -> None:
+        # a: one row (Jan 10, 5.0); c: one row (Jan 5, 10.0); b not yet a customer.
+        tx = _tx(self.ROWS)
+        with shared_customer_codes():
+            customer_summary(tx, as_of="2024-02-29")
+            got = customer_summary(tx, as_of="2024-01-31")
+        assert list(got.index) == ["a", "c"]
+        assert got["revenue_total"].tolist() == [5.0, 10.0]
+        assert got["T"].tolist() == [21.0, 26.0]  # Jan 31 - Jan 10, Jan 31 - Jan 5

@@ -1,0 +1,66 @@
+"""Work shared between the calls of one page build, per frame object, inside a ``with`` block.
+
+A page builder asks many questions of the same ``transactions`` / ``contacts`` objects (at
+scale: tens of millions of rows).  The expensive set-ups those questions share — ids sorted
+per customer and day, factorized ``customer_id`` columns, checked contacts — are remembered
+inside a block opened by the builder and forgotten when it ends::
+
+    with churn.shared_history(), signals.shared_inputs():
+        ...  # every call below given the same frame objects does each set-up once
+
+Frames are matched by identity (the entry holds the frame, so a recycled ``id`` never
+matches another object) and must not be modified inside the block.  Blocks nest: the
+outermost one owns the memo.  Outside any block nothing is kept and every call computes.
+Results are identical with or without a block.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any
+
+__all__ = ["FrameMemo"]
+
+
+class FrameMemo:
+    """One named memo: :meth:`block` opens it, :meth:`get` computes or reuses.
+
+    Parameters
+    ----------
+    name
+        Name of the underlying context variable (for debugging).
+    """
+
+    def __init__(self, name: str) -> None:
+        self._var: ContextVar[dict[Any, tuple[Any, Any]] | None] = ContextVar(name, default=None)
+
+    @contextmanager
+    def block(self) -> Iterator[None]:
+        """Remember results until the outermost block ends."""
+        token = self._var.set({}) if self._var.get() is None else None
+        try:
+            yield
+        finally:
+            if token is not None:
+                self._var.reset(token)
+
+    @property
+    def active(self) -> bool:
+        """Whether a block is open."""
+        return self._var.get() is not None
+
+    def get(self, frame: Any, what: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
+        """``compute()``, remembered per ``frame`` object and ``what`` inside a block
+        (computed every time outside one)."""
+        memo = self._var.get()
+        if memo is None:
+            return compute()
+        key = (id(frame), *what)
+        hit = memo.get(key)
+        if hit is not None and hit[0] is frame:
+            return hit[1]
+        result = compute()
+        memo[key] = (frame, result)  # holding the frame keeps its id unique
+        return result
