@@ -33,6 +33,7 @@ Report-level choices made here:
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -70,6 +71,7 @@ __all__ = [
     "section_never_disappear",
     "section_overdue_key_accounts",
     "status_text",
+    "without_funnel",
     "write_call_lists_for",
     "write_report_call_lists",
 ]
@@ -338,6 +340,14 @@ def _build_contact_discipline(
         fit=fit,
         sections_off=sections_off,
     )
+
+
+def without_funnel(report: ContactDiscipline) -> ContactDiscipline:
+    """``report`` as :func:`build_contact_discipline` gives it with ``with_funnel=False``
+    (the funnel attributes ``None``; every other table is computed the same way either
+    way), so the report runner builds the contact discipline once for both calls."""
+    return dataclasses.replace(report, stages=None, funnel_counts=None, funnel_by_manager=None,
+                               conversions=None, conversions_by_manager=None)
 
 
 # --------------------------------------------------------------------------- outputs

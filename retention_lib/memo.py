@@ -188,7 +188,8 @@ def cached_build(name: str) -> Callable[[F], F]:
     Callable
         The decorator.  The wrapped function keeps its signature and docstring; the result
         object of a hit is a copy unpickled from the cache (or the same object when it is
-        still in this process's memory).
+        still in this process's memory).  ``wrapped.seed(value, *args, **kwargs)`` stores a
+        result computed another way under the key of that call.
     """
 
     def decorate(fn: F) -> F:
@@ -221,6 +222,22 @@ def cached_build(name: str) -> Callable[[F], F]:
                 _memory.popitem(last=False)
             return value
 
+        def seed(value: Any, *args: Any, **kwargs: Any) -> bool:
+            """Store ``value`` as the result of ``fn(*args, **kwargs)`` (a result derived
+            from another one, e.g. a report without its funnel from the full report);
+            ``False`` when no cache is active or the call cannot be keyed."""
+            folder = resolve_cache_dir(None)
+            key = None if folder is None else _key(name, signature, args, kwargs)
+            if folder is None or key is None:
+                return False
+            _write(folder, key, value)
+            _log(folder, "built", name)
+            _memory[key] = value
+            while len(_memory) > _MEMORY_SLOTS:
+                _memory.popitem(last=False)
+            return True
+
+        wrapper.seed = seed  # type: ignore[attr-defined]
         return wrapper  # type: ignore[return-value]
 
     return decorate

@@ -322,9 +322,14 @@ def _compute_metrics(
             clv_report._core(ds, period=period, settings=settings)
         if "contact_discipline" in notebooks:
             with timed("contact discipline"):
-                discipline.build_contact_discipline(
+                full = discipline.build_contact_discipline(
                     ds, period=period, settings=settings, lang=settings.language
                 )
+            # the executive block's report is the same without the funnel: not built twice
+            discipline.build_contact_discipline.seed(
+                discipline.without_funnel(full), ds, period=period, settings=settings,
+                lang=language, with_funnel=False,
+            )
         if "customer_base" in notebooks:
             with timed("customer base"):
                 monthly.build_customer_base(ds, period=period)

@@ -161,3 +161,36 @@ class TestCLVCoreInTheRunCache:
         memo.clear_memory()
         assert cached == fresh
         assert len(page.customers) > 0
+
+
+class TestDerivedResults:
+    def test_the_executive_block_is_the_full_report_without_its_funnel(self, tmp_path):
+        from pathlib import Path
+
+        from retention_lib import discipline
+
+        sample = Path(__file__).resolve().parent.parent / "data" / "sample"
+        ds = load_dataset(sample)
+        full = discipline.build_contact_discipline(ds, period="2026-10")
+        built = discipline.build_contact_discipline(ds, period="2026-10", with_funnel=False)
+        derived = discipline.without_funnel(full)
+        for f in dataclasses.fields(built):
+            a, b = getattr(built, f.name), getattr(derived, f.name)
+            if isinstance(a, pd.DataFrame):
+                pd.testing.assert_frame_equal(a, b)
+            elif isinstance(a, pd.Series):
+                pd.testing.assert_series_equal(a, b)
+            elif f.name != "tr":
+                assert a == b, f.name
+        assert full.funnel_counts is not None and derived.funnel_counts is None
+        # seeded under the key of the no-funnel call: that call reads it, builds nothing
+        with active_cache(tmp_path / "cache"):
+            memo.clear_memory()
+            assert discipline.build_contact_discipline.seed(
+                derived, ds, period="2026-10", with_funnel=False)
+            memo.clear_memory()
+            hit = discipline.build_contact_discipline(ds, period="2026-10", with_funnel=False)
+        memo.clear_memory()
+        pd.testing.assert_frame_equal(hit.compliance, built.compliance)
+        log = (tmp_path / "cache" / "results.log").read_text().split()
+        assert log[1::3] == ["built", "reused"]
