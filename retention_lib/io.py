@@ -1130,6 +1130,39 @@ def _arrow_chunks(src: _CsvSource, chunk_rows: int | None, options: dict):
         raise _NotClean(src.table) from exc
 
 
+def _planned_and_manager(raw: _Raw, spec: TableSpec, frame: pd.DataFrame,
+                         as_of: pd.Timestamp) -> tuple[Problem | None, Problem | None]:
+    """The warnings both reading paths give after normalising ``raw`` into ``frame``: rows
+    dated after ``as_of`` where the contract plans them (kept), and customers without a
+    manager, whom ``frame`` (changed in place) assigns to ``"unassigned"``."""
+    future = manager = None
+    if spec.future_dates == "warning" and spec.date_column in frame:
+        later = frame[spec.date_column] > as_of
+        if later.any():
+            future = _problem(
+                raw, spec.date_column, "future_date", later, frame[spec.date_column],
+                f"dated after the report date {as_of.date().isoformat()} (planned; kept)",
+                severity="warning",
+            )
+    if "manager" in frame or raw.table == "customers":
+        if "manager" not in frame:
+            frame["manager"] = UNASSIGNED
+            manager = Problem(
+                raw.table, raw.file, "manager", "manager_unassigned", len(frame),
+                severity="warning", location=raw.location,
+                detail="without a manager column: every customer is 'unassigned'",
+            )
+        else:
+            none = frame["manager"].isna()
+            if none.any():
+                manager = _problem(
+                    raw, "manager", "manager_unassigned", none, raw.frame["manager"],
+                    "without a manager, set to 'unassigned'", severity="warning",
+                )
+                frame["manager"] = frame["manager"].fillna(UNASSIGNED)
+    return future, manager
+
+
 def _csv_table(src: _CsvSource, spec: TableSpec, settings: Settings, as_of: pd.Timestamp,
                chunk_rows: int | None, exact: bool = False,
                fast: bool = False) -> _CsvTable | Problem:
@@ -1187,30 +1220,11 @@ def _csv_table(src: _CsvSource, spec: TableSpec, settings: Settings, as_of: pd.T
             for p in chunk_problems:
                 _merge(found, (1, spec.columns.index(spec.column(p.column)), 0), p)
             _chunk_checks(part, spec, frame, as_of, failed, found, not_allowed)
-            if spec.future_dates == "warning" and spec.date_column in frame:
-                later = frame[spec.date_column] > as_of
-                if later.any():
-                    _merge(found, (3, 0, 0), _problem(
-                        part, spec.date_column, "future_date", later, frame[spec.date_column],
-                        f"dated after the report date {as_of.date().isoformat()} "
-                        "(planned; kept)", severity="warning",
-                    ))
-            if "manager" in frame or src.table == "customers":
-                if "manager" not in frame:
-                    frame["manager"] = UNASSIGNED
-                    _merge(found, (4, 0, 0), Problem(
-                        src.table, file, "manager", "manager_unassigned", len(frame),
-                        severity="warning", location="line",
-                        detail="without a manager column: every customer is 'unassigned'",
-                    ))
-                else:
-                    none = frame["manager"].isna()
-                    if none.any():
-                        _merge(found, (4, 0, 0), _problem(
-                            part, "manager", "manager_unassigned", none, chunk["manager"],
-                            "without a manager, set to 'unassigned'", severity="warning",
-                        ))
-                        frame["manager"] = frame["manager"].fillna(UNASSIGNED)
+            future, manager = _planned_and_manager(part, spec, frame, as_of)
+            if future is not None:
+                _merge(found, (3, 0, 0), future)
+            if manager is not None:
+                _merge(found, (4, 0, 0), manager)
             if src.table == "transactions" and "amount" in frame:
                 refunds += int((frame["amount"] < 0).sum())
             if exact:
@@ -1511,30 +1525,8 @@ def _load(
         frame, failed = _normalise(raw, spec, settings, problems, table_notes)
         problems.extend(_pandera_problems(raw, spec, frame, as_of_ts, failed, missing))
 
-        if spec.future_dates == "warning" and spec.date_column in frame:
-            later = frame[spec.date_column] > as_of_ts
-            if later.any():
-                problems.append(_problem(
-                    raw, spec.date_column, "future_date", later, frame[spec.date_column],
-                    f"dated after the report date {as_of_ts.date().isoformat()} "
-                    "(planned; kept)", severity="warning",
-                ))
-        if "manager" in frame or raw.table == "customers":
-            if "manager" not in frame:
-                frame["manager"] = UNASSIGNED
-                problems.append(Problem(
-                    raw.table, raw.file, "manager", "manager_unassigned", len(frame),
-                    severity="warning", location=raw.location,
-                    detail="without a manager column: every customer is 'unassigned'",
-                ))
-            else:
-                none = frame["manager"].isna()
-                if none.any():
-                    problems.append(_problem(
-                        raw, "manager", "manager_unassigned", none, raw.frame["manager"],
-                        "without a manager, set to 'unassigned'", severity="warning",
-                    ))
-                    frame["manager"] = frame["manager"].fillna(UNASSIGNED)
+        problems.extend(p for p in _planned_and_manager(raw, spec, frame, as_of_ts)
+                        if p is not None)
         if raw.table == "transactions" and "amount" in frame:
             refunds = int((frame["amount"] < 0).sum())
             if refunds:
