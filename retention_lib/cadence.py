@@ -63,7 +63,7 @@ import numpy as np
 import pandas as pd
 
 from .config import DEFAULT_SETTINGS, CadenceRule
-from .shared import FrameMemo
+from .shared import FrameMemo, text_codes
 
 __all__ = [
     "CALL_CHANNELS",
@@ -255,7 +255,7 @@ def _check_contacts_now(contacts: pd.DataFrame, as_of: pd.Timestamp) -> _Contact
         )
     date = pd.to_datetime(contacts["date"]).dt.normalize().to_numpy(dtype="datetime64[ns]")
     keep = ~np.isnat(date)
-    codes, uniques = pd.factorize(contacts["channel"].astype("string"))
+    codes, uniques = text_codes(contacts["channel"])
     channels = (
         pd.Series(pd.array(uniques, dtype="string")).str.strip().str.lower()
         .to_numpy(dtype=object, na_value="")
@@ -1011,6 +1011,11 @@ def _count_unassigned(values: pd.Series) -> int:
     plain path.
     """
     dtype = values.dtype
+    if isinstance(dtype, pd.CategoricalDtype):  # rows counted per category code
+        codes, distinct = text_codes(values)
+        n = np.bincount(codes + 1, minlength=len(distinct) + 1)
+        hit = (_managers(pd.Series(distinct)) == UNASSIGNED).to_numpy(dtype=bool)
+        return int(n[0] + n[1:][hit].sum())  # missing is unassigned too
     if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow":
         try:
             import pyarrow as pa

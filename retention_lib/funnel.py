@@ -50,6 +50,7 @@ import pandas as pd
 from .cadence import _factorized
 from .churn import customer_status
 from .config import DEFAULT_SETTINGS
+from .shared import text_codes
 
 __all__ = [
     "STAGES",
@@ -145,7 +146,7 @@ def _prepare(transactions: pd.DataFrame, customers: pd.DataFrame | None) -> _Pre
     cat = cat_key = cat_order = None
     if "category" in transactions.columns:
         k = transactions["category"]
-        ccodes, cats = pd.factorize(k.astype("string"))
+        ccodes, cats = text_codes(k)
         cat = np.where(k.notna().to_numpy(dtype=bool), ccodes, -1).astype(np.int64)
         cat_key = code * (len(cats) + 1) + (cat + 1)
         cat_order = np.argsort(cat_key, kind="stable")

@@ -1370,6 +1370,23 @@ def _concat(parts: list[pd.DataFrame], order: list[str]) -> pd.DataFrame:
     return pd.DataFrame(columns, index=index, copy=False)
 
 
+#: Low-cardinality text columns of the big tables, held as pandas categoricals after
+#: validation: one byte per row instead of an arrow string (contacts.manager alone is ~38
+#: bytes a row), and group-bys on them use the codes.  Values are unchanged.
+CATEGORICAL_COLUMNS: dict[str, tuple[str, ...]] = {
+    "transactions": ("category",),
+    "contacts": ("channel", "manager", "direction"),
+}
+
+
+def _compact(table: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with the :data:`CATEGORICAL_COLUMNS` of ``table`` as categoricals."""
+    for name in CATEGORICAL_COLUMNS.get(table, ()):
+        if name in frame and not isinstance(frame[name].dtype, pd.CategoricalDtype):
+            frame[name] = frame[name].astype("category")
+    return frame
+
+
 # --------------------------------------------------------------------------- entry point
 
 
@@ -1579,7 +1596,7 @@ def _load(
         errors = [p for p in problems if p.severity == "error"]
         raise DataValidationError(errors + warnings)
 
-    tables = {t: tables[t].reset_index(drop=True) for t in TABLES if t in tables}
+    tables = {t: _compact(t, tables[t].reset_index(drop=True)) for t in TABLES if t in tables}
     return Dataset(
         tables=tables,
         sources={t: sources[t] for t in TABLES if t in sources},

@@ -19,6 +19,11 @@ Normalised dtypes (docs/ARCHITECTURE.md)::
     text      str              name, manager, reason, note, ... (free text)
     category  str              channel, direction, events.kind, signals.kind
                                (stripped and lower-cased by the loader)
+
+After validation the loader holds the low-cardinality text of the two big tables
+(contacts.channel, contacts.manager, contacts.direction, transactions.category) as pandas
+``category`` dtype with the same values (``io.CATEGORICAL_COLUMNS``): ~1 byte a row instead of
+~40 at tens of millions of rows.
 """
 
 from __future__ import annotations

@@ -21,7 +21,28 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
-__all__ = ["FrameMemo"]
+import numpy as np
+import pandas as pd
+
+__all__ = ["FrameMemo", "text_codes"]
+
+
+def text_codes(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """Integer codes (int64, -1 for missing) and the distinct values of a text column.
+
+    A categorical column (the loader's compact dtypes, ``io.CATEGORICAL_COLUMNS``) gives its
+    own codes and categories, so no string is made per row (at 37M contacts converting a
+    categorical back to strings takes seconds and gigabytes); any other column is
+    ``pd.factorize``-d as strings.  Code order differs between the two; callers only map
+    codes through the distinct values.
+    """
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        cats = values.cat.categories
+        return values.cat.codes.to_numpy().astype(np.int64), pd.Index(cats.astype("str"))
+    if not isinstance(values.dtype, pd.StringDtype):
+        values = values.astype("string")
+    codes, distinct = pd.factorize(values)
+    return np.asarray(codes, dtype=np.int64), pd.Index(distinct)
 
 
 class FrameMemo:

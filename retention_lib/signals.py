@@ -93,7 +93,7 @@ import pyarrow.compute as pc
 from .churn import _require
 from .config import DEFAULT_SETTINGS
 from .i18n import Translator, get_translator
-from .shared import FrameMemo
+from .shared import FrameMemo, text_codes
 from .summary import _as_day, _customer_codes
 from .tiers import value_tiers
 
@@ -236,6 +236,8 @@ def _factorized(frame: pd.DataFrame, column: str) -> tuple[np.ndarray, pd.Index]
 
     Remembered per frame object and column inside a :func:`shared_inputs` block."""
     def compute() -> tuple[np.ndarray, pd.Index]:
+        if isinstance(frame[column].dtype, pd.CategoricalDtype):  # loader's compact dtype
+            return text_codes(frame[column])
         codes, distinct = pd.factorize(_str_ids(frame[column]))
         return codes, pd.Index(distinct)
 

@@ -294,6 +294,44 @@ class TestReading:
                                                pd.Timestamp("2026-04-01")]
 
 
+class TestCompactDtypes:
+    """Low-cardinality text of the big tables is categorical; the values are unchanged."""
+
+    SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
+
+    @pytest.mark.parametrize(
+        ("table", "column"),
+        [("contacts", "channel"), ("contacts", "manager"), ("contacts", "direction"),
+         ("transactions", "category")],
+        ids=["contacts-channel", "contacts-manager", "contacts-direction",
+             "transactions-category"],
+    )
+    def test_sample_column_is_categorical_with_the_file_values(self, table, column):
+        import csv
+
+        ds = load_dataset(self.SAMPLE, as_of=AS_OF)
+        loaded = ds.tables[table][column]
+        assert isinstance(loaded.dtype, pd.CategoricalDtype)
+        with open(self.SAMPLE / f"{table}.csv", encoding="utf-8", newline="") as fh:
+            in_file = [row[column].strip() for row in csv.DictReader(fh)]
+        assert len(in_file) == len(loaded) > 1000  # the sample has no duplicate rows
+        assert loaded.astype(str).tolist() == in_file  # same values, same order
+        assert sorted(loaded.cat.categories) == sorted(set(in_file))
+
+    def test_dataframe_input_and_missing_manager(self):
+        contacts = pd.DataFrame({
+            "customer_id": ["C1", "C2", "C1"], "date": ["2026-01-05", "2026-01-05", "2026-01-06"],
+            "channel": ["Call", "meeting", "call"], "manager": ["Anna", None, "Anna"],
+        })
+        tx = pd.DataFrame({"customer_id": ["C1", "C2"], "date": ["2026-01-05"] * 2,
+                           "amount": [10.0, 20.5]})
+        ds = load_dataset({"transactions": tx, "contacts": contacts}, as_of=AS_OF)
+        assert isinstance(ds.contacts["channel"].dtype, pd.CategoricalDtype)
+        assert ds.contacts["channel"].tolist() == ["call", "meeting", "call"]
+        assert ds.contacts["manager"].tolist() == ["Anna", "unassigned", "Anna"]
+        assert sorted(ds.contacts["manager"].cat.categories) == ["Anna", "unassigned"]
+
+
 class TestWarnings:
     def test_negative_amounts_kept(self, tmp_path):
         body = "customer_id,date,amount\nC1,2026-01-05,100\nC1,2026-01-06,-40\nC1,2026-01-07,-5\n"

@@ -1,10 +1,12 @@
-"""Tests of the per-build memo (retention_lib.shared.FrameMemo)."""
+"""Tests of retention_lib.shared: the per-build memo and text codes."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
+import pytest
 
-from retention_lib.shared import FrameMemo
+from retention_lib.shared import FrameMemo, text_codes
 
 
 def counter():
@@ -41,3 +43,31 @@ class TestFrameMemo:
         assert not memo.active
         assert memo.get(frame, ("x",), compute) == 4  # forgotten after the block
         assert len(calls) == 4
+
+
+class TestTextCodes:
+    VALUES = ["call", None, "visit", "call", " Unassigned ", "visit", "call"]
+
+    @pytest.mark.parametrize("dtype", ["str", "category", "object"],
+                             ids=["arrow-str", "categorical", "object"])
+    def test_codes_map_back_to_the_values(self, dtype):
+        values = pd.Series(self.VALUES, dtype=dtype)
+        codes, distinct = text_codes(values)
+        assert codes.dtype == np.int64
+        back = [None if c < 0 else distinct[c] for c in codes]
+        assert back == self.VALUES
+        assert sorted(distinct) == [" Unassigned ", "call", "visit"]
+
+    def test_categorical_uses_its_own_codes(self):
+        values = pd.Series(self.VALUES, dtype="category")
+        codes, _ = text_codes(values)
+        assert codes.tolist() == values.cat.codes.tolist() == [1, -1, 2, 1, 0, 2, 1]
+
+    @pytest.mark.parametrize("dtype", ["str", "category", "object"],
+                             ids=["arrow-str", "categorical", "object"])
+    def test_count_unassigned_same_for_every_dtype(self, dtype):
+        from retention_lib.cadence import _count_unassigned
+
+        # unassigned: the missing value, the blank one and "unassigned" with or without spaces
+        values = pd.Series(["Anna", None, "", "unassigned", "Anna", " unassigned "], dtype=dtype)
+        assert _count_unassigned(values) == 4
