@@ -32,6 +32,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 __all__ = [
@@ -57,25 +58,35 @@ def neutralise(text: str) -> str:
 
 
 def _cells(column: pd.Series) -> list[str]:
+    """The cell text of every row of ``column`` (module rules), without a Python call per row
+    where the dtype allows: dates and integral numbers are formatted by numpy, text is
+    neutralised once per distinct value (a call list of a million rows took ~10 s row by
+    row)."""
     dtype = column.dtype
-    values = column.to_numpy(dtype=object)
     na = column.isna().to_numpy(dtype=bool)
-    if pd.api.types.is_datetime64_any_dtype(dtype):
-        out = [
-            "" if m else pd.Timestamp(v).strftime("%Y-%m-%d")
-            for v, m in zip(values, na, strict=True)
-        ]
-        return out
+    if pd.api.types.is_datetime64_any_dtype(dtype) and not isinstance(dtype, pd.DatetimeTZDtype):
+        days = column.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
+        out = np.datetime_as_string(days, unit="D").astype(object)
+        out[na] = ""
+        return out.tolist()
     if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
-        out = []
-        for v, m in zip(values, na, strict=True):
-            if m:
-                out.append("")
-            elif float(v).is_integer() and abs(float(v)) < 2**53:
-                out.append(str(int(v)))
-            else:
-                out.append(repr(float(v)))
-        return out
+        values = column.to_numpy(dtype="float64", na_value=np.nan)
+        with np.errstate(invalid="ignore"):
+            integral = ~na & np.isfinite(values) & (values == np.trunc(values)) & (
+                np.abs(values) < 2**53)
+        out = np.full(len(values), "", dtype=object)
+        out[integral] = values[integral].astype(np.int64).astype(str).astype(object)
+        rest = np.flatnonzero(~na & ~integral)
+        out[rest] = [repr(float(v)) for v in values[rest]]
+        return out.tolist()
+    if isinstance(dtype, (pd.StringDtype, pd.CategoricalDtype)):  # same text per value
+        codes, distinct = pd.factorize(column)
+        texts = np.array([neutralise(str(v)) for v in distinct] + [""], dtype=object)
+        return texts[np.where(na, -1, codes)].tolist()
+    values = column.to_numpy(dtype=object)
+    if pd.api.types.is_datetime64_any_dtype(dtype):  # time-zone aware: local dates
+        return ["" if m else pd.Timestamp(v).strftime("%Y-%m-%d")
+                for v, m in zip(values, na, strict=True)]
     return ["" if m else neutralise(str(v)) for v, m in zip(values, na, strict=True)]
 
 
@@ -100,8 +111,8 @@ def write_safe_csv(
     with path.open("w", encoding="utf-8-sig", newline="") as fh:
         writer = csv.writer(fh, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
         writer.writerow(header)
-        for row in zip(*columns, strict=True) if columns else ():
-            writer.writerow(row)
+        if columns:
+            writer.writerows(zip(*columns, strict=True))
     return path
 
 
@@ -163,7 +174,13 @@ def write_call_lists(
     for manager in sorted(set(managers)):
         rows = plan.loc[managers == manager, cols].reset_index(drop=True)
         for col, mapping in (labels or {}).items():
-            if col in rows.columns:
+            if col not in rows.columns:
+                continue
+            if isinstance(rows[col].dtype, (pd.StringDtype, pd.CategoricalDtype)):
+                codes, distinct = pd.factorize(rows[col])  # mapped once per distinct value
+                shown = [mapping.get(str(v), str(v)) for v in distinct] + [pd.NA]
+                rows[col] = pd.array(np.asarray(shown, dtype=object)[codes], dtype="string")
+            else:
                 rows[col] = pd.array(
                     [v if pd.isna(v) else mapping.get(str(v), str(v))
                      for v in rows[col].astype(object)], dtype="string")

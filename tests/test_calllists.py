@@ -114,6 +114,28 @@ class TestWriteCallLists:
         assert rows == [["v", "flag"], ["1.5", "True"], ["", "False"], ["-3", "True"]]
 
 
+    @pytest.mark.parametrize(
+        ("values", "expected"),
+        [
+            (pd.Series([2.0, -0.0, 0.1, float("nan"), 1e16, 2.0**53, -7.25]),
+             ["2", "0", "0.1", "", "1e+16", "9007199254740992.0", "-7.25"]),
+            (pd.Series([3, None, -4], dtype="Int64"), ["3", "", "-4"]),
+            (pd.Series(pd.to_datetime(["2026-01-05 17:45", None, "1969-12-31 23:00"])),
+             ["2026-01-05", "", "1969-12-31"]),
+            (pd.Series(pd.to_datetime(["2026-01-05 23:30"])).dt.tz_localize("Europe/Kyiv"),
+             ["2026-01-05"]),
+            (pd.Series(["=1+1", None, "ok", "=1+1", "-2"], dtype="category"),
+             ["'=1+1", "", "ok", "'=1+1", "'-2"]),
+            (pd.Series(["@x", None, "@x"], dtype="string"), ["'@x", "", "'@x"]),
+            (pd.Series([1, "1", True, None], dtype=object), ["1", "1", "True", ""]),
+        ],
+        ids=["float", "Int64", "dates", "tz-aware-date", "categorical", "string", "object-mixed"],
+    )
+    def test_cells_per_dtype(self, values, expected, tmp_path):
+        _, rows = _read(write_safe_csv(pd.DataFrame({"c": values}), tmp_path / "c.csv"))
+        assert [r[0] for r in rows[1:]] == expected
+
+
 class TestHeadersAndLabels:
     def test_translated_headers_and_labels_keep_codes_in_file_names(self, plan, tmp_path):
         written = write_call_lists(
