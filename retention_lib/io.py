@@ -1597,7 +1597,6 @@ def _load(
         raise DataValidationError(errors + warnings)
 
     tables = {t: _compact(t, tables[t].reset_index(drop=True)) for t in TABLES if t in tables}
-    _release_memory()  # the replaced string columns and the last chunks' temporaries
     return Dataset(
         tables=tables,
         sources={t: sources[t] for t in TABLES if t in sources},

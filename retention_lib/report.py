@@ -348,17 +348,11 @@ def _compute_metrics(
 
 def _timer(say: Callable[[str], None] | None):
     """``with timed("step"):`` logs ``step: 1.2 s`` through ``say`` (nothing when ``None``)."""
-    from .io import _release_memory
 
     @contextlib.contextmanager
     def timed(step: str):
         start = time.perf_counter()
         yield
-        # the step's temporaries (transaction-sized arrays) go back to the system before the
-        # next step, whose peak would otherwise sit on top of them (at 21M transactions the
-        # heap kept ~3 GB of freed memory between pages)
-        gc.collect()
-        _release_memory()
         if say is not None:
             say(f"  {step}: {time.perf_counter() - start:.1f} s")
 
