@@ -1163,6 +1163,26 @@ def _planned_and_manager(raw: _Raw, spec: TableSpec, frame: pd.DataFrame,
     return future, manager
 
 
+def _refunds_note(refunds: int) -> str:
+    """The transactions note on negative amounts (both reading paths)."""
+    return f"{refunds:,} rows with a negative amount (refunds/cancellations) kept and netted"
+
+
+def _duplicate_ids(raw: _Raw, frame: pd.DataFrame) -> list[Problem]:
+    """The error for customers rows repeating an earlier ``customer_id`` (both reading
+    paths): one problem or none."""
+    if raw.table != "customers" or "customer_id" not in frame:
+        return []
+    again = frame["customer_id"].notna() & frame["customer_id"].duplicated(keep="first")
+    if not again.any():
+        return []
+    return [_problem(
+        raw, "customer_id", "duplicate_id", again, frame["customer_id"],
+        "repeating a customer_id of an earlier row with different details "
+        "(customer_id must be unique in customers)",
+    )]
+
+
 def _csv_table(src: _CsvSource, spec: TableSpec, settings: Settings, as_of: pd.Timestamp,
                chunk_rows: int | None, exact: bool = False,
                fast: bool = False) -> _CsvTable | Problem:
@@ -1339,21 +1359,12 @@ def _csv_table(src: _CsvSource, spec: TableSpec, settings: Settings, as_of: pd.T
             raise _HashCollision(src.table)
     excluded = found[(5, 0, 0)].rows if (5, 0, 0) in found else 0
     if src.table == "transactions" and refunds:
-        notes.append(
-            f"{refunds:,} rows with a negative amount (refunds/cancellations) kept and netted"
-        )
+        notes.append(_refunds_note(refunds))
     problems = missing_problems + [
         p for key, p in sorted(found.items(), key=lambda kv: kv[0])
         if not (key[0] == 2 and p.column in missing)
     ]
-    if src.table == "customers" and "customer_id" in frame:
-        again = frame["customer_id"].notna() & frame["customer_id"].duplicated(keep="first")
-        if again.any():
-            problems.append(_problem(
-                raw, "customer_id", "duplicate_id", again, frame["customer_id"],
-                "repeating a customer_id of an earlier row with different details "
-                "(customer_id must be unique in customers)",
-            ))
+    problems += _duplicate_ids(raw, frame)
     if fast and (problems or blank_lines or excluded or len(notes) > bool(refunds)):
         raise _NotClean(src.table)
     return _CsvTable(raw, frame, rows, problems, notes, excluded)
@@ -1547,10 +1558,7 @@ def _load(
         if raw.table == "transactions" and "amount" in frame:
             refunds = int((frame["amount"] < 0).sum())
             if refunds:
-                table_notes.append(
-                    f"{refunds:,} rows with a negative amount (refunds/cancellations) kept "
-                    "and netted"
-                )
+                table_notes.append(_refunds_note(refunds))
         dup = frame.duplicated(keep="first")
         if dup.any():
             first = raw.frame.loc[dup[dup].index[:MAX_EXAMPLES]]
@@ -1560,14 +1568,7 @@ def _load(
             ))
             exclusions.append(Exclusion(raw.table, "exact duplicate rows", int(dup.sum())))
             frame = frame.loc[~dup]
-        if raw.table == "customers" and "customer_id" in frame:
-            again = frame["customer_id"].notna() & frame["customer_id"].duplicated(keep="first")
-            if again.any():
-                problems.append(_problem(
-                    raw, "customer_id", "duplicate_id", again, frame["customer_id"],
-                    "repeating a customer_id of an earlier row with different details "
-                    "(customer_id must be unique in customers)",
-                ))
+        problems += _duplicate_ids(raw, frame)
         order = [c.name for c in spec.columns if c.name in frame]
         order += [c for c in frame.columns if c not in order]
         tables[raw.table] = frame[order]

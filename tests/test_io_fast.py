@@ -3,7 +3,6 @@ and that a file with anything unusual is read by the exact path (same messages, 
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 import pandas as pd
@@ -11,6 +10,7 @@ import pytest
 
 from retention_lib import io
 from retention_lib.io import DataValidationError, load_dataset
+from tests.test_io_chunks import assert_same
 
 AS_OF = "2026-10-31"
 
@@ -35,17 +35,6 @@ CONTACTS = (
     "C9,2026-01-03,email,,нет\n"  # C9 not in customers: a cross-table warning, same lines
 )
 CLEAN = {"transactions.csv": TX, "customers.csv": CUSTOMERS, "contacts.csv": CONTACTS}
-
-
-def assert_same(a: io.Dataset, b: io.Dataset) -> None:
-    """Same tables (values, dtypes, index), sources, hashes, counts, notes and warnings."""
-    assert list(a.tables) == list(b.tables)
-    for name in a.tables:
-        pd.testing.assert_frame_equal(a.tables[name], b.tables[name], check_exact=True)
-    for f in ("sources", "sha256", "rows_read", "exclusions", "as_of", "notes"):
-        assert getattr(a, f) == getattr(b, f), f
-    assert [dataclasses.asdict(p) for p in a.warnings] == [
-        dataclasses.asdict(p) for p in b.warnings]
 
 
 def write(folder: Path, files: dict[str, str], *, crlf: bool = False, bom: bool = False) -> Path:
