@@ -14,11 +14,15 @@ default ``--jobs`` unless given) in a fresh subprocess with its own temporary re
 and records:
 
 * wall seconds, from starting the command to its exit (imports included);
-* peak RSS of the whole process tree (the runner and its notebook kernels), sampled every
-  0.25 s with ``psutil`` as the sum of the tree's resident sets; also the largest single
-  process's own peak (``VmHWM``), which sampling cannot miss.  The tree sum is a lower
-  bound of the true peak (short spikes between samples are missed); the phase (the last log
-  line of the runner) in which each peak happened is recorded too;
+* peak memory of the whole process tree (the runner, its page-build workers and its
+  notebook kernels), sampled every 0.25 s: the sum of the tree's proportional set sizes
+  (PSS, ``/proc/PID/smaps_rollup``: a page shared by n processes counts 1/n in each, so
+  the tables the build workers share with the runner after ``fork`` count once) and, as
+  before, the sum of their resident sets (RSS, which counts such a page once per process
+  and so overstates the tree once workers are forked); also the largest single process's
+  own peak (``VmHWM``), which sampling cannot miss.  Sampled sums are lower bounds of the
+  true peak (short spikes between samples are missed); the phase (the last log line of the
+  runner) in which each peak happened is recorded too;
 * CPU seconds (user + system) of the command and everything it started;
 * per-step times from the runner's log lines, time-stamped on arrival: start-up (imports)
   until ``validating``, validation/load until ``period``, each page the runner builds
@@ -28,7 +32,7 @@ and records:
 * per-cell seconds from the executed notebooks' ``metadata.papermill.duration`` (the executed
   notebooks stay in the output folder, or in ``failed/`` when a notebook failed).
 
-A run is killed (whole tree) after ``--timeout`` seconds or when the tree exceeds
+A run is killed (whole tree) after ``--timeout`` seconds or when the tree's PSS exceeds
 ``--max-rss-gb``; the results then say so and keep whatever step timings were reached.
 Results: a Markdown file (machine, date, table sizes, wall, peak RSS, the slowest steps and
 cells, failures with the error); ``--append`` adds a section instead of overwriting.
@@ -117,7 +121,9 @@ class Run:
     cpu: float = 0.0
     returncode: int | None = None
     killed: str = ""  # why the tree was killed ("" = not killed)
-    peak_tree: int = 0  # bytes, sampled sum over the tree
+    peak_tree: int = 0  # bytes, sampled sum of RSS over the tree
+    peak_pss: int = 0  # bytes, sampled sum of PSS over the tree
+    peak_pss_phase: str = ""
     peak_tree_phase: str = ""
     peak_tree_procs: int = 0
     peak_single: int = 0  # bytes, the largest VmHWM of any process of the tree
@@ -143,6 +149,18 @@ def _vmhwm(proc: psutil.Process) -> int:
         for line in Path(f"/proc/{proc.pid}/status").read_text().splitlines():
             if line.startswith("VmHWM:"):
                 return int(line.split()[1]) * 1024
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
+def _pss(proc: psutil.Process) -> int:
+    """Proportional set size in bytes (``/proc/PID/smaps_rollup``; 0 when unreadable)."""
+    try:
+        with open(f"/proc/{proc.pid}/smaps_rollup", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) * 1024
     except (OSError, ValueError):
         pass
     return 0
@@ -191,12 +209,13 @@ def run_once(command: list[str], *, timeout: float, max_rss: int, cwd: Path) -> 
     while popen.poll() is None:
         elapsed = time.perf_counter() - start
         procs = _tree(proc)
-        rss = 0
+        rss = pss = 0
         for p in procs:
             try:
                 rss += p.memory_info().rss
             except psutil.Error:
                 pass
+            pss += _pss(p)
             hwm = _vmhwm(p)
             if hwm > run.peak_single:
                 run.peak_single = hwm
@@ -206,15 +225,17 @@ def run_once(command: list[str], *, timeout: float, max_rss: int, cwd: Path) -> 
                     pass
         if rss > run.peak_tree:
             run.peak_tree, run.peak_tree_phase, run.peak_tree_procs = rss, phase[0], len(procs)
-        run.phase_peaks[phase[0]] = max(run.phase_peaks.get(phase[0], 0), rss)
+        if pss > run.peak_pss:
+            run.peak_pss, run.peak_pss_phase = pss, phase[0]
+        run.phase_peaks[phase[0]] = max(run.phase_peaks.get(phase[0], 0), pss)
         if time.perf_counter() - last_note > 30:
             last_note = time.perf_counter()
-            print(f"[{elapsed:7.1f} s] tree RSS {rss / GB:.2f} GB ({len(procs)} processes)",
-                  file=sys.stderr, flush=True)
+            print(f"[{elapsed:7.1f} s] tree PSS {pss / GB:.2f} GB, RSS {rss / GB:.2f} GB "
+                  f"({len(procs)} processes)", file=sys.stderr, flush=True)
         if elapsed > timeout:
             run.killed = f"timeout after {timeout:.0f} s"
-        elif rss > max_rss:
-            run.killed = f"tree RSS {rss / GB:.1f} GB over the {max_rss / GB:.0f} GB limit"
+        elif pss > max_rss:
+            run.killed = f"tree PSS {pss / GB:.1f} GB over the {max_rss / GB:.0f} GB limit"
         if run.killed:
             print(f"killing the run: {run.killed}", file=sys.stderr, flush=True)
             _kill_tree(proc)
@@ -253,7 +274,7 @@ def _step_rows(runs: list) -> list[str]:
 def steps_from_log(log: list[tuple[float, str]], *, end: float) -> list[tuple[str, float]]:
     """Runner steps and their seconds from the time-stamped log lines."""
     steps: list[tuple[str, float]] = []
-    t_validating = t_period = None
+    t_validating = t_period = t_building = None
     started: dict[str, float] = {}
     last_done = None
     for t, line in log:
@@ -263,6 +284,11 @@ def steps_from_log(log: list[tuple[float, str]], *, end: float) -> list[tuple[st
         elif line.startswith("period ") and t_period is None and t_validating is not None:
             t_period = t
             steps.append(("validation/load (runner)", t - t_validating))
+        elif line.startswith("building the pages") and t_period is not None:
+            t_building = t
+        elif line.startswith("tables built") and t_building is not None:
+            steps.append(("building every page (runner, wall: workers side by side)",
+                          t - t_building))
         elif (m := _PAGE.match(line)) is not None:
             steps.append((f"build (runner): {m['page']}", float(m["s"])))
         elif line.startswith("executing "):
@@ -338,25 +364,27 @@ def markdown(args: argparse.Namespace, runs: list[Run], sizes, command: list[str
         "|---|--:|--:|",
         *(f"| {name} | {rows:,} | {mb:,.0f} |" for name, rows, mb in sizes),
         "",
-        "| run | exit | wall s | CPU s | peak RSS tree (sampled) | at phase | largest process "
-        "VmHWM |",
-        "|--:|--:|--:|--:|--:|---|--:|",
+        "| run | exit | wall s | CPU s | peak PSS tree (sampled) | at phase "
+        "| peak RSS tree (sampled) | at phase | largest process VmHWM |",
+        "|--:|--:|--:|--:|--:|---|--:|---|--:|",
     ]
     for i, r in enumerate(runs, 1):
         exit_text = "killed" if r.killed else str(r.returncode)
         lines.append(
-            f"| {i} | {exit_text} | {r.wall:.1f} | {r.cpu:.1f} | {_gb(r.peak_tree)} "
-            f"({r.peak_tree_procs} procs) | {r.peak_tree_phase} | {_gb(r.peak_single)} |"
+            f"| {i} | {exit_text} | {r.wall:.1f} | {r.cpu:.1f} | {_gb(r.peak_pss)} "
+            f"| {r.peak_pss_phase} | {_gb(r.peak_tree)} ({r.peak_tree_procs} procs) "
+            f"| {r.peak_tree_phase} | {_gb(r.peak_single)} |"
         )
     if len(runs) > 1:
         lines.append(
             f"\nmedian of {len(runs)}: wall {statistics.median(r.wall for r in runs):.1f} s, "
+            f"peak PSS {_gb(int(statistics.median(r.peak_pss for r in runs)))}, "
             f"peak RSS {_gb(int(statistics.median(r.peak_tree for r in runs)))}"
         )
     last = runs[-1]
     lines += [
         "",
-        "Peak tree RSS per phase (last run): "
+        "Peak tree PSS per phase (last run): "
         + ", ".join(f"{k} {_gb(v)}" for k, v in last.phase_peaks.items()),
         f"Largest single process: `{last.peak_single_name}`",
         "",
@@ -405,7 +433,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=1)
     parser.add_argument("--timeout", type=float, default=1500, help="seconds per run")
     parser.add_argument("--max-rss-gb", type=float, default=20.0,
-                        help="kill the run when the process tree exceeds this (default 20)")
+                        help="kill the run when the process tree's PSS exceeds this (default 20)")
     parser.add_argument("--jobs", type=int, default=None, help="pass --jobs N to the report")
     parser.add_argument("--notebooks", nargs="+", default=None,
                         help="pass --notebooks NAME ... (default: all notebooks)")

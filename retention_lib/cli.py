@@ -104,7 +104,8 @@ def report(
     ] = None,
     jobs: Annotated[
         int | None,
-        typer.Option(help="Notebooks executed at a time (default: min(2, number of cores))."),
+        typer.Option(help="Pages built and notebooks executed at a time "
+                            "(default: min(2, number of cores))."),
     ] = None,
 ) -> None:
     """Build the monthly report into OUT/PERIOD/ (atomically: all or nothing)."""

@@ -381,7 +381,10 @@ def _diagnostics(
         hit = _CACHE.get((id(dataset), resolved, id(settings)))
         diag = hit[1] if hit is not None and hit[0] is dataset else None
         if diag is None:
-            diag = build_diagnostics(dataset, period=resolved, settings=settings, lang=lang)
+            # the language spelled out: the same run-cache key as the report runner's call
+            # (which may have run in a worker process, so the in-process cache missed)
+            diag = build_diagnostics(dataset, period=resolved, settings=settings,
+                                     lang=lang or settings.language)
     want = lang or settings.language
     return diag if diag.tr.lang == want else dataclasses.replace(diag,
                                                                  tr=get_translator(want))

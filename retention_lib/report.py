@@ -15,7 +15,9 @@ before step 5):
    ``papermill.inspect_notebook``;
 5. under the lock ``OUT/.lock-<period>``, every page the notebooks show is built once in
    the runner (:func:`_compute_metrics`; :mod:`retention_lib.memo` stores each result in the
-   run cache) and the headline figures come from the same results; the dataset is then
+   run cache; with ``jobs > 1`` in two worker processes forked with the loaded dataset,
+   :mod:`retention_lib.workers`) and the headline figures come from the same results; a
+   page that fails in a worker fails the run like one failing in the runner; the dataset is then
    released and each notebook is executed into ``OUT/.staging-<period>-<pid>/``, where its
    kernel reuses the built pages, and rendered to HTML (``monthly_report`` →
    ``index.html``, any other ``name`` → ``name.html``), up to ``jobs`` notebooks at a time
@@ -80,6 +82,7 @@ from .publish import (
     staging_folder,
 )
 from .render import RenderError, render_html
+from .workers import WorkerError
 
 __all__ = [
     "DEFAULT_JOBS",
@@ -287,6 +290,7 @@ def _say(progress: Callable[[str], None] | None) -> Callable[[str], None]:
 def _compute_metrics(
     dataset: Any, period: str, *, parameters: Mapping[str, str],
     notebooks: frozenset[str] = frozenset(), say: Callable[[str], None] | None = None,
+    jobs: int = 1, worker_stats: dict[str, int] | None = None,
 ) -> tuple[dict[str, Any], Any]:
     """Headline figures for ``metrics.json``, after building the pages of ``notebooks``.
 
@@ -297,13 +301,20 @@ def _compute_metrics(
     same arguments), read it instead of computing it again.  ``notebooks`` empty: only what
     the headline figures need.
 
+    With ``jobs > 1`` the pages are built in two worker processes forked from this one
+    (:mod:`retention_lib.workers`): the churn pages (diagnostics, then the executive report)
+    and the others (contact discipline, customer base, CLV page), side by side; the run cache
+    hands their results back.  ``worker_stats`` (a dict, filled in) receives the workers'
+    :func:`retention_lib.memo.cache_stats`, which this process's counts do not include.
+
     :func:`retention_lib.monthly.report_metrics` holds every section (``compliance``,
     ``at_risk``, ``backtest``, ``winback``, ``clv``); each is ``None`` when its input table is
     missing, so ``metrics.json`` always has the same keys.  Returns ``(metrics, discipline
     report)``: the contact-discipline report (in the report language) feeds the call lists
     (:func:`_write_extra_files`).
     """
-    from . import clv_report, diagnostics, discipline, monthly
+    from . import clv_report, diagnostics, discipline, memo, monthly, workers
+    from .io import _release_memory
 
     settings = monthly.notebook_settings(
         parameters["config_path"], company_name=parameters["company_name"],
@@ -312,30 +323,58 @@ def _compute_metrics(
     language = parameters["language"]
     ds = dataclasses.replace(dataset, settings=settings)  # what a kernel's load_dataset gives
     timed = _timer(say)
+    timed_say = say if say is not None else (lambda line: None)
+    worker_stats = {} if worker_stats is None else worker_stats
     if notebooks:
-        # the calls of notebooks/*.ipynb and of the executive blocks they use
-        with timed("diagnostics"):
-            diagnostics.build_diagnostics(ds, period=period, settings=settings, lang=language)
-        with timed("monthly"):
-            monthly.build_monthly(ds, period=period)
+        # the calls of notebooks/*.ipynb and of the executive blocks they use.  The CLV model
+        # is needed by both groups below (diagnostics' probability alive, the CLV page): it is
+        # built first, here, and every worker starts with it in memory.
         with timed("CLV model"):
             clv_report._core(ds, period=period, settings=settings)
-        if "contact_discipline" in notebooks:
-            with timed("contact discipline"):
-                full = discipline.build_contact_discipline(
-                    ds, period=period, settings=settings, lang=settings.language
+
+        def churn_pages(say: Callable[[str], None]) -> dict[str, int]:
+            before, timed = memo.cache_stats(), _timer(say)
+            with timed("diagnostics"):
+                diagnostics.build_diagnostics(ds, period=period, settings=settings,
+                                              lang=language)
+            with timed("monthly"):  # reads the diagnostics just built
+                monthly.build_monthly(ds, period=period)
+            return _stats_since(before)
+
+        def other_pages(say: Callable[[str], None]) -> dict[str, int]:
+            before, timed = memo.cache_stats(), _timer(say)
+            if "contact_discipline" in notebooks:
+                with timed("contact discipline"):
+                    full = discipline.build_contact_discipline(
+                        ds, period=period, settings=settings, lang=settings.language
+                    )
+                # the executive block's report is the same without the funnel: not built twice
+                discipline.build_contact_discipline.seed(
+                    discipline.without_funnel(full), ds, period=period, settings=settings,
+                    lang=language, with_funnel=False,
                 )
-            # the executive block's report is the same without the funnel: not built twice
-            discipline.build_contact_discipline.seed(
-                discipline.without_funnel(full), ds, period=period, settings=settings,
-                lang=language, with_funnel=False,
-            )
-        if "customer_base" in notebooks:
-            with timed("customer base"):
-                monthly.build_customer_base(ds, period=period)
-        if "clv" in notebooks:
-            with timed("CLV page"):
-                clv_report.build_clv_page(ds, period=period, settings=settings)
+            if "customer_base" in notebooks:
+                with timed("customer base"):
+                    monthly.build_customer_base(ds, period=period)
+            if "clv" in notebooks:
+                with timed("CLV page"):
+                    clv_report.build_clv_page(ds, period=period, settings=settings)
+            return _stats_since(before)
+
+        # two groups of about equal length at scale (benchmarks/results/report_scale.md),
+        # each in a worker process forked with the loaded tables when jobs > 1; every page
+        # lands in the run cache, where the steps below and the notebooks read it
+        forked = jobs > 1 and workers.can_fork()
+        if forked:
+            _release_memory()  # workers do not inherit the loader's freed heap
+        counts = workers.run_tasks(
+            [("diagnostics", churn_pages), ("contact discipline", other_pages)],
+            say=timed_say, parallel=forked,
+        )
+        if forked:
+            for count in counts:
+                for name, value in count.items():
+                    worker_stats[name] = worker_stats.get(name, 0) + value
     with timed("contact-discipline block"):
         # discipline.executive_block's call: its plan also feeds the call lists
         contact = discipline.build_contact_discipline(
@@ -344,6 +383,13 @@ def _compute_metrics(
     with timed("headline figures"):
         metrics = dict(monthly.report_metrics(ds, period=period, contact_discipline=contact))
     return metrics, contact
+
+
+def _stats_since(before: dict[str, int]) -> dict[str, int]:
+    """This process's :func:`retention_lib.memo.cache_stats` counted since ``before``."""
+    from . import memo
+
+    return {name: value - before.get(name, 0) for name, value in memo.cache_stats().items()}
 
 
 def _timer(say: Callable[[str], None] | None):
@@ -488,6 +534,7 @@ def _validate_and_build(
     from .io import load_dataset
 
     say(f"validating {data_dir}")
+    worker_stats: dict[str, int] = {}
     dataset = load_dataset(data_dir, config=settings, as_of=date.today(), cache_dir=cache_dir)
     dates = dataset.transactions["date"]
     first, last = dates.min().date(), dates.max().date()
@@ -518,16 +565,19 @@ def _validate_and_build(
                 analyses = _compute_metrics(
                     dataset, period, parameters=parameters,
                     notebooks=frozenset(s.stem for s in sources) if cache_dir else frozenset(),
-                    say=say,
+                    say=say, jobs=jobs, worker_stats=worker_stats,
                 )
             except Exception as exc:  # noqa: BLE001 - report which step failed
+                kind = exc.kind if isinstance(exc, WorkerError) else type(exc).__name__
+                text = exc.message if isinstance(exc, WorkerError) else str(exc)
                 raise ReportError(
                     f"computing the headline figures for metrics.json failed: "
-                    f"{type(exc).__name__}: {exc}; nothing was published"
+                    f"{kind}: {text}; nothing was published"
                 ) from exc
             del dataset  # the kernels read the built pages; free the tables before they start
             _release_analysis_memory()
-            say(f"tables built ({_memo_summary()})")
+            say(f"tables built ({_memo_summary(worker_stats)})")
+            runner_lines = _log_lines(cache_dir) if cache_dir is not None else 0
             return _build(
                 sources=sources,
                 parameters=parameters,
@@ -541,6 +591,7 @@ def _validate_and_build(
                 cell_timeout=cell_timeout,
                 jobs=jobs,
                 kernel_env={CACHE_ENV: str(cache_dir)} if cache_dir is not None else None,
+                runner_lines=runner_lines,
                 say=say,
             )
     except LockError as exc:
@@ -559,25 +610,34 @@ def _release_analysis_memory() -> None:
     _release_memory()  # pyarrow's pool and the C heap give the freed tables back
 
 
-def _page_reuse(cache_dir: Path) -> str:
-    """One log line from the run cache's log: pages built by the runner, reused by the
-    notebooks, built again in a notebook (0 unless a notebook makes a call the runner did not
-    foresee), tables a notebook had to read."""
-    runner = str(os.getpid())
+def _read_log(cache_dir: Path) -> list[str]:
+    try:
+        return (cache_dir / "results.log").read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return []
+
+
+def _log_lines(cache_dir: Path) -> int:
+    """Lines in the run cache's log so far (those of the runner and its workers)."""
+    return len(_read_log(cache_dir))
+
+
+def _page_reuse(cache_dir: Path, *, runner_lines: int) -> str:
+    """One log line from the run cache's log: pages built by the runner (its first
+    ``runner_lines`` lines, written before any kernel started: the runner and its build
+    workers), reused by the notebooks, built again in a notebook (0 unless a notebook makes a
+    call the runner did not foresee), tables a notebook had to read."""
     built = reused = rebuilt = 0
     read: set[str] = set()
-    try:
-        lines = (cache_dir / "results.log").read_text(encoding="utf-8").splitlines()
-    except OSError:
-        lines = []
-    for line in lines:
-        pid, what, *rest = line.split()
+    for number, line in enumerate(_read_log(cache_dir)):
+        _, what, *rest = line.split()
+        runner = number < runner_lines
         if what == "built":
-            built += pid == runner
-            rebuilt += pid != runner
-        elif what == "reused" and pid != runner:
+            built += runner
+            rebuilt += not runner
+        elif what == "reused" and not runner:
             reused += 1
-        elif what == "read" and pid != runner:
+        elif what == "read" and not runner:
             read.add(rest[-1])
     tables = ", ".join(sorted(read)) or "none"
     return (
@@ -586,11 +646,13 @@ def _page_reuse(cache_dir: Path) -> str:
     )
 
 
-def _memo_summary() -> str:
+def _memo_summary(worker_stats: Mapping[str, int]) -> str:
     from . import memo
 
     stats = memo.cache_stats()
-    return f"{stats['misses']} built, {stats['hits']} reused"
+    built = stats["misses"] + worker_stats.get("misses", 0)
+    reused = stats["hits"] + worker_stats.get("hits", 0)
+    return f"{built} built, {reused} reused"
 
 
 def _run_notebook(
@@ -718,6 +780,7 @@ def _build(
     jobs: int,
     kernel_env: dict[str, str] | None,
     say: Callable[[str], None],
+    runner_lines: int = 0,
 ) -> ReportResult:
     remove_stale_staging(out_dir, period)
     staging = staging_folder(out_dir, period)
@@ -737,7 +800,7 @@ def _build(
         if failures:
             raise _report_failures(failures, out_dir=out_dir, period=period)
         if kernel_env is not None:
-            say(_page_reuse(Path(kernel_env[CACHE_ENV])))
+            say(_page_reuse(Path(kernel_env[CACHE_ENV]), runner_lines=runner_lines))
 
         metrics = _jsonable(
             {
