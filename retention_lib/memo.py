@@ -189,7 +189,8 @@ def cached_build(name: str) -> Callable[[F], F]:
         The decorator.  The wrapped function keeps its signature and docstring; the result
         object of a hit is a copy unpickled from the cache (or the same object when it is
         still in this process's memory).  ``wrapped.seed(value, *args, **kwargs)`` stores a
-        result computed another way under the key of that call.
+        result computed another way under the key of that call;
+        ``wrapped.remember(value, *args, **kwargs)`` keeps it in this process's memory only.
     """
 
     def decorate(fn: F) -> F:
@@ -237,7 +238,22 @@ def cached_build(name: str) -> Callable[[F], F]:
                 _memory.popitem(last=False)
             return True
 
+        def remember(value: Any, *args: Any, **kwargs: Any) -> bool:
+            """Keep ``value`` as the result of ``fn(*args, **kwargs)`` in this process's
+            memory only (nothing written or logged; a later :func:`seed` stores it), e.g. a
+            result that worker processes forked from this one should inherit while one of
+            them writes it; ``False`` when no cache is active or the call cannot be keyed."""
+            folder = resolve_cache_dir(None)
+            key = None if folder is None else _key(name, signature, args, kwargs)
+            if key is None:
+                return False
+            _memory[key] = value
+            while len(_memory) > _MEMORY_SLOTS:
+                _memory.popitem(last=False)
+            return True
+
         wrapper.seed = seed  # type: ignore[attr-defined]
+        wrapper.remember = remember  # type: ignore[attr-defined]
         return wrapper  # type: ignore[return-value]
 
     return decorate

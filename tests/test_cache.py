@@ -155,3 +155,51 @@ class TestMiss:
         (entry,) = cache.glob("dataset-*.pickle")
         stored = pickle.loads(entry.read_bytes()).dataset  # the tables lie beside it
         assert dataclasses.replace(stored).settings is None
+
+
+class TestHashingWhileParsing:
+    def test_each_file_is_hashed_once_in_the_background_and_waited_for(
+        self, data, tmp_path, monkeypatch
+    ):
+        import hashlib
+        import threading
+
+        from retention_lib import cache as rcache
+
+        threads: list[str] = []
+        real = rcache._sha256_bytes
+
+        def counted(path):
+            threads.append(threading.current_thread().name)
+            return real(path)
+
+        monkeypatch.setattr(rcache, "_sha256_bytes", counted)
+        monkeypatch.setattr(rcache, "_file_hashes", {})
+        cache = tmp_path / "cache"
+        cache.mkdir()
+        fresh = load_dataset(data, as_of="2026-10-31", cache_dir=cache)  # empty cache
+        files = sorted(p for p in data.iterdir() if p.is_file())
+        # by hand: every table file hashed exactly once, by the background thread
+        assert threads == ["retention-sha256"] * len(files)
+        assert fresh.sha256 == {
+            p.name.split(".")[0]: hashlib.sha256(p.read_bytes()).hexdigest() for p in files
+        }
+        # the entry was stored under the key the next load computes first: a hit
+        assert len(entries(cache)) == 1
+        again = load_dataset(data, as_of="2026-10-31", cache_dir=cache)
+        assert_same_dataset(again, fresh)
+        assert len(threads) == len(files)  # nothing hashed again
+
+    def test_a_hash_failing_in_the_background_reaches_the_caller(self, tmp_path, monkeypatch):
+        from retention_lib import cache as rcache
+
+        def broken(path):
+            raise PermissionError(f"cannot read {path.name}")
+
+        monkeypatch.setattr(rcache, "_sha256_bytes", broken)
+        monkeypatch.setattr(rcache, "_file_hashes", {})
+        path = tmp_path / "transactions.csv"
+        path.write_text("customer_id,date,amount\n", encoding="utf-8")
+        rcache.hash_in_background([path])
+        with pytest.raises(PermissionError, match="cannot read transactions.csv"):
+            rcache._sha256_file(path)

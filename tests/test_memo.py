@@ -107,6 +107,27 @@ class TestCachedBuild:
         assert len(calls) == 2
 
 
+    def test_a_remembered_result_stays_in_memory_until_seeded(
+        self, dataset, builder, tmp_path, monkeypatch
+    ):
+        build, calls = builder
+        cache = tmp_path / "cache"
+        value = {"period": "2026-10", "total": 99.0, "helper": None}
+        with active_cache(cache):
+            assert build.remember(value, dataset, period="2026-10")
+            assert build(dataset, period="2026-10") is value  # this process: a hit
+            assert not list(cache.glob("result-*")) and not (cache / "results.log").exists()
+            memo.clear_memory()  # another process (a kernel) would compute it
+            assert build(dataset, period="2026-10")["total"] == 30.5
+            assert build.seed(value, dataset, period="2026-10")
+            memo.clear_memory()
+            assert build(dataset, period="2026-10")["total"] == 99.0  # the seeded one
+        assert len(calls) == 1
+        log = (cache / "results.log").read_text().split()
+        assert log[1::3] == ["built", "built", "reused"]
+        monkeypatch.delenv("RETENTION_CACHE_DIR", raising=False)
+        assert not build.remember(value, dataset, period="2026-10")  # no run cache
+
 class TestLazyTables:
     def test_a_cached_dataset_reads_each_table_on_first_use(self, dataset, tmp_path):
         cache = tmp_path / "cache"
