@@ -41,9 +41,7 @@ import os
 import pickle
 import platform
 import tempfile
-import threading
 from collections.abc import Iterable, Mapping
-from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
@@ -52,8 +50,6 @@ __all__ = [
     "LazyTables",
     "active_cache",
     "dataset_key",
-    "has_entries",
-    "hash_in_background",
     "read_entry",
     "resolve_cache_dir",
     "write_entry",
@@ -101,64 +97,16 @@ def resolve_cache_dir(cache_dir: str | Path | None) -> Path | None:
 
 
 _file_hashes: dict[tuple[str, int, int, int], str] = {}
-_pending: dict[tuple[str, int, int, int], Future] = {}
-# a hash being computed by a thread of the parent never completes in a forked child
-os.register_at_fork(after_in_child=_pending.clear)
-
-
-def _identity(path: Path) -> tuple[str, int, int, int]:
-    stat = Path(path).stat()
-    return (str(Path(path).resolve()), stat.st_ino, stat.st_size, stat.st_mtime_ns)
 
 
 def _sha256_file(path: Path) -> str:
     """SHA-256 of a file, remembered per (path, inode, size, mtime) for the process and, when
     a cache folder is active, for the run: at 20M transactions hashing the inputs costs ~10 s
-    and the loader and the cache key both need it, in the runner and in every kernel.  A hash
-    started by :func:`hash_in_background` is waited for, not computed again."""
-    ident = _identity(path)
+    and the loader and the cache key both need it, in the runner and in every kernel."""
+    stat = Path(path).stat()
+    ident = (str(Path(path).resolve()), stat.st_ino, stat.st_size, stat.st_mtime_ns)
     if ident in _file_hashes:
         return _file_hashes[ident]
-    future = _pending.get(ident)
-    if future is not None:
-        return future.result()
-    if ident in _file_hashes:  # finished between the two looks
-        return _file_hashes[ident]
-    return _hash_and_remember(Path(path), ident)
-
-
-def hash_in_background(paths: Iterable[Path]) -> None:
-    """Start hashing ``paths`` (SHA-256, as :func:`_sha256_file`) in a background thread.
-
-    The loader calls it before parsing the files, so that hashing them (~10 s for the 4.7 GB
-    of a 20M-transaction folder) overlaps the parsing instead of preceding it (``hashlib``
-    and file reads release the GIL); whoever needs a hash then waits for it.  Files already
-    hashed or being hashed are skipped.
-    """
-    todo: list[tuple[Path, tuple[str, int, int, int], Future]] = []
-    for path in paths:
-        ident = _identity(Path(path))
-        if ident in _file_hashes or ident in _pending:
-            continue
-        future: Future = Future()
-        _pending[ident] = future
-        todo.append((Path(path), ident, future))
-    if not todo:
-        return
-
-    def work() -> None:
-        for path, ident, future in todo:
-            try:
-                future.set_result(_hash_and_remember(path, ident))
-            except BaseException as exc:  # noqa: BLE001 - the waiting caller gets it
-                future.set_exception(exc)
-            finally:
-                _pending.pop(ident, None)
-
-    threading.Thread(target=work, name="retention-sha256", daemon=True).start()
-
-
-def _hash_and_remember(path: Path, ident: tuple[str, int, int, int]) -> str:
     folder = resolve_cache_dir(None)
     index = folder / "file-hashes.json" if folder is not None else None
     name = "|".join(str(p) for p in ident)
@@ -172,14 +120,10 @@ def _hash_and_remember(path: Path, ident: tuple[str, int, int, int]) -> str:
     _file_hashes[ident] = value
     if index is not None:
         with contextlib.suppress(Exception):
-            with _index_lock:
-                current = json.loads(index.read_text(encoding="utf-8")) if index.exists() else {}
-                current[name] = value
-                _dump_text(json.dumps(current), index)
+            current = json.loads(index.read_text(encoding="utf-8")) if index.exists() else {}
+            current[name] = value
+            _dump_text(json.dumps(current), index)
     return value
-
-
-_index_lock = threading.Lock()
 
 
 def _dump_text(text: str, path: Path) -> None:
@@ -336,12 +280,6 @@ def _dump(value: Any, path: Path) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp_name)
         raise
-
-
-def has_entries(cache_dir: Path) -> bool:
-    """Whether ``cache_dir`` holds any stored dataset (when not, no key can hit, and the
-    loader need not hash the files before parsing them)."""
-    return any(Path(cache_dir).glob("dataset-*.pickle"))
 
 
 def read_entry(cache_dir: Path, key: str) -> Any | None:

@@ -61,15 +61,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from .cache import (
-    _sha256_file,
-    dataset_key,
-    has_entries,
-    hash_in_background,
-    read_entry,
-    resolve_cache_dir,
-    write_entry,
-)
+from .cache import _sha256_file, dataset_key, read_entry, resolve_cache_dir, write_entry
 from .config import ConfigError, Settings, load_settings
 from .schema import REQUIRED_TABLES, TABLES, ColumnSpec, TableSpec, table_schema
 
@@ -429,7 +421,7 @@ def _read_csv(path: Path, table: str, settings: Settings,
     sep = settings.csv.sep or _sniff_sep(header)
     if not header.strip():  # empty file
         return _Raw(table, pd.DataFrame(), file, file, _sha256_file(path), "line", 2, sep=sep)
-    return _CsvSource(table, path, sep, enc)  # hashed while parsed: see _load
+    return _CsvSource(table, path, sep, enc, _sha256_file(path))
 
 
 def _read_parquet(path: Path, table: str, problems: list[Problem]) -> _Raw | None:
@@ -894,6 +886,7 @@ class _CsvSource:
     path: Path
     sep: str
     encoding: str
+    sha256: str
 
 
 class _HashCollision(Exception):
@@ -1199,8 +1192,7 @@ def _csv_table(src: _CsvSource, spec: TableSpec, settings: Settings, as_of: pd.T
     problem or note (other than the refunds count), so that the caller reads it again
     exactly."""
     file = str(src.path)
-    # sha256 "": the file's hash is taken by _load (it overlaps the parsing)
-    raw = _Raw(src.table, pd.DataFrame(), file, file, "", "line", 2, sep=src.sep)
+    raw = _Raw(src.table, pd.DataFrame(), file, file, src.sha256, "line", 2, sep=src.sep)
     found: dict[tuple, Problem] = {}
     not_allowed: dict[str, list[pd.Series]] = {}
     notes: list[str] = []
@@ -1242,7 +1234,7 @@ def _csv_table(src: _CsvSource, spec: TableSpec, settings: Settings, as_of: pd.T
             if not usable or chunk.empty:
                 continue
             chunk.columns = names
-            part = _Raw(src.table, chunk, file, file, "", "line", 2, sep=src.sep)
+            part = _Raw(src.table, chunk, file, file, src.sha256, "line", 2, sep=src.sep)
             chunk_problems: list[Problem] = []
             frame, failed = _normalise(part, spec, settings, chunk_problems, notes)
             for p in chunk_problems:
@@ -1457,20 +1449,15 @@ def load_dataset(
     as_of_ts = _parse_as_of(as_of)
     cache = None if isinstance(path_or_frames, Mapping) else resolve_cache_dir(cache_dir)
     key = None
-    files: list[Path] = []
     if cache is not None:
         files = _table_files(Path(path_or_frames))
-        # the key needs every file's hash: taken first only when an entry could hit, else
-        # after the load, which hashes the files while parsing them (the runner's own cache
-        # is always empty at its first load)
-        if files and has_entries(cache):
+        if files:
             key = dataset_key(files, settings=settings, as_of=as_of_ts)
             hit = read_entry(cache, key)
             if isinstance(hit, Dataset):
                 return dataclasses.replace(hit, settings=settings)
     dataset = _load(path_or_frames, settings, as_of_ts)
-    if cache is not None and files:
-        key = key or dataset_key(files, settings=settings, as_of=as_of_ts)
+    if cache is not None and key is not None:
         # stored without the settings: only columns/csv (in the key) shaped the result
         write_entry(cache, key, dataclasses.replace(dataset, settings=None))
     return dataset
@@ -1499,8 +1486,6 @@ def _load(
     if isinstance(path_or_frames, Mapping):
         raws = _read_frames(path_or_frames, read_problems)
     else:
-        # the files are hashed (for Dataset.sha256 and the cache key) while they are parsed
-        hash_in_background(_table_files(Path(path_or_frames)))
         raws = _read_folder(Path(path_or_frames), settings, read_problems)
 
     tables: dict[str, pd.DataFrame] = {}
@@ -1532,7 +1517,7 @@ def _load(
                 continue
             by_table[raw.table] = done.raw
             sources[raw.table] = done.raw.source
-            sha[raw.table] = _sha256_file(raw.path)  # hashed in the background meanwhile
+            sha[raw.table] = done.raw.sha256
             rows_read[raw.table] = done.rows
             notes.setdefault(raw.table, []).extend(done.notes)
             problems.extend(done.problems)
