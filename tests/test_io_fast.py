@@ -81,7 +81,9 @@ class TestFastEqualsExact:
         exact = exact_only(monkeypatch, folder)
         calls = spy(monkeypatch)
         fast = load_dataset(folder, as_of=AS_OF)
-        assert calls == [("transactions", "fast"), ("customers", "fast"), ("contacts", "fast")]
+        # tables are read two at a time (io.READ_THREADS): in any order
+        assert sorted(calls) == [("contacts", "fast"), ("customers", "fast"),
+                                 ("transactions", "fast")]
         assert_same(exact, fast)
         # by hand: quoted comma and doubled quotes kept, empty fields missing, 1 234 -> 1234
         tx, cu = fast.transactions, fast.customers
@@ -191,3 +193,39 @@ class TestEligibility:
         problems: list[io.Problem] = []
         src = io._read_csv(tmp_path / name, "transactions", settings, problems)
         assert io._fast_eligible(src, settings) is fast
+
+
+class TestTablesReadTwoAtATime:
+    """``io.READ_THREADS`` tables are read at once; the Dataset and every message are those
+    of reading them one after the other."""
+
+    @pytest.mark.parametrize(
+        "files",
+        [
+            CLEAN,
+            {  # errors in two tables read at the same time, a warning in a third
+                "transactions.csv": TX + "C4,2026-13-01,5,,\n",
+                "customers.csv": CUSTOMERS,
+                "contacts.csv": CONTACTS.replace("2026-01-02", "not a date"),
+            },
+        ],
+        ids=["clean", "errors-in-two-tables"],
+    )
+    def test_same_dataset_and_messages_as_one_at_a_time(self, tmp_path, monkeypatch, files):
+        folder = write(tmp_path / "data", files)
+
+        def load(threads: int):
+            monkeypatch.setattr(io, "READ_THREADS", threads)
+            try:
+                return load_dataset(folder, as_of=AS_OF)
+            except DataValidationError as exc:
+                return exc
+
+        one, two = load(1), load(2)
+        if isinstance(one, DataValidationError):
+            assert isinstance(two, DataValidationError) and str(two) == str(one)
+            assert [p.table for p in two.problems if p.severity == "error"] == [
+                "transactions", "contacts",
+            ]
+        else:
+            assert_same(one, two)
