@@ -36,7 +36,9 @@ Two CSV paths (same results)
     ``pyarrow.csv`` (no Python string per field); exact: ``pandas.read_csv``.  The fast path
     hands the table over to the exact path at the first parse error, wrong field count, blank
     or all-empty line, or any problem or note of the table (except the refunds count), so
-    every message, line number, note and count is the exact path's.
+    every message, line number, note and count is the exact path's.  CSV tables are read
+    :data:`READ_THREADS` (2) at a time in threads; each is read exactly as it would be alone
+    and the results are merged in the tables' order.
 Refunds
     Negative amounts are kept (netted by the analyses) and counted in the table notes.
 Decimal commas
