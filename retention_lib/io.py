@@ -1294,10 +1294,8 @@ def _csv_table(src: _CsvSource, spec: TableSpec, settings: Settings, as_of: pd.T
             if not fast:  # (fast: a dropped row sends the table to the exact path)
                 kept_hash.append(hashes)
             del chunk, part, frame, hashes
-            if fast:
-                if blank_lines or found or notes:
-                    raise _NotClean(src.table)
-                _release_memory()
+            if fast and (blank_lines or found or notes):
+                raise _NotClean(src.table)
     except UnicodeDecodeError as exc:
         return Problem(
             src.table, file, None, "read_error", 0,
@@ -1497,6 +1495,10 @@ def _csv_read(raw: _CsvSource, settings: Settings, as_of_ts: pd.Timestamp) -> _C
             done = _csv_table(raw, spec, settings, as_of_ts, rows)
     except _HashCollision:
         done = _csv_table(raw, spec, settings, as_of_ts, None, exact=True)
+    # the chunks' freed temporaries go back to the system once per table: after every chunk
+    # it cost ~6 s of page faults at 21M transactions / 37M contacts / 20M usage rows read
+    # two tables at a time, for the same peak (7.9 GB both ways)
+    _release_memory()
     return done
 
 
