@@ -13,8 +13,8 @@ The first failing task stops the others and raises :class:`WorkerError`, which c
 task's exception type, message and traceback; a worker that dies without a word (killed by
 the kernel's out-of-memory killer, a signal) is a failure too.
 
-Where ``fork`` does not exist (Windows) or only one task is given, the tasks run one after
-the other in the calling process instead, with the same results.
+Where workers are not forked (not Linux: see :func:`can_fork`) or only one task is given,
+the tasks run one after the other in the calling process instead, with the same results.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from __future__ import annotations
 import multiprocessing
 import multiprocessing.connection
 import signal
+import sys
 import traceback
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -55,8 +56,10 @@ class WorkerError(RuntimeError):
 
 
 def can_fork() -> bool:
-    """Whether tasks can run in forked workers on this platform."""
-    return "fork" in multiprocessing.get_all_start_methods()
+    """Whether tasks run in forked workers on this platform: Linux only.  macOS has ``fork``
+    but its system libraries are not fork-safe (Python's default there is ``spawn``, which
+    would load the data again)."""
+    return sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
 
 
 def _child(task: Task, conn: multiprocessing.connection.Connection) -> None:

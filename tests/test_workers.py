@@ -117,3 +117,11 @@ class TestRunTasks:
         assert seen == [os.getpid()] * len(tasks) and lines == ["in process"] * len(tasks)
         with pytest.raises(ValueError, match="bad period"):
             run_tasks([("a", record), ("b", broken)], say=print, parallel=False)
+
+    def test_without_fork_the_tasks_run_here(self, monkeypatch):
+        monkeypatch.setattr(workers, "can_fork", lambda: False)  # e.g. macOS, Windows
+
+        def pid(say):
+            return os.getpid()
+
+        assert run_tasks([("a", pid), ("b", pid)], say=print) == [os.getpid()] * 2
