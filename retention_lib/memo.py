@@ -175,6 +175,13 @@ def _write(folder: Path, key: str, value: Any) -> None:
 _MISS = object()
 
 
+def _keep(key: str, value: Any) -> None:
+    """Keep ``value`` in this process's memory (the last :data:`_MEMORY_SLOTS` results)."""
+    _memory[key] = value
+    while len(_memory) > _MEMORY_SLOTS:
+        _memory.popitem(last=False)
+
+
 def cached_build(name: str) -> Callable[[F], F]:
     """Decorate a builder ``fn(dataset, *, ...)`` so identical calls compute once per run.
 
@@ -218,9 +225,7 @@ def cached_build(name: str) -> Callable[[F], F]:
             else:
                 _stats["hits"] += 1
                 _log(folder, "reused", name)
-            _memory[key] = value
-            while len(_memory) > _MEMORY_SLOTS:
-                _memory.popitem(last=False)
+            _keep(key, value)
             return value
 
         def seed(value: Any, *args: Any, **kwargs: Any) -> bool:
@@ -233,9 +238,7 @@ def cached_build(name: str) -> Callable[[F], F]:
                 return False
             _write(folder, key, value)
             _log(folder, "built", name)
-            _memory[key] = value
-            while len(_memory) > _MEMORY_SLOTS:
-                _memory.popitem(last=False)
+            _keep(key, value)
             return True
 
         def remember(value: Any, *args: Any, **kwargs: Any) -> bool:
@@ -247,9 +250,7 @@ def cached_build(name: str) -> Callable[[F], F]:
             key = None if folder is None else _key(name, signature, args, kwargs)
             if key is None:
                 return False
-            _memory[key] = value
-            while len(_memory) > _MEMORY_SLOTS:
-                _memory.popitem(last=False)
+            _keep(key, value)
             return True
 
         wrapper.seed = seed  # type: ignore[attr-defined]
