@@ -72,6 +72,7 @@ from .clv import (
 from .config import DEFAULT_SETTINGS, Settings
 from .i18n import Translator, get_translator
 from .memo import cached_build
+from .shared import rows_until
 
 __all__ = [
     "CLVPage",
@@ -316,8 +317,7 @@ def _core(dataset, *, period: str, settings: Settings | None) -> _Core:
         _CACHE.move_to_end(key)
         return hit[1]
     as_of = _month_end(period)
-    all_tx = dataset.transactions
-    tx = all_tx.loc[(all_tx["date"] <= as_of).to_numpy(dtype=bool)]
+    tx = rows_until(dataset.transactions, as_of)
     summary = customer_summary(tx, as_of=as_of, freq="D")
     model = fit_clv(summary, model=options["model"], time_unit=options["time_unit"],
                     penalizer=float(options["penalizer"]),
@@ -514,8 +514,7 @@ def _build_clv_page(
     core = _core(dataset, period=period, settings=settings)
     summary, pred, model, tx, as_of = core.summary, core.pred, core.model, core.tx, core.as_of
     if tx is None:  # a core read from the run cache is stored without its transactions
-        all_tx = dataset.transactions
-        tx = all_tx.loc[(all_tx["date"] <= as_of).to_numpy(dtype=bool)]
+        tx = rows_until(dataset.transactions, as_of)
     tiers, order, sorted_ids = value_tiers_aligned(
         tx, as_of=as_of, window_days=settings.tier_window_days,
         a_share=settings.tier_a_share, b_share=settings.tier_b_share,

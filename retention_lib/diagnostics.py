@@ -72,6 +72,7 @@ from .backtest import Backtest, backtest_date, backtest_markers, backtest_metric
 from .config import DEFAULT_SETTINGS, Settings
 from .i18n import Translator, code_key, get_translator
 from .memo import cached_build
+from .shared import rows_until
 from .signals import (
     DEFAULT_WEIGHTS,
     HISTORY_OK,
@@ -282,7 +283,7 @@ def _build_diagnostics(
     period = resolve_period(dataset.transactions, period, today=getattr(dataset, "as_of", None))
     as_of = _month_end(period)
     prev_end = _month_end(str(pd.Period(period, freq="M") - 1))
-    tx = dataset.transactions.loc[(dataset.transactions["date"] <= as_of).to_numpy(bool)]
+    tx = rows_until(dataset.transactions, as_of)
     if tx.empty:
         raise ValueError(f"period {period}: no transactions on or before {as_of.date()}")
     get = {name: (getattr(dataset, name) if dataset.has(name) else None)

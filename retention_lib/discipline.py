@@ -46,6 +46,7 @@ from .calllists import write_call_lists
 from .config import DEFAULT_SETTINGS, Settings
 from .i18n import Translator, get_translator
 from .memo import cached_build
+from .shared import rows_until
 
 __all__ = [
     "CALL_LIST_COLUMNS",
@@ -247,7 +248,7 @@ def _build_contact_discipline(
     key_tiers = tuple(settings.key_tiers)
     period = resolve_period(dataset.transactions, period, today=getattr(dataset, "as_of", None))
     as_of = _month_end(period)
-    tx = dataset.transactions.loc[(dataset.transactions["date"] <= as_of).to_numpy(bool)]
+    tx = rows_until(dataset.transactions, as_of)
     if tx.empty:
         raise ValueError(f"period {period}: no transactions on or before {as_of.date()}")
     customers = dataset.customers
@@ -259,7 +260,7 @@ def _build_contact_discipline(
     compliance = by_manager = by_tier = overdue_key = plan = never = quality = None
     contacts = dataset.contacts
     if contacts is not None:
-        contacts = contacts.loc[(contacts["date"] <= as_of).to_numpy(bool)]
+        contacts = rows_until(contacts, as_of)
         book = cadence.active_book(status, tiers=tiers_now, customers=customers)
         cycle = (cadence.purchase_cycle(tx, as_of=as_of) if settings.cadence_scale_by_cycle
                  else None)

@@ -53,6 +53,7 @@ from . import i18n
 from .config import DEFAULT_SETTINGS, Settings, load_settings
 from .i18n import Translator, get_translator
 from .memo import cached_build
+from .shared import rows_until
 
 __all__ = [
     "CustomerBase",
@@ -437,8 +438,7 @@ def build_monthly(
     as_of = _month_end(period)
     prev_end = _month_end(str(pd.Period(period, freq="M") - 1))
     start = _month_end(str(pd.Period(period, freq="M") - 12))
-    tx = dataset.transactions
-    tx = tx.loc[tx["date"] <= as_of]
+    tx = rows_until(dataset.transactions, as_of)
     if tx.empty:
         raise ValueError(f"period {period}: no transactions on or before {as_of.date()}")
     customers = dataset.customers
@@ -1290,7 +1290,7 @@ def _build_customer_base(
     as_of = _month_end(period)
     all_tx = dataset.transactions
     keep = (all_tx["date"] <= as_of).to_numpy(dtype=bool, na_value=False)
-    tx = all_tx.loc[keep]
+    tx = rows_until(all_tx, as_of)  # all_tx itself when no row is later (no copy)
     _share_subset(all_tx, keep, tx)  # value tiers read all_tx, the rest tx: one pass
     rfm_raw = _rfm_raw(tx, as_of=as_of, settings=settings)  # also the "now" of the migration
     pairs = cohorts._purchase_months(tx, as_of)  # one pass for the cohort matrix and sizes

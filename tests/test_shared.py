@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from retention_lib.shared import FrameMemo, text_codes
+from retention_lib.shared import FrameMemo, rows_until, text_codes
 
 
 def counter():
@@ -71,3 +71,31 @@ class TestTextCodes:
         # unassigned: the missing value, the blank one and "unassigned" with or without spaces
         values = pd.Series(["Anna", None, "", "unassigned", "Anna", " unassigned "], dtype=dtype)
         assert _count_unassigned(values) == 4
+
+
+class TestRowsUntil:
+    @pytest.fixture
+    def frame(self):
+        return pd.DataFrame({
+            "customer_id": ["C1", "C2", "C3"],
+            "date": pd.to_datetime(["2026-09-30", "2026-10-31", "2026-11-01"]),
+        })
+
+    def test_every_row_in_time_gives_the_frame_itself(self, frame):
+        assert rows_until(frame, pd.Timestamp("2026-11-01")) is frame
+
+    @pytest.mark.parametrize(
+        ("as_of", "expected"),
+        [("2026-10-31", ["C1", "C2"]), ("2026-10-30", ["C1"]), ("2026-09-29", [])],
+        ids=["month-end", "day-before", "none"],
+    )
+    def test_later_rows_are_left_out_of_a_copy(self, frame, as_of, expected):
+        got = rows_until(frame, pd.Timestamp(as_of))
+        assert got is not frame and got["customer_id"].tolist() == expected
+        assert len(frame) == 3  # the input is untouched
+
+    def test_a_missing_date_is_not_on_or_before_anything(self, frame):
+        frame.loc[1, "date"] = pd.NaT
+        assert rows_until(frame, pd.Timestamp("2026-12-31"))["customer_id"].tolist() == [
+            "C1", "C3",
+        ]
