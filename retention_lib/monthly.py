@@ -1289,9 +1289,9 @@ def _build_customer_base(
     period = resolve_period(dataset.transactions, period, today=getattr(dataset, "as_of", None))
     as_of = _month_end(period)
     all_tx = dataset.transactions
-    keep = (all_tx["date"] <= as_of).to_numpy(dtype=bool, na_value=False)
     tx = rows_until(all_tx, as_of)  # all_tx itself when no row is later (no copy)
-    _share_subset(all_tx, keep, tx)  # value tiers read all_tx, the rest tx: one pass
+    if tx is not all_tx:  # value tiers read all_tx, the rest tx: one pass
+        _share_subset(all_tx, (all_tx["date"] <= as_of).to_numpy(dtype=bool), tx)
     rfm_raw = _rfm_raw(tx, as_of=as_of, settings=settings)  # also the "now" of the migration
     pairs = cohorts._purchase_months(tx, as_of)  # one pass for the cohort matrix and sizes
     rfm = _rfm(tx, as_of=as_of, settings=settings, raw=rfm_raw)
