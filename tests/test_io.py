@@ -455,3 +455,68 @@ class TestCustomers:
         body = 'customer_id,date,amount\nC1,2026-01-05,"1 234.5"\nC2,2026-01-05,7\n'
         ds = load_dataset(write(tmp_path, {"transactions.csv": body}), as_of=AS_OF)
         assert ds.transactions["amount"].tolist() == [1234.5, 7.0]  # thousands space removed
+
+
+class TestWholeFramePath:
+    """Parquet files and in-memory DataFrames: read whole, not in CSV chunks."""
+
+    def test_parquet_dates_read_as_dates(self, tmp_path):
+        import datetime as dt
+
+        pd.DataFrame({
+            "customer_id": ["C1", "C2"],
+            "date": [dt.date(2026, 1, 5), dt.date(2026, 2, 6)],  # a Parquet DATE column
+            "amount": [10.0, 20.5],
+        }).to_parquet(tmp_path / "transactions.parquet")
+        ds = load_dataset(tmp_path, as_of=AS_OF)
+        assert str(ds.transactions["date"].dtype) == "datetime64[ns]"
+        assert ds.transactions["date"].dt.strftime("%Y-%m-%d").tolist() == [
+            "2026-01-05", "2026-02-06"]
+
+    def test_parquet_dates_beyond_nanoseconds_are_reported(self, tmp_path):
+        import datetime as dt
+
+        # before: an uncaught OutOfBoundsDatetime instead of a validation error
+        pd.DataFrame({
+            "customer_id": ["C1", "C2", "C3", "C4"],
+            "date": [dt.date(2026, 1, 5), dt.date(2300, 1, 1), None, dt.date(1500, 5, 5)],
+            "amount": [1.0, 2.0, 3.0, 4.0],
+        }).to_parquet(tmp_path / "transactions.parquet")
+        err = load_error(tmp_path)
+        bad = only_error(err, "unparseable_date")
+        assert bad.rows == 2 and bad.examples == [(1, "2300-01-01"), (3, "1500-05-05")]
+        missing = only_error(err, "missing_value")
+        assert missing.rows == 1 and [n for n, _ in missing.examples] == [2]
+
+    @pytest.mark.parametrize("hashes", ["real", "all_equal"], ids=["hashes", "collisions"])
+    def test_duplicates_same_as_pandas(self, tmp_path, monkeypatch, hashes):
+        import numpy as np
+
+        from retention_lib import io as rio
+
+        if hashes == "all_equal":  # every row collides: the exact comparison decides
+            monkeypatch.setattr(rio, "_row_hashes",
+                                lambda frame: np.zeros(len(frame), dtype="uint64"))
+        monkeypatch.setattr(rio, "CSV_CHUNK_ROWS", 2)  # hashes made over several slices
+        tx = pd.DataFrame({
+            "customer_id": ["C1", "C1", "C2", "C1", "C2", "C3", "C2", "C3"],
+            "date": ["2026-01-05"] * 8,
+            "amount": [10.0, 10.0, 10.0, 10.0, -0.0, 5.0, 0.0, 5.0],
+            "score": [1.0, 1.0, 1.0, 1.0, np.nan, np.nan, np.nan, np.nan],
+        })
+        ds = load_dataset({"transactions": tx}, as_of=AS_OF)
+        # rows 1 and 3 repeat row 0; 6 and 7 repeat 4 and 5 (0.0 equals -0.0, NaN equals NaN)
+        assert tx.duplicated().tolist() == [False, True, False, True, False, False, True, True]
+        (w,) = [p for p in ds.warnings if p.kind == "duplicate_rows"]
+        assert w.rows == 4 and [n for n, _ in w.examples] == [1, 3, 6, 7]
+        assert ds.transactions["customer_id"].tolist() == ["C1", "C2", "C2", "C3"]
+        assert ds.rows_excluded("transactions") == 4
+
+    def test_mixed_object_column_compared_exactly(self, tmp_path):
+        # an extra object column holding 1 and 1.0 (equal for pandas) is compared as pandas does
+        tx = pd.DataFrame({
+            "customer_id": ["C1", "C1"], "date": ["2026-01-05"] * 2, "amount": [1.0, 1.0],
+            "note": pd.Series([1, 1.0], dtype=object),
+        })
+        ds = load_dataset({"transactions": tx}, as_of=AS_OF)
+        assert len(ds.transactions) == 1 and ds.rows_excluded("transactions") == 1
