@@ -429,15 +429,24 @@ def _read_csv(path: Path, table: str, settings: Settings,
     return _CsvSource(table, path, sep, enc, _sha256_file(path))
 
 
-def _read_parquet(path: Path, table: str, problems: list[Problem]) -> _Raw | None:
+@dataclass
+class _ParquetSource:
+    """A Parquet table found in the folder; :func:`_read_parquet` reads it (in the loader's
+    threads, two tables at a time)."""
+
+    table: str
+    path: Path
+
+
+def _read_parquet(src: _ParquetSource) -> _Raw | Problem:
+    path, table = src.path, src.table
     try:
         frame = pd.read_parquet(path, **_PARQUET_DATES)
     except Exception as exc:  # noqa: BLE001 - any reader failure becomes a reported problem
-        problems.append(Problem(
+        return Problem(
             table, str(path), None, "read_error", 0,
             detail=f"cannot be read as Parquet: {exc}",
-        ))
-        return None
+        )
     frame = frame.reset_index(drop=True)
     frame.columns = [str(c).strip() for c in frame.columns]
     return _Raw(table, frame, str(path), str(path), _sha256_file(path), "row", 0)
@@ -458,7 +467,7 @@ _PARQUET_DATES = _parquet_dates()
 
 
 def _read_folder(folder: Path, settings: Settings,
-                 problems: list[Problem]) -> list[_Raw | _CsvSource]:
+                 problems: list[Problem]) -> list[_Raw | _CsvSource | _ParquetSource]:
     if not folder.exists():
         problems.append(Problem(
             "transactions", str(folder), None, "missing_folder", 0,
@@ -471,7 +480,7 @@ def _read_folder(folder: Path, settings: Settings,
             detail="is not a folder; pass the folder that holds transactions.csv etc.",
         ))
         return []
-    raws: list[_Raw | _CsvSource] = []
+    raws: list[_Raw | _CsvSource | _ParquetSource] = []
     for table in TABLES:
         found = [folder / f"{table}{suffix}" for suffix in FILE_SUFFIXES]
         found = [p for p in found if p.is_file()]
@@ -494,7 +503,7 @@ def _read_folder(folder: Path, settings: Settings,
             continue
         path = found[0]
         raw = (
-            _read_parquet(path, table, problems)
+            _ParquetSource(table, path)
             if path.name.endswith(".parquet")
             else _read_csv(path, table, settings, problems)
         )
@@ -1553,6 +1562,68 @@ def _csv_read(raw: _CsvSource, settings: Settings, as_of_ts: pd.Timestamp) -> _C
     return done
 
 
+def _table_read(raw: _Raw | _CsvSource | _ParquetSource, settings: Settings,
+                as_of_ts: pd.Timestamp) -> _CsvTable | Problem:
+    """One table: a CSV source read in chunks (:func:`_csv_read`), or a table read whole
+    (Parquet, a DataFrame, an empty CSV file) normalised and checked here; a file that
+    cannot be read gives its problem."""
+    if isinstance(raw, _CsvSource):
+        return _csv_read(raw, settings, as_of_ts)
+    if isinstance(raw, _ParquetSource):
+        raw = _read_parquet(raw)
+        if isinstance(raw, Problem):
+            return raw
+    spec = TABLES[raw.table]
+    problems: list[Problem] = []
+    table_notes: list[str] = []
+    done = _CsvTable(raw, None, len(raw.frame), problems, table_notes, 0)
+    if raw.blank_lines:
+        table_notes.append(f"{raw.blank_lines:,} blank line(s) skipped")
+    if len(raw.frame) == 0:
+        what = "is empty" if raw.frame.columns.empty else "has a header but no data rows"
+        if raw.table in REQUIRED_TABLES:
+            problems.append(Problem(
+                raw.table, raw.file, None, "empty_table", 0,
+                detail=f"{what}: the required table '{raw.table}' needs at least one row "
+                f"(columns found: {list(raw.frame.columns)})",
+            ))
+        else:
+            problems.append(Problem(
+                raw.table, raw.file, None, "empty_table", 0, severity="warning",
+                detail=f"{what}; the optional table '{raw.table}' is treated as absent",
+            ))
+        return done
+    if not _rename(raw, spec, settings, problems):
+        return done
+    missing = _check_missing_columns(raw, spec, settings, problems)
+    frame, failed = _normalise(raw, spec, settings, problems, table_notes)
+    problems.extend(_pandera_problems(raw, spec, frame, as_of_ts, failed, missing))
+
+    problems.extend(p for p in _planned_and_manager(raw, spec, frame, as_of_ts)
+                    if p is not None)
+    if raw.table == "transactions" and "amount" in frame:
+        refunds = int((frame["amount"] < 0).sum())
+        if refunds:
+            table_notes.append(_refunds_note(refunds))
+    dup = _duplicated_rows(frame)
+    if dup.any():
+        first = raw.frame.loc[dup[dup].index[:MAX_EXAMPLES]]
+        problems.append(_problem(
+            raw, None, "duplicate_rows", dup, _row_text(first, list(first.columns)),
+            "duplicating an earlier row exactly (dropped)", severity="warning",
+        ))
+        done.excluded = int(dup.sum())
+        frame = frame.loc[~dup]
+    problems += _duplicate_ids(raw, frame)
+    order = [c.name for c in spec.columns if c.name in frame]
+    order += [c for c in frame.columns if c not in order]
+    done.frame = frame[order]
+    # the rows as read are not needed any more (later messages take their values from the
+    # normalised table): freed now, not at the end of the load (a 37M-row table is GBs)
+    done.raw = dataclasses.replace(raw, frame=raw.frame.iloc[:0])
+    return done
+
+
 def _load(
     path_or_frames: str | Path | Mapping[str, pd.DataFrame],
     settings: Settings,
@@ -1574,79 +1645,28 @@ def _load(
     exclusions: list[Exclusion] = []
     notes: dict[str, list[str]] = {}
 
-    csv_sources = [raw for raw in raws if isinstance(raw, _CsvSource)]
     with ThreadPoolExecutor(max_workers=READ_THREADS, thread_name_prefix="read") as pool:
-        # CSV tables are read two at a time: reading one table is single-threaded pandas
-        # work for the most part, and the threads interleave where pandas, numpy and pyarrow
+        # tables are read two at a time: reading one table is single-threaded pandas work
+        # for the most part, and the threads interleave where pandas, numpy and pyarrow
         # release the GIL (measured at 21M transactions / 37M contacts / 20M usage rows:
         # 66 s one after the other, 46 s two at a time); every table is read exactly as
         # alone and the results are taken in the tables' order
-        read = iter(list(pool.map(lambda raw: _csv_read(raw, settings, as_of_ts),
-                                  csv_sources)))
-    for raw in raws:
-        spec = TABLES[raw.table]
-        if isinstance(raw, _CsvSource):
-            done = next(read)  # the CSV sources come in the order they were read
-            if isinstance(done, Problem):  # unreadable: reported with the reading problems
-                read_problems.append(done)
-                continue
-            by_table[raw.table] = done.raw
-            sources[raw.table] = done.raw.source
-            sha[raw.table] = done.raw.sha256
-            rows_read[raw.table] = done.rows
-            notes.setdefault(raw.table, []).extend(done.notes)
-            problems.extend(done.problems)
-            if done.excluded:
-                exclusions.append(Exclusion(raw.table, "exact duplicate rows", done.excluded))
-            if done.frame is not None:
-                tables[raw.table] = done.frame
+        read = list(pool.map(lambda raw: _table_read(raw, settings, as_of_ts), raws))
+    for done in read:
+        if isinstance(done, Problem):  # unreadable: reported with the reading problems
+            read_problems.append(done)
             continue
-        by_table[raw.table] = raw
-        sources[raw.table] = raw.source
-        sha[raw.table] = raw.sha256
-        rows_read[raw.table] = len(raw.frame)
-        table_notes = notes.setdefault(raw.table, [])
-        if raw.blank_lines:
-            table_notes.append(f"{raw.blank_lines:,} blank line(s) skipped")
-        if len(raw.frame) == 0:
-            what = "is empty" if raw.frame.columns.empty else "has a header but no data rows"
-            if raw.table in REQUIRED_TABLES:
-                problems.append(Problem(
-                    raw.table, raw.file, None, "empty_table", 0,
-                    detail=f"{what}: the required table '{raw.table}' needs at least one row "
-                    f"(columns found: {list(raw.frame.columns)})",
-                ))
-            else:
-                problems.append(Problem(
-                    raw.table, raw.file, None, "empty_table", 0, severity="warning",
-                    detail=f"{what}; the optional table '{raw.table}' is treated as absent",
-                ))
-            continue
-        if not _rename(raw, spec, settings, problems):
-            continue
-        missing = _check_missing_columns(raw, spec, settings, problems)
-        frame, failed = _normalise(raw, spec, settings, problems, table_notes)
-        problems.extend(_pandera_problems(raw, spec, frame, as_of_ts, failed, missing))
-
-        problems.extend(p for p in _planned_and_manager(raw, spec, frame, as_of_ts)
-                        if p is not None)
-        if raw.table == "transactions" and "amount" in frame:
-            refunds = int((frame["amount"] < 0).sum())
-            if refunds:
-                table_notes.append(_refunds_note(refunds))
-        dup = _duplicated_rows(frame)
-        if dup.any():
-            first = raw.frame.loc[dup[dup].index[:MAX_EXAMPLES]]
-            problems.append(_problem(
-                raw, None, "duplicate_rows", dup, _row_text(first, list(first.columns)),
-                "duplicating an earlier row exactly (dropped)", severity="warning",
-            ))
-            exclusions.append(Exclusion(raw.table, "exact duplicate rows", int(dup.sum())))
-            frame = frame.loc[~dup]
-        problems += _duplicate_ids(raw, frame)
-        order = [c.name for c in spec.columns if c.name in frame]
-        order += [c for c in frame.columns if c not in order]
-        tables[raw.table] = frame[order]
+        table = done.raw.table
+        by_table[table] = done.raw
+        sources[table] = done.raw.source
+        sha[table] = done.raw.sha256
+        rows_read[table] = done.rows
+        notes.setdefault(table, []).extend(done.notes)
+        problems.extend(done.problems)
+        if done.excluded:
+            exclusions.append(Exclusion(table, "exact duplicate rows", done.excluded))
+        if done.frame is not None:
+            tables[table] = done.frame
 
     customers = tables.get("customers")
     if customers is not None and "customer_id" in customers:

@@ -520,3 +520,10 @@ class TestWholeFramePath:
         })
         ds = load_dataset({"transactions": tx}, as_of=AS_OF)
         assert len(ds.transactions) == 1 and ds.rows_excluded("transactions") == 1
+
+    def test_unreadable_parquet_is_reported(self, tmp_path):
+        write(tmp_path, {"transactions.csv": TX_OK, "contacts.parquet": b"not parquet"})
+        err = load_error(tmp_path)
+        bad = only_error(err, "read_error")
+        assert bad.table == "contacts" and bad.file.endswith("contacts.parquet")
+        assert "cannot be read as Parquet" in str(err)
