@@ -54,6 +54,7 @@ import dataclasses
 import gzip
 import hashlib
 import re
+import threading
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -828,17 +829,24 @@ _CHECK_KINDS = {
 }
 
 
+#: pandera is imported and registers its backends on first use; two loader threads doing
+#: that at once can fail with an import ``_DeadlockError`` (seen loading a Parquet folder),
+#: so its validations take turns (a few seconds of a 21M-row load).
+_PANDERA_LOCK = threading.Lock()
+
+
 def _pandera_problems(raw: _Raw, spec: TableSpec, frame: pd.DataFrame, as_of: pd.Timestamp,
                       failed: dict[str, pd.Series], missing: set[str]) -> list[Problem]:
-    from pandera.errors import SchemaErrors  # imported when validating, not on a cache hit
+    with _PANDERA_LOCK:
+        from pandera.errors import SchemaErrors  # imported when validating, not on a cache hit
 
-    schema = table_schema(raw.table, as_of=as_of)
-    try:
-        schema.validate(frame, lazy=True)
-    except SchemaErrors as exc:
-        cases = exc.failure_cases
-    else:
-        return []
+        schema = table_schema(raw.table, as_of=as_of)
+        try:
+            schema.validate(frame, lazy=True)
+        except SchemaErrors as exc:
+            cases = exc.failure_cases
+        else:
+            return []
     out: list[Problem] = []
     for (column, check), group in cases.groupby(["column", "check"], sort=False, dropna=False):
         if column in missing or str(check) == "column_in_dataframe":

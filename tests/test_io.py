@@ -527,3 +527,53 @@ class TestWholeFramePath:
         bad = only_error(err, "read_error")
         assert bad.table == "contacts" and bad.file.endswith("contacts.parquet")
         assert "cannot be read as Parquet" in str(err)
+
+    def test_validations_take_turns_across_loader_threads(self, tmp_path, monkeypatch):
+        # two whole-frame tables are read at once; pandera's first import in two threads at
+        # once failed with an import _DeadlockError, so its validations must not overlap
+        import threading
+        import time
+
+        from retention_lib import io as rio
+
+        inside, most, lock = [0], [0], threading.Lock()
+        real = rio.table_schema
+
+        def slow_schema(*args, **kwargs):
+            with lock:
+                inside[0] += 1
+                most[0] = max(most[0], inside[0])
+            time.sleep(0.2)  # long enough for the other thread to arrive
+            with lock:
+                inside[0] -= 1
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(rio, "table_schema", slow_schema)
+        pd.DataFrame({"customer_id": ["C1"], "date": ["2026-01-05"], "amount": [1.0]}).to_parquet(
+            tmp_path / "transactions.parquet")
+        pd.DataFrame({"customer_id": ["C1"], "name": ["A"]}).to_parquet(
+            tmp_path / "customers.parquet")
+        ds = load_dataset(tmp_path, as_of=AS_OF)
+        assert len(ds.transactions) == 1 and len(ds.customers) == 1
+        assert most[0] == 1
+
+    def test_sample_as_typed_parquet_loads_as_the_csv(self, tmp_path):
+        # a warehouse-style export: dates as Parquet DATE, numbers and booleans typed
+        import pyarrow
+        import pyarrow.csv as pcsv
+        import pyarrow.parquet as pq
+
+        sample = Path(__file__).resolve().parents[1] / "data" / "sample"
+        for path in sample.glob("*.csv"):
+            table = pcsv.read_csv(path, convert_options=pcsv.ConvertOptions(
+                column_types={"customer_id": pyarrow.string()}))
+            pq.write_table(table, tmp_path / f"{path.stem}.parquet")
+        assert str(pq.read_schema(tmp_path / "contacts.parquet").field("date").type) == (
+            "date32[day]")
+        csv, parquet = (load_dataset(p, as_of=AS_OF) for p in (sample, tmp_path))
+        assert list(csv.tables) == list(parquet.tables)
+        for name, frame in csv.tables.items():
+            pd.testing.assert_frame_equal(parquet.tables[name], frame, obj=name)
+        assert [p.message.replace(".csv", ".parquet") for p in csv.warnings] == [
+            p.message for p in parquet.warnings]
+        assert csv.notes == parquet.notes and csv.rows_read == parquet.rows_read
