@@ -7,7 +7,8 @@ Usage::
         [--label TEXT] [--results benchmarks/results/report_scale.md] [--append] [--keep]
 
 Data: a folder written by ``retention sample --customers 1360000`` (about 20.9M
-transactions); any folder of CSV/Parquet tables works.
+transactions); any folder of CSV/Parquet tables works (``benchmarks/csv_to_parquet.py``
+writes the same tables as typed Parquet files).
 
 Each run starts ``retention report --data DATA --out TMP --period PERIOD`` (all notebooks,
 default ``--jobs`` unless given) in a fresh subprocess with its own temporary reports folder
