@@ -1085,9 +1085,9 @@ def _duplicated_rows(frame: pd.DataFrame) -> pd.Series:
 
 
 @dataclass
-class _CsvTable:
-    """The outcome of reading one CSV table (``frame`` is ``None`` when the table is left
-    out after an empty file or a column clash)."""
+class _TableRead:
+    """The outcome of reading one table (``frame`` is ``None`` when the table is left out
+    after an empty file or a column clash)."""
 
     raw: _Raw
     frame: pd.DataFrame | None
@@ -1241,6 +1241,22 @@ def _refunds_note(refunds: int) -> str:
     return f"{refunds:,} rows with a negative amount (refunds/cancellations) kept and netted"
 
 
+def _empty_table(table: str, file: str, columns: list[str]) -> Problem:
+    """The problem of a table without data rows (``columns``: its header, if any): an error
+    for a required table, a warning (the table is treated as absent) for an optional one."""
+    what = "has a header but no data rows" if columns else "is empty"
+    if table in REQUIRED_TABLES:
+        return Problem(
+            table, file, None, "empty_table", 0,
+            detail=f"{what}: the required table '{table}' needs at least one row "
+            f"(columns found: {columns})",
+        )
+    return Problem(
+        table, file, None, "empty_table", 0, severity="warning",
+        detail=f"{what}; the optional table '{table}' is treated as absent",
+    )
+
+
 def _duplicate_ids(raw: _Raw, frame: pd.DataFrame) -> list[Problem]:
     """The error for customers rows repeating an earlier ``customer_id`` (both reading
     paths): one problem or none."""
@@ -1258,7 +1274,7 @@ def _duplicate_ids(raw: _Raw, frame: pd.DataFrame) -> list[Problem]:
 
 def _csv_table(src: _CsvSource, spec: TableSpec, settings: Settings, as_of: pd.Timestamp,
                chunk_rows: int | None, exact: bool = False,
-               fast: bool = False) -> _CsvTable | Problem:
+               fast: bool = False) -> _TableRead | Problem:
     """Read, normalise and check one CSV table chunk by chunk; a read error is returned.
 
     ``fast``: read with ``pyarrow.csv`` and raise :class:`_NotClean` at the first blank line,
@@ -1384,22 +1400,10 @@ def _csv_table(src: _CsvSource, spec: TableSpec, settings: Settings, as_of: pd.T
         notes.insert(0, f"{blank_lines:,} blank line(s) skipped")
     problems: list[Problem] = []
     if rows == 0:
-        what = "is empty" if not header else "has a header but no data rows"
-        columns = header or []
-        if src.table in REQUIRED_TABLES:
-            problems.append(Problem(
-                src.table, file, None, "empty_table", 0,
-                detail=f"{what}: the required table '{src.table}' needs at least one row "
-                f"(columns found: {columns})",
-            ))
-        else:
-            problems.append(Problem(
-                src.table, file, None, "empty_table", 0, severity="warning",
-                detail=f"{what}; the optional table '{src.table}' is treated as absent",
-            ))
+        problems.append(_empty_table(src.table, file, header or []))
         if fast:
             raise _NotClean(src.table)
-        return _CsvTable(raw, None, 0, problems, notes, 0)
+        return _TableRead(raw, None, 0, problems, notes, 0)
     if fast and (not usable or blank_lines or found or notes):
         raise _NotClean(src.table)
     if fast_hashes:
@@ -1410,7 +1414,7 @@ def _csv_table(src: _CsvSource, spec: TableSpec, settings: Settings, as_of: pd.T
             raise _NotClean(src.table)
         del every
     if not usable:
-        return _CsvTable(raw, None, rows, list(found.values()), notes, 0)
+        return _TableRead(raw, None, rows, list(found.values()), notes, 0)
     missing_problems: list[Problem] = []
     missing = _check_missing_columns(raw, spec, settings, missing_problems, n_rows=rows)
     for name, values in not_allowed.items():
@@ -1438,7 +1442,7 @@ def _csv_table(src: _CsvSource, spec: TableSpec, settings: Settings, as_of: pd.T
     problems += _duplicate_ids(raw, frame)
     if fast and (problems or blank_lines or excluded or len(notes) > bool(refunds)):
         raise _NotClean(src.table)
-    return _CsvTable(raw, frame, rows, problems, notes, excluded)
+    return _TableRead(raw, frame, rows, problems, notes, excluded)
 
 
 def _concat(parts: list[pd.DataFrame], order: list[str]) -> pd.DataFrame:
@@ -1546,7 +1550,7 @@ def _table_files(folder: Path) -> list[Path]:
     ]
 
 
-def _csv_read(raw: _CsvSource, settings: Settings, as_of_ts: pd.Timestamp) -> _CsvTable | Problem:
+def _csv_read(raw: _CsvSource, settings: Settings, as_of_ts: pd.Timestamp) -> _TableRead | Problem:
     """One CSV table: read fast when it qualifies, else (or when the fast read met anything
     unusual) exactly; a 64-bit row-hash collision makes it compare whole rows."""
     spec = TABLES[raw.table]
@@ -1559,7 +1563,7 @@ def _csv_read(raw: _CsvSource, settings: Settings, as_of_ts: pd.Timestamp) -> _C
                 done = _csv_table(raw, spec, settings, as_of_ts, rows, fast=True)
             except _NotClean:
                 done = None
-        if not isinstance(done, _CsvTable):  # not read fast, or unreadable: exactly
+        if not isinstance(done, _TableRead):  # not read fast, or unreadable: exactly
             done = _csv_table(raw, spec, settings, as_of_ts, rows)
     except _HashCollision:
         done = _csv_table(raw, spec, settings, as_of_ts, None, exact=True)
@@ -1571,7 +1575,7 @@ def _csv_read(raw: _CsvSource, settings: Settings, as_of_ts: pd.Timestamp) -> _C
 
 
 def _table_read(raw: _Raw | _CsvSource | _ParquetSource, settings: Settings,
-                as_of_ts: pd.Timestamp) -> _CsvTable | Problem:
+                as_of_ts: pd.Timestamp) -> _TableRead | Problem:
     """One table: a CSV source read in chunks (:func:`_csv_read`), or a table read whole
     (Parquet, a DataFrame, an empty CSV file) normalised and checked here; a file that
     cannot be read gives its problem."""
@@ -1584,22 +1588,11 @@ def _table_read(raw: _Raw | _CsvSource | _ParquetSource, settings: Settings,
     spec = TABLES[raw.table]
     problems: list[Problem] = []
     table_notes: list[str] = []
-    done = _CsvTable(raw, None, len(raw.frame), problems, table_notes, 0)
+    done = _TableRead(raw, None, len(raw.frame), problems, table_notes, 0)
     if raw.blank_lines:
         table_notes.append(f"{raw.blank_lines:,} blank line(s) skipped")
     if len(raw.frame) == 0:
-        what = "is empty" if raw.frame.columns.empty else "has a header but no data rows"
-        if raw.table in REQUIRED_TABLES:
-            problems.append(Problem(
-                raw.table, raw.file, None, "empty_table", 0,
-                detail=f"{what}: the required table '{raw.table}' needs at least one row "
-                f"(columns found: {list(raw.frame.columns)})",
-            ))
-        else:
-            problems.append(Problem(
-                raw.table, raw.file, None, "empty_table", 0, severity="warning",
-                detail=f"{what}; the optional table '{raw.table}' is treated as absent",
-            ))
+        problems.append(_empty_table(raw.table, raw.file, list(raw.frame.columns)))
         return done
     if not _rename(raw, spec, settings, problems):
         return done

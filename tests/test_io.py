@@ -577,3 +577,13 @@ class TestWholeFramePath:
         assert [p.message.replace(".csv", ".parquet") for p in csv.warnings] == [
             p.message for p in parquet.warnings]
         assert csv.notes == parquet.notes and csv.rows_read == parquet.rows_read
+
+    def test_empty_parquet_table_is_treated_as_absent(self, tmp_path):
+        write(tmp_path, {"transactions.csv": TX_OK})
+        pd.DataFrame({"customer_id": pd.Series([], dtype=str)}).to_parquet(
+            tmp_path / "contacts.parquet")
+        ds = load_dataset(tmp_path, as_of=AS_OF)
+        assert not ds.has("contacts")
+        (w,) = [p for p in ds.warnings if p.kind == "empty_table"]
+        assert w.table == "contacts" and "has a header but no data rows; the optional " \
+            "table 'contacts' is treated as absent" in w.message
