@@ -65,7 +65,14 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from .cache import _sha256_file, dataset_key, read_entry, resolve_cache_dir, write_entry
+from .cache import (
+    _hash_files,
+    _sha256_file,
+    dataset_key,
+    read_entry,
+    resolve_cache_dir,
+    write_entry,
+)
 from .config import ConfigError, Settings, load_settings
 from .schema import REQUIRED_TABLES, TABLES, ColumnSpec, TableSpec, table_schema
 
@@ -481,6 +488,7 @@ def _read_folder(folder: Path, settings: Settings,
             detail="is not a folder; pass the folder that holds transactions.csv etc.",
         ))
         return []
+    _hash_files(_table_files(folder))  # all at once, two at a time; each read below reuses
     raws: list[_Raw | _CsvSource | _ParquetSource] = []
     for table in TABLES:
         found = [folder / f"{table}{suffix}" for suffix in FILE_SUFFIXES]

@@ -155,3 +155,30 @@ class TestMiss:
         (entry,) = cache.glob("dataset-*.pickle")
         stored = pickle.loads(entry.read_bytes()).dataset  # the tables lie beside it
         assert dataclasses.replace(stored).settings is None
+
+
+class TestFileHashes:
+    def test_hashed_two_at_a_time_as_one_by_one(self, tmp_path, monkeypatch):
+        import hashlib
+        import json
+
+        from retention_lib import cache
+
+        monkeypatch.setattr(cache, "_file_hashes", {})
+        data = tmp_path / "data"
+        data.mkdir()
+        files = []
+        for i in range(40):
+            path = data / f"t{i}.csv"
+            path.write_bytes(f"customer_id,date,amount\nC{i},2026-01-0{i % 9 + 1},{i}\n".encode()
+                             * (i + 1))
+            files.append(path)
+        run = tmp_path / "run"
+        run.mkdir()
+        with cache.active_cache(run):
+            cache._hash_files(files)
+        expected = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
+        assert {p.name: cache._sha256_file(p) for p in files} == expected
+        # every thread's entry reached the run's index (updates take turns)
+        index = json.loads((run / "file-hashes.json").read_text(encoding="utf-8"))
+        assert sorted(v for v in index.values()) == sorted(expected.values())
