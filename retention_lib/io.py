@@ -53,6 +53,7 @@ from __future__ import annotations
 import dataclasses
 import gzip
 import hashlib
+import os
 import re
 import threading
 from collections.abc import Mapping
@@ -77,6 +78,7 @@ from .config import ConfigError, Settings, load_settings
 from .schema import REQUIRED_TABLES, TABLES, ColumnSpec, TableSpec, table_schema
 
 __all__ = [
+    "AS_OF_ENV",
     "Dataset",
     "DataValidationError",
     "Exclusion",
@@ -888,9 +890,16 @@ def _pandera_problems(raw: _Raw, spec: TableSpec, frame: pd.DataFrame, as_of: pd
     return out
 
 
+#: Environment variable holding the default report date of :func:`load_dataset`
+#: (``YYYY-MM-DD``).  The report runner sets it for its notebook kernels to the date it
+#: loaded the data with: kernels that start after midnight keep the run's report date (and
+#: read the runner's cached tables and pages instead of loading everything again).
+AS_OF_ENV = "RETENTION_AS_OF"
+
+
 def _parse_as_of(as_of: Any) -> pd.Timestamp:
     if as_of is None:
-        return pd.Timestamp(date.today())
+        as_of = os.environ.get(AS_OF_ENV) or date.today()
     try:
         ts = pd.Timestamp(as_of)
     except (ValueError, TypeError) as exc:
@@ -1506,7 +1515,9 @@ def load_dataset(
         sniffs it from the header line; ``decimal``; ``encoding``, UTF-8 with or without BOM
         by default).
     as_of
-        Report date; dates after it are errors (planned events: warnings).  Default: today.
+        Report date; dates after it are errors (planned events: warnings).  Default: the
+        environment variable ``RETENTION_AS_OF`` when set (``retention report`` sets it for
+        its notebooks to the run's date), else today.
     cache_dir
         Folder of a dataset cache (:mod:`retention_lib.cache`); default: the environment
         variable ``RETENTION_CACHE_DIR`` (unset or empty: no cache).  Folder input only.  A

@@ -537,14 +537,17 @@ def _validate_and_build(
     cache_dir: Path | None,
     say: Callable[[str], None],
 ) -> ReportResult:
-    from .io import load_dataset
+    from .io import AS_OF_ENV, load_dataset
 
     say(f"validating {data_dir}")
     worker_stats: dict[str, int] = {}
-    dataset = load_dataset(data_dir, config=settings, as_of=date.today(), cache_dir=cache_dir)
+    # one date for the whole run, kernels included (AS_OF_ENV): a run started before
+    # midnight otherwise had kernels load the data for the next day, missing every cache
+    today = date.today()
+    dataset = load_dataset(data_dir, config=settings, as_of=today, cache_dir=cache_dir)
     dates = dataset.transactions["date"]
     first, last = dates.min().date(), dates.max().date()
-    period, as_of = _resolve_period(period, first, last, today=date.today())
+    period, as_of = _resolve_period(period, first, last, today=today)
     say(f"period {period} (data {first} to {last})")
 
     parameters = {
@@ -589,14 +592,15 @@ def _validate_and_build(
                 parameters=parameters,
                 out_dir=out_dir,
                 period=period,
-                as_of=min(as_of, date.today()),
+                as_of=min(as_of, today),
                 language=language,
                 settings=settings,
                 inputs=inputs,
                 analyses=analyses,
                 cell_timeout=cell_timeout,
                 jobs=jobs,
-                kernel_env={CACHE_ENV: str(cache_dir)} if cache_dir is not None else None,
+                kernel_env={AS_OF_ENV: today.isoformat()} | (
+                    {CACHE_ENV: str(cache_dir)} if cache_dir is not None else {}),
                 runner_lines=runner_lines,
                 say=say,
             )

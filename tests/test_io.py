@@ -587,3 +587,13 @@ class TestWholeFramePath:
         (w,) = [p for p in ds.warnings if p.kind == "empty_table"]
         assert w.table == "contacts" and "has a header but no data rows; the optional " \
             "table 'contacts' is treated as absent" in w.message
+
+
+def test_default_report_date_from_the_environment(tmp_path, monkeypatch):
+    # what retention report sets for its notebook kernels
+    folder = write(tmp_path, {"transactions.csv": TX_OK})
+    monkeypatch.setenv("RETENTION_AS_OF", "2026-10-31")
+    assert load_dataset(folder).as_of == pd.Timestamp("2026-10-31")
+    assert load_dataset(folder, as_of="2026-11-02").as_of == pd.Timestamp("2026-11-02")
+    monkeypatch.setenv("RETENTION_AS_OF", "")
+    assert load_dataset(folder).as_of == pd.Timestamp.today().normalize()

@@ -390,6 +390,34 @@ class TestDatasetCache:
         assert [p for p in out.rglob("*") if "pickle" in p.name or "cache" in p.name] == []
 
 
+    def test_kernels_keep_the_runners_date_after_midnight(
+        self, good_run, tmp_path, fake_metrics, monkeypatch
+    ):
+        # the runner loads on "its" day; a kernel starting after midnight used its own
+        # today, missed the runner's dataset entry and loaded everything again
+        class RunnerDate(report.date):
+            @classmethod
+            def today(cls):
+                return cls(2031, 5, 17)  # not the kernels' real today
+
+        monkeypatch.setattr(report, "date", RunnerDate)
+        notebooks = tmp_path / "nb"
+        write_notebook(
+            notebooks / "monthly_report.ipynb",
+            "import os\nfrom retention_lib.io import load_dataset\n"
+            "ds = load_dataset(data_dir)\n"
+            "cache = os.environ['RETENTION_CACHE_DIR']\n"
+            "print('as_of', ds.as_of.date(), os.environ.get('RETENTION_AS_OF'),\n"
+            "      len([n for n in os.listdir(cache) if n.endswith('.pickle')]))",
+        )
+        result = run_report(data=good_run["data"], out=tmp_path / "out",
+                            notebooks_dir=notebooks, jobs=1)
+        nb = nbformat.read(str(result.folder / "monthly_report.ipynb"), as_version=4)
+        printed = "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []))
+        # the kernel's load hit the runner's entry: still one dataset entry
+        assert printed.split() == ["as_of", "2031-05-17", "2031-05-17", "1"]
+
+
 class TestDefaultPeriod:
     @pytest.mark.parametrize(
         ("last", "today", "expected"),
