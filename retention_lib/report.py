@@ -587,6 +587,9 @@ def _validate_and_build(
             _release_analysis_memory()
             say(f"tables built ({_memo_summary(worker_stats)})")
             runner_lines = _log_lines(cache_dir) if cache_dir is not None else 0
+            kernel_env = {AS_OF_ENV: today.isoformat()}  # the run's date in every kernel
+            if cache_dir is not None:
+                kernel_env[CACHE_ENV] = str(cache_dir)
             return _build(
                 sources=sources,
                 parameters=parameters,
@@ -599,8 +602,7 @@ def _validate_and_build(
                 analyses=analyses,
                 cell_timeout=cell_timeout,
                 jobs=jobs,
-                kernel_env={AS_OF_ENV: today.isoformat()} | (
-                    {CACHE_ENV: str(cache_dir)} if cache_dir is not None else {}),
+                kernel_env=kernel_env,
                 runner_lines=runner_lines,
                 say=say,
             )
