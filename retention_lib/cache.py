@@ -144,6 +144,14 @@ def _sha256_file(path: Path) -> str:
     return value
 
 
+def _key_name(path: Path) -> str:
+    """A file's name in the key: ``transactions.csv``; a Parquet part file with its table
+    folder, ``transactions.parquet/part-00000.parquet`` (part names repeat across tables)."""
+    if path.parent.name.endswith(".parquet"):
+        return f"{path.parent.name}/{path.name}"
+    return path.name
+
+
 def _dump_text(text: str, path: Path) -> None:
     fd, tmp_name = tempfile.mkstemp(prefix=".hashes-", suffix=".tmp", dir=path.parent)
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
@@ -213,7 +221,7 @@ def dataset_key(files: Iterable[Path], *, settings: Any, as_of: Any) -> str:
     files = [Path(f) for f in files]
     _hash_files(files)
     payload = {
-        "files": sorted((p.name, p.stat().st_size, _sha256_file(p)) for p in files),
+        "files": sorted((_key_name(p), p.stat().st_size, _sha256_file(p)) for p in files),
         "columns": _plain(getattr(settings, "columns", {})),
         "csv": _plain(getattr(settings, "csv", None)),
         "as_of": as_of.isoformat(),

@@ -16,7 +16,9 @@ Definitions
 Row numbers
     CSV input: the line number in the file (header = line 1, first data record = line 2;
     blank lines count, quoted fields spanning several lines are not accounted for).
-    DataFrame and Parquet input: the 0-based positional row, called "row".
+    DataFrame and Parquet input: the 0-based positional row, called "row".  A table
+    given as a folder of Parquet part files (``transactions.parquet/part-*.parquet``, as
+    Spark, Hive or DuckDB write one): the part file's name and the 0-based row in it.
 Errors (stop the run)
     missing folder or file of a required table; unreadable file; empty or header-only
     ``transactions``; missing required column (the message lists the columns found);
@@ -50,6 +52,7 @@ Decimal commas
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import gzip
 import hashlib
@@ -136,6 +139,10 @@ class Problem:
         What is wrong, in words (completes :attr:`message`).
     location
         ``"line"`` (CSV line numbers) or ``"row"`` (positional rows).
+    parts
+        A table read from a folder of Parquet part files: ``(first row, part file name)``
+        of each part, in reading order; the example rows (counted over the whole table)
+        are shown as the part's name and the row within it.  Empty otherwise.
     """
 
     table: str
@@ -147,6 +154,14 @@ class Problem:
     severity: Literal["error", "warning"] = "error"
     detail: str = ""
     location: str = "line"
+    parts: tuple[tuple[int, str], ...] = ()
+
+    def _row(self, n: int) -> str:
+        """Where example row ``n`` is, in words (``line 7``; ``part-00001.parquet row 3``)."""
+        if not self.parts:
+            return f"{self.location} {n}"
+        start, name = self.parts[bisect.bisect_right([p[0] for p in self.parts], n) - 1]
+        return f"{name} row {n - start}"
 
     @property
     def message(self) -> str:
@@ -159,7 +174,7 @@ class Problem:
         else:
             text += self.detail
         if self.examples:
-            shown = ", ".join(f"{self.location} {n} '{v}'" for n, v in self.examples)
+            shown = ", ".join(f"{self._row(n)} '{v}'" for n, v in self.examples)
             text += f"; first: {shown}"
         return text
 
@@ -392,6 +407,7 @@ class _Raw:
     offset: int  # row label + offset = row number shown
     sep: str | None = None
     blank_lines: int = 0
+    parts: tuple[tuple[int, str], ...] = ()  # a folder of Parquet parts: see Problem.parts
 
 
 def _sha256_frame(frame: pd.DataFrame) -> str:
@@ -450,6 +466,8 @@ class _ParquetSource:
 
 def _read_parquet(src: _ParquetSource) -> _Raw | Problem:
     path, table = src.path, src.table
+    if path.is_dir():
+        return _read_parquet_parts(src)
     try:
         frame = pd.read_parquet(path, **_PARQUET_DATES)
     except Exception as exc:  # noqa: BLE001 - any reader failure becomes a reported problem
@@ -460,6 +478,71 @@ def _read_parquet(src: _ParquetSource) -> _Raw | Problem:
     frame = frame.reset_index(drop=True)
     frame.columns = [str(c).strip() for c in frame.columns]
     return _Raw(table, frame, str(path), str(path), _sha256_file(path), "row", 0)
+
+
+def _parquet_parts(folder: Path) -> tuple[list[Path], list[Path]]:
+    """(part files, sub-folders) of a Parquet table folder, each in name order.
+
+    Names starting with ``_`` or ``.`` are not data (Spark's ``_SUCCESS`` and ``.crc``
+    files, ``_delta_log``), as for pyarrow and Spark; every other file is a part, whatever
+    its extension (Hive writes ``000000_0``)."""
+    parts, subfolders = [], []
+    for p in sorted(folder.iterdir(), key=lambda p: p.name):
+        if p.name.startswith(("_", ".")):
+            continue
+        (subfolders if p.is_dir() else parts).append(p)
+    return parts, subfolders
+
+
+def _read_parquet_parts(src: _ParquetSource) -> _Raw | Problem:
+    """A table written as a folder of Parquet part files (``transactions.parquet/`` from
+    Spark's ``df.write.parquet``, Hive, DuckDB ``PER_THREAD_OUTPUT``): the parts read in
+    name order and stacked.  Messages name the part file and the row in it."""
+    folder, table = src.path, src.table
+    parts, subfolders = _parquet_parts(folder)
+    if subfolders:
+        return Problem(
+            table, str(folder), None, "read_error", 0,
+            detail=f"is partitioned into sub-folders ({', '.join(p.name for p in subfolders[:3])}"
+            f"{', ...' if len(subfolders) > 3 else ''}): write the table without "
+            "partitionBy, as part files directly in the folder",
+        )
+    if not parts:
+        return _Raw(table, pd.DataFrame(), str(folder), str(folder), _parts_sha256(parts),
+                    "row", 0)
+    frames, starts, n = [], [], 0
+    for part in parts:
+        try:
+            frame = pd.read_parquet(part, **_PARQUET_DATES)
+        except Exception as exc:  # noqa: BLE001 - any reader failure becomes a reported problem
+            return Problem(
+                table, str(part), None, "read_error", 0,
+                detail=f"cannot be read as Parquet: {exc}",
+            )
+        frame.columns = [str(c).strip() for c in frame.columns]
+        if frames and list(frame.columns) != list(frames[0].columns):
+            return Problem(
+                table, str(part), None, "read_error", 0,
+                detail=f"has the columns {list(frame.columns)}, the part "
+                f"{parts[0].name} {list(frames[0].columns)}: every part of a table must "
+                "have the same columns",
+            )
+        frames.append(frame)
+        starts.append((n, part.name))
+        n += len(frame)
+    frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    del frames
+    frame = frame.reset_index(drop=True)
+    return _Raw(table, frame, str(folder), str(folder), _parts_sha256(parts), "row", 0,
+                parts=tuple(starts))
+
+
+def _parts_sha256(parts: list[Path]) -> str:
+    """One SHA-256 of a Parquet table folder: over each part's name and SHA-256."""
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(f"{part.name}\x1f{_sha256_file(part)}\n".encode())
+    return digest.hexdigest()
 
 
 def _parquet_dates() -> dict[str, Any]:
@@ -494,7 +577,7 @@ def _read_folder(folder: Path, settings: Settings,
     raws: list[_Raw | _CsvSource | _ParquetSource] = []
     for table in TABLES:
         found = [folder / f"{table}{suffix}" for suffix in FILE_SUFFIXES]
-        found = [p for p in found if p.is_file()]
+        found = [p for p in found if p.is_file() or _is_parquet_folder(p)]
         if not found:
             if table in REQUIRED_TABLES:
                 names = ", ".join(f"{table}{s}" for s in FILE_SUFFIXES)
@@ -574,7 +657,7 @@ def _problem(raw: _Raw, column: str | None, kind: str, mask: pd.Series, values: 
              detail: str, severity: Literal["error", "warning"] = "error") -> Problem:
     return Problem(
         raw.table, raw.file, column, kind, int(mask.sum()), _examples(raw, mask, values),
-        severity=severity, detail=detail, location=raw.location,
+        severity=severity, detail=detail, location=raw.location, parts=raw.parts,
     )
 
 
@@ -1562,15 +1645,24 @@ def load_dataset(
 
 
 def _table_files(folder: Path) -> list[Path]:
-    """The files of contract tables in ``folder`` (what :func:`_read_folder` may read)."""
+    """The files of contract tables in ``folder`` (what :func:`_read_folder` may read); a
+    table given as a folder of Parquet parts contributes its part files."""
     if not folder.is_dir():
         return []
-    return [
-        folder / f"{table}{suffix}"
-        for table in TABLES
-        for suffix in FILE_SUFFIXES
-        if (folder / f"{table}{suffix}").is_file()
-    ]
+    files: list[Path] = []
+    for table in TABLES:
+        for suffix in FILE_SUFFIXES:
+            path = folder / f"{table}{suffix}"
+            if path.is_file():
+                files.append(path)
+            elif _is_parquet_folder(path):
+                files.extend(_parquet_parts(path)[0])
+    return files
+
+
+def _is_parquet_folder(path: Path) -> bool:
+    """``path`` is a table written as a folder of Parquet parts (``transactions.parquet/``)."""
+    return path.name.endswith(".parquet") and path.is_dir()
 
 
 def _csv_read(raw: _CsvSource, settings: Settings, as_of_ts: pd.Timestamp) -> _TableRead | Problem:

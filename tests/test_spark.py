@@ -3,7 +3,8 @@
 Marked ``spark``: skipped when Java or pyspark is missing, unless ``RETENTION_REQUIRE_SPARK=1``
 (set by ``.ci/run``), in which case it fails.  One local[1] session for the module; the sample
 business read by Spark from a Parquet copy, summarised for freq "D" and "W" and compared with
-:func:`retention_lib.summary.customer_summary` to 1e-9.
+:func:`retention_lib.summary.customer_summary` to 1e-9; and a data folder whose transactions
+Spark wrote as part files loads as the CSV sample (the README's way to report on a Spark table).
 """
 
 from __future__ import annotations
@@ -116,3 +117,39 @@ class TestSparkEqualsPandas:
         got = summarize_table(table, as_of="2026-10-31")
         expected = customer_summary(sample_tx, as_of="2026-10-31")
         pd.testing.assert_frame_equal(got, expected, check_exact=False, **TOL)
+
+
+class TestReportFolderWrittenBySpark:
+    """What the README tells a Spark user: write the table into the data folder with Spark's
+    own writer (a ``transactions.parquet/`` folder of part files), then run the report."""
+
+    def test_loads_as_the_csv(self, spark: object, tmp_path: Path) -> None:
+        import pyarrow
+        import pyarrow.csv as pcsv
+
+        if not (SAMPLE / "transactions.csv").is_file():
+            _require(False, "data/sample is not generated (retention sample)")
+        data = tmp_path / "data"
+        data.mkdir()
+        for path in SAMPLE.glob("*.csv"):
+            if path.stem != "transactions":
+                shutil.copy(path, data / path.name)
+        typed = pcsv.read_csv(SAMPLE / "transactions.csv", convert_options=pcsv.ConvertOptions(
+            column_types={"customer_id": pyarrow.string()})).to_pandas()
+        typed["customer_id"] = typed["customer_id"].astype(object)
+        frame = spark.createDataFrame(typed)  # type: ignore[attr-defined]
+        assert dict(frame.dtypes)["date"] == "date"  # a warehouse DATE column
+        # one partition split into three files: name order is row order
+        frame.coalesce(1).write.option("maxRecordsPerFile", len(typed) // 3 + 1).parquet(
+            str(data / "transactions.parquet"))
+        written = sorted(p.name for p in (data / "transactions.parquet").iterdir())
+        assert len([n for n in written if n.startswith("part-")]) == 3 and "_SUCCESS" in written
+
+        csv = load_dataset(SAMPLE, as_of="2026-10-31")
+        got = load_dataset(data, as_of="2026-10-31")
+        assert list(got.tables) == list(csv.tables)
+        for name, table in csv.tables.items():
+            pd.testing.assert_frame_equal(got.tables[name], table, obj=name)
+        assert not got.warnings and not csv.warnings
+        assert got.notes == csv.notes and "312 rows with a negative amount" in str(got.notes)
+        assert got.rows_read == csv.rows_read
