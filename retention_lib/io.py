@@ -32,7 +32,9 @@ Warnings (reported, the run goes on)
     dropped, keeping the first: the only rows the loader ever drops, recorded as an
     :class:`Exclusion`);
     missing manager replaced by ``"unassigned"``; optional table present but empty (treated
-    as absent); events dated after ``as_of`` (planned events, kept).
+    as absent); events dated after ``as_of`` (planned events, kept); a date column of UTC
+    instants (Spark ``TIMESTAMP``, Parquet timestamps adjusted to UTC) with times that are not
+    midnight UTC (each counts on its UTC day).
 Two CSV paths (same results)
     Fast: a UTF-8, ``,``-separated, uncompressed file with the default ``decimal`` is read by
     ``pyarrow.csv`` (no Python string per field); exact: ``pandas.read_csv``.  The fast path
@@ -475,9 +477,57 @@ def _read_parquet(src: _ParquetSource) -> _Raw | Problem:
             table, str(path), None, "read_error", 0,
             detail=f"cannot be read as Parquet: {exc}",
         )
-    frame = frame.reset_index(drop=True)
+    frame = _spark_instants(frame.reset_index(drop=True), path)
     frame.columns = [str(c).strip() for c in frame.columns]
     return _Raw(table, frame, str(path), str(path), _sha256_file(path), "row", 0)
+
+
+def _spark_instants(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
+    """Spark's ``TIMESTAMP`` columns as UTC (tz-aware): Spark stores them as UTC instants
+    (INT96, which pyarrow reads as naive times), so the day of a value depends on the time
+    zone of the session that wrote it; tz-aware, :func:`_utc_day_problems` can say so.
+    Files not written by Spark, and Spark's ``DATE`` / ``TIMESTAMP_NTZ``, are left as read."""
+    import json
+
+    import pyarrow.parquet as pq
+
+    try:
+        meta = pq.read_metadata(path).metadata or {}
+        row = json.loads(meta.get(b"org.apache.spark.sql.parquet.row.metadata", b"{}"))
+    except Exception:  # noqa: BLE001 - no readable Spark schema: as read
+        return frame
+    for field in row.get("fields", []):
+        name = field.get("name")
+        if field.get("type") == "timestamp" and name in frame.columns:
+            col = frame[name]
+            if isinstance(col.dtype, np.dtype) and col.dtype.kind == "M":
+                frame[name] = col.dt.tz_localize("UTC")
+    return frame
+
+
+def _utc_day_problems(raw: _Raw, spec: TableSpec) -> list[Problem]:
+    """A warning per contract date column holding UTC instants (a Spark ``TIMESTAMP``, a
+    Parquet timestamp adjusted to UTC) with values that are not midnight UTC: their day is
+    taken in UTC, which is not the local day of times near midnight (a local midnight east
+    of Greenwich is the evening before in UTC)."""
+    out = []
+    for col in spec.columns:
+        if col.kind not in ("date", "month") or col.name not in raw.frame:
+            continue
+        values = raw.frame[col.name]
+        if getattr(getattr(values, "dt", None), "tz", None) is None:
+            continue
+        off = values.notna() & (values != values.dt.floor("D"))
+        if off.any():
+            out.append(_problem(
+                raw, col.name, "utc_timestamp", off, values,
+                "holding UTC times that are not midnight UTC (a Spark TIMESTAMP or a Parquet "
+                "timestamp adjusted to UTC): each counts on its UTC day, the day before for "
+                "a local midnight east of Greenwich; write the column as a DATE (Spark: "
+                "F.to_date(...)) or as local time (TIMESTAMP_NTZ)",
+                severity="warning",
+            ))
+    return out
 
 
 def _parquet_parts(folder: Path) -> tuple[list[Path], list[Path]]:
@@ -519,6 +569,7 @@ def _read_parquet_parts(src: _ParquetSource) -> _Raw | Problem:
                 table, str(part), None, "read_error", 0,
                 detail=f"cannot be read as Parquet: {exc}",
             )
+        frame = _spark_instants(frame, part)
         frame.columns = [str(c).strip() for c in frame.columns]
         if frames and list(frame.columns) != list(frames[0].columns):
             return Problem(
@@ -1712,6 +1763,7 @@ def _table_read(raw: _Raw | _CsvSource | _ParquetSource, settings: Settings,
     if not _rename(raw, spec, settings, problems):
         return done
     missing = _check_missing_columns(raw, spec, settings, problems)
+    problems.extend(_utc_day_problems(raw, spec))
     frame, failed = _normalise(raw, spec, settings, problems, table_notes)
     problems.extend(_pandera_problems(raw, spec, frame, as_of_ts, failed, missing))
 

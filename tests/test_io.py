@@ -678,6 +678,30 @@ class TestParquetPartFolders:
         assert "several files for table 'transactions'" in only_error(
             load_error(tmp_path), "ambiguous_file").message
 
+    @pytest.mark.parametrize("times", ["local-midnight-kyiv", "utc-midnight"])
+    def test_utc_instants_off_midnight_are_flagged(self, tmp_path, times):
+        # a Parquet timestamp adjusted to UTC (what Spark writes with TIMESTAMP_MICROS)
+        local = pd.Series(pd.to_datetime(["2026-10-01", "2026-10-02", "2026-10-03"]))
+        when = (local.dt.tz_localize("Europe/Kyiv") if times == "local-midnight-kyiv"
+                else local.dt.tz_localize("UTC"))
+        pd.DataFrame({"customer_id": ["C1", "C2", "C3"], "date": when.dt.tz_convert("UTC"),
+                      "amount": [1.0, 2.0, 3.0]}).to_parquet(tmp_path / "transactions.parquet")
+        ds = load_dataset(tmp_path, as_of=AS_OF)
+        flagged = [p for p in ds.warnings if p.kind == "utc_timestamp"]
+        days = ds.transactions["date"].dt.strftime("%Y-%m-%d").tolist()
+        if times == "utc-midnight":
+            assert not flagged and days == ["2026-10-01", "2026-10-02", "2026-10-03"]
+        else:  # Kyiv is UTC+3 in October: each local midnight is 21:00 the day before
+            assert days == ["2026-09-30", "2026-10-01", "2026-10-02"]
+            (w,) = flagged
+            assert w.rows == 3 and w.column == "date"
+            assert w.examples[0] == (0, "2026-09-30 21:00:00+00:00")
+            assert "write the column as a DATE" in w.message
+            from retention_lib.quality_notes import quality_table
+
+            notes = quality_table(ds).set_index("table").loc["transactions", "notes"]
+            assert "3 rows of column date hold UTC times that are not midnight" in notes
+
     def test_cache_key_follows_the_parts(self, tmp_path):
         from retention_lib.config import load_settings
         from retention_lib.io import _table_files

@@ -153,3 +153,32 @@ class TestReportFolderWrittenBySpark:
         assert not got.warnings and not csv.warnings
         assert got.notes == csv.notes and "312 rows with a negative amount" in str(got.notes)
         assert got.rows_read == csv.rows_read
+
+    @pytest.mark.parametrize("write_as", ["timestamp", "date"])
+    def test_spark_timestamps_written_east_of_greenwich(self, spark: object, tmp_path: Path,
+                                                        write_as: str) -> None:
+        # a Spark TIMESTAMP is a UTC instant: local midnights in Kyiv are 21:00 UTC the day
+        # before, and the loader says so; written as DATE the days are the local ones
+        from pyspark.sql import functions as F
+
+        conf = spark.conf  # type: ignore[attr-defined]
+        conf.set("spark.sql.session.timeZone", "Europe/Kyiv")
+        try:
+            frame = spark.createDataFrame(  # type: ignore[attr-defined]
+                [("C1", "2026-10-01 00:00:00", 10.0), ("C2", "2026-10-02 00:00:00", 20.0)],
+                ["customer_id", "day", "amount"],
+            ).withColumn("date", F.to_timestamp("day")).drop("day")
+            if write_as == "date":
+                frame = frame.withColumn("date", F.to_date("date"))
+            frame.write.parquet(str(tmp_path / "transactions.parquet"))
+        finally:
+            conf.set("spark.sql.session.timeZone", "UTC")
+        ds = load_dataset(tmp_path, as_of="2026-10-31")
+        days = ds.transactions["date"].dt.strftime("%Y-%m-%d").tolist()
+        flagged = [p for p in ds.warnings if p.kind == "utc_timestamp"]
+        if write_as == "date":
+            assert days == ["2026-10-01", "2026-10-02"] and not flagged
+        else:
+            assert days == ["2026-09-30", "2026-10-01"]
+            (w,) = flagged
+            assert w.rows == 2 and "'2026-09-30 21:00:00+00:00'" in w.message
