@@ -496,9 +496,9 @@ def _spark_instants(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
         row = json.loads(meta.get(b"org.apache.spark.sql.parquet.row.metadata", b"{}"))
     except Exception:  # noqa: BLE001 - no readable Spark schema: as read
         return frame
-    for field in row.get("fields", []):
-        name = field.get("name")
-        if field.get("type") == "timestamp" and name in frame.columns:
+    for spark_field in row.get("fields", []):
+        name = spark_field.get("name")
+        if spark_field.get("type") == "timestamp" and name in frame.columns:
             col = frame[name]
             if isinstance(col.dtype, np.dtype) and col.dtype.kind == "M":
                 frame[name] = col.dt.tz_localize("UTC")
