@@ -181,24 +181,40 @@ def _files(paths_or_folder: str | Path | Iterable[str | Path]) -> tuple[str, lis
 
 def _kind(file: str) -> str:
     kind = _FILE_KINDS.get(Path(file).suffix.lower())
+    if kind is None and Path(file).parent.name.lower().endswith(".parquet"):
+        kind = "parquet"  # a part file of a table folder, whatever its name (Hive: 000000_0)
     if kind is None:
         raise ValueError(f"{file}: unknown file type; allowed suffixes: {sorted(_FILE_KINDS)}")
     return kind
 
 
 def _folder_files(folder: Path) -> list[str]:
-    # 1. a data-contract folder: transactions.parquet / .csv / .csv.gz
+    # 1. a data-contract folder: transactions.parquet / .csv / .csv.gz, the Parquet table
+    #    possibly a folder of part files as Spark writes it (transactions.parquet/part-*)
     for suffix in (".parquet", ".csv", ".csv.gz"):
-        if (folder / f"transactions{suffix}").is_file():
-            return [str(folder / f"transactions{suffix}")]
+        path = folder / f"transactions{suffix}"
+        if path.is_file():
+            return [str(path)]
+        if suffix == ".parquet" and path.is_dir():
+            return _data_files(path, "*")
     # 2. a folder of transaction files, e.g. data/transactions/ (possibly hive-partitioned)
     if (folder / "transactions").is_dir():
         folder = folder / "transactions"
     for pattern in ("*.parquet", "*.csv", "*.csv.gz"):
-        files = sorted(str(p) for p in folder.rglob(pattern))
+        files = _data_files(folder, pattern)
         if files:
             return files
     return []
+
+
+def _data_files(folder: Path, pattern: str) -> list[str]:
+    """Files under ``folder`` matching ``pattern``, in path order; a name starting with
+    ``_`` or ``.`` anywhere below ``folder`` (Spark's ``_SUCCESS``, ``.crc`` files) is not
+    data, as for Spark and pyarrow."""
+    return sorted(
+        str(p) for p in folder.rglob(pattern)
+        if p.is_file() and not any(n.startswith(("_", ".")) for n in p.relative_to(folder).parts)
+    )
 
 
 def read_transactions(
@@ -213,7 +229,8 @@ def read_transactions(
     ----------
     paths_or_folder
         A Parquet or CSV file, a list of them, a glob (``"exports/2025-*.parquet"``), or a
-        folder: a data folder holding ``transactions.parquet|csv|csv.gz``, or a folder (or
+        folder: a data folder holding ``transactions.parquet|csv|csv.gz`` (the Parquet table
+        may be a folder of part files, as Spark writes it), or a folder (or
         its ``transactions/`` subfolder) of ``*.parquet`` (else ``*.csv``/``*.csv.gz``) files,
         searched recursively (hive partitions work).
     config

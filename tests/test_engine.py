@@ -243,6 +243,26 @@ class TestInput:
         assert s.loc["1", "revenue_total"] == pytest.approx(12.0)
         assert s.loc["1", "frequency"] == 1.0
 
+    def test_data_folder_with_spark_style_transactions(self, tmp_path: Path,
+                                                        sample_tx: pd.DataFrame) -> None:
+        # transactions.parquet/ as Spark writes it, beside another table's Parquet file:
+        # before, every *.parquet below the folder was read (contacts too) and it failed
+        parts = tmp_path / "transactions.parquet"
+        parts.mkdir()
+        third = len(sample_tx) // 3
+        for i, rows in enumerate([sample_tx.iloc[:third], sample_tx.iloc[third:2 * third],
+                                  sample_tx.iloc[2 * third:]]):
+            rows.to_parquet(parts / f"part-{i:05d}-c000.snappy.parquet", index=False)
+        (parts / "_SUCCESS").write_text("")
+        (parts / ".part-00000-c000.snappy.parquet.crc").write_bytes(b"crc")
+        pd.DataFrame({"customer_id": ["x"], "date": pd.to_datetime(["2026-01-05"]),
+                      "channel": ["call"]}).to_parquet(tmp_path / "contacts.parquet")
+        kind, files = engine._files(tmp_path)
+        assert kind == "parquet" and [Path(f).name for f in files] == [
+            f"part-{i:05d}-c000.snappy.parquet" for i in range(3)]
+        _assert_same(engine.summarize_files(tmp_path, as_of="2026-10-31"),
+                     customer_summary(sample_tx, as_of="2026-10-31"))
+
     def test_unsupported_freq(self, hand_folder: Path) -> None:
         with pytest.raises(ValueError, match=r"freq='M'.*\['D', 'W'\]"):
             engine.summarize_files(hand_folder, as_of="2026-01-31", freq="M")
