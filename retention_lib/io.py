@@ -534,8 +534,8 @@ def _parquet_parts(folder: Path) -> tuple[list[Path], list[Path]]:
     """(part files, sub-folders) of a Parquet table folder, each in name order.
 
     Names starting with ``_`` or ``.`` are not data (Spark's ``_SUCCESS`` and ``.crc``
-    files, ``_delta_log``), as for pyarrow and Spark; every other file is a part, whatever
-    its extension (Hive writes ``000000_0``)."""
+    files), as for pyarrow and Spark; every other file is a part, whatever its extension
+    (Hive writes ``000000_0``)."""
     parts, subfolders = [], []
     for p in sorted(folder.iterdir(), key=lambda p: p.name):
         if p.name.startswith(("_", ".")):
@@ -549,6 +549,13 @@ def _read_parquet_parts(src: _ParquetSource) -> _Raw | Problem:
     Spark's ``df.write.parquet``, Hive, DuckDB ``PER_THREAD_OUTPUT``): the parts read in
     name order and stacked.  Messages name the part file and the row in it."""
     folder, table = src.path, src.table
+    if (folder / "_delta_log").is_dir():  # its folder also holds the files of old versions
+        return Problem(
+            table, str(folder), None, "read_error", 0,
+            detail="is a Delta table (it has a _delta_log): its folder also holds the files "
+            "of earlier versions; export the current version as plain Parquet, e.g. "
+            "spark.read.format('delta').load(path).write.parquet(...)",
+        )
     parts, subfolders = _parquet_parts(folder)
     if subfolders:
         return Problem(

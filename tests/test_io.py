@@ -655,8 +655,9 @@ class TestParquetPartFolders:
             ("columns", "every part of a table must have the same columns"),
             ("not_parquet", "cannot be read as Parquet"),
             ("empty", "is empty: the required table 'transactions' needs at least one row"),
+            ("delta", "is a Delta table (it has a _delta_log)"),
         ],
-        ids=["partitioned", "different-columns", "unreadable-part", "no-parts"],
+        ids=["partitioned", "different-columns", "unreadable-part", "no-parts", "delta"],
     )
     def test_unusable_folder_is_an_error(self, tmp_path, layout, expected):
         tx = pd.DataFrame({"customer_id": ["C1"], "date": ["2026-01-05"], "amount": [1.0]})
@@ -666,6 +667,9 @@ class TestParquetPartFolders:
             tx.to_parquet(folder / "year=2026" / "part-00000.parquet")
         elif layout == "columns":
             tx.rename(columns={"amount": "net"}).to_parquet(folder / "part-00001.parquet")
+        elif layout == "delta":
+            (folder / "_delta_log").mkdir()
+            (folder / "_delta_log" / "00000000000000000000.json").write_text("{}")
         elif layout == "not_parquet":
             (folder / "part-00001.parquet").write_text("customer_id,date,amount\n")
         err = load_error(tmp_path)
