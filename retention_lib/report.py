@@ -373,6 +373,7 @@ def _compute_metrics(
         forked = jobs > 1 and workers.can_fork()
         if forked:
             _release_memory()  # workers do not inherit the loader's freed heap
+            forked = _room_for_two_builds(ds, say=timed_say)
         counts = workers.run_tasks(
             [("diagnostics", churn_pages), ("contact discipline", other_pages)],
             say=timed_say, parallel=forked,
@@ -389,6 +390,36 @@ def _compute_metrics(
     with timed("headline figures"):
         metrics = dict(monthly.report_metrics(ds, period=period, contact_discipline=contact))
     return metrics, contact
+
+
+#: Memory the page builds take beyond the loaded tables, per byte of tables, measured at
+#: 21M transactions / 37M contacts (3.46 GB of tables; benchmarks/results/report_scale.md):
+#: two workers side by side peaked about 11.4 GB above the runner's 4 GB after loading,
+#: the builds one after the other (``--jobs 1``) about 8.2 GB.
+TWO_BUILDS_PER_TABLE_BYTE = 3.3
+ONE_BUILD_PER_TABLE_BYTE = 2.4
+
+
+def _room_for_two_builds(dataset: Any, *, say: Callable[[str], None]) -> bool:
+    """Whether the pages may be built in two workers side by side: the memory available
+    (:func:`retention_lib.workers.available_memory`) holds what two builds take for tables
+    of this size.  Otherwise they are built one after the other in this process (slower,
+    a third less memory at 20M transactions) rather than risk the out-of-memory killer; the
+    log says why.  Unknown available memory: two workers."""
+    from . import workers
+
+    available = workers.available_memory()
+    tables = sum(int(f.memory_usage(deep=True).sum()) for f in dataset.tables.values())
+    two = TWO_BUILDS_PER_TABLE_BYTE * tables
+    if available is None or available >= two:
+        return True
+    one = ONE_BUILD_PER_TABLE_BYTE * tables
+    say(f"pages built one at a time, not in two workers: for {tables / 1e9:.1f} GB of tables "
+        f"two builds side by side take about {two / 1e9:.1f} GB more, one {one / 1e9:.1f} GB, "
+        f"and {available / 1e9:.1f} GB is available"
+        + ("" if available >= one else " (it may not be enough: close other programs or "
+           "add memory)"))
+    return False
 
 
 def _stats_since(before: dict[str, int]) -> dict[str, int]:

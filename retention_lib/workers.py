@@ -27,7 +27,7 @@ import traceback
 from collections.abc import Callable, Sequence
 from typing import Any
 
-__all__ = ["Say", "Task", "WorkerError", "can_fork", "run_tasks"]
+__all__ = ["Say", "Task", "WorkerError", "available_memory", "can_fork", "run_tasks"]
 
 Say = Callable[[str], None]
 #: A task: called with a ``say`` function, returns a small picklable value.
@@ -60,6 +60,42 @@ def can_fork() -> bool:
     but its system libraries are not fork-safe (Python's default there is ``spawn``, which
     would load the data again)."""
     return sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
+
+
+_MEMINFO = "/proc/meminfo"
+#: Where the memory limit of this process's control group is (cgroup v2, then v1): a
+#: container's limit, which ``MemAvailable`` (the host's) does not show.
+_CGROUP_LIMITS = (
+    ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory.current"),
+    ("/sys/fs/cgroup/memory/memory.limit_in_bytes", "/sys/fs/cgroup/memory/memory.usage_in_bytes"),
+)
+
+
+def available_memory() -> int | None:
+    """Bytes this process can still allocate without swapping or meeting its container's
+    limit: ``MemAvailable`` of ``/proc/meminfo``, lowered to the room left under the
+    control group's limit when one is set.  ``None`` where this is not known (not Linux)."""
+    try:
+        with open(_MEMINFO, encoding="ascii") as fh:
+            found = [int(line.split()[1]) * 1024 for line in fh
+                     if line.startswith("MemAvailable:")]
+    except OSError:
+        return None
+    if not found:
+        return None
+    available = found[0]
+    for limit_file, usage_file in _CGROUP_LIMITS:
+        try:
+            with open(limit_file, encoding="ascii") as fh:
+                limit = fh.read().strip()
+            with open(usage_file, encoding="ascii") as fh:
+                usage = int(fh.read().strip())
+        except (OSError, ValueError):
+            continue
+        if limit.isdigit() and int(limit) < 1 << 60:  # "max" / a huge number: no limit
+            available = min(available, max(int(limit) - usage, 0))
+        break
+    return available
 
 
 def _child(task: Task, conn: multiprocessing.connection.Connection) -> None:

@@ -112,3 +112,64 @@ class TestFailingWorker:
                        jobs=2)
         _forget_in_process_results()
         assert list(out.iterdir()) == []  # no report, staging folder or lock left
+
+
+class TestMemory:
+    def test_too_little_memory_builds_the_pages_in_this_process(self, tmp_path, monkeypatch,
+                                                                builds):
+        monkeypatch.setattr(workers, "available_memory", lambda: 10**6)  # 1 MB left
+        settings = notebook_settings("", company_name="", language="en")
+        lines: list[str] = []
+        stats: dict[str, int] = {}
+        _forget_in_process_results()
+        with active_cache(tmp_path):
+            ds = load_dataset(SAMPLE, config=settings, as_of=date(2026, 11, 22),
+                              cache_dir=tmp_path)
+            metrics, _ = report._compute_metrics(
+                ds, "2026-10", parameters=PARAMETERS, notebooks=NOTEBOOKS, jobs=2,
+                worker_stats=stats, say=lines.append,
+            )
+        _forget_in_process_results()
+        tables = sum(int(f.memory_usage(deep=True).sum()) for f in ds.tables.values())
+        (why,) = [line for line in lines if "one at a time" in line]
+        assert why == (
+            "pages built one at a time, not in two workers: for "
+            f"{tables / 1e9:.1f} GB of tables two builds side by side take about "
+            f"{3.3 * tables / 1e9:.1f} GB more, one {2.4 * tables / 1e9:.1f} GB, and 0.0 GB "
+            "is available (it may not be enough: close other programs or add memory)")
+        log = [line.split() for line in (tmp_path / "results.log").read_text().splitlines()]
+        assert len({pid for pid, what, name in log}) == 1 and stats == {}  # no worker
+        assert metrics == builds[1]["metrics"]
+
+
+class TestAvailableMemory:
+    @staticmethod
+    def files(tmp_path, monkeypatch, *, limit: str | None, usage: int = 0) -> None:
+        meminfo = tmp_path / "meminfo"
+        meminfo.write_text("MemTotal:       24684084 kB\nMemAvailable:   8000000 kB\n")
+        monkeypatch.setattr(workers, "_MEMINFO", str(meminfo))
+        pairs = []
+        if limit is not None:
+            (tmp_path / "memory.max").write_text(limit + "\n")
+            (tmp_path / "memory.current").write_text(f"{usage}\n")
+            pairs.append((str(tmp_path / "memory.max"), str(tmp_path / "memory.current")))
+        monkeypatch.setattr(workers, "_CGROUP_LIMITS", tuple(pairs))
+
+    @pytest.mark.parametrize(
+        ("limit", "usage", "expected"),
+        [
+            (None, 0, 8_000_000 * 1024),  # no control group: MemAvailable
+            ("max", 5, 8_000_000 * 1024),  # cgroup v2 without a limit
+            ("9223372036854771712", 5, 8_000_000 * 1024),  # cgroup v1 without a limit
+            (str(6 * 2**30), 2**30, 5 * 2**30),  # a 6 GiB container using 1 GiB
+            (str(2**30), 2 * 2**30, 0),  # over its limit: nothing left
+        ],
+        ids=["no-cgroup", "v2-max", "v1-unlimited", "container-limit", "over-limit"],
+    )
+    def test_meminfo_and_container_limit(self, tmp_path, monkeypatch, limit, usage, expected):
+        self.files(tmp_path, monkeypatch, limit=limit, usage=usage)
+        assert workers.available_memory() == expected
+
+    def test_unknown_without_meminfo(self, tmp_path, monkeypatch):
+        monkeypatch.setattr(workers, "_MEMINFO", str(tmp_path / "missing"))
+        assert workers.available_memory() is None
