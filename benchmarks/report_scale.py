@@ -102,12 +102,16 @@ def table_sizes(folder: Path) -> list[tuple[str, int, float]]:
         if path.name.endswith(".parquet"):
             import pyarrow.parquet as pq
 
-            n = pq.ParquetFile(path).metadata.num_rows
+            # a table may be a folder of part files (as Spark writes it)
+            parts = ([p for p in sorted(path.iterdir()) if not p.name.startswith(("_", "."))]
+                     if path.is_dir() else [path])
+            n = sum(pq.ParquetFile(p).metadata.num_rows for p in parts)
+            size = sum(p.stat().st_size for p in parts)
         elif path.name.endswith(".csv"):
-            n = _count_csv_rows(path)
+            n, size = _count_csv_rows(path), path.stat().st_size
         else:
             continue
-        rows.append((path.name, n, path.stat().st_size / 1e6))
+        rows.append((path.name, n, size / 1e6))
     return rows
 
 
