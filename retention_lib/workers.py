@@ -64,17 +64,33 @@ def can_fork() -> bool:
 
 _MEMINFO = "/proc/meminfo"
 #: Where the memory limit of this process's control group is (cgroup v2, then v1): a
-#: container's limit, which ``MemAvailable`` (the host's) does not show.
+#: container's limit, which ``MemAvailable`` (the host's) does not show.  Files: limit,
+#: usage, statistics (whose inactive file cache the kernel reclaims before it kills).
 _CGROUP_LIMITS = (
-    ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory.current"),
-    ("/sys/fs/cgroup/memory/memory.limit_in_bytes", "/sys/fs/cgroup/memory/memory.usage_in_bytes"),
+    ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory.current", "/sys/fs/cgroup/memory.stat"),
+    ("/sys/fs/cgroup/memory/memory.limit_in_bytes",
+     "/sys/fs/cgroup/memory/memory.usage_in_bytes", "/sys/fs/cgroup/memory/memory.stat"),
 )
+
+
+def _inactive_file(stat_file: str) -> int:
+    """Bytes of inactive file cache in a cgroup ``memory.stat`` (v2: ``inactive_file``, v1:
+    ``total_inactive_file``); 0 when not found."""
+    try:
+        with open(stat_file, encoding="ascii") as fh:
+            fields = dict(line.split()[:2] for line in fh if len(line.split()) >= 2)
+    except OSError:
+        return 0
+    value = fields.get("inactive_file", fields.get("total_inactive_file", "0"))
+    return int(value) if value.isdigit() else 0
 
 
 def available_memory() -> int | None:
     """Bytes this process can still allocate without swapping or meeting its container's
     limit: ``MemAvailable`` of ``/proc/meminfo``, lowered to the room left under the
-    control group's limit when one is set.  ``None`` where this is not known (not Linux)."""
+    control group's limit when one is set (limit − usage + inactive file cache, which the
+    kernel reclaims first: the input files just read sit there).  ``None`` where this is
+    not known (not Linux)."""
     try:
         with open(_MEMINFO, encoding="ascii") as fh:
             found = [int(line.split()[1]) * 1024 for line in fh
@@ -84,7 +100,7 @@ def available_memory() -> int | None:
     if not found:
         return None
     available = found[0]
-    for limit_file, usage_file in _CGROUP_LIMITS:
+    for limit_file, usage_file, stat_file in _CGROUP_LIMITS:
         try:
             with open(limit_file, encoding="ascii") as fh:
                 limit = fh.read().strip()
@@ -93,7 +109,8 @@ def available_memory() -> int | None:
         except (OSError, ValueError):
             continue
         if limit.isdigit() and int(limit) < 1 << 60:  # "max" / a huge number: no limit
-            available = min(available, max(int(limit) - usage, 0))
+            room = int(limit) - max(usage - _inactive_file(stat_file), 0)
+            available = min(available, max(room, 0))
         break
     return available
 

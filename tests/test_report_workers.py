@@ -144,30 +144,38 @@ class TestMemory:
 
 class TestAvailableMemory:
     @staticmethod
-    def files(tmp_path, monkeypatch, *, limit: str | None, usage: int = 0) -> None:
+    def files(tmp_path, monkeypatch, *, limit: str | None, usage: int = 0,
+              stat: str = "") -> None:
         meminfo = tmp_path / "meminfo"
         meminfo.write_text("MemTotal:       24684084 kB\nMemAvailable:   8000000 kB\n")
         monkeypatch.setattr(workers, "_MEMINFO", str(meminfo))
-        pairs = []
+        files = []
         if limit is not None:
             (tmp_path / "memory.max").write_text(limit + "\n")
             (tmp_path / "memory.current").write_text(f"{usage}\n")
-            pairs.append((str(tmp_path / "memory.max"), str(tmp_path / "memory.current")))
-        monkeypatch.setattr(workers, "_CGROUP_LIMITS", tuple(pairs))
+            (tmp_path / "memory.stat").write_text(stat)
+            files.append(tuple(str(tmp_path / n)
+                               for n in ("memory.max", "memory.current", "memory.stat")))
+        monkeypatch.setattr(workers, "_CGROUP_LIMITS", tuple(files))
 
     @pytest.mark.parametrize(
-        ("limit", "usage", "expected"),
+        ("limit", "usage", "stat", "expected"),
         [
-            (None, 0, 8_000_000 * 1024),  # no control group: MemAvailable
-            ("max", 5, 8_000_000 * 1024),  # cgroup v2 without a limit
-            ("9223372036854771712", 5, 8_000_000 * 1024),  # cgroup v1 without a limit
-            (str(6 * 2**30), 2**30, 5 * 2**30),  # a 6 GiB container using 1 GiB
-            (str(2**30), 2 * 2**30, 0),  # over its limit: nothing left
+            (None, 0, "", 8_000_000 * 1024),  # no control group: MemAvailable
+            ("max", 5, "", 8_000_000 * 1024),  # cgroup v2 without a limit
+            ("9223372036854771712", 5, "", 8_000_000 * 1024),  # cgroup v1 without a limit
+            (str(6 * 2**30), 2**30, "", 5 * 2**30),  # a 6 GiB container using 1 GiB
+            # 3 GiB used, 2 GiB of it inactive file cache (v2 / v1 names): 5 GiB of room
+            (str(6 * 2**30), 3 * 2**30, f"anon 1\ninactive_file {2 * 2**30}\n", 5 * 2**30),
+            (str(6 * 2**30), 3 * 2**30, f"total_inactive_file {2 * 2**30}\n", 5 * 2**30),
+            (str(2**30), 2 * 2**30, "", 0),  # over its limit: nothing left
         ],
-        ids=["no-cgroup", "v2-max", "v1-unlimited", "container-limit", "over-limit"],
+        ids=["no-cgroup", "v2-max", "v1-unlimited", "container-limit", "file-cache-v2",
+             "file-cache-v1", "over-limit"],
     )
-    def test_meminfo_and_container_limit(self, tmp_path, monkeypatch, limit, usage, expected):
-        self.files(tmp_path, monkeypatch, limit=limit, usage=usage)
+    def test_meminfo_and_container_limit(self, tmp_path, monkeypatch, limit, usage, stat,
+                                         expected):
+        self.files(tmp_path, monkeypatch, limit=limit, usage=usage, stat=stat)
         assert workers.available_memory() == expected
 
     def test_unknown_without_meminfo(self, tmp_path, monkeypatch):
