@@ -196,6 +196,11 @@ def _folder_files(folder: Path) -> list[str]:
         if path.is_file():
             return [str(path)]
         if suffix == ".parquet" and path.is_dir():
+            if (path / "_delta_log").is_dir():  # as the loader: old versions' files too
+                raise ValueError(
+                    f"{path} is a Delta table (it has a _delta_log): its folder also holds "
+                    "the files of earlier versions; export the current version as plain "
+                    "Parquet, or pass spark_table(spark.read.format('delta').load(...))")
             return _data_files(path, "*")
     # 2. a folder of transaction files, e.g. data/transactions/ (possibly hive-partitioned)
     if (folder / "transactions").is_dir():

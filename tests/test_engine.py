@@ -263,6 +263,14 @@ class TestInput:
         _assert_same(engine.summarize_files(tmp_path, as_of="2026-10-31"),
                      customer_summary(sample_tx, as_of="2026-10-31"))
 
+    def test_delta_table_folder_is_refused(self, tmp_path: Path) -> None:
+        parts = tmp_path / "transactions.parquet"
+        (parts / "_delta_log").mkdir(parents=True)
+        pd.DataFrame({"customer_id": ["a"], "date": pd.to_datetime(["2026-01-05"]),
+                      "amount": [5.0]}).to_parquet(parts / "part-00000.snappy.parquet")
+        with pytest.raises(ValueError, match="is a Delta table.*earlier versions"):
+            engine.summarize_files(tmp_path, as_of="2026-01-31")
+
     def test_unsupported_freq(self, hand_folder: Path) -> None:
         with pytest.raises(ValueError, match=r"freq='M'.*\['D', 'W'\]"):
             engine.summarize_files(hand_folder, as_of="2026-01-31", freq="M")
