@@ -470,6 +470,15 @@ def _read_parquet(src: _ParquetSource) -> _Raw | Problem:
     path, table = src.path, src.table
     if path.is_dir():
         return _read_parquet_parts(src)
+    frame = _parquet_frame(path, table)
+    if isinstance(frame, Problem):
+        return frame
+    return _Raw(table, frame, str(path), str(path), _sha256_file(path), "row", 0)
+
+
+def _parquet_frame(path: Path, table: str) -> pd.DataFrame | Problem:
+    """One Parquet file as a frame (RangeIndex, Spark's UTC instants tz-aware, column names
+    stripped), or the problem of a file that cannot be read."""
     try:
         frame = pd.read_parquet(path, **_PARQUET_DATES)
     except Exception as exc:  # noqa: BLE001 - any reader failure becomes a reported problem
@@ -479,7 +488,7 @@ def _read_parquet(src: _ParquetSource) -> _Raw | Problem:
         )
     frame = _spark_instants(frame.reset_index(drop=True), path)
     frame.columns = [str(c).strip() for c in frame.columns]
-    return _Raw(table, frame, str(path), str(path), _sha256_file(path), "row", 0)
+    return frame
 
 
 def _spark_instants(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
@@ -569,15 +578,9 @@ def _read_parquet_parts(src: _ParquetSource) -> _Raw | Problem:
                     "row", 0)
     frames, starts, n = [], [], 0
     for part in parts:
-        try:
-            frame = pd.read_parquet(part, **_PARQUET_DATES)
-        except Exception as exc:  # noqa: BLE001 - any reader failure becomes a reported problem
-            return Problem(
-                table, str(part), None, "read_error", 0,
-                detail=f"cannot be read as Parquet: {exc}",
-            )
-        frame = _spark_instants(frame, part)
-        frame.columns = [str(c).strip() for c in frame.columns]
+        frame = _parquet_frame(part, table)
+        if isinstance(frame, Problem):
+            return frame
         if frames and list(frame.columns) != list(frames[0].columns):
             return Problem(
                 table, str(part), None, "read_error", 0,
@@ -590,7 +593,6 @@ def _read_parquet_parts(src: _ParquetSource) -> _Raw | Problem:
         n += len(frame)
     frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     del frames
-    frame = frame.reset_index(drop=True)
     return _Raw(table, frame, str(folder), str(folder), _parts_sha256(parts), "row", 0,
                 parts=tuple(starts))
 
