@@ -37,6 +37,7 @@ _EXPORTS = {
     "rfm_segment": "rfm",
     "rfm_table": "rfm",
     "customer_summary": "summary",
+    "customer_days": "summary",
     "monthly_revenue": "summary",
     "value_tiers": "tiers",
     "xyz_classes": "tiers",

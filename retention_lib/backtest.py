@@ -38,10 +38,11 @@ from .config import DEFAULT_SETTINGS
 from .signals import (
     HISTORY_OK,
     MARKERS,
+    _day_number,
     _first_row_of_code,
     _index_in,
     _rows_at,
-    _tx_codes,
+    _tx_days,
     early_warning,
 )
 from .summary import _as_day
@@ -245,19 +246,19 @@ def backtest_markers(
     ok = (early["history"] == HISTORY_OK).to_numpy(bool)
     judged = early[ok]
 
-    # the future: last purchase up to data_end, explicit ends in (T, T + horizon]
-    # (ids factorized once: grouping and matching on integer codes, not on strings)
-    keep = ((transactions["date"] <= end) & (transactions["amount"] > 0)).to_numpy(
-        dtype=bool, na_value=False
-    )
-    codes, uniq = _tx_codes(transactions)  # shared with early_warning (sorted ids)
-    keep = keep & (codes >= 0)
-    by_code = transactions["date"][keep].groupby(codes[keep]).max()
+    # the future: last purchase day up to data_end, from the per-customer-day table that
+    # early_warning read (customer codes: the sorted ids, no string grouping); explicit
+    # ends in (T, T + horizon]
+    uniq, e_code, e_day, _, e_bought = _tx_days(transactions)
+    sel = e_bought & (e_day <= _day_number(end))
+    b_code, b_day = e_code[sel], e_day[sel]  # sorted by code, then day
+    runs_end = np.flatnonzero(np.r_[b_code[1:] != b_code[:-1], True]) if len(b_code) else (
+        np.zeros(0, dtype=np.int64))
+    last_code = np.full(len(uniq), np.iinfo(np.int64).max, dtype=np.int64)  # max: none
+    last_code[b_code[runs_end]] = b_day[runs_end]
     where = _index_in(pd.Index(judged.index.astype(str)), pd.Index(uniq))
-    last_code = np.full(len(uniq), np.datetime64("NaT"), dtype=by_code.dtype)
-    last_code[by_code.index.to_numpy(np.int64)] = by_code.to_numpy()
-    last = np.where(where >= 0, last_code[np.maximum(where, 0)], np.datetime64("NaT"))
-    churned = last <= np.datetime64(h_end.to_datetime64())
+    last = np.where(where >= 0, last_code[np.maximum(where, 0)], np.iinfo(np.int64).max)
+    churned = last <= _day_number(h_end)
     if customers is not None and "churned_on" in customers.columns:
         # churned_on of the first row per id (as set_index / drop duplicates / reindex)
         rows = _rows_at(_first_row_of_code(customers, uniq), where)

@@ -64,6 +64,7 @@ import pandas as pd
 
 from .config import DEFAULT_SETTINGS, CadenceRule
 from .shared import FrameMemo, text_codes
+from .summary import _days
 
 __all__ = [
     "CALL_CHANNELS",
@@ -374,22 +375,21 @@ def purchase_cycle(transactions: pd.DataFrame, *, as_of: Any) -> pd.Series:
     """
     _require(transactions, ("customer_id", "date", "amount"), "transactions")
     as_of = _ts(as_of, "as_of")
-    keep = ((transactions["amount"] > 0) & (transactions["date"] <= as_of)).to_numpy(
-        dtype=bool, na_value=False
-    )
-    tx = pd.DataFrame(
-        {
-            "customer_id": transactions.loc[keep, "customer_id"].astype("string"),
-            "date": transactions.loc[keep, "date"].dt.normalize(),
-        }
-    ).drop_duplicates()
-    tx = tx.sort_values(["customer_id", "date"])
-    gap = tx.groupby("customer_id", observed=True)["date"].diff().dt.days
-    out = gap.groupby(tx["customer_id"], observed=True).median()
-    ids = _str_index(tx["customer_id"].unique())
-    out = out.reindex(ids).astype("float64").sort_index()
-    out.name = "cycle_days"
-    return out
+    # the purchase days of the per-customer-day table (retention_lib.summary.customer_days),
+    # sorted by customer then day: gaps are differences of neighbours
+    days = _days(transactions)
+    keep = days.bought & (days.day <= int((as_of.floor("D") - pd.Timestamp(0)).days))
+    code, day = days.code[keep], days.day[keep]
+    buyers = np.unique(code)  # sorted, as the ids
+    same = code[1:] == code[:-1]
+    gap = pd.Series(np.diff(day)[same].astype(np.float64))
+    med = gap.groupby(np.searchsorted(buyers, code[1:][same])).median()
+    values = np.full(len(buyers), np.nan)
+    values[med.index.to_numpy(np.int64)] = med.to_numpy(np.float64)
+    uniques = days.uniques
+    ids = _str_index(uniques[buyers] if len(buyers) else uniques[:0])
+    # ids of another dtype than strings sort differently as strings
+    return pd.Series(values, index=ids, name="cycle_days").sort_index()
 
 
 def required_intervals(

@@ -43,11 +43,13 @@ Precisions this module adds (they follow from the rules above):
   day of the month 12 months earlier (2025-02-28 -> 2024-02-29); otherwise
   ``end - 12 months``.
 
-Implementation: one sorted array of (customer, day) keys per table; "last purchase on or
-before d" and "revenue in (a, b]" for every customer are a ``numpy.searchsorted`` each, so a
-24-month series costs 48 binary searches over the customers, not 24 passes over the data.
-Building that sorted history is the one pass over the data; callers asking several questions
-of the same frames wrap them in :func:`shared_history` so it is built once.  Customer ids
+Implementation: one sorted array of (customer, day) keys per table, read from the
+per-customer-day table (:func:`retention_lib.summary.customer_days`), never from the raw
+rows; "last purchase on or before d" and "revenue in (a, b]" for every customer are a
+``numpy.searchsorted`` each, so a 24-month series costs 48 binary searches over the
+customers, not 24 passes over the data.  Building that history from the day table is the
+one pass; callers asking several questions of the same frames wrap them in
+:func:`shared_history` so it is built once.  Customer ids
 are looked up in pyarrow when they are pyarrow strings (never as Python objects).
 """
 
@@ -66,6 +68,7 @@ import pyarrow.compute as pc
 
 from .config import DEFAULT_SETTINGS
 from .shared import FrameMemo
+from .summary import _days
 
 __all__ = [
     "RATE_COLUMNS",
@@ -181,9 +184,9 @@ class _History:
     base: int  # day number of relative day 0
     width: int  # key = code * width + relative day
     purchase_keys: np.ndarray  # unique (customer, purchase day) keys, sorted
-    row_keys: np.ndarray  # (customer, day) key of every transaction row, sorted
+    row_keys: np.ndarray  # (customer, day) key of every customer-day, sorted
     row_cum: np.ndarray  # per-customer running net revenue along row_keys
-    block_start: np.ndarray  # first row position of each customer in row_keys
+    block_start: np.ndarray  # first position of each customer in row_keys
     churned: np.ndarray  # churned_on as day number, _NEVER when absent
     first_day: int  # first transaction day in the data
     cache: dict = field(default_factory=dict)  # active-at-day and active-at-S arrays
@@ -264,8 +267,8 @@ _SHARED = FrameMemo("retention_lib_churn_shared_history")
 def shared_history() -> Iterator[None]:
     """Within the block, churn functions given the *same* frame objects share their set-up.
 
-    Every public function of this module starts by sorting the transactions per customer
-    and day (:class:`_History`, about a second per million rows).  A caller that asks
+    Every public function of this module starts from the transactions' per-customer-day
+    history (:class:`_History`: the day table, then running sums per customer).  A caller that asks
     several questions of the same ``transactions`` (and ``customers``) objects, like
     :func:`retention_lib.monthly.build_monthly`, wraps the calls in ``with
     shared_history():`` so the set-up is done once; results are identical.  Objects are
@@ -310,23 +313,17 @@ def _build_history(transactions: pd.DataFrame, customers: pd.DataFrame | None) -
                 f"transactions.{col} has {int(bad.sum())} missing value(s) "
                 f"(first row positions {rows}); clean the data with load_dataset first"
             )
-    codes, uniques = pd.factorize(ids, sort=True)
-    codes = codes.astype(np.int64)
-    day = dates.to_numpy().astype("datetime64[D]").astype(np.int64)
-    base = int(day.min()) - 1
-    rel = day - base
+    # the per-customer-day table (retention_lib.summary.customer_days): shared with early
+    # warning and the cohorts, computed once per frame inside a build or a report
+    days = _days(transactions)
+    uniques = days.uniques
+    base = int(days.day.min()) - 1
+    rel = days.day - base
     width = int(rel.max()) + 2
-    keys = codes * width + rel
-    order = np.argsort(keys, kind="stable")
-    row_keys = keys[order]
-    row_amount = amounts[order]
-    row_codes = codes[order]
-    row_cum = (
-        pd.Series(row_amount).groupby(row_codes, sort=False).cumsum().to_numpy(np.float64)
-    )
+    row_keys = days.code * width + rel
+    row_cum = pd.Series(days.net).groupby(days.code, sort=False).cumsum().to_numpy(np.float64)
     block_start = np.searchsorted(row_keys, np.arange(len(uniques), dtype=np.int64) * width)
-    bought = row_keys[row_amount > 0]  # sorted, so unique = drop repeats
-    purchase_keys = bought[np.r_[True, bought[1:] != bought[:-1]]] if len(bought) else bought
+    purchase_keys = row_keys[days.bought]  # distinct and sorted, as the table is
 
     churned = np.full(len(uniques), _NEVER, dtype=np.int64)
     index = pd.Index(uniques, name="customer_id")
@@ -354,7 +351,7 @@ def _build_history(transactions: pd.DataFrame, customers: pd.DataFrame | None) -
         row_cum=row_cum,
         block_start=block_start,
         churned=churned,
-        first_day=int(day.min()),
+        first_day=base + 1,
     )
 
 

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from .config import DEFAULT_SETTINGS
-from .summary import _customer_codes, _share_subset
+from .summary import _days, _share_subset
 
 __all__ = [
     "NEW_CUSTOMER",
@@ -55,22 +55,17 @@ def _purchase_months(
             raise KeyError(
                 f"transactions has no column {col!r}; required: customer_id, date, amount"
             )
-    keep = ((transactions["amount"] > 0) & (transactions["date"] <= as_of)).to_numpy(
-        dtype=bool, na_value=False
-    )
-    # any consistent integer codes count alike: the sorted ones shared within a build
-    codes, _ = _customer_codes(transactions)
-    code = codes[keep].astype(np.int64)
-    dates = transactions["date"].to_numpy(dtype="datetime64[ns]")[keep]
-    month = dates.astype("datetime64[M]").astype(np.int64) + 1970 * 12
+    # the purchase days of the per-customer-day table (retention_lib.summary.customer_days,
+    # shared with the churn history), sorted by customer, then day: months follow in order
+    days = _days(transactions)
+    keep = days.bought & (days.day <= int((as_of.floor("D") - pd.Timestamp(0)).days))
+    code = days.code[keep]
+    month = days.day[keep].astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+    month += 1970 * 12
     if len(month) == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    lo = int(month.min())
-    span = int(month.max()) - lo + 1
-    pairs = np.sort(code * span + (month - lo))  # by customer, then month
-    pairs = pairs[np.r_[True, pairs[1:] != pairs[:-1]]]  # distinct (np.unique hashes: slower)
-    cust = pairs // span
-    month = pairs % span + lo
+    new_pair = np.r_[True, (code[1:] != code[:-1]) | (month[1:] != month[:-1])]
+    cust, month = code[new_pair], month[new_pair]  # distinct (customer, month), in order
     new_cust = np.r_[True, cust[1:] != cust[:-1]]
     first = month[new_cust][np.cumsum(new_cust) - 1]
     return first, month - first

@@ -64,7 +64,7 @@ from scipy.stats import fisher_exact
 
 from .churn import customer_status
 from .config import DEFAULT_SETTINGS
-from .signals import _first_row_of_code, _index_in, _rows_at, _tx_codes
+from .signals import _day_number, _first_row_of_code, _index_in, _rows_at, _tx_days
 from .summary import _as_day
 
 __all__ = ["EVENT_COLUMNS", "event_impact", "stop_rate"]
@@ -101,7 +101,8 @@ class _Base:
 
     Customer ids are matched once: the status at the end of the data fixes the order of the
     customers, every window maps its base onto it by position, and revenue is summed per
-    integer code (the same sums, in the same row order, as grouping by the id strings).
+    integer code over the per-customer-day table (:func:`retention_lib.summary.customer_days`:
+    each day's net amount), not over the raw rows.
     """
 
     def __init__(
@@ -111,17 +112,14 @@ class _Base:
         lapse_days: int,
         customers: pd.DataFrame | None,
     ) -> None:
-        keep = (transactions["date"] <= as_of).to_numpy(dtype=bool, na_value=False)
         self.transactions = transactions
-        self.tx = transactions.loc[keep, ["customer_id", "date", "amount"]]
-        # sorted ids of the whole frame (a superset of those up to as_of, same order: the
-        # same sums per customer); shared with early_warning inside signals.shared_inputs
-        all_codes, uniq = _tx_codes(transactions)
-        self.codes = all_codes[keep]
+        # the per-customer-day table up to as_of, with the sorted ids of the whole frame (a
+        # superset of those up to as_of, same order: the same sums per customer); shared
+        # with early_warning and the churn history
+        uniq, code, day, net, _ = _tx_days(transactions)
+        upto = day <= _day_number(as_of)
+        self.codes, self.days, self.net = code[upto], day[upto], net[upto]
         self.n_codes = len(uniq)
-        self.dates = self.tx["date"]
-        self.date_values = self.dates.to_numpy()  # datetime64: NaT compares False
-        self.amount = self.tx["amount"].to_numpy(np.float64)
         self.as_of = as_of
         self.lapse = lapse_days
         self.customers = customers
@@ -153,7 +151,10 @@ class _Base:
         """(base, stopped, base revenue, stopped revenue) for the window (a, b]."""
         # up to a <= as_of the full table gives the same status as the one cut at as_of
         # (rows after ``a`` are ignored), and it shares the set-up of other churn calls
-        source = self.transactions if a <= self.as_of else self.tx
+        source = self.transactions
+        if a > self.as_of:  # status at a from the rows up to as_of only
+            keep = (source["date"] <= self.as_of).to_numpy(dtype=bool, na_value=False)
+            source = source.loc[keep, ["customer_id", "date", "amount"]]
         st = customer_status(source, as_of=a, lapse_days=self.lapse, customers=self.customers)
         active = (st["status"] == "active").to_numpy(dtype=bool, na_value=False)
         # every customer's position in end_status (hashed in pyarrow), then the base's
@@ -167,11 +168,11 @@ class _Base:
             co = np.where(found, self.churned_on[p], np.datetime64("NaT"))
             stopped = stopped | ((co > np.datetime64(a)) & (co <= np.datetime64(b)))
         lo = a - pd.Timedelta(days=self.lapse)
-        dv = self.date_values
-        sel = (dv > np.datetime64(lo)) & (dv <= np.datetime64(a)) & (self.codes >= 0)
+        dv = self.days
+        sel = (dv > _day_number(lo)) & (dv <= _day_number(a))
         by_code = np.zeros(self.n_codes, dtype=np.float64)
         if sel.any():
-            s = pd.Series(self.amount[sel]).groupby(self.codes[sel]).sum()
+            s = pd.Series(self.net[sel]).groupby(self.codes[sel]).sum()
             by_code[s.index.to_numpy(np.int64)] = s.to_numpy(np.float64)
         code = np.where(found, self.end_code[p], -1)
         rev = pd.Series(np.where(code >= 0, by_code[np.maximum(code, 0)], 0.0))

@@ -292,6 +292,30 @@ def _compute_metrics(
     notebooks: frozenset[str] = frozenset(), say: Callable[[str], None] | None = None,
     jobs: int = 1, worker_stats: dict[str, int] | None = None,
 ) -> tuple[dict[str, Any], Any]:
+    """:func:`_build_pages` with what every page starts from computed first, once: the rows
+    up to the month's end (:func:`retention_lib.shared.pinned_rows`) and the transactions'
+    customer codes and per-customer-day table (:func:`retention_lib.summary.
+    pinned_aggregates`).  The worker processes inherit them instead of each build making
+    its own copy of the rows and its own pass over them."""
+    from .monthly import _month_end
+    from .shared import pinned_rows
+    from .summary import pinned_aggregates
+
+    as_of = _month_end(period)
+    with contextlib.ExitStack() as pinned:
+        with _timer(say)("month's rows and customer-day table"):
+            pinned.enter_context(pinned_aggregates(dataset.transactions, as_of=as_of))
+            if dataset.contacts is not None:
+                pinned.enter_context(pinned_rows(dataset.contacts, as_of))
+        return _build_pages(dataset, period, parameters=parameters, notebooks=notebooks,
+                            say=say, jobs=jobs, worker_stats=worker_stats)
+
+
+def _build_pages(
+    dataset: Any, period: str, *, parameters: Mapping[str, str],
+    notebooks: frozenset[str] = frozenset(), say: Callable[[str], None] | None = None,
+    jobs: int = 1, worker_stats: dict[str, int] | None = None,
+) -> tuple[dict[str, Any], Any]:
     """Headline figures for ``metrics.json``, after building the pages of ``notebooks``.
 
     Every page the notebooks will show is built here once, before any kernel starts: with

@@ -94,7 +94,7 @@ from .churn import _require
 from .config import DEFAULT_SETTINGS
 from .i18n import Translator, get_translator
 from .shared import FrameMemo, text_codes
-from .summary import _as_day, _customer_codes
+from .summary import _as_day, _customer_codes, _days
 from .tiers import value_tiers
 
 __all__ = [
@@ -301,6 +301,34 @@ def _tx_codes(transactions: pd.DataFrame) -> tuple[np.ndarray, pd.Index]:
     return _memo(transactions, ("tx_codes",), compute)
 
 
+def _tx_days(
+    transactions: pd.DataFrame,
+) -> tuple[pd.Index, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The per-customer-day table of ``transactions``
+    (:func:`retention_lib.summary.customer_days`) with customer codes into
+    :func:`_tx_codes`' sorted ids: ``(uniq, code, day, net, bought)``, sorted by code, then
+    day.  Remembered per frame inside a :func:`shared_inputs` block; the table itself is
+    shared with the churn history and the cohorts (one per frame inside a build, or a
+    report: :func:`retention_lib.summary.pinned_aggregates`)."""
+    def compute() -> tuple[pd.Index, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        _, uniq = _tx_codes(transactions)
+        days = _days(transactions)
+        code, day, net, bought = days.code, days.day, days.net, days.bought
+        if not isinstance(transactions["customer_id"].dtype, pd.StringDtype):
+            # ids of another dtype: _tx_codes sorts them as strings
+            code = uniq.get_indexer(pd.Index(days.uniques).astype(str))[code]
+            order = np.lexsort((day, code))
+            code, day, net, bought = code[order], day[order], net[order], bought[order]
+        return uniq, code, day, net, bought
+
+    return _memo(transactions, ("tx_days",), compute)
+
+
+def _day_number(ts: pd.Timestamp) -> int:
+    """Days since 1970-01-01 of the day of ``ts``."""
+    return int((ts.normalize() - pd.Timestamp(0)).days)
+
+
 def _first_row_of_code(customers: pd.DataFrame, uniq: pd.Index) -> np.ndarray:
     """Row of ``customers`` holding the first occurrence of each of ``uniq`` (-1: absent),
     ids compared as strings: ``_first_rows(customer ids, uniq)``. Remembered per frame and
@@ -357,17 +385,6 @@ def _normalized_in(frame: pd.DataFrame, column: str, allowed: set[str]) -> np.nd
     norm = pd.Series(distinct).astype(str).str.strip().str.casefold()
     ok = norm.isin(allowed).to_numpy(dtype=bool, na_value=False)
     return np.where(codes >= 0, ok[np.maximum(codes, 0)], False)
-
-
-def _distinct_days(codes: np.ndarray, days: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct (code, day) pairs sorted by code then day, as two int64 arrays."""
-    if len(codes) == 0:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    low = int(days.min())
-    width = int(days.max()) - low + 1
-    keys = np.sort(codes * width + (days - low))
-    keys = keys[np.r_[True, keys[1:] != keys[:-1]]]
-    return keys // width, keys % width + low
 
 
 def _day_values(days: np.ndarray, dtype: Any) -> np.ndarray:
@@ -757,15 +774,18 @@ def early_warning(
     # per-customer figure is computed on integer positions; see _positions.
     # (the sorted ids of the whole frame: a superset of those up to T, in the same order,
     # so positions and the output are the same as with the ids up to T only)
-    in_t = (transactions["date"] <= T).to_numpy(dtype=bool, na_value=False)
-    tx = transactions.loc[in_t, ["date", "amount"]]
-    all_codes, uniq = _tx_codes(transactions)
-    t_codes = all_codes[in_t]
-    buy = (tx["amount"] > 0).to_numpy(dtype=bool, na_value=False) & (t_codes >= 0)
+    # every figure below is read from the per-customer-day table (:func:`_tx_days`): the
+    # days up to T with their net amount, and the purchase days among them
+    uniq, e_code, e_day, e_net, e_bought = _tx_days(transactions)
+    T_day = _day_number(T)
+    upto = e_day <= T_day
+    if not upto.all():
+        e_code, e_day, e_net, e_bought = e_code[upto], e_day[upto], e_net[upto], e_bought[upto]
     # distinct (customer, purchase day) pairs, sorted by customer then day
-    b_day = tx["date"].to_numpy()[buy].astype("datetime64[D]").astype(np.int64)
-    d_code, d_day = _distinct_days(t_codes[buy], b_day)
-    date_dtype = tx["date"].dtype
+    d_code, d_day = e_code[e_bought], e_day[e_bought]
+    date_dtype = transactions["date"].dtype
+    if not (isinstance(date_dtype, np.dtype) and date_dtype.kind == "M"):
+        date_dtype = np.dtype("datetime64[ns]")
     starts = np.flatnonzero(np.r_[True, d_code[1:] != d_code[:-1]]) if len(d_code) else (
         np.zeros(0, dtype=np.int64))
     ends = np.r_[starts[1:], len(d_code)] - 1 if len(d_code) else np.zeros(0, dtype=np.int64)
@@ -787,7 +807,7 @@ def early_warning(
     # position in ``index`` of every tx code (-1: not an active customer)
     pos_of_code = np.full(len(uniq) + 1, -1, dtype=np.int64)  # last slot: missing id
     pos_of_code[act_codes] = np.arange(n, dtype=np.int64)
-    t_pos = pos_of_code[t_codes]
+    t_pos = pos_of_code[e_code]
     d_pos = pos_of_code[d_code]
 
     r_start = T - pd.Timedelta(days=recent_days)
@@ -814,9 +834,10 @@ def early_warning(
     orders_r = _count_at(d_pos, in_r, n)
     orders_b = _count_at(d_pos, in_b, n)
     exp_orders = orders_b * scale
-    t_r = (tx["date"] > r_start).to_numpy(bool)
-    t_b = ((tx["date"] > b_start) & (tx["date"] <= r_start)).to_numpy(bool)
-    amt = tx["amount"].to_numpy(np.float64)
+    r_day, b_day = _day_number(r_start), _day_number(b_start)
+    t_r = e_day > r_day
+    t_b = (e_day > b_day) & (e_day <= r_day)
+    amt = e_net
     rev_r = _sum_at(amt, t_pos, t_r, n)
     rev_b = _sum_at(amt, t_pos, t_b, n)
     exp_rev = rev_b * scale
@@ -957,7 +978,7 @@ def early_warning(
         keep_prob *= np.where(fired[m], 1.0 - w[m], 1.0)
         n_markers += fired[m]
     risk = 1.0 - keep_prob
-    in_12m = (tx["date"] > T - pd.Timedelta(days=365)).to_numpy(bool)
+    in_12m = e_day > T_day - 365
     rev12 = _sum_at(amt, t_pos, in_12m, n)
     row_facts: list[list[dict[str, Any]]] = _empty_lists(n)
     sentences: list[list[str]] = _empty_lists(n)

@@ -1,8 +1,17 @@
-"""Per-customer aggregates of raw transactions: the one heavy aggregation.
+"""Per-customer aggregates of raw transactions: the transaction-level aggregation.
 
-Everything downstream (RFM, CLV, churn helpers) starts from :func:`customer_summary` or
-:func:`monthly_revenue`, so both are vectorised (integer codes, ``numpy.bincount``, one sort
-of the distinct customer-periods) and never loop over customers in Python.
+Three tables, all vectorised (integer codes, ``numpy.bincount``, one sort) and never looping
+over customers in Python:
+
+* :func:`customer_days` -- one row per customer and calendar day: the day's net amount, its
+  rows, whether it holds a purchase.  The churn history (lapse rules), early warning and
+  its back-test, the win-back queue, event windows, cohorts, the purchase cycle and value
+  tiers read it instead of the raw rows; it is the smallest table the lapse rules can be
+  read from.  Computed once per frame inside a page build (:func:`shared_customer_codes`)
+  or a whole report (:func:`pinned_aggregates`, before the page workers fork).
+* :func:`customer_summary` -- one row per customer (lifetimes' R/F/M/T and revenues), for
+  RFM and CLV; read from the per-customer-day table when it is at hand.
+* :func:`monthly_revenue` -- the customer × month revenue matrix (XYZ classes).
 
 Definitions
 -----------
@@ -29,26 +38,37 @@ observation_period_end=as_of)`` (tested on CDNOW to 1e-9), so the output feeds t
 always dropped, whereas ``lifetimes`` keeps rows later in the same period as ``as_of`` (it
 compares period starts).
 
+The per-customer-day table ignores the time of day; the loader gives dates at midnight,
+and :func:`customer_summary` reads the table only when every date is at midnight (else the
+rows, so a row later on ``as_of``'s day than ``as_of`` stays out).  Sums per day are added
+before the sums per customer, so revenues equal the row-by-row sums to about 1e-15 relative,
+not bit for bit.
+
 Scale
 -----
-Both functions also accept an Ibis table instead of a DataFrame (DuckDB over Parquet/CSV
-files, PySpark, a warehouse): the aggregation then runs in that backend through
-:mod:`retention_lib.engine` (same definitions, same output frame), and only the result is
-loaded into pandas.  ``engine.summarize_files`` / ``engine.read_transactions`` build such a
-table over big files.
+:func:`customer_summary` and :func:`monthly_revenue` also accept an Ibis table instead of a
+DataFrame (DuckDB over Parquet/CSV files, PySpark, a warehouse): the aggregation then runs
+in that backend through :mod:`retention_lib.engine` (same definitions, same output frame),
+and only the result is loaded into pandas.  ``engine.summarize_files`` /
+``engine.read_transactions`` build such a table over big files.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from .shared import pinned_rows, rows_until
+
 __all__ = [
+    "customer_days",
     "customer_summary",
     "monthly_revenue",
+    "pinned_aggregates",
     "shared_customer_codes",
     "SUMMARY_COLUMNS",
     "SUPPORTED_FREQS",
@@ -73,6 +93,7 @@ SUPPORTED_FREQS = ("D", "W")
 _REQUIRED = ("customer_id", "date", "amount")
 # 1970-01-01 is a Thursday: day d belongs to the Monday-to-Sunday week (d + 3) // 7.
 _WEEK_SHIFT = 3
+_NS_PER_DAY = 86_400 * 10**9
 
 
 def _check_columns(transactions: pd.DataFrame, required: tuple[str, ...] = _REQUIRED) -> None:
@@ -174,13 +195,15 @@ def _customer_codes(
     """
     if rows is None:
         rows = frame if keep is None else frame.loc[keep]
-    if not _SHARED_CODES:
-        return pd.factorize(rows["customer_id"], sort=True)
-    cache = _SHARED_CODES[-1]
-    hit = cache.get(id(frame))
+    hit = _PINNED.get(id(frame))
     if hit is None or hit[0] is not frame:
-        codes, uniques = pd.factorize(frame["customer_id"], sort=True)
-        cache[id(frame)] = hit = (frame, codes, uniques)
+        if not _SHARED_CODES:
+            return pd.factorize(rows["customer_id"], sort=True)
+        cache = _SHARED_CODES[-1]
+        hit = cache.get(id(frame))
+        if hit is None or hit[0] is not frame:
+            codes, uniques = pd.factorize(frame["customer_id"], sort=True)
+            cache[id(frame)] = hit = (frame, codes, uniques)
     codes, uniques = hit[1], hit[2]
     if keep is None or bool(keep.all()):
         return codes, uniques
@@ -201,6 +224,225 @@ def _share_subset(parent: pd.DataFrame, keep: np.ndarray, child: pd.DataFrame) -
         return
     codes, uniques = _customer_codes(parent, keep, child)
     _SHARED_CODES[-1][id(child)] = (child, codes, uniques)
+
+
+#: Codes and day tables computed by :func:`pinned_aggregates`, per frame id (the entry holds
+#: the frame, so a recycled id never matches another object).
+_PINNED: dict[int, tuple[pd.DataFrame, np.ndarray, object]] = {}
+_PINNED_DAYS: dict[int, tuple[pd.DataFrame, _Days]] = {}
+
+
+@dataclass(frozen=True)
+class _Days:
+    """The per-customer-day table of a transaction frame, as arrays (:func:`_days`).
+
+    One entry per (customer, calendar day) holding at least one row with an id and a date,
+    sorted by customer code, then day.  Every date counts (no ``as_of``): entries up to a
+    day are ``self.day <= day``.
+    """
+
+    uniques: object  # the sorted distinct ids: pd.factorize(ids, sort=True)[1]
+    code: np.ndarray  # int64 customer code (position in uniques) per entry, ascending
+    day: np.ndarray  # int64 days since 1970-01-01, ascending within a customer
+    net: np.ndarray  # float64 net amount of the day: its rows added in row order, NaN as 0
+    rows: np.ndarray  # int64 transaction rows of the day
+    bought: np.ndarray  # bool: one row of the day at least has amount > 0 (a purchase)
+    midnight: bool = True  # every date is at midnight (as the loader gives them)
+    nan_amounts: bool = False  # some amount is NaN (counted as 0 in net)
+
+    def __len__(self) -> int:
+        return len(self.code)
+
+
+def _build_days(transactions: pd.DataFrame) -> _Days:
+    codes, uniques = _customer_codes(transactions)
+    dates = transactions["date"]
+    if not (isinstance(dates.dtype, np.dtype) and dates.dtype.kind == "M"):
+        dates = pd.to_datetime(dates)
+    stamp = dates.to_numpy(dtype="datetime64[ns]")
+    amount = pd.to_numeric(transactions["amount"]).to_numpy(dtype=np.float64)
+    valid = (np.asarray(codes) >= 0) & ~np.isnat(stamp)
+    if not valid.all():  # rows without an id or a date belong to no customer-day
+        codes, stamp, amount = np.asarray(codes)[valid], stamp[valid], amount[valid]
+    day = stamp.astype("datetime64[D]").astype(np.int64)
+    midnight = not (stamp.astype(np.int64) - day * _NS_PER_DAY).any()
+    empty = np.zeros(0, dtype=np.int64)
+    if len(day) == 0:
+        return _Days(uniques, empty, empty, np.zeros(0), empty, np.zeros(0, dtype=bool))
+    lo = int(day.min())
+    span = int(day.max()) - lo + 1
+    keys = np.asarray(codes, dtype=np.int64) * span + (day - lo)
+    # a stable sort keeps each day's rows in row order, so its net amount is added as a
+    # groupby would add it
+    order = np.argsort(keys, kind="stable")
+    keys = keys[order]
+    new = np.empty(len(keys), dtype=bool)
+    new[0] = True
+    np.not_equal(keys[1:], keys[:-1], out=new[1:])
+    entry = np.cumsum(new) - 1
+    amount = amount[order]
+    net = np.bincount(entry, weights=np.nan_to_num(amount, nan=0.0))
+    rows = np.bincount(entry).astype(np.int64)
+    bought = np.bincount(entry, weights=amount > 0) > 0
+    first = keys[new]
+    return _Days(uniques, first // span, first % span + lo, net, rows, bought, midnight,
+                 bool(np.isnan(amount).any()))
+
+
+def _known_days(transactions: pd.DataFrame) -> _Days | None:
+    """The per-customer-day table of ``transactions`` if it was already computed (pinned, or
+    in the open :func:`shared_customer_codes` block), else ``None``."""
+    hit = _PINNED_DAYS.get(id(transactions))
+    if hit is None and _SHARED_CODES:
+        hit = _SHARED_CODES[-1].get(("days", id(transactions)))
+    return hit[1] if hit is not None and hit[0] is transactions else None
+
+
+def _days(transactions: pd.DataFrame) -> _Days:
+    """The per-customer-day table of ``transactions`` (:class:`_Days`).
+
+    Computed once per frame inside :func:`shared_customer_codes` or
+    :func:`pinned_aggregates`, else every call."""
+    hit = _PINNED_DAYS.get(id(transactions))
+    if hit is not None and hit[0] is transactions:
+        return hit[1]
+    if not _SHARED_CODES:
+        return _build_days(transactions)
+    cache = _SHARED_CODES[-1]
+    key = ("days", id(transactions))
+    hit = cache.get(key)
+    if hit is None or hit[0] is not transactions:
+        cache[key] = hit = (transactions, _build_days(transactions))
+    return hit[1]
+
+
+@contextmanager
+def pinned_aggregates(transactions: pd.DataFrame, *, as_of: object | None = None
+                      ) -> Iterator[None]:
+    """Compute ``transactions``' customer codes and per-customer-day table now, and use them
+    in every call on this frame until the block ends.
+
+    :func:`shared_customer_codes` shares work within one page build; a report builds
+    several pages, in worker processes forked from the runner.  The runner opens this block
+    around all of them, so the one pass over the raw rows that every lapse, purchase-day
+    and window figure starts from (:func:`customer_days`) is made once, before the workers
+    fork, and they inherit it.
+
+    With ``as_of`` (the report month's end), the rows up to it are pinned too
+    (:func:`retention_lib.shared.pinned_rows`: every build's ``rows_until(transactions,
+    as_of)`` is that one frame) with their codes and day table, taken from the whole
+    frame's without another pass.  Results are identical with or without the block; the
+    frames must not be modified inside it.
+    """
+    _check_columns(transactions)
+    with ExitStack() as stack:
+        stack.enter_context(_pinned(transactions))
+        if as_of is not None:
+            as_of = _as_timestamp(as_of, "as_of")
+            stack.enter_context(pinned_rows(transactions, as_of))
+            rows = rows_until(transactions, as_of)
+            if rows is not transactions:
+                stack.enter_context(_pinned(rows, parent=transactions, as_of=as_of))
+        yield
+
+
+@contextmanager
+def _pinned(frame: pd.DataFrame, *, parent: pd.DataFrame | None = None,
+            as_of: pd.Timestamp | None = None) -> Iterator[None]:
+    """Pin ``frame``'s codes and day table (:func:`pinned_aggregates`); ``frame`` being the
+    rows of ``parent`` (pinned) up to ``as_of``: derived from ``parent``'s."""
+    key = id(frame)
+    if key in _PINNED:  # nested on the same frame: the outer block owns the entry
+        yield
+        return
+    if parent is None:
+        codes, uniques = pd.factorize(frame["customer_id"], sort=True)
+        _PINNED[key] = (frame, codes, uniques)
+        days = _build_days(frame)
+    else:
+        keep = (parent["date"] <= as_of).to_numpy(dtype=bool, na_value=False)
+        codes, uniques = _customer_codes(parent, keep, frame)
+        _PINNED[key] = (frame, codes, uniques)
+        days = _days_until(_days(parent), as_of, len(uniques))
+        if days is None:  # dates with a time of day: the rows' own table
+            days = _build_days(frame)
+    try:
+        _PINNED_DAYS[key] = (frame, days)
+        yield
+    finally:
+        _PINNED.pop(key, None)
+        _PINNED_DAYS.pop(key, None)
+
+
+def _days_until(days: _Days, as_of: pd.Timestamp, n_cust: int | None = None) -> _Days | None:
+    """The per-customer-day table of the rows up to ``as_of``, from the whole frame's
+    ``days`` (codes renumbered among the customers up to then: ``n_cust`` of them, a
+    check, when given); ``None`` when the days cannot say which rows those are (dates with
+    a time of day)."""
+    if not days.midnight:
+        return None
+    sel = days.day <= int((as_of.floor("D") - pd.Timestamp(0)).days)
+    code = days.code[sel]
+    present = np.zeros(len(days.uniques), dtype=bool)
+    present[code] = True
+    if n_cust is not None and int(present.sum()) != n_cust:  # pragma: no cover - a check
+        return None
+    uniques = days.uniques
+    if not present.all():
+        code = (np.cumsum(present) - 1)[code]
+        uniques = uniques[present]
+    return _Days(uniques, code, days.day[sel], days.net[sel], days.rows[sel],
+                 days.bought[sel], True, days.nan_amounts)
+
+
+def customer_days(transactions: pd.DataFrame, *, as_of: object | None = None) -> pd.DataFrame:
+    """Aggregate transactions to one row per customer and calendar day.
+
+    The lapse rules (a customer is lost after ``lapse_days`` without a purchase), the
+    purchase-day counts of early warning and the acquisition cohorts all read this table
+    rather than the raw rows; it is the smallest aggregate they share.
+
+    Parameters
+    ----------
+    transactions
+        ``customer_id`` (string), ``date`` (datetime64; the time of day is ignored),
+        ``amount`` (float64, negative = refund).  Rows without an id or a date are left out.
+    as_of
+        Last date included (default: every row).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (customer, day) with a transaction, sorted by ``customer_id`` then
+        ``date``, on a default RangeIndex.  Columns:
+
+        ============ ============== ================================================
+        customer_id  string         the customer
+        date         datetime64[ns] the calendar day (midnight)
+        amount       float64        net amount of the day (refunds added; NaN as 0)
+        rows         int64          transaction rows that day
+        purchase     bool           one row of the day at least has ``amount > 0``
+        ============ ============== ================================================
+
+    Raises
+    ------
+    KeyError
+        A required column is missing.
+    """
+    _check_columns(transactions)
+    days = _days(transactions)
+    keep = slice(None)
+    if as_of is not None:
+        last = int((_as_timestamp(as_of, "as_of").normalize() - pd.Timestamp(0)).days)
+        keep = days.day <= last
+    ids = _string_index(pd.Index(days.uniques))
+    return pd.DataFrame({
+        "customer_id": ids.take(days.code[keep]).array,
+        "date": _dates_from_days(days.day[keep]),
+        "amount": days.net[keep],
+        "rows": days.rows[keep],
+        "purchase": days.bought[keep],
+    })
 
 
 def _string_index(uniques: pd.Index) -> pd.Index:
@@ -273,24 +515,40 @@ def customer_summary(
     if freq not in SUPPORTED_FREQS:
         raise ValueError(f"freq={freq!r} is not supported; choose one of {list(SUPPORTED_FREQS)}")
     as_of = _as_timestamp(as_of, "as_of")
-    keep = (transactions["date"] <= as_of).to_numpy(dtype=bool, na_value=False)
-    tx = _filtered(transactions, as_of, keep)
-
-    codes, uniques = _customer_codes(transactions, keep, tx)
-    n_cust = len(uniques)
-    amount = tx["amount"].to_numpy(dtype=np.float64)
-    day = _day_numbers(tx["date"])
     as_of_day = np.int64((as_of.normalize() - pd.Timestamp(0)).days)
-
-    # One sort of the rows by (customer, day) serves everything: day order is also period
-    # order, so each customer's periods are contiguous runs of the sorted rows.
-    n_rows = np.bincount(codes, minlength=n_cust)
-    d_min = int(day.min()) if len(day) else 0
-    d_span = (int(day.max()) - d_min + 1) if len(day) else 1
-    order = np.argsort(codes.astype(np.int64) * d_span + (day - d_min))
-    cust_s = codes[order]
-    day_s = day[order]
-    amount_s = amount[order]
+    window_start = as_of - pd.Timedelta(days=window_days)
+    view = _day_view(transactions, as_of)
+    if view is not None:
+        # the per-customer-day table, already sorted by (customer, day): its days are the
+        # rows' days, with the day's net amount (the sums differ from adding the rows one by
+        # one in the last bits only)
+        uniques, cust_s, day_s, amount_s, rows_s = view
+        n_cust = len(uniques)
+        n_rows = np.bincount(cust_s, weights=rows_s, minlength=n_cust).astype(np.int64)
+        revenue_total = np.bincount(cust_s, weights=amount_s, minlength=n_cust)
+        in_window = day_s > int((window_start.floor("D") - pd.Timestamp(0)).days)
+        revenue_window = np.bincount(cust_s[in_window], weights=amount_s[in_window],
+                                     minlength=n_cust)
+    else:
+        keep = (transactions["date"] <= as_of).to_numpy(dtype=bool, na_value=False)
+        tx = _filtered(transactions, as_of, keep)
+        codes, uniques = _customer_codes(transactions, keep, tx)
+        n_cust = len(uniques)
+        amount = tx["amount"].to_numpy(dtype=np.float64)
+        day = _day_numbers(tx["date"])
+        # One sort of the rows by (customer, day) serves everything: day order is also
+        # period order, so each customer's periods are contiguous runs of the sorted rows.
+        n_rows = np.bincount(codes, minlength=n_cust)
+        d_min = int(day.min()) if len(day) else 0
+        d_span = (int(day.max()) - d_min + 1) if len(day) else 1
+        order = np.argsort(codes.astype(np.int64) * d_span + (day - d_min))
+        cust_s = codes[order]
+        day_s = day[order]
+        amount_s = amount[order]
+        in_window = (tx["date"] > window_start).to_numpy(dtype=bool)
+        revenue_total = np.bincount(codes, weights=amount, minlength=n_cust)
+        revenue_window = np.bincount(codes[in_window], weights=amount[in_window],
+                                     minlength=n_cust)
     if freq == "D":
         period_s, as_of_period = day_s, as_of_day
     else:  # "W": Monday-to-Sunday weeks, as pandas' W-SUN periods used by lifetimes
@@ -321,10 +579,6 @@ def customer_summary(
     frequency = (n_periods - 1).astype(np.float64)
     with np.errstate(invalid="ignore", divide="ignore"):
         monetary = np.where(frequency > 0, repeat_sum / np.maximum(frequency, 1), 0.0)
-    window_start = as_of - pd.Timedelta(days=window_days)
-    in_window = (tx["date"] > window_start).to_numpy(dtype=bool)
-    revenue_total = np.bincount(codes, weights=amount, minlength=n_cust)
-    revenue_window = np.bincount(codes[in_window], weights=amount[in_window], minlength=n_cust)
 
     index = _string_index(uniques)
     out = pd.DataFrame(
@@ -345,6 +599,24 @@ def customer_summary(
     return out
 
 
+def _day_view(
+    transactions: pd.DataFrame, as_of: pd.Timestamp
+) -> tuple[object, np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+    """The rows up to ``as_of`` as per-customer days, read from the per-customer-day table
+    when it is already at hand and equals them (dates at midnight, no NaN amount):
+    ``(uniques, code, day, net, rows)``, ``uniques`` the sorted ids up to ``as_of`` (as
+    :func:`_customer_codes` gives them) and per day its customer's position in them, the
+    day, its net amount and its number of rows, sorted by code then day.  ``None``
+    otherwise: the caller reads the rows."""
+    days = _known_days(transactions)
+    if days is None or days.nan_amounts:
+        return None
+    upto = _days_until(days, as_of)
+    if upto is None:
+        return None
+    return upto.uniques, upto.code, upto.day, upto.net, upto.rows
+
+
 def _day_profile(
     transactions: pd.DataFrame, *, as_of: object
 ) -> tuple[pd.Index, np.ndarray, np.ndarray, np.ndarray]:
@@ -352,21 +624,32 @@ def _day_profile(
 
     Returns the index of :func:`customer_summary` and, aligned with it, the last
     transaction day (days since 1970-01-01, int64), the number of distinct transaction
-    days (int64: ``frequency + 1``) and ``revenue_total`` (float64, summed in row order
-    exactly as :func:`customer_summary` does).  None of these depends on the order of rows
-    within a day, so the rows are sorted as plain keys (not argsorted).  DataFrames only.
+    days (int64: ``frequency + 1``) and ``revenue_total`` (float64, summed exactly as
+    :func:`customer_summary` does: per day from the per-customer-day table when it is at
+    hand, else row by row).  None of these depends on the order of rows within a day, so
+    the rows are sorted as plain keys (not argsorted).  DataFrames only.
     """
     _check_columns(transactions)
     as_of = _as_timestamp(as_of, "as_of")
+    view = _day_view(transactions, as_of)
+    if view is not None:  # the per-customer-day table, as customer_summary reads it
+        uniques, cust, day, net, _ = view
+        n_cust = len(uniques)
+        last_day = np.zeros(n_cust, dtype=np.int64)
+        revenue_total = np.bincount(cust, weights=net, minlength=n_cust)
+        n_days = np.bincount(cust, minlength=n_cust).astype(np.int64)
+        ends = np.flatnonzero(np.r_[cust[1:] != cust[:-1], True])
+        last_day[cust[ends]] = day[ends]
+        return _string_index(uniques), last_day, n_days, revenue_total
     keep = (transactions["date"] <= as_of).to_numpy(dtype=bool, na_value=False)
     tx = _filtered(transactions, as_of, keep)
     codes, uniques = _customer_codes(transactions, keep, tx)
     n_cust = len(uniques)
+    last_day = np.zeros(n_cust, dtype=np.int64)
+    n_days = np.zeros(n_cust, dtype=np.int64)
     revenue_total = np.bincount(codes, weights=tx["amount"].to_numpy(dtype=np.float64),
                                 minlength=n_cust).astype(np.float64)
     day = _day_numbers(tx["date"])
-    last_day = np.zeros(n_cust, dtype=np.int64)
-    n_days = np.zeros(n_cust, dtype=np.int64)
     if len(day):
         d_min = int(day.min())
         span = int(day.max()) - d_min + 1

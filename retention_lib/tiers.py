@@ -35,6 +35,7 @@ from .summary import (
     _as_timestamp,
     _check_columns,
     _customer_codes,
+    _day_view,
     _filtered,
     _string_index,
     monthly_revenue,
@@ -134,12 +135,20 @@ def _value_tiers(
     if not 0 <= vip_share <= 1:
         raise ValueError(f"vip_share must be between 0 and 1, got {vip_share}")
     as_of_ts = _as_timestamp(as_of, "as_of")
-    keep = (transactions["date"] <= as_of_ts).to_numpy(dtype=bool, na_value=False)
-    tx = _filtered(transactions, as_of_ts, keep)
-    in_window = (tx["date"] > as_of_ts - pd.Timedelta(days=window_days)).to_numpy(dtype=bool)
-    codes, uniques = _customer_codes(transactions, keep, tx)
-    amount = tx["amount"].to_numpy(dtype=np.float64)
-    revenue = np.bincount(codes[in_window], weights=amount[in_window], minlength=len(uniques))
+    window_start = as_of_ts - pd.Timedelta(days=window_days)
+    view = _day_view(transactions, as_of_ts)
+    if view is not None:  # the per-customer-day table, when at hand (as customer_summary)
+        uniques, code, day, net, _ = view
+        in_window = day > int((window_start.floor("D") - pd.Timestamp(0)).days)
+        revenue = np.bincount(code[in_window], weights=net[in_window], minlength=len(uniques))
+    else:
+        keep = (transactions["date"] <= as_of_ts).to_numpy(dtype=bool, na_value=False)
+        tx = _filtered(transactions, as_of_ts, keep)
+        in_window = (tx["date"] > window_start).to_numpy(dtype=bool)
+        codes, uniques = _customer_codes(transactions, keep, tx)
+        amount = tx["amount"].to_numpy(dtype=np.float64)
+        revenue = np.bincount(codes[in_window], weights=amount[in_window],
+                              minlength=len(uniques))
     sorted_ids = _string_index(uniques)
 
     # Rank: revenue descending, then customer_id ascending (uniques are sorted: code order).

@@ -142,6 +142,38 @@ class TestMemory:
         assert metrics == builds[1]["metrics"]
 
 
+class TestOnePassOverTheRows:
+    def test_the_runner_cuts_the_month_and_builds_the_day_table_once(self, tmp_path,
+                                                                      monkeypatch):
+        # the sample runs to 2026-10-30, so for 2026-09 every page build cuts the rows at
+        # 2026-09-30.  The runner does it once and computes the per-customer-day table of
+        # the whole frame once (the month's is taken from it); the builds on their own
+        # (_build_pages, no pins) each cut and pass over the rows again.  Same figures.
+        from retention_lib import summary
+
+        calls: list[int] = []
+        build_days = summary._build_days
+        monkeypatch.setattr(summary, "_build_days",
+                            lambda tx: calls.append(len(tx)) or build_days(tx))
+        settings = notebook_settings("", company_name="", language="en")
+        got = {}
+        for how in ("_compute_metrics", "_build_pages"):
+            calls.clear()
+            _forget_in_process_results()
+            cache = tmp_path / how
+            with active_cache(cache):
+                ds = load_dataset(SAMPLE, config=settings, as_of=date(2026, 11, 22),
+                                  cache_dir=cache)
+                metrics, _ = getattr(report, how)(
+                    ds, "2026-09", parameters=PARAMETERS, notebooks=NOTEBOOKS, jobs=1,
+                )
+            got[how] = (metrics, list(calls))
+        _forget_in_process_results()
+        assert got["_compute_metrics"][1] == [len(ds.transactions)]
+        assert len(got["_build_pages"][1]) > 1  # before: a table per build
+        assert got["_compute_metrics"][0] == got["_build_pages"][0]
+
+
 class TestAvailableMemory:
     @staticmethod
     def files(tmp_path, monkeypatch, *, limit: str | None, usage: int = 0,

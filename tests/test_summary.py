@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from retention_lib import summary
+from retention_lib.shared import rows_until
 from retention_lib.summary import (
     SUMMARY_COLUMNS,
     _customer_codes,
+    _day_profile,
+    customer_days,
     customer_summary,
     monthly_revenue,
+    pinned_aggregates,
     shared_customer_codes,
 )
 
@@ -46,6 +53,24 @@ HAND = _tx(
 )
 AS_OF = "2026-01-31"
 
+Reader = Callable[[pd.DataFrame], AbstractContextManager]
+
+
+@pytest.fixture(params=[False, True], ids=["rows", "day-table"])
+def read_from(request: pytest.FixtureRequest) -> Reader:
+    """``with read_from(tx):`` -- customer_summary reads the rows, or (``day-table``) the
+    per-customer-day table pinned for ``tx``, as inside a report; the figures must agree."""
+    if not request.param:
+        return lambda tx: nullcontext()
+
+    @contextmanager
+    def pinned(tx: pd.DataFrame) -> Iterator[None]:
+        with pinned_aggregates(tx):
+            assert summary._known_days(tx) is not None
+            yield
+
+    return pinned
+
 
 @pytest.fixture(scope="module")
 def cdnow() -> pd.DataFrame:
@@ -72,7 +97,9 @@ class TestAgainstLifetimes:
     @pytest.mark.parametrize(
         "as_of", ["1998-06-30", "1998-03-18"], ids=["last-date", "mid-week-wednesday"]
     )
-    def test_cdnow_equals_lifetimes(self, cdnow: pd.DataFrame, freq: str, as_of: str) -> None:
+    def test_cdnow_equals_lifetimes(
+        self, cdnow: pd.DataFrame, freq: str, as_of: str, read_from: Reader
+    ) -> None:
         # lifetimes keeps rows later in the as_of period (it compares period starts); we drop
         # every row after as_of, so lifetimes gets the rows up to as_of only.
         upto = cdnow.loc[cdnow["date"] <= pd.Timestamp(as_of)]
@@ -80,7 +107,8 @@ class TestAgainstLifetimes:
             upto, "customer_id", "date", monetary_value_col="amount",
             observation_period_end=as_of, freq=freq,
         )
-        ours = customer_summary(cdnow, as_of=as_of, freq=freq)
+        with read_from(cdnow):
+            ours = customer_summary(cdnow, as_of=as_of, freq=freq)
         assert len(ours) > 20_000 if as_of == "1998-06-30" else len(ours) > 1_000
         assert sorted(ours.index.astype(str)) == sorted(expected.index.astype(str))
         expected.index = expected.index.astype(str)
@@ -106,12 +134,16 @@ class TestHandComputed:
         ],
         ids=["007-days", "007-weeks", "8-days", "8-weeks"],
     )
-    def test_lifetimes_columns(self, freq: str, cid: str, expected: tuple) -> None:
-        s = customer_summary(HAND, as_of=AS_OF, freq=freq)
+    def test_lifetimes_columns(
+        self, freq: str, cid: str, expected: tuple, read_from: Reader
+    ) -> None:
+        with read_from(HAND):
+            s = customer_summary(HAND, as_of=AS_OF, freq=freq)
         assert tuple(s.loc[cid, LIFETIMES_COLUMNS]) == pytest.approx(expected)
 
-    def test_row_level_columns(self) -> None:
-        s = customer_summary(HAND, as_of=AS_OF, window_days=20)
+    def test_row_level_columns(self, read_from: Reader) -> None:
+        with read_from(HAND):
+            s = customer_summary(HAND, as_of=AS_OF, window_days=20)
         assert list(s.columns) == list(SUMMARY_COLUMNS)
         assert list(s.index) == ["007", "8"]  # "007" stays a string
         assert s.index.name == "customer_id"
@@ -131,15 +163,17 @@ class TestHandComputed:
         for col in ("frequency", "recency", "T", "monetary_value", "revenue_window"):
             assert s[col].dtype == np.float64, col
 
-    def test_later_as_of_includes_later_rows(self) -> None:
-        s = customer_summary(HAND, as_of="2026-02-10")
+    def test_later_as_of_includes_later_rows(self, read_from: Reader) -> None:
+        with read_from(HAND):
+            s = customer_summary(HAND, as_of="2026-02-10")
         # 02-10 becomes a 4th period: frequency 3, monetary (-30 + 80 + 40) / 3 = 30
         assert s.loc["007", "frequency"] == 3
         assert s.loc["007", "monetary_value"] == pytest.approx(30.0)
         assert s.loc["007", "n_transactions"] == 5
 
-    def test_nothing_before_as_of_gives_empty_frame(self) -> None:
-        s = customer_summary(HAND, as_of="2025-12-31")
+    def test_nothing_before_as_of_gives_empty_frame(self, read_from: Reader) -> None:
+        with read_from(HAND):
+            s = customer_summary(HAND, as_of="2025-12-31")
         assert s.empty
         assert list(s.columns) == list(SUMMARY_COLUMNS)
 
@@ -228,3 +262,89 @@ class TestSharedCustomerCodes:
         assert list(got.index) == ["a", "c"]
         assert got["revenue_total"].tolist() == [5.0, 10.0]
         assert got["T"].tolist() == [21.0, 26.0]  # Jan 31 - Jan 10, Jan 31 - Jan 5
+
+
+class TestCustomerDays:
+    """The per-customer-day table every lapse, purchase-day and window figure starts from."""
+
+    def test_by_hand(self) -> None:
+        days = customer_days(HAND)
+        assert list(days.columns) == ["customer_id", "date", "amount", "rows", "purchase"]
+        assert days["customer_id"].tolist() == ["007"] * 4 + ["8"]  # "007" stays a string
+        assert days["date"].dt.strftime("%m-%d").tolist() == [
+            "01-05", "01-07", "01-20", "02-10", "01-30"]
+        # 01-05: 100 + 50 in one day; 01-07: a refund only, a day but not a purchase
+        assert days["amount"].tolist() == [150.0, -30.0, 80.0, 40.0, 20.0]
+        assert days["rows"].tolist() == [2, 1, 1, 1, 1]
+        assert days["purchase"].tolist() == [True, False, True, True, True]
+        assert days["date"].dtype == "datetime64[ns]"
+        assert isinstance(days["customer_id"].dtype, pd.StringDtype)
+
+    def test_as_of_leaves_later_days_out(self) -> None:
+        days = customer_days(HAND, as_of=AS_OF)
+        assert days["amount"].tolist() == [150.0, -30.0, 80.0, 20.0]  # not 02-10's 40
+
+    def test_time_of_day_is_ignored_and_incomplete_rows_left_out(self) -> None:
+        tx = pd.DataFrame({
+            "customer_id": pd.array(["a", "a", None, "a"], dtype="string"),
+            "date": pd.to_datetime(["2024-03-01 09:00", "2024-03-01 17:30",
+                                    "2024-03-01 00:00", None]),
+            "amount": [5.0, -5.0, 7.0, 9.0],
+        })
+        days = customer_days(tx)
+        assert days["date"].tolist() == [pd.Timestamp("2024-03-01")]
+        assert days["amount"].tolist() == [0.0]  # the two rows with an id and a date
+        assert days["rows"].tolist() == [2]
+        assert days["purchase"].tolist() == [True]
+
+    def test_missing_column_is_named(self) -> None:
+        with pytest.raises(KeyError, match="amount"):
+            customer_days(HAND.drop(columns="amount"))
+
+
+class TestPinnedAggregates:
+    def test_computed_once_and_dropped_after(self) -> None:
+        tx = HAND.copy()
+        with pinned_aggregates(tx):
+            first = summary._known_days(tx)
+            with pinned_aggregates(tx):  # nested on the same frame: the same table
+                assert summary._known_days(tx) is first
+            assert summary._known_days(tx) is first  # the inner block did not drop it
+        assert summary._known_days(tx) is None
+
+    @pytest.mark.parametrize("as_of", ["1997-03-31", "1998-06-30"], ids=["subset", "all"])
+    def test_day_profile_equals_rows_on_cdnow(self, cdnow: pd.DataFrame, as_of: str) -> None:
+        rows = _day_profile(cdnow, as_of=as_of)
+        with pinned_aggregates(cdnow):
+            days = _day_profile(cdnow, as_of=as_of)
+        assert rows[0].equals(days[0])
+        np.testing.assert_array_equal(rows[1], days[1])  # last day
+        np.testing.assert_array_equal(rows[2], days[2])  # distinct days
+        np.testing.assert_allclose(rows[3], days[3], rtol=1e-12)  # revenue, added per day
+
+    def test_dates_with_a_time_read_the_rows(self) -> None:
+        # a row at 10:00 on as_of's day is after a midnight as_of: the day table cannot say
+        # so, and customer_summary must not count it
+        tx = _tx([("a", "2024-01-01 00:00", 5.0), ("a", "2024-01-10 10:00", 3.0)])
+        with pinned_aggregates(tx):
+            s = customer_summary(tx, as_of="2024-01-10")
+        assert s.loc["a", "n_transactions"] == 1
+        assert s.loc["a", "revenue_total"] == 5.0
+
+    def test_month_rows_pinned_with_their_own_table(self, cdnow: pd.DataFrame) -> None:
+        # with as_of the rows up to it are pinned too (what every page build cuts), with
+        # codes and a day table taken from the whole frame's: equal to computing them anew
+        end = pd.Timestamp("1997-09-30")
+        with pinned_aggregates(cdnow, as_of=end):
+            month = rows_until(cdnow, end)
+            assert month is rows_until(cdnow, end) and len(month) < len(cdnow)
+            got = summary._known_days(month)
+            codes, uniques = summary._customer_codes(month)
+        fresh = summary._build_days(month)
+        expected_codes, expected_uniques = pd.factorize(month["customer_id"], sort=True)
+        np.testing.assert_array_equal(codes, expected_codes)
+        assert list(uniques) == list(expected_uniques)
+        assert list(got.uniques) == list(fresh.uniques)
+        for name in ("code", "day", "net", "rows", "bought"):
+            np.testing.assert_array_equal(getattr(got, name), getattr(fresh, name), name)
+        assert summary._known_days(month) is None  # dropped after the block
