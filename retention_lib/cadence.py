@@ -64,7 +64,7 @@ import pandas as pd
 
 from .config import DEFAULT_SETTINGS, CadenceRule
 from .shared import FrameMemo, text_codes
-from .summary import _days
+from .summary import _days, _money_key
 
 __all__ = [
     "CALL_CHANNELS",
@@ -780,10 +780,12 @@ def never_disappear(
     forgotten = (days.isna() | (days > lost_days)).to_numpy(dtype=bool)
 
     _require(transactions, ("customer_id", "date", "amount"), "transactions")
-    date_ok = (transactions["date"] <= as_of).to_numpy(dtype=bool, na_value=False)
-    # lost customer's row of each transaction on or before as_of, -1 for the others
-    tpos = np.where(date_ok, _coded_positions(*_factorized(transactions), ids), -1)
-    d = transactions["date"].to_numpy(dtype="datetime64[ns]")
+    # from the per-customer-day table (retention_lib.summary.customer_days): the lost
+    # customer's row of each customer-day on or before as_of, -1 for the others
+    tdays = _days(transactions)
+    date_ok = tdays.day <= int((as_of - pd.Timestamp(0)).days)
+    tpos = np.where(date_ok, _coded_positions(tdays.code, tdays.uniques, ids), -1)
+    d = tdays.day.astype("datetime64[D]").astype("datetime64[ns]")
     if "last_purchase" in lost.columns:
         last_p = pd.Series(lost["last_purchase"].to_numpy(), index=ids).astype("datetime64[ns]")
     else:
@@ -793,8 +795,8 @@ def never_disappear(
     lp = last_p.to_numpy(dtype="datetime64[ns]")[rows]
     d = d[mine]
     in_year = (d <= lp) & (d > lp - np.timedelta64(365, "D"))
-    amount = transactions["amount"].to_numpy(dtype="float64")[mine][in_year]
-    former = pd.Series(  # pandas' group sum: rows added in table order, as before
+    amount = tdays.net[mine][in_year]
+    former = pd.Series(  # pandas' group sum of the days' net amounts
         pd.Series(amount).groupby(rows[in_year]).sum()
         .reindex(np.arange(len(ids)), fill_value=0.0).to_numpy(dtype="float64"),
         index=ids,
@@ -818,7 +820,7 @@ def never_disappear(
         },
         index=ids,
     ).loc[forgotten]
-    order = np.lexsort((out.index.astype(str), -out["former_value"].to_numpy()))
+    order = np.lexsort((out.index.astype(str), -_money_key(out["former_value"])))
     out = out.iloc[order]
     out.attrs = {"as_of": as_of, "lost_days": int(lost_days)}
     return out

@@ -48,7 +48,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .summary import _customer_codes
+from .summary import _days as _day_table  # the per-customer-day table
 
 with warnings.catch_warnings():
     # lifetimes sets pd.options.mode.chained_assignment at import (a no-op on pandas 3 that
@@ -778,10 +778,6 @@ def fit_clv(
 # ----------------------------------------------------------------------------- validation
 
 
-def _days(dates: pd.Series) -> np.ndarray:
-    return dates.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]").astype(np.int64)
-
-
 def _day(value: object, name: str) -> int:
     ts = pd.Timestamp(value)
     if pd.isna(ts):
@@ -836,27 +832,15 @@ def calibration_holdout_split(
         raise ValueError(f"holdout_end ({holdout_end}) must be after calibration_end "
                          f"({calibration_end})")
     unit = TIME_UNITS[freq]
-    day = _days(transactions["date"])
-    amount = transactions["amount"].to_numpy(dtype=float)
-    keep = day <= hold_end
-    # Customers as integer codes in id order (grouping Python strings costs seconds at
-    # scale); one int64 key per (customer, day) groups exactly as (customer_id, day) would.
-    codes, uniques = _customer_codes(transactions)
-    code = codes[keep].astype(np.int64)
-    day, amount = day[keep], amount[keep]
-    d0 = int(day.min()) if len(day) else 0
-    width = (int(day.max()) - d0 + 1) if len(day) else 1
-    key = code * width + (day - d0)
-    order = np.argsort(key, kind="stable")  # keeps row order within a day: same sums
-    sums = pd.Series(amount[order]).groupby(key[order], sort=True).sum()  # monotonic keys
-    key = sums.index.to_numpy(dtype=np.int64)
-    daily = pd.DataFrame({
-        "customer_id": key // width,
-        "day": key % width + d0,
-        "amount": sums.to_numpy(),
-    })
-    new_cust = np.r_[True, key[1:] // width != key[:-1] // width] if len(key) else key
-    first = daily["day"].to_numpy()[new_cust][np.cumsum(new_cust) - 1] if len(key) else key
+    # the per-customer-day table (retention_lib.summary.customer_days): customers as
+    # integer codes in id order, one entry per (customer, day) with the day's net amount
+    table = _day_table(transactions)
+    uniques = table.uniques
+    keep = table.day <= hold_end
+    code, day = table.code[keep], table.day[keep]
+    daily = pd.DataFrame({"customer_id": code, "day": day, "amount": table.net[keep]})
+    new_cust = np.r_[True, code[1:] != code[:-1]] if len(code) else code.astype(bool)
+    first = day[new_cust][np.cumsum(new_cust) - 1] if len(code) else day
     cohort = first <= cal_end
     if calibration_start is not None:
         cohort &= first >= _day(calibration_start, "calibration_start")
@@ -974,18 +958,12 @@ def cumulative_transactions(
         ``calibration_end``).
     """
     cal_end, hold_end = _day(calibration_end, "calibration_end"), _day(holdout_end, "holdout_end")
-    day = _days(transactions["date"])
-    keep = day <= hold_end
-    # distinct (customer, day) pairs as sorted int64 keys: customer code, then day
-    # any consistent integer codes group alike: the sorted ones shared within a build
-    codes, _ = _customer_codes(transactions)
-    day = day[keep]
-    d0 = int(day.min()) if len(day) else 0
-    width = (int(day.max()) - d0 + 1) if len(day) else 1
-    key = np.sort(codes[keep].astype(np.int64) * width + (day - d0))
-    key = key[np.r_[True, key[1:] != key[:-1]]] if len(key) else key
-    pair_cust, pair_day = key // width, key % width + d0
-    new_cust = np.r_[True, pair_cust[1:] != pair_cust[:-1]] if len(key) else key.astype(bool)
+    # distinct (customer, day) pairs, by customer then day: the per-customer-day table
+    table = _day_table(transactions)
+    keep = table.day <= hold_end
+    pair_cust, pair_day = table.code[keep], table.day[keep]
+    new_cust = (np.r_[True, pair_cust[1:] != pair_cust[:-1]] if len(pair_cust)
+                else pair_cust.astype(bool))
     first = pair_day[new_cust][np.cumsum(new_cust) - 1]
     cohort = first <= cal_end
     days, first = pair_day[cohort], first[cohort]

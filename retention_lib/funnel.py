@@ -51,6 +51,7 @@ from .cadence import _factorized
 from .churn import customer_status
 from .config import DEFAULT_SETTINGS
 from .shared import text_codes
+from .summary import _days
 
 __all__ = [
     "STAGES",
@@ -92,8 +93,10 @@ def _require(transactions: pd.DataFrame) -> None:
 class _Prepared:
     """Transactions coded once: every stage date is then a few numpy passes.
 
-    ``ids`` are the sorted distinct customer ids (as in ``customer_status``'s index);
-    row arrays keep the transaction order (so revenue sums add up in the same order).
+    ``ids`` are the sorted distinct customer ids (as in ``customer_status``'s index).
+    Purchase days and months and the revenue sums are read from the per-customer-day table
+    (``e_*``, :func:`retention_lib.summary.customer_days`); only the categories bought need
+    the rows (``code``, ``ns``, ``cat``, in transaction order).
     """
 
     ids: pd.Index  # sorted distinct customer ids, original dtype
@@ -101,16 +104,16 @@ class _Prepared:
     code: np.ndarray  # int64 position in ids per row
     ns: np.ndarray  # int64 nanoseconds per row
     valid: np.ndarray  # bool: date not NaT
-    day: np.ndarray  # int64 day number per row
-    month: np.ndarray  # int64 month number per row
     amount: np.ndarray  # float64 per row
     cat: np.ndarray | None  # int64 category code per row, -1 when missing; None: no column
     manager: pd.api.extensions.ExtensionArray  # string per id, "unassigned" when unknown
-    day_key: np.ndarray  # int64 (customer, day) key per row
-    month_key: np.ndarray  # int64 (customer, month) key per row
-    day_order: np.ndarray  # rows sorted by day_key (hence also by month_key)
     cat_key: np.ndarray | None  # int64 (customer, category) key per row
     cat_order: np.ndarray | None  # rows sorted by cat_key
+    e_code: np.ndarray  # int64 position in ids per customer-day, ascending
+    e_day: np.ndarray  # int64 day number per customer-day, ascending within a customer
+    e_month: np.ndarray  # int64 month number per customer-day
+    e_net: np.ndarray  # float64 net amount per customer-day
+    e_bought: np.ndarray  # bool: the customer-day holds a purchase
 
 
 def _manager_of(sids: pd.Index, customers: pd.DataFrame | None) -> pd.Series:
@@ -140,9 +143,6 @@ def _prepare(transactions: pd.DataFrame, customers: pd.DataFrame | None) -> _Pre
     sids = _ids(ids)
     dates = transactions["date"].to_numpy(dtype="datetime64[ns]")
     valid = ~np.isnat(dates)
-    ns = dates.astype(np.int64)
-    day = dates.astype("datetime64[D]").astype(np.int64)
-    month = dates.astype("datetime64[M]").astype(np.int64)
     cat = cat_key = cat_order = None
     if "category" in transactions.columns:
         k = transactions["category"]
@@ -151,22 +151,19 @@ def _prepare(transactions: pd.DataFrame, customers: pd.DataFrame | None) -> _Pre
         cat_key = code * (len(cats) + 1) + (cat + 1)
         cat_order = np.argsort(cat_key, kind="stable")
     valid &= code >= 0
-    day_key = _pair_key(code, day, valid)
+    days = _days(transactions)  # its ids: the sorted distinct ids, as ids
+    e_code = days.code
+    if len(days.uniques) != len(ids) or not pd.Index(days.uniques).equals(ids):
+        # pragma: no cover - both are the sorted distinct ids
+        e_code = ids.get_indexer(pd.Index(days.uniques))[e_code]
     return _Prepared(
-        ids=ids, sids=sids, code=code, ns=ns, valid=valid, day=day, month=month,
+        ids=ids, sids=sids, code=code, ns=dates.astype(np.int64), valid=valid,
         amount=transactions["amount"].to_numpy(dtype="float64"), cat=cat,
-        manager=_manager_of(sids, customers).array, day_key=day_key,
-        month_key=_pair_key(code, month, valid), day_order=np.argsort(day_key, kind="stable"),
-        cat_key=cat_key, cat_order=cat_order,
+        manager=_manager_of(sids, customers).array, cat_key=cat_key, cat_order=cat_order,
+        e_code=e_code, e_day=days.day,
+        e_month=days.day.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64),
+        e_net=days.net, e_bought=days.bought,
     )
-
-
-def _pair_key(code: np.ndarray, value: np.ndarray, valid: np.ndarray) -> np.ndarray:
-    """One int64 per row ordering rows by (customer code, value); invalid rows get value 0."""
-    if not valid.any():
-        return np.zeros(len(code), dtype=np.int64)
-    lo, hi = int(value[valid].min()), int(value[valid].max())
-    return code * (hi - lo + 1) + np.where(valid, value - lo, 0)
 
 
 def _distinct_count(
@@ -222,36 +219,46 @@ def _stages_at(
     slot_of = np.full(len(prep.ids), -1, dtype=np.int64)
     slot_of[pos] = np.arange(n, dtype=np.int64)
 
-    as_ns = np.datetime64(as_of, "ns").astype(np.int64)
-    row_slot = slot_of[np.clip(prep.code, 0, None)]  # output row of each transaction, or -1
-    use = prep.valid & (prep.ns <= as_ns) & (row_slot >= 0)
-    buy = use & (prep.amount > 0)
-    purchase_days = _distinct_count(prep.day_key, prep.day_order, buy, row_slot, n)
+    # purchase days, purchase months and revenue from the per-customer-day table
+    as_day = int((as_of.normalize() - pd.Timestamp(0)).days)
+    e_slot = slot_of[prep.e_code]  # output row of each customer-day, or -1
+    e_use = (prep.e_day <= as_day) & (e_slot >= 0)
+    e_buy = e_use & prep.e_bought
+    purchase_days = np.bincount(e_slot[e_buy], minlength=n).astype(np.int64)
     as_of_month = int(np.datetime64(as_of, "M").astype(np.int64))
-    recent = buy & (prep.month > as_of_month - 12)
-    purchase_months = _distinct_count(prep.month_key, prep.day_order, recent, row_slot, n)
+    recent = np.flatnonzero(e_buy & (prep.e_month > as_of_month - 12))
+    r_code, r_month = prep.e_code[recent], prep.e_month[recent]  # by customer, then month
+    new_month = np.ones(len(recent), dtype=bool)
+    new_month[1:] = (r_code[1:] != r_code[:-1]) | (r_month[1:] != r_month[:-1])
+    purchase_months = np.bincount(e_slot[recent[new_month]], minlength=n).astype(np.int64)
 
-    sel = np.flatnonzero(use)  # transaction order: sums add up as before
-    slot = row_slot[sel]
-    amount = prep.amount[sel]
-    f = first.astype(np.int64)[slot]
-    d = prep.ns[sel]
-    year = np.timedelta64(365, "D").astype("timedelta64[ns]").astype(np.int64)
-    in_first = (d >= f) & (d < f + year)
-    in_last = d > as_ns - year
+    sel = np.flatnonzero(e_use)
+    slot = e_slot[sel]
+    amount = prep.e_net[sel]
+    f = first.astype("datetime64[D]").astype(np.int64)[slot]
+    d = prep.e_day[sel]
+    in_first = (d >= f) & (d < f + 365)
+    in_last = d > as_day - 365
     rev_first = _group_sum(amount[in_first], slot[in_first], n)
     rev_last = _group_sum(amount[in_last], slot[in_last], n)
     tenure_ok = first <= np.datetime64(as_of - pd.Timedelta(days=365), "ns")
     more_volume = (rev_first > 0) & (rev_last >= expansion_factor * rev_first)
     more_cats = np.zeros(n, dtype=bool)
     if prep.cat is not None:
-        ok = buy & (prep.cat >= 0)
-        ok_last = np.zeros(len(ok), dtype=bool)
+        # categories are per row: the purchases with a category up to as_of, in the first
+        # year and in the last year
+        as_ns = np.datetime64(as_of, "ns").astype(np.int64)
+        year = np.timedelta64(365, "D").astype("timedelta64[ns]").astype(np.int64)
+        row_slot = slot_of[np.clip(prep.code, 0, None)]  # output row of each row, or -1
+        ok = (prep.valid & (prep.ns <= as_ns) & (row_slot >= 0) & (prep.amount > 0)
+              & (prep.cat >= 0))
+        rows = np.flatnonzero(ok)
+        r_ns = prep.ns[rows]
+        r_first = first.astype(np.int64)[row_slot[rows]]
         ok_first = np.zeros(len(ok), dtype=bool)
-        ok_last[sel] = in_last
-        ok_first[sel] = in_first
-        ok_last &= ok
-        ok_first &= ok
+        ok_last = np.zeros(len(ok), dtype=bool)
+        ok_first[rows] = (r_ns >= r_first) & (r_ns < r_first + year)
+        ok_last[rows] = r_ns > as_ns - year
         more_cats = (_distinct_count(prep.cat_key, prep.cat_order, ok_last, row_slot, n)
                      > _distinct_count(prep.cat_key, prep.cat_order, ok_first, row_slot, n))
     expanded = tenure_ok & (more_volume | more_cats)

@@ -94,7 +94,7 @@ from .churn import _require
 from .config import DEFAULT_SETTINGS
 from .i18n import Translator, get_translator
 from .shared import FrameMemo, text_codes
-from .summary import _as_day, _customer_codes, _days
+from .summary import _as_day, _customer_codes, _days, _money_key
 from .tiers import value_tiers
 
 __all__ = [
@@ -1024,7 +1024,8 @@ def early_warning(
     )
     for col in ("name", "manager", "tier", "history"):
         out[col] = out[col].astype(str)
-    out = out.sort_values(["value_at_risk"], ascending=False, kind="stable")
+    # value at risk descending (equal to the cent: a tie), then customer_id
+    out = out.iloc[np.lexsort((np.arange(len(out)), -_money_key(out["value_at_risk"])))]
     out.attrs = {
         "markers_on": on,
         "markers_off": off,
@@ -1131,7 +1132,7 @@ def at_risk_list(early: pd.DataFrame, *, top: int | None = None) -> pd.DataFrame
     flagged = early[early["flagged"].to_numpy(bool)]
     order = np.lexsort(
         (np.asarray(flagged.index.astype(str)), -flagged["risk_score"].to_numpy(),
-         -flagged["value_at_risk"].to_numpy())
+         -_money_key(flagged["value_at_risk"]))
     )
     out = flagged.iloc[order]
     if top is not None:

@@ -408,7 +408,7 @@ def customer_days(transactions: pd.DataFrame, *, as_of: object | None = None) ->
         ``customer_id`` (string), ``date`` (datetime64; the time of day is ignored),
         ``amount`` (float64, negative = refund).  Rows without an id or a date are left out.
     as_of
-        Last date included (default: every row).
+        Last day included (default: every row).
 
     Returns
     -------
@@ -443,6 +443,12 @@ def customer_days(transactions: pd.DataFrame, *, as_of: object | None = None) ->
         "rows": days.rows[keep],
         "purchase": days.bought[keep],
     })
+
+
+def _money_key(values: object) -> np.ndarray:
+    """Money as a sort key: rounded to a millionth, so amounts equal to the cent tie (and
+    the next key decides) whichever order their rows or days were added in."""
+    return np.round(np.asarray(values, dtype=np.float64), 6)
 
 
 def _string_index(uniques: pd.Index) -> pd.Index:

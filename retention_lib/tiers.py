@@ -37,6 +37,7 @@ from .summary import (
     _customer_codes,
     _day_view,
     _filtered,
+    _money_key,
     _string_index,
     monthly_revenue,
 )
@@ -151,8 +152,9 @@ def _value_tiers(
                               minlength=len(uniques))
     sorted_ids = _string_index(uniques)
 
-    # Rank: revenue descending, then customer_id ascending (uniques are sorted: code order).
-    order = np.lexsort((np.arange(len(uniques)), -revenue))
+    # Rank: revenue descending (equal to the cent: a tie), then customer_id ascending
+    # (uniques are sorted: code order).
+    order = np.lexsort((np.arange(len(uniques)), -_money_key(revenue)))
     revenue = revenue[order]
     index = pd.Index(sorted_ids.take(order), name="customer_id")
     n_ids = len(index)
@@ -252,12 +254,26 @@ def xyz_classes(
     last = as_of_month if complete else as_of_month - 1
     first = last - (months - 1)
     window = pd.period_range(first, last, freq="M", name="month")
-    tx = _filtered(transactions, as_of_ts)
-    matrix = monthly_revenue(
-        tx, as_of=last.end_time.normalize(), start=first.start_time
-    ).reindex(columns=window, fill_value=0.0)
-    customers = _sorted_ids(tx["customer_id"])
-    values = matrix.reindex(customers, fill_value=0.0).to_numpy(dtype=np.float64)
+    view = None
+    if isinstance(transactions["customer_id"].dtype, pd.StringDtype):  # ids sort as strings
+        view = _day_view(transactions, as_of_ts)
+    if view is not None:
+        # the customer × month matrix from the per-customer-day table: no pass over the rows
+        uniques, code, day, net, _ = view
+        customers = _string_index(uniques)
+        month = day.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+        lo, n_months = first.ordinal, len(window)
+        inw = (month >= lo) & (month <= last.ordinal)
+        values = np.bincount(code[inw] * n_months + (month[inw] - lo), weights=net[inw],
+                             minlength=len(customers) * n_months
+                             ).reshape(len(customers), n_months)
+    else:
+        tx = _filtered(transactions, as_of_ts)
+        matrix = monthly_revenue(
+            tx, as_of=last.end_time.normalize(), start=first.start_time
+        ).reindex(columns=window, fill_value=0.0)
+        customers = _sorted_ids(tx["customer_id"])
+        values = matrix.reindex(customers, fill_value=0.0).to_numpy(dtype=np.float64)
     mean = values.mean(axis=1) if values.size else np.zeros(len(customers))
     std = values.std(axis=1, ddof=0) if values.size else np.zeros(len(customers))
     with np.errstate(invalid="ignore", divide="ignore"):

@@ -46,7 +46,7 @@ from .churn import customer_status, won_back, won_back_by_month
 from .config import DEFAULT_SETTINGS
 from .reasons import PRIORITY, RECOMMENDED_ACTIONS, categorize_reasons
 from .signals import _day_number, _factorized, _index_in, _isin, _tx_days
-from .summary import _as_day
+from .summary import _as_day, _money_key
 
 __all__ = [
     "DEFAULT_WEIGHTS",
@@ -219,9 +219,10 @@ def winback_queue(
     n = len(ids)
     since = (T - lost["lost_on"]).dt.days.to_numpy(np.int64)
     recency = 1.0 - since / within_days
+    # lost revenue's rank (equal to the cent: the same rank)
     value = (
-        lost["lost_revenue"].rank(method="average").to_numpy(np.float64) / n if n else
-        np.zeros(0)
+        pd.Series(_money_key(lost["lost_revenue"])).rank(method="average").to_numpy(np.float64)
+        / n if n else np.zeros(0)
     )
     cat, text = _reasons(surveys, ids, reason_keywords)
     reason_score = np.array([_REASON_SCORE.get(c, 1.0) for c in cat], dtype=np.float64)
@@ -285,7 +286,7 @@ def winback_queue(
     for col in ("name", "manager", "reason", "reason_category", "action"):
         out[col] = out[col].astype(str)
     order = np.lexsort(
-        (np.asarray(ids.astype(str)), -out["lost_revenue"].to_numpy(), -out["score"].to_numpy())
+        (np.asarray(ids.astype(str)), -_money_key(out["lost_revenue"]), -out["score"].to_numpy())
     )
     out = out.iloc[order]
     out.attrs = {"weights": w, "within_days": within_days, "as_of": T}

@@ -349,6 +349,19 @@ class TestNeverDisappear:
         assert pd.isna(out.loc["L3", "last_contact"])
         assert out.loc["L3", "manager"] == "unassigned"
 
+    def test_former_values_equal_to_the_cent_go_by_id(self, lost_setup):
+        # L2's days add up to 0.1 + 0.2 = 0.30000000000000004, L1's one day is 0.3: the same
+        # money, so the ids decide (L1 first), whichever order the amounts were added in
+        status, _, _ = lost_setup
+        tx = pd.DataFrame({
+            "customer_id": pd.array(["L2", "L2", "L1"], dtype="string"),
+            "date": pd.to_datetime(["2025-06-29", "2025-06-30", "2025-06-30"]),
+            "amount": [0.1, 0.2, 0.3],
+        })
+        out = never_disappear(None, status=status, transactions=tx, as_of=AS_OF)
+        assert out.loc["L2", "former_value"] > out.loc["L1", "former_value"]  # in the bits
+        assert list(out.index) == ["L1", "L2", "L3"]
+
     def test_no_contacts_table_lists_all_lost(self, lost_setup):
         status, _, tx = lost_setup
         out = never_disappear(None, status=status, transactions=tx, as_of=AS_OF)

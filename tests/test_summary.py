@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +20,7 @@ from retention_lib.summary import (
     pinned_aggregates,
     shared_customer_codes,
 )
+from tests.conftest import Reader
 
 lifetimes = pytest.importorskip("lifetimes")
 from lifetimes.utils import summary_data_from_transaction_data  # noqa: E402
@@ -52,25 +51,6 @@ HAND = _tx(
     ]
 )
 AS_OF = "2026-01-31"
-
-Reader = Callable[[pd.DataFrame], AbstractContextManager]
-
-
-@pytest.fixture(params=[False, True], ids=["rows", "day-table"])
-def read_from(request: pytest.FixtureRequest) -> Reader:
-    """``with read_from(tx):`` -- customer_summary reads the rows, or (``day-table``) the
-    per-customer-day table pinned for ``tx``, as inside a report; the figures must agree."""
-    if not request.param:
-        return lambda tx: nullcontext()
-
-    @contextmanager
-    def pinned(tx: pd.DataFrame) -> Iterator[None]:
-        with pinned_aggregates(tx):
-            assert summary._known_days(tx) is not None
-            yield
-
-    return pinned
-
 
 @pytest.fixture(scope="module")
 def cdnow() -> pd.DataFrame:

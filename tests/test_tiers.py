@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from retention_lib.tiers import TIERS, value_tiers, xyz_classes
+from tests.conftest import Reader
 
 
 def _tx(rows: list[tuple[str, str, float]]) -> pd.DataFrame:
@@ -152,6 +153,17 @@ XYZ = _tx(
 )
 
 
+class TestTies:
+    def test_revenue_equal_to_the_cent_ranks_by_id(self) -> None:
+        # b's rows add up to 0.1 + 0.2 = 0.30000000000000004, a's one row is 0.3: the same
+        # money, so the ids decide (a first), whichever order the amounts were added in
+        tx = _tx([("b", "2026-01-10", 0.1), ("b", "2026-01-11", 0.2), ("a", "2026-01-12", 0.3)])
+        t = value_tiers(tx, as_of="2026-01-31")
+        assert t.loc["b", "revenue"] > t.loc["a", "revenue"]  # in the last bits
+        assert t.index.tolist() == ["a", "b"]
+        assert t["rank"].tolist() == [1, 2]
+
+
 class TestXyz:
     # as_of 2026-02-15: February is incomplete, so the 3 months are Nov, Dec, Jan.
     # x1: 100, 100, 100 -> mean 100, std 0, cv 0 -> X
@@ -170,8 +182,11 @@ class TestXyz:
         ],
         ids=["x", "y", "z", "no-recent-revenue", "only-incomplete-month", "negative-mean"],
     )
-    def test_hand_computed(self, cid: str, mean: float, std: float, cls: str) -> None:
-        t = xyz_classes(XYZ, as_of="2026-02-15", months=3)
+    def test_hand_computed(
+        self, cid: str, mean: float, std: float, cls: str, read_from: Reader
+    ) -> None:
+        with read_from(XYZ):
+            t = xyz_classes(XYZ, as_of="2026-02-15", months=3)
         row = t.loc[cid]
         assert row["mean_monthly"] == pytest.approx(mean)
         assert row["std_monthly"] == pytest.approx(std)
@@ -191,11 +206,12 @@ class TestXyz:
         assert list(t3.attrs["months"].astype(str)) == ["2025-10", "2025-11", "2025-12"]
 
     @pytest.mark.parametrize("dtype", ["string", "str", object], ids=["string", "str", "object"])
-    def test_index_sorted_string_for_every_id_dtype(self, dtype) -> None:
+    def test_index_sorted_string_for_every_id_dtype(self, dtype, read_from: Reader) -> None:
         # customers up to 2026-01-31 (feb buys later), in code-point order: "neg" < "old"
         # < "x1" < "y1" < "z1"; the index is always the "string" dtype.
         data = XYZ.assign(customer_id=XYZ["customer_id"].astype(dtype))
-        t = xyz_classes(data, as_of="2026-01-31", months=3)
+        with read_from(data):
+            t = xyz_classes(data, as_of="2026-01-31", months=3)
         assert t.index.tolist() == ["neg", "old", "x1", "y1", "z1"]
         assert t.index.dtype == pd.StringDtype() and t.index.name == "customer_id"
         assert t.loc["x1", "xyz"] == "X"  # 100 in each of Nov, Dec, Jan: cv 0
@@ -211,9 +227,12 @@ class TestXyz:
         [((50.0, 150.0), "X"), ((0.0, 200.0), "Y")],
         ids=["cv-exactly-0.5", "cv-exactly-1.0"],
     )
-    def test_limits_are_inclusive(self, amounts: tuple[float, float], cls: str) -> None:
+    def test_limits_are_inclusive(
+        self, amounts: tuple[float, float], cls: str, read_from: Reader
+    ) -> None:
         # two months: 50, 150 -> mean 100, population std 50, cv 0.5 (X, limit inclusive);
         # 0, 200 -> mean 100, std 100, cv 1.0 (Y, limit inclusive)
         tx = _tx([("k", "2025-12-15", amounts[0]), ("k", "2026-01-15", amounts[1])])
-        t = xyz_classes(tx, as_of="2026-01-31", months=2)
+        with read_from(tx):
+            t = xyz_classes(tx, as_of="2026-01-31", months=2)
         assert t.loc["k", "xyz"] == cls
