@@ -1,20 +1,20 @@
 """The heavy aggregations written once with Ibis: DuckDB on files, or any Ibis backend.
 
-:mod:`retention_lib.summary` computes the per-customer summary and the customer × month
-revenue with pandas + numpy on a DataFrame already in memory.  This module expresses the same
-two aggregations as Ibis expressions, so they run
+:mod:`retention_lib.summary` computes the per-customer summary, the per-customer-day table
+and the customer × month revenue with pandas + numpy on a DataFrame already in memory.  This
+module expresses the same three aggregations as Ibis expressions, so they run
 
 * on **DuckDB, directly on Parquet / CSV files** (:func:`summarize_files`,
-  :func:`monthly_revenue_files`): the transactions are never loaded into pandas, only the
-  per-customer (or per customer-month) result is;
-* on **any other Ibis backend** (:func:`summarize_table`, :func:`monthly_revenue_table`):
-  PySpark (``ibis.pyspark.connect(spark)``, see :func:`spark_table`), or a warehouse
-  (Snowflake, BigQuery, Postgres, ...).
+  :func:`customer_days_files`, :func:`monthly_revenue_files`): the transactions are never
+  loaded into pandas, only the per-customer (per customer-day, per customer-month) result is;
+* on **any other Ibis backend** (:func:`summarize_table`, :func:`customer_days_table`,
+  :func:`monthly_revenue_table`): PySpark (``ibis.pyspark.connect(spark)``, see
+  :func:`spark_table`), or a warehouse (Snowflake, BigQuery, Postgres, ...).
 
 The results are the same pandas frames as :func:`retention_lib.summary.customer_summary`
-(same index, columns, dtypes, ``attrs``) and, for the monthly table, the long form of
-:func:`retention_lib.summary.monthly_revenue` (:func:`monthly_matrix` pivots it to the same
-matrix).
+(same index, columns, dtypes, ``attrs``) and :func:`retention_lib.summary.customer_days`
+and, for the monthly table, the long form of :func:`retention_lib.summary.monthly_revenue`
+(:func:`monthly_matrix` pivots it to the same matrix).
 
 Definitions (identical to :mod:`retention_lib.summary`)
 -------------------------------------------------------
@@ -68,6 +68,9 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "LONG_COLUMNS",
     "contract_table",
+    "customer_days_files",
+    "customer_days_table",
+    "days_expr",
     "monthly_expr",
     "monthly_matrix",
     "monthly_revenue_files",
@@ -501,6 +504,39 @@ def monthly_expr(
     return out.order_by(["customer_id", "month"])
 
 
+def days_expr(table: ir.Table, *, as_of: object | None = None) -> ir.Table:
+    """Net amount, rows and purchases per customer and calendar day, as an Ibis expression.
+
+    The engine's form of :func:`retention_lib.summary.customer_days`.
+
+    Parameters
+    ----------
+    table
+        Ibis table with ``customer_id``, ``date``, ``amount`` (see :func:`contract_table`).
+    as_of
+        Keep the days up to the day of ``as_of`` (the time of day is ignored, as in
+        :func:`retention_lib.summary.customer_days`).
+
+    Returns
+    -------
+    ibis.Table
+        One row per customer and day with a row that has an id and a date, ordered by
+        ``customer_id``, ``day``: ``customer_id`` (string), ``day`` (int64 days since
+        1970-01-01), ``amount`` (float64 net amount, missing amounts left out of the sum),
+        ``rows`` (int64), ``purchase`` (bool: a row with ``amount > 0``).
+    """
+    t = table.filter(table.customer_id.notnull() & table.date.notnull())
+    rows = t.select("customer_id", "amount", day=_day(t.date).cast("int64"))
+    if as_of is not None:
+        rows = rows.filter(rows.day <= _as_of_day(_as_timestamp(as_of, "as_of")))
+    out = rows.group_by(["customer_id", "day"]).aggregate(
+        amount=rows.amount.sum().fill_null(0.0),
+        rows=rows.count(),
+        purchase=(rows.amount > 0).fill_null(False).any(),
+    )
+    return out.order_by(["customer_id", "day"])
+
+
 # --------------------------------------------------------------------------- execution
 
 
@@ -657,6 +693,38 @@ def monthly_revenue_table(
         "month": pd.PeriodIndex(months.astype("datetime64[ns]"), freq="M"),
         "revenue": _column(arrow, "revenue", np.float64),
     })
+
+
+def customer_days_table(
+    table: ir.Table, *, as_of: object | None = None, config: Any = None
+) -> pd.DataFrame:
+    """The per-customer-day table of an Ibis table, computed by its backend.
+
+    Returns the frame of :func:`retention_lib.summary.customer_days` (same columns, dtypes
+    and order: ``customer_id``, ``date``, ``amount``, ``rows``, ``purchase``, sorted by
+    ``customer_id`` then ``date``).  ``config``: settings or YAML path/mapping (column
+    mapping).
+    """
+    arrow = _to_arrow(days_expr(contract_table(table, config=config), as_of=as_of))
+    return pd.DataFrame({
+        "customer_id": pd.array(arrow.column("customer_id"), dtype="string"),
+        "date": _dates_from_days(_column(arrow, "day", np.int64)),
+        "amount": _column(arrow, "amount", np.float64),
+        "rows": _column(arrow, "rows", np.int64),
+        "purchase": _column(arrow, "purchase", bool),
+    })
+
+
+def customer_days_files(
+    paths_or_folder: str | Path | Iterable[str | Path],
+    *,
+    as_of: object | None = None,
+    config: Any = None,
+) -> pd.DataFrame:
+    """:func:`customer_days_table` computed by DuckDB directly on Parquet/CSV files."""
+    settings = load_settings(config)
+    return customer_days_table(read_transactions(paths_or_folder, config=settings),
+                               as_of=as_of)
 
 
 def monthly_revenue_files(

@@ -407,6 +407,8 @@ def customer_days(transactions: pd.DataFrame, *, as_of: object | None = None) ->
     transactions
         ``customer_id`` (string), ``date`` (datetime64; the time of day is ignored),
         ``amount`` (float64, negative = refund).  Rows without an id or a date are left out.
+        Or an Ibis table with these columns: computed by its backend
+        (:func:`retention_lib.engine.customer_days_table`).
     as_of
         Last day included (default: every row).
 
@@ -429,6 +431,10 @@ def customer_days(transactions: pd.DataFrame, *, as_of: object | None = None) ->
     KeyError
         A required column is missing.
     """
+    if _is_ibis_table(transactions):
+        from .engine import customer_days_table
+
+        return customer_days_table(transactions, as_of=as_of)
     _check_columns(transactions)
     days = _days(transactions)
     keep = slice(None)

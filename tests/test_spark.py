@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 
 from retention_lib.io import load_dataset
-from retention_lib.summary import customer_summary, monthly_revenue
+from retention_lib.summary import customer_days, customer_summary, monthly_revenue
 
 pytestmark = pytest.mark.spark
 
@@ -101,6 +101,12 @@ class TestSparkEqualsPandas:
     def test_monthly_revenue(self, spark_tx: object, sample_tx: pd.DataFrame) -> None:
         expected = monthly_revenue(sample_tx, as_of="2026-06-30", start="2024-01-15")
         got = monthly_revenue(spark_tx, as_of="2026-06-30", start="2024-01-15")  # dispatch
+        pd.testing.assert_frame_equal(got, expected, check_exact=False, **TOL)
+
+    def test_customer_days(self, spark_tx: object, sample_tx: pd.DataFrame) -> None:
+        expected = customer_days(sample_tx, as_of="2025-06-18")
+        got = customer_days(spark_tx, as_of="2025-06-18")  # dispatch
+        assert len(got) > 10_000
         pd.testing.assert_frame_equal(got, expected, check_exact=False, **TOL)
 
     def test_table_name(self, spark: object, spark_tx: object, sample_tx: pd.DataFrame,
