@@ -272,8 +272,7 @@ def _build_days(transactions: pd.DataFrame) -> _Days:
     lo = int(day.min())
     span = int(day.max()) - lo + 1
     keys = np.asarray(codes, dtype=np.int64) * span + (day - lo)
-    # a stable sort keeps each day's rows in row order, so its net amount is added as a
-    # groupby would add it
+    # a stable sort keeps each day's rows in row order: its net amount adds them in that order
     order = np.argsort(keys, kind="stable")
     keys = keys[order]
     new = np.empty(len(keys), dtype=bool)
