@@ -38,14 +38,13 @@ from .config import DEFAULT_SETTINGS
 from .signals import (
     HISTORY_OK,
     MARKERS,
-    _day_number,
     _first_row_of_code,
     _index_in,
     _rows_at,
     _tx_days,
     early_warning,
 )
-from .summary import _as_day
+from .summary import _as_day, _day_number
 
 __all__ = [
     "Backtest",

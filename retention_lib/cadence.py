@@ -62,9 +62,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .churn import _lost_revenue
 from .config import DEFAULT_SETTINGS, CadenceRule
 from .shared import FrameMemo, text_codes
-from .summary import _days, _money_key
+from .summary import _day_number, _days, _money_key
 
 __all__ = [
     "CALL_CHANNELS",
@@ -378,7 +379,7 @@ def purchase_cycle(transactions: pd.DataFrame, *, as_of: Any) -> pd.Series:
     # the purchase days of the per-customer-day table (retention_lib.summary.customer_days),
     # sorted by customer then day: gaps are differences of neighbours
     days = _days(transactions)
-    keep = days.bought & (days.day <= int((as_of.floor("D") - pd.Timestamp(0)).days))
+    keep = days.bought & (days.day <= _day_number(as_of))
     code, day = days.code[keep], days.day[keep]
     buyers = np.unique(code)  # sorted, as the ids
     same = code[1:] == code[:-1]
@@ -780,27 +781,16 @@ def never_disappear(
     forgotten = (days.isna() | (days > lost_days)).to_numpy(dtype=bool)
 
     _require(transactions, ("customer_id", "date", "amount"), "transactions")
-    # from the per-customer-day table (retention_lib.summary.customer_days): the lost
-    # customer's row of each customer-day on or before as_of, -1 for the others
-    tdays = _days(transactions)
-    date_ok = tdays.day <= int((as_of - pd.Timestamp(0)).days)
-    tpos = np.where(date_ok, _coded_positions(tdays.code, tdays.uniques, ids), -1)
-    d = tdays.day.astype("datetime64[D]").astype("datetime64[ns]")
     if "last_purchase" in lost.columns:
         last_p = pd.Series(lost["last_purchase"].to_numpy(), index=ids).astype("datetime64[ns]")
-    else:
+    else:  # the last transaction day on or before as_of, from the per-customer-day table
+        tdays = _days(transactions)
+        date_ok = tdays.day <= _day_number(as_of)
+        tpos = np.where(date_ok, _coded_positions(tdays.code, tdays.uniques, ids), -1)
+        d = tdays.day.astype("datetime64[D]").astype("datetime64[ns]")
         last_p = pd.Series(_last_date(tpos, d, date_ok, len(ids)), index=ids)
-    mine = tpos >= 0
-    rows = tpos[mine]
-    lp = last_p.to_numpy(dtype="datetime64[ns]")[rows]
-    d = d[mine]
-    in_year = (d <= lp) & (d > lp - np.timedelta64(365, "D"))
-    amount = tdays.net[mine][in_year]
-    former = pd.Series(  # pandas' group sum of the days' net amounts
-        pd.Series(amount).groupby(rows[in_year]).sum()
-        .reindex(np.arange(len(ids)), fill_value=0.0).to_numpy(dtype="float64"),
-        index=ids,
-    )
+    # the ARCHITECTURE "lost revenue", as churn.lost_customers reads it
+    former = pd.Series(_lost_revenue(transactions, customers, ids, last_p.to_numpy()), index=ids)
     lost_on = (
         pd.Series(lost["lost_on"].to_numpy(), index=ids).astype("datetime64[ns]")
         if "lost_on" in lost.columns

@@ -789,6 +789,24 @@ def lost_customers(
     )
 
 
+def _lost_revenue(
+    transactions: pd.DataFrame, customers: pd.DataFrame | None, ids: Any, last_purchase: Any,
+    *, days: int = 365,
+) -> np.ndarray:
+    """Net revenue of each of ``ids`` in the ``days`` up to and including its
+    ``last_purchase`` (ARCHITECTURE's "lost revenue", as :func:`lost_customers` gives it),
+    read from the churn history; 0 for an id without transactions or a missing date."""
+    hist = _history(transactions, customers)
+    codes = _lookup(ids, hist.ids)
+    last = np.asarray(last_purchase, dtype="datetime64[ns]")
+    ok = (codes >= 0) & ~np.isnat(last)
+    out = np.zeros(len(codes), dtype=np.float64)
+    if ok.any():
+        day = last[ok].astype("datetime64[D]").astype(np.int64)
+        out[ok] = hist.revenue(day - days, day, codes=codes[ok])
+    return out
+
+
 def _return_events(
     transactions: pd.DataFrame, lapse_days: int, customers: pd.DataFrame | None
 ) -> tuple[_History, pd.DataFrame]:

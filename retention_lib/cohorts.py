@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from .config import DEFAULT_SETTINGS
-from .summary import _days, _share_subset
+from .summary import _day_number, _days, _share_subset
 
 __all__ = [
     "NEW_CUSTOMER",
@@ -58,7 +58,7 @@ def _purchase_months(
     # the purchase days of the per-customer-day table (retention_lib.summary.customer_days,
     # shared with the churn history), sorted by customer, then day: months follow in order
     days = _days(transactions)
-    keep = days.bought & (days.day <= int((as_of.floor("D") - pd.Timestamp(0)).days))
+    keep = days.bought & (days.day <= _day_number(as_of))
     code = days.code[keep]
     month = days.day[keep].astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
     month += 1970 * 12

@@ -64,8 +64,8 @@ from scipy.stats import fisher_exact
 
 from .churn import customer_status
 from .config import DEFAULT_SETTINGS
-from .signals import _day_number, _first_row_of_code, _index_in, _rows_at, _tx_days
-from .summary import _as_day
+from .signals import _first_row_of_code, _index_in, _rows_at, _tx_days
+from .summary import _as_day, _day_number
 
 __all__ = ["EVENT_COLUMNS", "event_impact", "stop_rate"]
 

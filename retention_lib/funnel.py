@@ -51,7 +51,7 @@ from .cadence import _factorized
 from .churn import customer_status
 from .config import DEFAULT_SETTINGS
 from .shared import text_codes
-from .summary import _days
+from .summary import _day_number, _days
 
 __all__ = [
     "STAGES",
@@ -220,7 +220,7 @@ def _stages_at(
     slot_of[pos] = np.arange(n, dtype=np.int64)
 
     # purchase days, purchase months and revenue from the per-customer-day table
-    as_day = int((as_of.normalize() - pd.Timestamp(0)).days)
+    as_day = _day_number(as_of)
     e_slot = slot_of[prep.e_code]  # output row of each customer-day, or -1
     e_use = (prep.e_day <= as_day) & (e_slot >= 0)
     e_buy = e_use & prep.e_bought

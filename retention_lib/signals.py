@@ -94,7 +94,7 @@ from .churn import _require
 from .config import DEFAULT_SETTINGS
 from .i18n import Translator, get_translator
 from .shared import FrameMemo, text_codes
-from .summary import _as_day, _customer_codes, _days, _money_key
+from .summary import _as_day, _customer_codes, _day_number, _days, _money_key
 from .tiers import value_tiers
 
 __all__ = [
@@ -322,11 +322,6 @@ def _tx_days(
         return uniq, code, day, net, bought
 
     return _memo(transactions, ("tx_days",), compute)
-
-
-def _day_number(ts: pd.Timestamp) -> int:
-    """Days since 1970-01-01 of the day of ``ts``."""
-    return int((ts.normalize() - pd.Timestamp(0)).days)
 
 
 def _first_row_of_code(customers: pd.DataFrame, uniq: pd.Index) -> np.ndarray:

@@ -130,6 +130,11 @@ def _as_day(value: object, name: str) -> pd.Timestamp:
     return ts.normalize()
 
 
+def _day_number(ts: object) -> int:
+    """Days since 1970-01-01 of the calendar day of ``ts`` (a Timestamp or date)."""
+    return int((pd.Timestamp(ts).normalize() - pd.Timestamp(0)).days)
+
+
 def _day_numbers(dates: pd.Series) -> np.ndarray:
     """Days since 1970-01-01 (floored) of a datetime Series, as int64."""
     return dates.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]").astype(np.int64)
@@ -302,17 +307,12 @@ def _days(transactions: pd.DataFrame) -> _Days:
 
     Computed once per frame inside :func:`shared_customer_codes` or
     :func:`pinned_aggregates`, else every call."""
-    hit = _PINNED_DAYS.get(id(transactions))
-    if hit is not None and hit[0] is transactions:
-        return hit[1]
-    if not _SHARED_CODES:
-        return _build_days(transactions)
-    cache = _SHARED_CODES[-1]
-    key = ("days", id(transactions))
-    hit = cache.get(key)
-    if hit is None or hit[0] is not transactions:
-        cache[key] = hit = (transactions, _build_days(transactions))
-    return hit[1]
+    days = _known_days(transactions)
+    if days is None:
+        days = _build_days(transactions)
+        if _SHARED_CODES:
+            _SHARED_CODES[-1][("days", id(transactions))] = (transactions, days)
+    return days
 
 
 @contextmanager
@@ -380,7 +380,7 @@ def _days_until(days: _Days, as_of: pd.Timestamp, n_cust: int | None = None) -> 
     a time of day)."""
     if not days.midnight:
         return None
-    sel = days.day <= int((as_of.floor("D") - pd.Timestamp(0)).days)
+    sel = days.day <= _day_number(as_of)
     code = days.code[sel]
     present = np.zeros(len(days.uniques), dtype=bool)
     present[code] = True
@@ -438,7 +438,7 @@ def customer_days(transactions: pd.DataFrame, *, as_of: object | None = None) ->
     days = _days(transactions)
     keep = slice(None)
     if as_of is not None:
-        last = int((_as_timestamp(as_of, "as_of").normalize() - pd.Timestamp(0)).days)
+        last = _day_number(_as_timestamp(as_of, "as_of"))
         keep = days.day <= last
     ids = _string_index(pd.Index(days.uniques))
     return pd.DataFrame({
@@ -526,7 +526,7 @@ def customer_summary(
     if freq not in SUPPORTED_FREQS:
         raise ValueError(f"freq={freq!r} is not supported; choose one of {list(SUPPORTED_FREQS)}")
     as_of = _as_timestamp(as_of, "as_of")
-    as_of_day = np.int64((as_of.normalize() - pd.Timestamp(0)).days)
+    as_of_day = np.int64(_day_number(as_of))
     window_start = as_of - pd.Timedelta(days=window_days)
     view = _day_view(transactions, as_of)
     if view is not None:
@@ -537,7 +537,7 @@ def customer_summary(
         n_cust = len(uniques)
         n_rows = np.bincount(cust_s, weights=rows_s, minlength=n_cust).astype(np.int64)
         revenue_total = np.bincount(cust_s, weights=amount_s, minlength=n_cust)
-        in_window = day_s > int((window_start.floor("D") - pd.Timestamp(0)).days)
+        in_window = day_s > _day_number(window_start)
         revenue_window = np.bincount(cust_s[in_window], weights=amount_s[in_window],
                                      minlength=n_cust)
     else:

@@ -35,6 +35,7 @@ from .summary import (
     _as_timestamp,
     _check_columns,
     _customer_codes,
+    _day_number,
     _day_view,
     _filtered,
     _money_key,
@@ -140,7 +141,7 @@ def _value_tiers(
     view = _day_view(transactions, as_of_ts)
     if view is not None:  # the per-customer-day table, when at hand (as customer_summary)
         uniques, code, day, net, _ = view
-        in_window = day > int((window_start.floor("D") - pd.Timestamp(0)).days)
+        in_window = day > _day_number(window_start)
         revenue = np.bincount(code[in_window], weights=net[in_window], minlength=len(uniques))
     else:
         keep = (transactions["date"] <= as_of_ts).to_numpy(dtype=bool, na_value=False)

@@ -42,10 +42,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .churn import customer_status, won_back, won_back_by_month
+from .churn import _lost_revenue, customer_status, won_back, won_back_by_month
 from .config import DEFAULT_SETTINGS
 from .reasons import PRIORITY, RECOMMENDED_ACTIONS, categorize_reasons
-from .signals import _day_number, _factorized, _index_in, _isin, _tx_days
+from .signals import _factorized, _isin
 from .summary import _as_day, _money_key
 
 __all__ = [
@@ -197,24 +197,11 @@ def winback_queue(
         & (status["lost_on"] > T - pd.Timedelta(days=within_days))
     ].copy()
     lost.index = lost.index.astype(str)
-    # net revenue per lost customer over the per-customer-day table (each day's net amount;
-    # its ids are the frame's sorted ids, shared with early_warning): membership is tested
-    # once per distinct id, not once per row
-    t_uniq, e_code, e_day, e_net, _ = _tx_days(transactions)
-    upto = e_day <= _day_number(T)
-    e_code, e_day, e_net = e_code[upto], e_day[upto], e_net[upto]
-    # row of ``lost`` of every distinct id (-1: not lost); the days of lost customers
-    where = _index_in(pd.Index(t_uniq), pd.Index(lost.index))
-    t_lost = where[e_code]
-    rows = t_lost >= 0
-    e_day, e_net, t_lost = e_day[rows], e_net[rows], t_lost[rows]
-    lp = lost["last_purchase"].to_numpy().astype("datetime64[D]").astype(np.int64)[t_lost]
-    in_year = (e_day <= lp) & (e_day > lp - _LOST_REVENUE_DAYS)
-    revenue = np.zeros(len(lost), dtype=np.float64)
-    if in_year.any():
-        by = pd.Series(e_net[in_year]).groupby(t_lost[in_year]).sum()
-        revenue[by.index.to_numpy(np.int64)] = by.to_numpy(np.float64)
-    lost["lost_revenue"] = revenue
+    # net revenue per lost customer, from the churn history customer_status just used
+    lost["lost_revenue"] = _lost_revenue(
+        transactions, customers, pd.Index(lost.index), lost["last_purchase"].to_numpy(),
+        days=_LOST_REVENUE_DAYS,
+    )
     ids = pd.Index(lost.index.astype(str), name="customer_id", dtype="string")
     n = len(ids)
     since = (T - lost["lost_on"]).dt.days.to_numpy(np.int64)

@@ -73,14 +73,16 @@ class TestTextCodes:
         assert _count_unassigned(values) == 4
 
 
-class TestRowsUntil:
-    @pytest.fixture
-    def frame(self):
-        return pd.DataFrame({
-            "customer_id": ["C1", "C2", "C3"],
-            "date": pd.to_datetime(["2026-09-30", "2026-10-31", "2026-11-01"]),
-        })
+@pytest.fixture
+def frame():
+    """Three customers, one row each: 2026-09-30, 2026-10-31, 2026-11-01."""
+    return pd.DataFrame({
+        "customer_id": ["C1", "C2", "C3"],
+        "date": pd.to_datetime(["2026-09-30", "2026-10-31", "2026-11-01"]),
+    })
 
+
+class TestRowsUntil:
     def test_every_row_in_time_gives_the_frame_itself(self, frame):
         assert rows_until(frame, pd.Timestamp("2026-11-01")) is frame
 
@@ -102,13 +104,6 @@ class TestRowsUntil:
 
 
 class TestPinnedRows:
-    @pytest.fixture
-    def frame(self):
-        return pd.DataFrame({
-            "customer_id": ["C1", "C2", "C3"],
-            "date": pd.to_datetime(["2026-09-30", "2026-10-31", "2026-11-01"]),
-        })
-
     def test_one_copy_while_the_block_lasts(self, frame):
         end = pd.Timestamp("2026-10-31")
         with pinned_rows(frame, end):
