@@ -315,6 +315,56 @@ def _day(date: Any) -> Any:
     return date.cast("date").delta(ibis.date(1970, 1, 1), unit="day")
 
 
+def _month(date: Any) -> Any:
+    """Months since 1970-01 of a date/timestamp column, extracted from its calendar *date*.
+
+    The cast to DATE first is deliberate: DuckDB 2.0.1 derives wrong statistics for
+    ``EXTRACT(year FROM <TIMESTAMP_NS column>)`` (a pandas ``datetime64[ns]`` column written
+    to Parquet), so a ``GROUP BY`` on it used a perfect-hash aggregate over the wrong range
+    and returned months ~170 years off (CDNOW: 1829-08 .. 1831-01 for 1997-01 .. 1998-06),
+    or failed with "Perfect hash aggregate: aggregate group ... exceeded total groups".
+    DuckDB 2.0.0 and PySpark were right.  Extracting from a DATE is right on all of them.
+    """
+    day = date.cast("date")
+    return (day.year().cast("int64") - 1970) * 12 + day.month().cast("int64") - 1
+
+
+def _months_since_epoch(column: Any) -> np.ndarray:
+    """Months since 1970-01 (int64) of a month column, whatever type a backend returns.
+
+    Accepts a pyarrow ``Array``/``ChunkedArray`` of integers (already months since 1970-01,
+    as :func:`monthly_expr` computes them), ``date32``/``date64``, ``timestamp`` in any unit
+    (``s``, ``ms``, ``us``, ``ns``; with a time zone, the month of the local wall-clock
+    time), or strings (``"1997-01"``, ``"1997-01-01"``, ``"1997-01-01 00:00:00"``).  The
+    conversion is explicit per type, so it never depends on what unit a backend (or a
+    pyarrow/NumPy release) happens to pick.  Nulls are an error.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if isinstance(column, pa.ChunkedArray):
+        column = (column.combine_chunks() if column.num_chunks
+                  else pa.array([], type=column.type))
+    if column.null_count:
+        raise ValueError(f"the backend returned {column.null_count} empty month value(s)")
+    kind = column.type
+    if pa.types.is_integer(kind):
+        return column.to_numpy(zero_copy_only=False).astype(np.int64)
+    if pa.types.is_timestamp(kind):
+        if kind.tz is not None:
+            column = pc.local_timestamp(column)
+        values = column.to_numpy(zero_copy_only=False)  # datetime64[<unit>], unit kept
+    elif pa.types.is_date(kind):
+        values = column.to_numpy(zero_copy_only=False)  # datetime64[D] or [ms]
+    elif pa.types.is_string(kind) or pa.types.is_large_string(kind) or (
+            hasattr(pa.types, "is_string_view") and pa.types.is_string_view(kind)):
+        text = pd.Series(column.to_pylist(), dtype="string")
+        values = pd.to_datetime(text, format="ISO8601").to_numpy()
+    else:
+        raise TypeError(f"cannot read months from a column of type {kind}")
+    return values.astype("datetime64[M]").astype(np.int64)
+
+
 def _as_of_day(as_of: pd.Timestamp) -> int:
     return int((as_of.normalize() - pd.Timestamp(0)).days)
 
@@ -498,8 +548,7 @@ def monthly_expr(
     if start is not None:
         start_ts = _as_timestamp(start, "start")
         t = t.filter(t.date >= ibis.literal(start_ts.to_pydatetime(), type="timestamp"))
-    month = (t.date.year().cast("int64") - 1970) * 12 + t.date.month().cast("int64") - 1
-    rows = t.select("customer_id", "amount", month=month)
+    rows = t.select("customer_id", "amount", month=_month(t.date))
     out = rows.group_by(["customer_id", "month"]).aggregate(revenue=rows.amount.sum())
     return out.order_by(["customer_id", "month"])
 
@@ -687,12 +736,39 @@ def monthly_revenue_table(
     """
     expr = monthly_expr(contract_table(table, config=config), as_of=as_of, start=start)
     arrow = _to_arrow(expr)
-    months = _column(arrow, "month", np.int64).astype("datetime64[M]")
+    month_numbers = _months_since_epoch(arrow.column("month"))
+    _check_month_bounds(month_numbers, as_of=as_of, start=start)
+    months = month_numbers.astype("datetime64[M]")
     return pd.DataFrame({
         "customer_id": pd.array(arrow.column("customer_id"), dtype="string"),
         "month": pd.PeriodIndex(months.astype("datetime64[ns]"), freq="M"),
         "revenue": _column(arrow, "revenue", np.float64),
     })
+
+
+def _month_number(bound: object, name: str) -> int:
+    return int(_as_timestamp(bound, name).to_numpy().astype("datetime64[M]").astype(np.int64))
+
+
+def _check_month_bounds(months: np.ndarray, *, as_of: object | None,
+                        start: object | None) -> None:
+    """Refuse months outside the requested bounds: a backend that computed them wrongly
+    must fail loudly rather than hand back a matrix 170 years wide."""
+    if not len(months):
+        return
+    checks = []
+    if as_of is not None:
+        checks.append(("as_of", as_of, months > _month_number(as_of, "as_of")))
+    if start is not None:
+        checks.append(("start", start, months < _month_number(start, "start")))
+    for name, bound, bad in checks:
+        if bad.any():
+            first = np.datetime64(int(months[bad][0]), "M")
+            raise RuntimeError(
+                f"the backend returned month {first} outside the requested {name} "
+                f"{_as_timestamp(bound, name).date()} ({int(bad.sum())} row(s)): its date "
+                "arithmetic is wrong for this column type; please report the backend "
+                "and its version")
 
 
 def customer_days_table(
@@ -775,10 +851,14 @@ def monthly_matrix(
         columns = pd.PeriodIndex([], freq="M", name="month")
         empty_index = _string_index([], "customer_id")
         return pd.DataFrame(index=empty_index, columns=columns, dtype=np.float64)
-    first_m = (int(_as_timestamp(start, "start").to_numpy().astype("datetime64[M]")
-                   .astype(np.int64)) if start is not None else int(months.min()))
-    last_m = (int(_as_timestamp(as_of, "as_of").to_numpy().astype("datetime64[M]")
-                  .astype(np.int64)) if as_of is not None else int(months.max()))
+    first_m = _month_number(start, "start") if start is not None else int(months.min())
+    last_m = _month_number(as_of, "as_of") if as_of is not None else int(months.max())
+    outside = (months < first_m) | (months > last_m)
+    if outside.any():  # negative offsets would silently wrap around in the matrix
+        raise ValueError(
+            f"{int(outside.sum())} row(s) of the monthly table lie outside "
+            f"{np.datetime64(first_m, 'M')} .. {np.datetime64(last_m, 'M')} "
+            f"(first: {np.datetime64(int(months[outside][0]), 'M')})")
     n_months = max(last_m - first_m + 1, 0)
     ids = long["customer_id"]
     new = np.ones(len(ids), dtype=bool)
