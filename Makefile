@@ -15,7 +15,7 @@ PERIOD ?=
 # the install itself is pinned too.
 UV_VERSION := 0.13.9
 SCRATCH    := .venv-lock
-LOCK_EXTRA := pip setuptools>=77
+LOCK_EXTRA := 'pip' 'setuptools>=77'
 LOCK_FLAGS := --extra test --universal --python-version 3.11 --quiet \
               --custom-compile-command 'make lock'
 
