@@ -11,11 +11,11 @@ PERIOD ?=
 
 # `make lock`: the resolver (uv, pinned here so that the lock's format never changes by
 # itself), the scratch environment it tests the new lock in, and what goes into the lock
-# besides pyproject.toml's dependencies and test extras: pip and the build backend, so that
-# the install itself is pinned too.
+# besides pyproject.toml's dependencies and test extras (setuptools, the build backend, is
+# one of those): pip, so that the install itself is pinned too.
 UV_VERSION := 0.13.9
 SCRATCH    := .venv-lock
-LOCK_EXTRA := 'pip' 'setuptools>=77'
+LOCK_EXTRA := 'pip'
 LOCK_FLAGS := --extra test --universal --python-version 3.11 --quiet \
               --custom-compile-command 'make lock'
 
