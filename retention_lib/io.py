@@ -22,15 +22,20 @@ Row numbers
 Errors (stop the run)
     missing folder or file of a required table; unreadable file; empty or header-only
     ``transactions``; missing required column (the message lists the columns found);
-    missing value in a required column; unparseable date / month; non-numeric number;
+    missing value in a required column (a line without a customer id unless
+    ``missing_customer_id: exclude``); unparseable date / month, or a date not matching
+    ``csv: date_format``; without ``date_format``, dates such as ``03/04/2010`` (day and month
+    are never guessed: the message names the option and the patterns); non-numeric number;
     unknown boolean in ``answered``; ``contacts.channel``, ``contacts.direction`` or
     ``events.kind`` outside the allowed values; dates after ``as_of`` in transactions,
-    contacts, surveys, signals and usage.
+    contacts, surveys, signals and usage (a time of day on ``as_of`` is not after it);
+    fewer than half of the transactions' customers found in ``customers`` (the message
+    gives the count and ids of both tables).
 Warnings (reported, the run goes on)
     ``customer_id`` values missing from ``customers`` (rows kept); exact duplicate rows
-    (every column equal after normalisation, so ``10`` and ``10.0`` are the same amount;
-    dropped, keeping the first: the only rows the loader ever drops, recorded as an
-    :class:`Exclusion`);
+    (every column equal after normalisation, dates with their full timestamp as read, so
+    ``10`` and ``10.0`` are the same amount but ``8:26`` and ``8:28`` the same day are two
+    lines; dropped, keeping the first, recorded as an :class:`Exclusion`);
     missing manager replaced by ``"unassigned"``; optional table present but empty (treated
     as absent); events dated after ``as_of`` (planned events, kept); a date column of UTC
     instants (Spark ``TIMESTAMP``, Parquet timestamps adjusted to UTC) with times that are not
@@ -45,6 +50,23 @@ Two CSV paths (same results)
     and the results are merged in the tables' order.
 Refunds
     Negative amounts are kept (netted by the analyses) and counted in the table notes.
+Exports without an amount
+    A transactions table with ``quantity`` and ``unit_price`` but no ``amount`` gets
+    ``amount = quantity * unit_price`` (noted with the row count); a missing or non-numeric
+    factor is an error naming its column.
+Lines without a customer id
+    ``missing_customer_id: exclude`` leaves them out of every table (so of every customer
+    analysis) before the other checks and duplicates, recorded as an :class:`Exclusion`
+    with their count and, for transactions, net amount (``Dataset.describe``,
+    ``data_quality``, ``to_metrics``).  The only other rows the loader drops are exact
+    duplicates.
+Ids written as decimals
+    A ``customer_id`` column whose every value is a whole number written as a decimal
+    (``17850.0``: pandas writes an integer column with gaps so) is read as whole numbers
+    (``17850``), with a note; any other id is kept as written (``"007"`` stays ``"007"``).
+Times of day
+    Date columns keep the time of day as read until exact duplicates are judged; the
+    tables handed to the analyses hold the day (midnight).
 Decimal commas
     A ``;``-separated CSV whose numeric columns parse only after ``,`` → ``.`` is read with a
     decimal comma (noted); ``csv: {decimal: ","}`` in the config makes it explicit.  With a
@@ -1890,9 +1912,10 @@ def load_dataset(
     config
         Anything :func:`retention_lib.config.load_settings` accepts (YAML path, mapping,
         Settings, None).  Uses ``columns`` ({table: {source name: contract name}}, applied
-        first; contract names also match case-insensitively) and ``csv`` (``sep``: ``None``
+        first; contract names also match case-insensitively), ``csv`` (``sep``: ``None``
         sniffs it from the header line; ``decimal``; ``encoding``, UTF-8 with or without BOM
-        by default).
+        by default; ``date_format``, the strftime pattern of text dates, default ISO or
+        ``DD.MM.YYYY``) and ``missing_customer_id`` (``error`` or ``exclude``).
     as_of
         Report date; dates after it are errors (planned events: warnings).  Default: the
         environment variable ``RETENTION_AS_OF`` when set (``retention report`` sets it for

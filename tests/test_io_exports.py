@@ -251,8 +251,8 @@ def test_missing_customer_id_exclude_counts_rows_and_net_amount(tmp_path, monkey
     assert "excluded: contacts: 1 row dropped: no customer id" in text
     en = quality_table(ds).set_index("table")
     assert en.loc["transactions", "notes"] == (
-        "2 rows left out: no customer id (left out of the customer analyses, as the config "
-        "asks); net amount €16.75")
+        "2 rows left out of the customer analyses: no customer id (as the settings ask); net "
+        "amount €16.75")
     uk = quality_table(ds, tr=get_translator("uk")).set_index("table")
     assert uk.loc["transactions", "notes"].startswith("виключено рядків: 2 — немає коду клієнта")
 
@@ -421,3 +421,17 @@ def test_retail_export_validates_with_a_config_alone(tmp_path):
     assert (t["amount"] < 0).sum() == (raw.loc[~blank, "Quantity"].astype(int) < 0).sum()
     assert "CRÈME BRÛLÉE DISH SET" in set(t["Description"])
     assert t["customer_id"].str.fullmatch(r"\d+").all()
+
+
+def test_the_cache_key_depends_on_the_new_options(tmp_path):
+    from retention_lib.cache import dataset_key
+
+    data = folder(tmp_path, {"transactions.csv": NO_ID})
+    files = [data / "transactions.csv"]
+    as_of = pd.Timestamp(AS_OF)
+    keys = {
+        dataset_key(files, settings=load_settings(cfg), as_of=as_of)
+        for cfg in (None, {"missing_customer_id": "exclude"},
+                    {"csv": {"date_format": "%Y-%m-%d"}})
+    }
+    assert len(keys) == 3
