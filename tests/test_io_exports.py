@@ -435,3 +435,14 @@ def test_the_cache_key_depends_on_the_new_options(tmp_path):
                     {"csv": {"date_format": "%Y-%m-%d"}})
     }
     assert len(keys) == 3
+
+
+def test_decimal_ids_in_the_customers_table_too(tmp_path):
+    data = folder(tmp_path, {
+        "transactions.csv": "customer_id,date,amount\n17850,2011-01-05,1\n13047,2011-01-06,2\n",
+        "customers.csv": "customer_id,name\n17850.0,A\n13047.0,B\n",
+    })
+    ds = load_dataset(data, as_of=AS_OF)
+    assert ds.customers["customer_id"].tolist() == ["17850", "13047"]
+    assert ds.notes["customers"][0].startswith("column 'customer_id' holds whole numbers")
+    assert not [p for p in ds.warnings if p.kind == "unknown_customer"]
