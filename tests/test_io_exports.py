@@ -446,3 +446,18 @@ def test_decimal_ids_in_the_customers_table_too(tmp_path):
     assert ds.customers["customer_id"].tolist() == ["17850", "13047"]
     assert ds.notes["customers"][0].startswith("column 'customer_id' holds whole numbers")
     assert not [p for p in ds.warnings if p.kind == "unknown_customer"]
+
+
+def test_validate_names_the_date_format_option_and_exits_1(tmp_path):
+    data = folder(tmp_path, {"transactions.csv": US})
+    result = runner.invoke(app, ["validate", "--data", str(data), "--as-of", AS_OF])
+    assert result.exit_code == 1
+    assert "transactions.csv: column 'date': 3 rows with a date written month/day/year" in (
+        result.output)
+    assert 'csv: {date_format: "%m/%d/%Y %H:%M"}' in result.output
+    assert "line 2 '12/1/2010 8:26'" in result.output
+    config = tmp_path / "retention.yaml"
+    config.write_text('csv: {date_format: "%m/%d/%Y %H:%M"}\n', encoding="utf-8")
+    result = runner.invoke(app, ["validate", "--data", str(data), "--as-of", AS_OF,
+                                 "--config", str(config)])
+    assert result.exit_code == 0, result.output
