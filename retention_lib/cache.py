@@ -201,7 +201,8 @@ def dataset_key(files: Iterable[Path], *, settings: Any, as_of: Any) -> str:
     files
         The input files the loader would read (the order does not matter).
     settings
-        A :class:`~retention_lib.config.Settings`; only ``columns`` and ``csv`` enter the key.
+        A :class:`~retention_lib.config.Settings`; only ``columns``, ``csv`` and
+        ``missing_customer_id`` enter the key.
     as_of
         The normalised report date (anything with ``isoformat()``).
 
@@ -224,6 +225,7 @@ def dataset_key(files: Iterable[Path], *, settings: Any, as_of: Any) -> str:
         "files": sorted((_key_name(p), p.stat().st_size, _sha256_file(p)) for p in files),
         "columns": _plain(getattr(settings, "columns", {})),
         "csv": _plain(getattr(settings, "csv", None)),
+        "missing_customer_id": getattr(settings, "missing_customer_id", "error"),
         "as_of": as_of.isoformat(),
         "retention_lib": version,
         "pandas": pd.__version__,

@@ -30,9 +30,18 @@ YAML layout (every key optional)::
       manager_fit_alpha: 0.05     # significance level of the manager-fit binomial test
     reasons:               # extra keywords per reason category (added to the defaults)
       price: ["too expensive for us"]
-    csv: {sep: ",", decimal: ".", encoding: "utf-8"}
+    csv:                   # how CSV files are read
+      sep: ","               # default: sniffed from the header line
+      decimal: "."
+      encoding: "utf-8"      # e.g. latin-1, cp1251
+      date_format: "%m/%d/%Y %H:%M"   # strftime pattern of text dates; default: ISO
+                             # (YYYY-MM-DD[ HH:MM[:SS]]) or DD.MM.YYYY; never guessed
+    missing_customer_id: error   # error | exclude: lines without a customer id are left
+                                 # out (counted, with their net amount) instead of an error
     columns:               # map *your* column names to the contract's names, per table
       transactions: {Client: customer_id, InvoiceDate: date, Total: amount}
+      # no amount column: amount = quantity x unit_price
+      # transactions: {CustomerID: customer_id, Quantity: quantity, UnitPrice: unit_price}
 """
 
 from __future__ import annotations
@@ -55,6 +64,8 @@ __all__ = [
 ]
 
 LANGUAGES = ("en", "ru", "uk")
+#: Values of the ``missing_customer_id`` key.
+MISSING_ID_RULES = ("error", "exclude")
 
 
 class ConfigError(ValueError):
@@ -81,11 +92,47 @@ def _default_cadence() -> dict[str, CadenceRule]:
 
 @dataclass(frozen=True, kw_only=True)
 class CsvOptions:
-    """How CSV files are read (``sep=None`` sniffs the separator)."""
+    """How CSV files are read.
+
+    Attributes
+    ----------
+    sep
+        Field separator; ``None`` sniffs it from the header line.
+    decimal
+        Decimal mark of numbers (``"."`` or ``","``).
+    encoding
+        Text encoding (``"utf-8"`` reads UTF-8 with or without BOM; ``"latin-1"``,
+        ``"cp1251"``, ...).
+    date_format
+        ``strftime`` pattern of the text dates of every date column (e.g.
+        ``"%m/%d/%Y %H:%M"`` for ``12/1/2010 8:26``): dates are parsed with it exactly and a
+        value that does not match is an error.  ``None``: ISO dates (``YYYY-MM-DD`` with an
+        optional time) and ``DD.MM.YYYY``; dates such as ``03/04/2010``, which could be
+        day-first or month-first, are an error naming this option (never guessed).
+    """
 
     sep: str | None = None
     decimal: str = "."
     encoding: str = "utf-8"
+    date_format: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.decimal not in (".", ","):
+            raise ConfigError(f"csv.decimal must be '.' or ',', got {self.decimal!r}")
+        if self.date_format is not None:
+            if not isinstance(self.date_format, str) or "%" not in self.date_format:
+                raise ConfigError(
+                    "csv.date_format must be a strftime pattern such as '%m/%d/%Y %H:%M', "
+                    f"got {self.date_format!r}"
+                )
+            try:
+                import datetime as _dt
+
+                _dt.datetime(2010, 12, 1, 8, 26).strftime(self.date_format)
+            except ValueError as exc:
+                raise ConfigError(
+                    f"csv.date_format {self.date_format!r} is not a strftime pattern: {exc}"
+                ) from None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -129,6 +176,13 @@ class Settings:
         Extra keywords per reason category, merged with the built-in taxonomy.
     columns
         Per table, a mapping of source column name to contract column name.
+    missing_customer_id
+        ``"error"`` (default): a line without a customer id stops the run; ``"exclude"``:
+        such lines are left out of every table (and so of every customer analysis), counted
+        with their net amount as an exclusion (``Dataset.exclusions``, the data-quality
+        section, ``metrics.json``).
+    csv
+        How CSV files are read (:class:`CsvOptions`).
     """
 
     company_name: str = "Sample Distribution Co."
@@ -156,6 +210,7 @@ class Settings:
     reason_keywords: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     columns: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     csv: CsvOptions = field(default_factory=CsvOptions)
+    missing_customer_id: str = "error"
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -175,6 +230,11 @@ class Settings:
             )
         if self.lapse_days <= 0:
             raise ConfigError(f"lapse_days must be positive, got {self.lapse_days}")
+        if self.missing_customer_id not in MISSING_ID_RULES:
+            raise ConfigError(
+                f"missing_customer_id must be one of {list(MISSING_ID_RULES)}, got "
+                f"{self.missing_customer_id!r}"
+            )
         _check_discipline(self)
 
     def replace(self, **changes: Any) -> Settings:
@@ -224,6 +284,7 @@ DEFAULT_SETTINGS = Settings()
 _SECTIONS = {
     "company_name", "language", "currency", "lapse_days", "churn_thresholds", "tiers", "xyz",
     "cadence", "contact_discipline", "reasons", "csv", "columns", "extra",
+    "missing_customer_id",
 }
 
 #: ``contact_discipline:`` YAML key → Settings field.
@@ -343,9 +404,14 @@ def settings_from_mapping(raw: Mapping[str, Any], *, source: str = "<config>") -
     if not isinstance(reasons, Mapping):
         raise ConfigError(f"{source}: 'reasons' must map a category to a list of keywords")
     kw["reason_keywords"] = {str(k): tuple(str(w) for w in v or ()) for k, v in reasons.items()}
-    csv = _section(raw, "csv", {"sep", "decimal", "encoding"}, source)
+    csv = _section(raw, "csv", {"sep", "decimal", "encoding", "date_format"}, source)
     if csv:
-        kw["csv"] = CsvOptions(**csv)
+        try:
+            kw["csv"] = CsvOptions(**csv)
+        except ConfigError as exc:
+            raise ConfigError(f"{source}: {exc}") from None
+    if "missing_customer_id" in raw:
+        kw["missing_customer_id"] = str(raw["missing_customer_id"]).strip().lower()
     cols = raw.get("columns") or {}
     if not isinstance(cols, Mapping) or not all(isinstance(v, Mapping) for v in cols.values()):
         raise ConfigError(

@@ -12,13 +12,17 @@ Normalised dtypes (docs/ARCHITECTURE.md)::
 
     kind      dtype            columns
     id        str              customer_id (never numeric: "007" stays "007")
-    date      datetime64[ns]   date, signup_date, churned_on (tz-naive, midnight)
+    date      datetime64[ns]   date, signup_date, churned_on (tz-naive, midnight; a time of
+                               day is kept until exact duplicates are judged, then cut off)
     month     datetime64[ns]   usage.period (first day of the month)
-    number    float64          amount, margin, quantity, active_units
+    number    float64          amount, margin, quantity, unit_price, active_units
     bool      boolean          contacts.answered (nullable)
     text      str              name, manager, reason, note, ... (free text)
     category  str              channel, direction, events.kind, signals.kind
                                (stripped and lower-cased by the loader)
+
+``transactions.amount`` is required unless the table has ``quantity`` and ``unit_price``:
+then the loader computes ``amount = quantity * unit_price`` (and says so in a note).
 
 After validation the loader holds the low-cardinality text of the two big tables
 (contacts.channel, contacts.manager, contacts.direction, transactions.category) as pandas
@@ -160,6 +164,7 @@ TABLES: dict[str, TableSpec] = {
             _c("amount", "number", req=True),
             _c("order_id", "text"),
             _c("quantity", "number"),
+            _c("unit_price", "number"),
             _c("category", "text"),
             _c("margin", "number"),
         ),

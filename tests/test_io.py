@@ -357,11 +357,14 @@ class TestWarnings:
             4, 2, 2]
 
     def test_unknown_customers_counted_and_kept(self, tmp_path):
+        # 3 of the 5 customers are known (fewer than half would stop the run)
         tx = ("customer_id,date,amount\n"
-              "C1,2026-01-05,1\nC9,2026-01-06,2\nC9,2026-01-07,3\nC8,2026-01-08,4\n")
-        folder = write(tmp_path, {"transactions.csv": tx, "customers.csv": "customer_id\nC1\n"})
+              "C1,2026-01-05,1\nC9,2026-01-06,2\nC9,2026-01-07,3\nC8,2026-01-08,4\n"
+              "C2,2026-01-09,5\nC3,2026-01-10,6\n")
+        folder = write(tmp_path, {"transactions.csv": tx,
+                                  "customers.csv": "customer_id\nC1\nC2\nC3\n"})
         ds = load_dataset(folder, as_of=AS_OF)
-        assert len(ds.transactions) == 4
+        assert len(ds.transactions) == 6
         (w,) = [p for p in ds.warnings if p.kind == "unknown_customer"]
         # rows on lines 3, 4, 5 reference 2 distinct ids (C9, C8)
         assert w.rows == 3 and w.examples == [(3, "C9"), (4, "C9"), (5, "C8")]
