@@ -25,6 +25,17 @@ mapping of CLDR plural categories (``one``/``few``/``many``/``other``; English n
 keyword with babel's plural rules (``1 клиент``, ``2 клиента``, ``5 клиентов``, ``21 клиент``;
 fractions take ``other``).  A missing form falls back to ``other``.
 
+A count other than ``count`` agrees through an inline plural placeholder: the format spec
+``plural:`` followed by ``form=text`` pairs separated by ``|``, where ``#`` stands for the
+number and an exact ``0=`` form, if given, wins for zero::
+
+    "{won:plural:0=никого не вернули|one=вернули # клиента|many=вернули # клиентов|other=...}"
+
+(``won=1`` → ``вернули 1 клиента``, ``won=0`` → ``никого не вернули``; a form the entry
+lacks falls back to ``other``).  The placeholder's name is ``won`` as for ``{won}``; a value
+passed as text (already formatted, ``"1 234"``) is read back as a number, and text that is
+not a number takes ``other``.
+
 Placeholder values: ``int`` values are formatted with the locale's digit grouping (``1 234``),
 ``float`` values as locale decimals (``0,5``); format money, percentages and dates yourself
 with the methods below and pass strings.
@@ -84,6 +95,9 @@ LANGUAGES = ("en", "ru", "uk")
 PLURAL_FORMS = ("zero", "one", "two", "few", "many", "other")
 
 _NBSP = "\u00a0"
+
+#: ``{name:plural:one=# клиент|few=# клиента|...}``: an inline plural placeholder.
+_INLINE_PLURAL = re.compile(r"\{(\w+):plural:([^{}]*)\}")
 
 
 class UnknownLanguageError(ValueError):
@@ -256,6 +270,27 @@ def format_month(value: Any, *, lang: str = "en", year: bool = True) -> str:
     return format_date(value, lang=lang, pattern="LLLL y" if year else "LLLL")
 
 
+def _as_count(value: Any) -> float | int | None:
+    """The number behind a placeholder value: a number, or text such as ``"1 234"`` or
+    ``"0,5"``; ``None`` for anything else."""
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, str):
+        text = re.sub(r"[\s\u00a0\u202f]", "", value).replace(",", ".").replace("−", "-")
+        try:
+            number = float(text)
+        except ValueError:
+            return None
+        return int(number) if number.is_integer() else number
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    if number != number:  # NaN
+        return None
+    return int(number) if number.is_integer() else number
+
+
 class Translator:
     """Messages and locale formatting of one language.
 
@@ -302,6 +337,8 @@ class Translator:
             template = template.get(self.plural_form(kwargs["count"]), template["other"])
         args = {k: self._arg(v) for k, v in kwargs.items()}
         try:
+            if ":plural:" in template:
+                template = self._inline_plurals(template, kwargs)
             return template.format(**args)
         except KeyError as exc:
             raise KeyError(
@@ -310,6 +347,24 @@ class Translator:
             ) from None
 
     __call__ = t
+
+    def _inline_plurals(self, template: str, kwargs: Mapping[str, Any]) -> str:
+        """Replace each ``{name:plural:...}`` by the form agreeing with ``kwargs[name]``."""
+
+        def pick(match: re.Match[str]) -> str:
+            name = match.group(1)
+            forms = dict(part.split("=", 1) for part in match.group(2).split("|") if "=" in part)
+            value = _as_count(kwargs[name])  # KeyError: reported as a missing placeholder
+            if value is None:
+                form = "other"
+            elif value == 0 and "0" in forms:
+                form = "0"
+            else:
+                form = self.plural_form(value)
+            text = forms.get(form, forms.get("other", "#"))
+            return text.replace("#", "{" + name + "}")
+
+        return _INLINE_PLURAL.sub(pick, template)
 
     def _arg(self, value: Any) -> Any:
         if isinstance(value, bool) or isinstance(value, str):

@@ -96,7 +96,7 @@ class TestExecutivePieces:
                                        diagnostics=_build(dataset)))
         assert 'id="rl-save"' in text and "Альфа" in text and "Анна" in text
         # 100 % drops in both orders and revenue, ru percent pattern; 468 € value at risk
-        assert "заказов меньше на 100 %, выручка ниже на 100 %" in text
+        assert "заказы сократились на 100 %, выручка — на 100 %" in text
         assert "нет покупок 107 дней (обычно покупает раз в 31 дн.)" in text
         assert "468 €" in text
 

@@ -165,6 +165,77 @@ class TestPlural:
         assert out.startswith(text)
 
 
+class TestInlinePlural:
+    """A second count in a message agrees through ``{name:plural:...}`` (see i18n)."""
+
+    TEMPLATE = ("{won:plural:0=не вернули ни одного клиента|one=вернули # клиента"
+                "|few=вернули # клиентов|many=вернули # клиентов|other=вернули # клиента}")
+
+    @pytest.mark.parametrize(
+        ("won", "text"),
+        [
+            (0, "не вернули ни одного клиента"),
+            (1, "вернули 1 клиента"),
+            (3, "вернули 3 клиентов"),
+            (11, "вернули 11 клиентов"),
+            (21, "вернули 21 клиента"),
+            (1234, f"вернули 1{NBSP}234 клиентов"),
+            (1.5, "вернули 1,5 клиента"),
+            ("22", "вернули 22 клиентов"),  # text read back as a number: few
+            (f"1{NBSP}001", f"вернули 1{NBSP}001 клиента"),  # formatted text: one
+            ("X", "вернули X клиента"),  # not a number: other
+        ],
+        ids=lambda v: repr(v),
+    )
+    def test_forms_follow_the_named_count(self, monkeypatch, won, text):
+        tr = i18n.Translator("ru")
+        monkeypatch.setitem(tr._messages, "test.inline", self.TEMPLATE)
+        assert tr.t("test.inline", won=won) == text
+
+    def test_without_a_zero_form_zero_takes_the_plural_rule(self, monkeypatch):
+        tr = i18n.Translator("uk")
+        monkeypatch.setitem(tr._messages, "test.inline",
+                            "{n:plural:one=# клієнт|few=# клієнти|many=# клієнтів|other=# клієнта}")
+        assert [tr.t("test.inline", n=n) for n in (0, 1, 2, 5)] == [
+            "0 клієнтів", "1 клієнт", "2 клієнти", "5 клієнтів"]
+
+    def test_name_is_an_ordinary_placeholder(self):
+        assert placeholders("{count} и {won:plural:one=# клиент|other=# клиента}") == {
+            "count", "won"}
+
+    def test_missing_value_is_named(self, monkeypatch):
+        tr = i18n.Translator("ru")
+        monkeypatch.setitem(tr._messages, "test.inline", self.TEMPLATE)
+        with pytest.raises(KeyError, match="'won'"):
+            tr.t("test.inline", count=1)
+
+    @pytest.mark.parametrize(
+        ("lang", "won", "text"),
+        [
+            ("ru", 0, "не вернули ни одного клиента"),
+            ("ru", 1, "вернули 1 клиента"),
+            ("ru", 7, "вернули 7 клиентов"),
+            ("uk", 0, "не повернуто жодного клієнта"),
+            ("uk", 1, "повернуто 1 клієнта"),
+            ("uk", 3, "повернуто 3 клієнти"),
+            ("uk", 7, "повернуто 7 клієнтів"),
+        ],
+    )
+    def test_verdict_counts_the_won_back_customers(self, lang, won, text):
+        out = get_translator(lang).t("verdict.lost_won", count=22, month="м", lost_revenue="1",
+                                     won=won, won_revenue="2")
+        assert text in out
+
+    @pytest.mark.parametrize(
+        ("lang", "top", "text"),
+        [("ru", 1, "1 клиент с наибольшей"), ("ru", 3, "3 клиента с наибольшей"),
+         ("ru", 15, "15 клиентов с наибольшей"), ("uk", 2, "2 клієнти з найбільшою"),
+         ("uk", 15, "15 клієнтів з найбільшою")],
+    )
+    def test_executive_intro_agrees_with_top(self, lang, top, text):
+        assert get_translator(lang).t("diagnostics.executive.save_intro", top=top).startswith(text)
+
+
 class TestFormatting:
     def test_money_is_exactly_babel(self):
         text = format_money(1234567.891, "RUB", lang="ru")
