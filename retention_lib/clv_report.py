@@ -494,14 +494,21 @@ def _validation(tx: pd.DataFrame, *, as_of: pd.Timestamp, options: dict[str, Any
                     discount_rate_monthly=float(options["discount_rate_monthly"]))
     if not model.purchases_ok_:
         return None, {"code": "calibration_failed", "notes": list(model.fit_codes_)}
+    try:
+        table = holdout_by_frequency(split, model=model)
+        errors = holdout_errors(split, model=model)
+        cumulative = cumulative_transactions(tx, model=model, calibration_end=cal_end,
+                                             holdout_end=as_of)
+    except ValueError:  # degenerate calibration fit (see _core): the check is left out
+        return None, {"code": "calibration_failed",
+                      "notes": [{"code": "purchases_degenerate", "model": options["model"]}]}
     return {
         "calibration_end": cal_end,
         "holdout_weeks": holdout_weeks,
         "model": model,
-        "table": holdout_by_frequency(split, model=model),
-        "errors": holdout_errors(split, model=model),
-        "cumulative": cumulative_transactions(tx, model=model, calibration_end=cal_end,
-                                              holdout_end=as_of),
+        "table": table,
+        "errors": errors,
+        "cumulative": cumulative,
     }, None
 
 

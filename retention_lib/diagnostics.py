@@ -193,6 +193,8 @@ class Diagnostics:
     p_alive_note: str = ""
     tr: Translator = field(default_factory=lambda: get_translator("en"))
     backtest_off: dict[str, Any] | None = None
+    #: The first transaction date (what the history-dependent sections can measure from).
+    data_start: pd.Timestamp | None = None
 
     def money(self, value: float) -> str:
         """An amount in the page's currency and language (whole units)."""
@@ -370,7 +372,7 @@ def _build_diagnostics(
         backtest_off=backtest_off,
         impact=impact, queue=queue, won_back=won_back, winback=winback, scenario=scenario,
         save=save, margin_from_data=from_data, p_alive_used=p_alive is not None,
-        p_alive_note=note, tr=tr,
+        p_alive_note=note, tr=tr, data_start=pd.Timestamp(tx["date"].min()).normalize(),
     )
     if not given:
         key = (id(dataset), period, id(settings))
@@ -789,11 +791,18 @@ def section_won_back(diag: Diagnostics):
         cols["revenue"]: wb["revenue"].to_numpy(float),
     })
     w = diag.winback
+    sentences = [tr.t("diagnostics.won_back.summary", month=tr.month(diag.as_of),
+                      count=int(w["won_back"]), revenue=diag.money(float(w["won_back_revenue"])))]
+    if diag.data_start is not None and len(wb):
+        # a return needs a gap of more than lapse_days: none can be seen before this day
+        first = diag.data_start + pd.Timedelta(days=diag.settings.lapse_days + 1)
+        if first > wb.index[0].to_timestamp(how="start"):
+            sentences.append(tr.t("diagnostics.won_back.needs_history",
+                                  lapse=diag.settings.lapse_days,
+                                  start=tr.date(diag.data_start), date=tr.date(first)))
     return _wrap(
         _heading("rl-dx-won-back", tr.t("diagnostics.headings.won_back")),
-        d.paragraphs_html([tr.t("diagnostics.won_back.summary",
-                                month=tr.month(diag.as_of), count=int(w["won_back"]),
-                                revenue=diag.money(float(w["won_back_revenue"])))]),
+        d.paragraphs_html(sentences),
         d.table_html(table, caption=tr.t("diagnostics.won_back.caption"),
                      formats={cols["customers"]: tr.number, cols["revenue"]: diag.money},
                      tr=tr),

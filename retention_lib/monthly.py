@@ -1489,6 +1489,10 @@ def base_cohorts(base: CustomerBase):
         _heading("rl-cohorts", tr.t("base.headings.cohorts")),
         d.figure_html(fig, alt=tr.t("base.cohorts.alt", count=len(base.cohorts))),
         d.note_html(tr.t("base.cohorts.note", full=tr.percent(1.0, 0))),
+        # the diagonal's last cells are the month of a partial as_of: counted to the data end
+        d.note_html(tr.t("base.cohorts.partial", month=tr.month(base.as_of),
+                         date=tr.date(base.as_of)))
+        if periods.ends_early(base.as_of) else "",
     )
 
 

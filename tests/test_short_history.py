@@ -30,7 +30,7 @@ def _months(months: int) -> list[str]:
 
 @pytest.mark.parametrize("months", [1, 3, 6, 13, 25])
 def test_every_period_builds(months):
-    ds = load_dataset(generate_sample(customers=200, months=months, end=END),
+    ds = load_dataset(generate_sample(customers=120, months=months, end=END),
                       as_of="2026-11-15")
     assert ds.data_end == pd.Timestamp(END)
     periods = _months(months) or [str(pd.Timestamp(END).to_period("M"))]
@@ -64,7 +64,7 @@ def test_cli_reports_a_partial_month_of_a_short_history(tmp_path):
     from retention_lib.sample import write_sample
 
     data = tmp_path / "data"
-    write_sample(data, customers=150, months=3, end=END)
+    write_sample(data, customers=100, months=3, end=END)
     runner = CliRunner()
     out = tmp_path / "reports"
     result = runner.invoke(app, ["report", "--data", str(data), "--out", str(out),
