@@ -136,3 +136,49 @@ class TestNeverPastTheDataEnd:
         html = monthly.section_churn_breakdown(report).data
         assert "Churn by tier needs tiers as of 31 March 2010; the data start on 1 December " \
             "2010." in html
+
+
+class TestRunner:
+    def test_resolve_period_default_partial_and_outside(self):
+        from datetime import date
+
+        from retention_lib.report import ReportError, _resolve_period
+
+        first = date(2010, 12, 1)
+        assert _resolve_period(None, first, date(2011, 12, 9)) == ("2011-11", date(2011, 11, 30))
+        # --period for the month the data end in: reported up to the data end
+        assert _resolve_period("2011-12", first, date(2011, 12, 9)) == ("2011-12",
+                                                                         date(2011, 12, 9))
+        with pytest.raises(ReportError, match="cover no calendar month"):
+            _resolve_period(None, first, date(2010, 12, 9))
+        with pytest.raises(ReportError, match="outside the data"):
+            _resolve_period("2012-01", first, date(2011, 12, 9))
+
+    def test_data_end_after_today_is_a_usage_error(self, tmp_path):
+        from retention_lib.report import ReportError, run_report
+
+        tx = _tx([("a", "2026-01-05", 10.0), ("a", "2026-02-05", 10.0)])
+        (tmp_path / "data").mkdir()
+        tx.to_csv(tmp_path / "data" / "transactions.csv", index=False)
+        with pytest.raises(ReportError, match="is after today") as err:
+            run_report(data=tmp_path / "data", out=tmp_path / "out", data_end="2999-01-01",
+                       dataset_cache=False)
+        assert err.value.exit_code == 2
+
+    def test_validate_prints_the_data_end(self, tmp_path):
+        from typer.testing import CliRunner
+
+        from retention_lib.cli import app
+
+        tx = _tx([("a", "2026-01-05", 10.0), ("a", "2026-02-05", 10.0)])
+        tx.to_csv(tmp_path / "transactions.csv", index=False)
+        runner = CliRunner()
+        result = runner.invoke(app, ["validate", "--data", str(tmp_path)])
+        assert result.exit_code == 0, result.output
+        assert "Data end 2026-02-05 (the latest date in the data)" in result.output
+        result = runner.invoke(app, ["validate", "--data", str(tmp_path),
+                                     "--data-end", "2026-02-28"])
+        assert "Data end 2026-02-28 (given in the settings)" in result.output
+        result = runner.invoke(app, ["validate", "--data", str(tmp_path),
+                                     "--data-end", "28/02/2026"])
+        assert result.exit_code == 2 and "is not a date" in result.output
