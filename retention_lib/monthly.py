@@ -1158,6 +1158,12 @@ def section_value_tiers(report: MonthlyReport):
                  cols["revenue_share"]: lambda v: tr.percent(v)},
         tr=tr,
     ))
+    window = report.as_of - pd.Timedelta(days=report.settings.tier_window_days)
+    if report.data_start is not None and report.data_start > window + pd.Timedelta(days=1):
+        parts.append(d.note_html(tr.t(
+            "history.tiers_window", days=report.settings.tier_window_days,
+            date=tr.date(report.as_of), data_start=tr.date(report.data_start),
+            covered=(report.as_of - report.data_start).days + 1)))
     seg = report.segments
     fig = plots.plot_segment_overview(seg, title=tr.t("tiers.segments_title"), tr=tr)
     alt = tr.t("tiers.segments_alt", items="; ".join(

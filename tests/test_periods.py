@@ -136,6 +136,9 @@ class TestNeverPastTheDataEnd:
         html = monthly.section_churn_breakdown(report).data
         assert "Churn by tier needs tiers as of 31 March 2010; the data start on 1 December " \
             "2010." in html
+        # tiers at 31 March 2011 rank the 121 days 1 Dec 2010 .. 31 Mar 2011, not 365
+        assert "the data start on 1 December 2010, so they rank the 121 days the data hold" \
+            in monthly.section_value_tiers(report).data
 
 
 class TestRunner:
