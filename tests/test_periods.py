@@ -185,3 +185,17 @@ class TestRunner:
         result = runner.invoke(app, ["validate", "--data", str(tmp_path),
                                      "--data-end", "28/02/2026"])
         assert result.exit_code == 2 and "is not a date" in result.output
+
+
+def test_archive_marks_a_partial_month(tmp_path):
+    import json
+
+    from retention_lib.archive import build_archive_index
+
+    for period, partial in (("2010-11", False), ("2010-12", True)):
+        (tmp_path / period).mkdir()
+        (tmp_path / period / "metrics.json").write_text(json.dumps(
+            {"period": period, "partial": partial, "data_end": "2010-12-09"}), encoding="utf-8")
+    page = build_archive_index(tmp_path)
+    assert page.count("partial: data up to 2010-12-09") == 1
+    assert "неполный: данные по 2010-12-09" in build_archive_index(tmp_path, language="ru")
