@@ -46,6 +46,7 @@ _LABELS = {
         "pages": "Pages",
         "generated": "Generated",
         "report": "Executive report",
+        "partial": "partial: data up to {date}",
         "none": "No report has been published yet.",
         "status": {"normal": "normal", "warning": "warning", "critical": "critical"},
     },
@@ -60,6 +61,7 @@ _LABELS = {
         "pages": "Страницы",
         "generated": "Создан",
         "report": "Отчёт для руководителя",
+        "partial": "неполный: данные по {date}",
         "none": "Отчётов пока нет.",
         "status": {"normal": "норма", "warning": "внимание", "critical": "критично"},
     },
@@ -74,6 +76,7 @@ _LABELS = {
         "pages": "Сторінки",
         "generated": "Створено",
         "report": "Звіт для керівника",
+        "partial": "неповний: дані по {date}",
         "none": "Звітів поки немає.",
         "status": {"normal": "норма", "warning": "увага", "critical": "критично"},
     },
@@ -162,6 +165,9 @@ def build_archive_index(out: Path, *, language: str = "en") -> str:
         period_cell = html.escape(folder.name)
         if (folder / "index.html").exists():
             period_cell = f'<a href="{html.escape(folder.name)}/index.html">{period_cell}</a>'
+        if metrics.get("partial") is True:  # the month's data end before its last day
+            note = labels["partial"].format(date=metrics.get("data_end", "?"))
+            period_cell += f'<br><small class="partial">{html.escape(note)}</small>'
         rows.append(
             "<tr>"
             f"<td>{period_cell}</td>"

@@ -387,7 +387,10 @@ def _groups(
     # each customer up; -1 = no label (missing from labels, or NaN) -> "unassigned".
     label_codes, uniques = pd.factorize(labels)
     pos = _lookup(hist.ids, labels.index)
-    value_code = np.where(pos >= 0, label_codes[np.clip(pos, 0, None)], -1)
+    if len(label_codes):
+        value_code = np.where(pos >= 0, label_codes[np.clip(pos, 0, None)], -1)
+    else:  # no labels at all (e.g. tiers at a date before the data start): all unassigned
+        value_code = np.full(len(pos), -1, dtype=np.int64)
     texts = [str(v) for v in pd.Index(uniques).astype(object)] + [UNASSIGNED]
     present = np.bincount(value_code + 1, minlength=len(texts) + 1)  # slot 0 = no label
     used = {texts[i - 1] if i else UNASSIGNED for i in np.flatnonzero(present)}

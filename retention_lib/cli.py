@@ -22,6 +22,12 @@ EXIT_DATA = 1
 EXIT_USAGE = 2
 
 
+_DATA_END_HELP = (
+    "Last day the data cover, YYYY-MM-DD (default: config data_end, else the latest date in "
+    "transactions, contacts, surveys, signals and usage). Nothing is measured past it."
+)
+
+
 def _fail(message: str, code: int) -> None:
     typer.echo(message, err=True)
     raise typer.Exit(code)
@@ -35,6 +41,10 @@ def sample(
     customers: Annotated[int, typer.Option(min=10, help="Number of customers.")] = 2000,
     seed: Annotated[int, typer.Option(help="Random seed (same seed, same bytes).")] = 20261031,
     end: Annotated[str, typer.Option(help="Last day of the data, YYYY-MM-DD.")] = "2026-10-31",
+    months: Annotated[
+        int | None,
+        typer.Option(help="Keep only the last N months (1-36) of history (default: 36)."),
+    ] = None,
     cdnow: Annotated[
         bool,
         typer.Option(
@@ -51,7 +61,7 @@ def sample(
     else:
         from .sample import write_sample
 
-        counts = write_sample(out, customers=customers, seed=seed, end=end)
+        counts = write_sample(out, customers=customers, seed=seed, end=end, months=months)
     for table, n in counts.items():
         typer.echo(f"{table:<13} {n:>10,} rows")
     typer.echo(f"written to {out}")
@@ -67,6 +77,7 @@ def validate(
         str | None,
         typer.Option(help="Report date YYYY-MM-DD; later dates are errors (default: today)."),
     ] = None,
+    data_end: Annotated[str | None, typer.Option(help=_DATA_END_HELP)] = None,
 ) -> None:
     """Check a data folder against the data contract; exit 0 when clean, 1 otherwise."""
     from .config import ConfigError, load_settings
@@ -74,6 +85,8 @@ def validate(
 
     try:
         settings = load_settings(config)
+        if data_end is not None:
+            settings = settings.replace(data_end=data_end)
     except ConfigError as exc:
         _fail(f"configuration error: {exc}", EXIT_USAGE)
     try:
@@ -87,7 +100,12 @@ def validate(
 def report(
     period: Annotated[
         str | None,
-        typer.Option(help="Month YYYY-MM (default: the last complete month in the data)."),
+        typer.Option(help=(
+            "Month YYYY-MM (default: the last month the data cover; a month counts as covered "
+            "when the data end within its last 3 days, e.g. on a Friday before a weekend "
+            "month end; otherwise the month before). A month the data end in is reported "
+            "up to the data end and marked partial on every page."
+        )),
     ] = None,
     data: Annotated[Path, typer.Option(help="Folder of CSV/Parquet tables.")] = Path(
         "data/sample"
@@ -107,6 +125,7 @@ def report(
         typer.Option(help="Pages built and notebooks executed at a time "
                             "(default: min(2, number of cores))."),
     ] = None,
+    data_end: Annotated[str | None, typer.Option(help=_DATA_END_HELP)] = None,
 ) -> None:
     """Build the monthly report into OUT/PERIOD/ (atomically: all or nothing)."""
     from .config import ConfigError
@@ -123,6 +142,7 @@ def report(
             cell_timeout=cell_timeout,
             lang=lang,
             jobs=jobs,
+            data_end=data_end,
         )
     except ConfigError as exc:
         _fail(f"configuration error: {exc}", EXIT_USAGE)

@@ -95,6 +95,7 @@ NOTE_CODES: dict[str, tuple[str, ...]] = {
     "purchases_skipped_identical": ("model", "count"),
     "purchases_skipped_few": ("model", "count", "needed"),
     "purchases_no_convergence": ("model", "penalizer"),
+    "purchases_degenerate": ("model",),
     "purchases_penalizer_retry": ("model", "requested", "used"),
     "spend_no_monetary": (),
     "spend_excluded": ("count",),

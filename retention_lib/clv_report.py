@@ -59,6 +59,7 @@ import numpy as np
 import pandas as pd
 
 from . import display as d
+from . import periods
 from .clv import (
     CLVModel,
     calibration_holdout_split,
@@ -241,7 +242,14 @@ def p_alive_drops(
 
 
 def _month_end(period: str) -> pd.Timestamp:
-    return pd.Period(period, freq="M").end_time.normalize()
+    return periods.month_end(period)
+
+
+def _as_of(dataset, period: str) -> pd.Timestamp:
+    """The day the CLV model is fitted at: ``min(end of period, data end)``."""
+    from .monthly import _data_end
+
+    return periods.report_as_of(period, _data_end(dataset))
 
 
 # --------------------------------------------------------------------------- shared fit
@@ -316,13 +324,22 @@ def _core(dataset, *, period: str, settings: Settings | None) -> _Core:
     if hit is not None and hit[0] is dataset:
         _CACHE.move_to_end(key)
         return hit[1]
-    as_of = _month_end(period)
+    as_of = _as_of(dataset, period)
     tx = rows_until(dataset.transactions, as_of)
     summary = customer_summary(tx, as_of=as_of, freq="D")
     model = fit_clv(summary, model=options["model"], time_unit=options["time_unit"],
                     penalizer=float(options["penalizer"]),
                     discount_rate_monthly=float(options["discount_rate_monthly"]))
-    pred = model.predict(summary, horizon="12M")
+    try:
+        pred = model.predict(summary, horizon="12M")
+    except ValueError:
+        # a degenerate fit (e.g. a short history: parameters near 0 break the quadrature);
+        # the model is switched off with the reason rather than stopping the report
+        model.purchases_ok_ = False
+        model._note("purchases_degenerate", f"The purchase model ({options['model']}) "
+                    "fitted these data to degenerate parameters: probability alive, expected "
+                    "purchases and CLV are not computed.", model=options["model"])
+        pred = model.predict(summary, horizon="12M")
     core = _Core(period=period, as_of=as_of, options=options, tx=tx, summary=summary,
                  model=model, pred=pred, settings=_settings_of(dataset, settings))
     _CACHE[key] = (dataset, core)
@@ -375,7 +392,7 @@ def clv_metrics_section(
         ``None`` when there is no transaction up to the period end.
     """
     tx = dataset.transactions
-    as_of = _month_end(period)
+    as_of = _as_of(dataset, period)
     if tx is None or not bool((tx["date"] <= as_of).any()):
         return None
     core = _core(dataset, period=period, settings=settings)
@@ -477,14 +494,21 @@ def _validation(tx: pd.DataFrame, *, as_of: pd.Timestamp, options: dict[str, Any
                     discount_rate_monthly=float(options["discount_rate_monthly"]))
     if not model.purchases_ok_:
         return None, {"code": "calibration_failed", "notes": list(model.fit_codes_)}
+    try:
+        table = holdout_by_frequency(split, model=model)
+        errors = holdout_errors(split, model=model)
+        cumulative = cumulative_transactions(tx, model=model, calibration_end=cal_end,
+                                             holdout_end=as_of)
+    except ValueError:  # degenerate calibration fit (see _core): the check is left out
+        return None, {"code": "calibration_failed",
+                      "notes": [{"code": "purchases_degenerate", "model": options["model"]}]}
     return {
         "calibration_end": cal_end,
         "holdout_weeks": holdout_weeks,
         "model": model,
-        "table": holdout_by_frequency(split, model=model),
-        "errors": holdout_errors(split, model=model),
-        "cumulative": cumulative_transactions(tx, model=model, calibration_end=cal_end,
-                                              holdout_end=as_of),
+        "table": table,
+        "errors": errors,
+        "cumulative": cumulative,
     }, None
 
 
@@ -630,7 +654,8 @@ def clv_header(page: CLVPage):
     return _wrap(
         d.style_block(),
         d.title_html(company=page.company, period_label=tr.month(page.as_of),
-                     as_of=tr.date(page.as_of), subtitle=tr.t("clv.subtitle"), tr=tr),
+                     as_of=tr.date(page.as_of), subtitle=tr.t("clv.subtitle"), tr=tr,
+                     partial=periods.ends_early(page.as_of)),
         d.kpi_tiles(tiles, tr=tr),
     )
 

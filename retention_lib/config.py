@@ -49,6 +49,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -183,6 +184,11 @@ class Settings:
         section, ``metrics.json``).
     csv
         How CSV files are read (:class:`CsvOptions`).
+    data_end
+        The last day the data cover (YAML ``data_end: 2010-12-31``, CLI ``--data-end``),
+        when it is not the last date present in the data (an export taken on the 1st whose
+        last sale was the 29th); ``None``: the last date present
+        (:attr:`retention_lib.io.Dataset.data_end`, :mod:`retention_lib.periods`).
     """
 
     company_name: str = "Sample Distribution Co."
@@ -212,8 +218,11 @@ class Settings:
     csv: CsvOptions = field(default_factory=CsvOptions)
     missing_customer_id: str = "error"
     extra: Mapping[str, Any] = field(default_factory=dict)
+    data_end: date | None = None
 
     def __post_init__(self) -> None:
+        if self.data_end is not None:
+            object.__setattr__(self, "data_end", _as_date(self.data_end, "data_end"))
         if self.language not in LANGUAGES:
             raise ConfigError(
                 f"language {self.language!r} is not supported; choose one of {list(LANGUAGES)}"
@@ -240,6 +249,20 @@ class Settings:
     def replace(self, **changes: Any) -> Settings:
         """Return a copy with ``changes`` applied (validated again)."""
         return dataclasses.replace(self, **changes)
+
+
+def _as_date(value: Any, name: str) -> date:
+    """``value`` (a date, datetime or ISO ``YYYY-MM-DD`` string) as a ``datetime.date``."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise ConfigError(
+            f"{name} {value!r} is not a date; write it as YYYY-MM-DD, e.g. 2010-12-09"
+        ) from None
 
 
 def _check_discipline(s: Settings) -> None:
@@ -284,7 +307,7 @@ DEFAULT_SETTINGS = Settings()
 _SECTIONS = {
     "company_name", "language", "currency", "lapse_days", "churn_thresholds", "tiers", "xyz",
     "cadence", "contact_discipline", "reasons", "csv", "columns", "extra",
-    "missing_customer_id",
+    "missing_customer_id", "data_end",
 }
 
 #: ``contact_discipline:`` YAML key → Settings field.
@@ -420,6 +443,8 @@ def settings_from_mapping(raw: Mapping[str, Any], *, source: str = "<config>") -
     kw["columns"] = {str(t): {str(a): str(b) for a, b in m.items()} for t, m in cols.items()}
     if "extra" in raw:
         kw["extra"] = dict(raw["extra"] or {})
+    if raw.get("data_end") is not None:
+        kw["data_end"] = raw["data_end"]
     try:
         return Settings(**kw)
     except ConfigError as exc:

@@ -68,6 +68,7 @@ from typing import Any
 import pandas as pd
 
 from . import display as d
+from . import periods
 from .backtest import Backtest, backtest_date, backtest_markers, backtest_metrics
 from .config import DEFAULT_SETTINGS, Settings
 from .i18n import Translator, code_key, get_translator
@@ -146,6 +147,10 @@ class Diagnostics:
         ``signals``, ``usage``, ``p_alive``); markers not requested are not listed.
     backtest
         :class:`~retention_lib.backtest.Backtest`, or ``None`` when the data are too short.
+    backtest_off
+        Why the back-test was left out when there are fewer than ``lapse_days`` of data
+        after its horizon (``reason``, ``at``, ``horizon_end``, ``follow_up_days``,
+        ``needed_days``); ``None`` otherwise.
     impact
         :func:`~retention_lib.events.event_impact` frame, or ``None`` without ``events``.
     queue
@@ -187,6 +192,9 @@ class Diagnostics:
     p_alive_used: bool = False
     p_alive_note: str = ""
     tr: Translator = field(default_factory=lambda: get_translator("en"))
+    backtest_off: dict[str, Any] | None = None
+    #: The first transaction date (what the history-dependent sections can measure from).
+    data_start: pd.Timestamp | None = None
 
     def money(self, value: float) -> str:
         """An amount in the page's currency and language (whole units)."""
@@ -275,14 +283,13 @@ def _build_diagnostics(
     from . import churn, tiers
     from .economics import retention_scenario, save_top_value
     from .events import event_impact
-    from .monthly import _month_end, resolve_period
+    from .monthly import _report_days, resolve_period
     from .winback import winback_metrics, winback_queue, won_back_by_month
 
     settings = settings or getattr(dataset, "settings", None) or DEFAULT_SETTINGS
     tr = get_translator(lang or settings.language)
-    period = resolve_period(dataset.transactions, period, today=getattr(dataset, "as_of", None))
-    as_of = _month_end(period)
-    prev_end = _month_end(str(pd.Period(period, freq="M") - 1))
+    period = resolve_period(dataset, period)
+    as_of, prev_end, _ = _report_days(dataset, period)
     tx = rows_until(dataset.transactions, as_of)
     if tx.empty:
         raise ValueError(f"period {period}: no transactions on or before {as_of.date()}")
@@ -309,15 +316,23 @@ def _build_diagnostics(
     markers_off = {m: off_codes[m] for m, why in early.attrs["markers_off"].items()
                    if why != "not requested"}
 
-    backtest = None
+    backtest, backtest_off = None, None
     try:
         at = backtest_date(tx, lapse_days=lapse)
         backtest = backtest_markers(
             tx, at=at, customers=cust, contacts=get["contacts"], signals=get["signals"],
-            usage=get["usage"], lapse_days=lapse,
+            usage=get["usage"], lapse_days=lapse, data_end=as_of,
             markers=[m for m in MARKERS if m != "low_p_alive"],
         )
     except ValueError:  # data too short for a back-test: reported, not fatal
+        backtest = None
+    if backtest is not None and backtest.provisional:
+        # fewer than lapse_days of data after the horizon: "stopped buying" cannot be told
+        # from "not yet back", so the back-test is left out with the reason, not shown
+        backtest_off = {"reason": "follow_up_too_short", "at": backtest.at.date().isoformat(),
+                        "horizon_end": backtest.horizon_end.date().isoformat(),
+                        "follow_up_days": int(backtest.follow_up_days),
+                        "needed_days": int(lapse)}
         backtest = None
 
     impact = None
@@ -354,9 +369,10 @@ def _build_diagnostics(
         period=period, as_of=as_of, previous_end=prev_end, company=settings.company_name,
         currency=settings.currency, settings=settings, early=early,
         at_risk=at_risk_list(early), markers_off=markers_off, backtest=backtest,
+        backtest_off=backtest_off,
         impact=impact, queue=queue, won_back=won_back, winback=winback, scenario=scenario,
         save=save, margin_from_data=from_data, p_alive_used=p_alive is not None,
-        p_alive_note=note, tr=tr,
+        p_alive_note=note, tr=tr, data_start=pd.Timestamp(tx["date"].min()).normalize(),
     )
     if not given:
         key = (id(dataset), period, id(settings))
@@ -377,8 +393,7 @@ def _diagnostics(
     if diag is None:
         from .monthly import resolve_period
 
-        resolved = resolve_period(dataset, period,
-                                  today=getattr(dataset, "as_of", None))
+        resolved = resolve_period(dataset, period)
         hit = _CACHE.get((id(dataset), resolved, id(settings)))
         diag = hit[1] if hit is not None and hit[0] is dataset else None
         if diag is None:
@@ -441,6 +456,7 @@ def diagnostics_metrics(
             "markers_off": sorted(diag.markers_off),
         },
         "backtest": bt,
+        "backtest_left_out": diag.backtest_off,
         "winback": {
             "queue_size": int(w["queue_size"]),
             "contact_overdue": int(w["contact_overdue"]),
@@ -539,7 +555,8 @@ def section_header(diag: Diagnostics):
     return _wrap(
         d.style_block(),
         d.title_html(company=diag.company, period_label=tr.month(diag.as_of),
-                     as_of=tr.date(diag.as_of), subtitle=tr.t("diagnostics.subtitle"), tr=tr),
+                     as_of=tr.date(diag.as_of), subtitle=tr.t("diagnostics.subtitle"), tr=tr,
+                     partial=periods.ends_early(diag.as_of)),
         f'<div class="rl-report"><nav class="rl-toc" aria-label="{d.escape(toc)}">'
         f'<p class="rl-toc-title">{d.escape(toc)}</p><ol>{items}</ol></nav></div>',
     )
@@ -600,6 +617,13 @@ def section_backtest(diag: Diagnostics):
     tr = diag.tr
     parts = [_heading("rl-dx-backtest", tr.t("diagnostics.headings.backtest"))]
     bt = diag.backtest
+    if bt is None and diag.backtest_off is not None:
+        off = diag.backtest_off
+        parts.append(d.paragraphs_html([tr.t(
+            "diagnostics.backtest.left_out", date=tr.date(pd.Timestamp(off["at"])),
+            horizon=tr.date(pd.Timestamp(off["horizon_end"])), needed=off["needed_days"],
+            days=off["follow_up_days"])]))
+        return _wrap(*parts)
     if bt is None:
         parts.append(d.paragraphs_html([tr.t("diagnostics.backtest.no_lift",
                                              date=tr.date(diag.as_of))]))
@@ -767,11 +791,18 @@ def section_won_back(diag: Diagnostics):
         cols["revenue"]: wb["revenue"].to_numpy(float),
     })
     w = diag.winback
+    sentences = [tr.t("diagnostics.won_back.summary", month=tr.month(diag.as_of),
+                      count=int(w["won_back"]), revenue=diag.money(float(w["won_back_revenue"])))]
+    if diag.data_start is not None and len(wb):
+        # a return needs a gap of more than lapse_days: none can be seen before this day
+        first = diag.data_start + pd.Timedelta(days=diag.settings.lapse_days + 1)
+        if first > wb.index[0].to_timestamp(how="start"):
+            sentences.append(tr.t("diagnostics.won_back.needs_history",
+                                  lapse=diag.settings.lapse_days,
+                                  start=tr.date(diag.data_start), date=tr.date(first)))
     return _wrap(
         _heading("rl-dx-won-back", tr.t("diagnostics.headings.won_back")),
-        d.paragraphs_html([tr.t("diagnostics.won_back.summary",
-                                month=tr.month(diag.as_of), count=int(w["won_back"]),
-                                revenue=diag.money(float(w["won_back_revenue"])))]),
+        d.paragraphs_html(sentences),
         d.table_html(table, caption=tr.t("diagnostics.won_back.caption"),
                      formats={cols["customers"]: tr.number, cols["revenue"]: diag.money},
                      tr=tr),

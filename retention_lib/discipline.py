@@ -40,7 +40,7 @@ from typing import Any
 
 import pandas as pd
 
-from . import cadence, cadence_plots, funnel, managers, plots
+from . import cadence, cadence_plots, funnel, managers, periods, plots
 from . import display as d
 from .calllists import write_call_lists
 from .config import DEFAULT_SETTINGS, Settings
@@ -239,15 +239,15 @@ def _build_contact_discipline(
 ) -> ContactDiscipline:
     """:func:`build_contact_discipline` without the shared churn set-up."""
     from .churn import churn_rate, customer_status
-    from .monthly import _month_end, resolve_period
+    from .monthly import _report_days, resolve_period
 
     settings = settings or getattr(dataset, "settings", None) or DEFAULT_SETTINGS
     tr = get_translator(lang or settings.language)
     if due_soon_days is None:
         due_soon_days = settings.cadence_due_soon_days
     key_tiers = tuple(settings.key_tiers)
-    period = resolve_period(dataset.transactions, period, today=getattr(dataset, "as_of", None))
-    as_of = _month_end(period)
+    period = resolve_period(dataset, period)
+    as_of, _, window_start = _report_days(dataset, period)
     tx = rows_until(dataset.transactions, as_of)
     if tx.empty:
         raise ValueError(f"period {period}: no transactions on or before {as_of.date()}")
@@ -295,7 +295,7 @@ def _build_contact_discipline(
     if with_funnel:
         # one preparation for the stages at as_of and the 12-month transitions; the stages
         # at as_of are the transitions' end stages and reuse this function's status
-        start = _month_end(str(pd.Period(period, freq="M") - 12))
+        start = window_start
         if (tx["date"] <= start).any():
             stages, transitions = funnel._stages_and_transitions(
                 tx, start=start, end=as_of, tiers_start=_tiers_at(tx, start, settings),
@@ -493,7 +493,7 @@ def section_header(report: ContactDiscipline):
         d.style_block(), ROW_CSS,
         d.title_html(company=report.company, period_label=report.period_label,
                      as_of=tr.date(report.as_of), subtitle=tr.t("discipline.subtitle"),
-                     tr=tr),
+                     tr=tr, partial=periods.ends_early(report.as_of)),
     )
 
 

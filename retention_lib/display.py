@@ -145,15 +145,24 @@ def style_block() -> str:
 
 def title_html(
     *, company: str, period_label: str, as_of: str, subtitle: str = "",
-    tr: Translator | None = None,
+    tr: Translator | None = None, partial: bool = False,
 ) -> str:
     """Report title: company name, period and the "data as of" date (all escaped).
 
     ``tr`` (default English) supplies the words (``title.heading``, ``title.as_of``).
+    ``partial``: the data end before the month's last day (``as_of`` is the data end); the
+    line then reads "Data up to <date> ... partial month" (``title.partial``) and is marked
+    with the class ``rl-partial``.
     """
     tr = _tr(tr)
     sub = f" · {escape(subtitle)}" if subtitle else ""
     heading = tr.t("title.heading", company=company, period=period_label)
+    if partial:
+        line = tr.t("title.partial", date=as_of, month=period_label)
+        return (
+            f'<div class="rl-report"><h1>{escape(heading)}</h1>'
+            f'<p class="rl-subtitle rl-partial"><strong>{escape(line)}</strong>{sub}</p></div>'
+        )
     return (
         f'<div class="rl-report"><h1>{escape(heading)}</h1>'
         f'<p class="rl-subtitle">{escape(tr.t("title.as_of", date=as_of))}{sub}</p></div>'

@@ -326,6 +326,25 @@ class Dataset:
         """Product usage per customer and month, or ``None`` when not provided."""
         return self.tables.get("usage")
 
+    @property
+    def data_end(self) -> pd.Timestamp:
+        """The last day the data cover (midnight): ``settings.data_end`` when given, else the
+        latest date present in transactions, contacts, surveys and signals and the first day
+        of the latest usage period (events are left out: planned events may lie ahead).
+
+        Reports measure up to ``min(end of the period, data_end)``
+        (:func:`retention_lib.periods.report_as_of`).  Computed on first use and kept.
+        """
+        cached = self.__dict__.get("_data_end")
+        if cached is not None and cached[0] is self.settings.data_end:
+            return cached[1]
+        if self.settings.data_end is not None:
+            end = pd.Timestamp(self.settings.data_end)
+        else:
+            end = _last_date(self.tables)
+        self.__dict__["_data_end"] = (self.settings.data_end, end)
+        return end
+
     def has(self, name: str) -> bool:
         """Whether table ``name`` is present (and non-empty)."""
         return name in self.tables
@@ -372,6 +391,9 @@ class Dataset:
     def describe(self) -> str:
         """The text ``retention validate`` prints: row counts, notes, warnings, "OK" line."""
         lines = [f"Data as of {self.as_of.date().isoformat()}"]
+        given = "given in the settings" if self.settings.data_end is not None else (
+            "the latest date in the data")
+        lines.append(f"Data end {self.data_end.date().isoformat()} ({given})")
         lines.append(f"{'table':<13}{'read':>12}{'excluded':>10}{'used':>12}  source")
         for table in TABLES:
             if table not in self.sources:
@@ -399,16 +421,24 @@ class Dataset:
         lines.append("OK: no errors")
         return "\n".join(lines)
 
-    def to_metrics(self) -> dict[str, Any]:
+    def to_metrics(self, *, as_of: Any = None) -> dict[str, Any]:
         """JSON-serialisable account of the input (for ``metrics.json``).
+
+        Parameters
+        ----------
+        as_of
+            The report date (the day the report measures up to); default: the date the
+            data were checked against (``self.as_of``, the run date).
 
         Returns
         -------
         dict
-            ``as_of`` (ISO date), ``tables`` ({table: {source, sha256, rows_read,
-            rows_excluded, rows_used}}), ``missing_tables``, ``exclusions`` (list of
-            {table, reason, rows}, plus ``amount``, the net amount, for transactions left
-            out without a customer id), ``warnings`` (list of message strings), ``notes``.
+            ``as_of`` (ISO date: the report date), ``data_end`` (ISO date,
+            :attr:`data_end`), ``checked_on`` (the run date), ``tables`` ({table: {source,
+            sha256, rows_read, rows_excluded, rows_used}}), ``missing_tables``,
+            ``exclusions`` (list of {table, reason, rows}, plus ``amount``, the net amount,
+            for transactions left out without a customer id), ``warnings`` (list of message
+            strings), ``notes``.
         """
         tables = {}
         for table in self.sources:
@@ -419,8 +449,11 @@ class Dataset:
                 "rows_excluded": int(self.rows_excluded(table)),
                 "rows_used": int(len(self.tables[table])) if table in self.tables else 0,
             }
+        report_date = self.as_of if as_of is None else pd.Timestamp(as_of)
         return {
-            "as_of": self.as_of.date().isoformat(),
+            "as_of": report_date.date().isoformat(),
+            "data_end": self.data_end.date().isoformat(),
+            "checked_on": self.as_of.date().isoformat(),
             "tables": tables,
             "missing_tables": self.missing_tables(),
             "exclusions": [
@@ -439,6 +472,28 @@ def _exclusion_text(e: Exclusion) -> str:
     if e.amount is not None:
         text += f" (net amount {e.amount:,.2f})"
     return text
+
+
+#: The dated tables whose last date is the data end, with their date column.
+_DATED_COLUMNS = {
+    "transactions": "date", "contacts": "date", "surveys": "date", "signals": "date",
+    "usage": "period",
+}
+
+
+def _last_date(tables: Mapping[str, pd.DataFrame]) -> pd.Timestamp:
+    """The latest date of the dated tables (see :attr:`Dataset.data_end`)."""
+    ends = []
+    for table, column in _DATED_COLUMNS.items():
+        frame = tables.get(table)
+        if frame is None or column not in frame.columns or frame.empty:
+            continue
+        last = pd.to_datetime(frame[column]).max()
+        if pd.notna(last):
+            ends.append(pd.Timestamp(last).normalize())
+    if not ends:
+        raise ValueError("the data hold no dates: no data end; give data_end in the config")
+    return max(ends)
 
 
 # --------------------------------------------------------------------------- reading

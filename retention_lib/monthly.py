@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import inspect
 import math
+import os
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -49,7 +50,7 @@ from typing import Any
 import pandas as pd
 
 from . import display as d
-from . import i18n
+from . import i18n, periods
 from .config import DEFAULT_SETTINGS, Settings, load_settings
 from .i18n import Translator, get_translator
 from .memo import cached_build
@@ -118,11 +119,26 @@ def _float(value: Any) -> float:
         return float("nan")
 
 
-def _month_end(period: str) -> pd.Timestamp:
-    if not _PERIOD.match(str(period)):
-        raise ValueError(f"period {period!r} is not a month; use YYYY-MM, e.g. 2026-10")
-    p = pd.Period(str(period), freq="M")
-    return p.to_timestamp(how="start") + pd.offsets.MonthEnd(0)
+_month_end = periods.month_end  # the name the other page modules import
+
+
+def _report_days(dataset, period: str) -> tuple[pd.Timestamp, pd.Timestamp, pd.Timestamp]:
+    """``(as_of, previous month end, start of the 12-month window)`` of ``period`` for
+    ``dataset``, each capped at its data end (:func:`retention_lib.periods.report_as_of`)."""
+    data_end = _data_end(dataset)
+    as_of = periods.report_as_of(period, data_end)
+    return as_of, periods.previous_month_end(period, data_end), periods.window_start(as_of)
+
+
+def _data_end(data) -> pd.Timestamp | None:
+    """The data end of a Dataset (:attr:`~retention_lib.io.Dataset.data_end`), or the last
+    transaction date of a transactions frame; ``None`` when neither has one."""
+    if hasattr(data, "tables"):
+        return data.data_end
+    if isinstance(data, pd.DataFrame) and "date" in data.columns and len(data):
+        last = pd.Timestamp(data["date"].max())
+        return None if pd.isna(last) else last.normalize()
+    return None
 
 
 def _call(func, frame, **kwargs):
@@ -133,47 +149,43 @@ def _call(func, frame, **kwargs):
     return func(frame, **{k: v for k, v in kwargs.items() if k in params})
 
 
-def resolve_period(
-    transactions: pd.DataFrame, period: str = "", *, today: Any = None
-) -> str:
-    """The report period: ``period`` when given (checked), else the last complete month.
+def resolve_period(transactions: pd.DataFrame, period: str = "") -> str:
+    """The report period: ``period`` when given (checked), else the last month the data cover.
 
-    ``transactions`` may also be a :class:`~retention_lib.io.Dataset`; its transactions are
-    then only read when ``period`` is empty (a notebook kernel of the report runner, whose
-    pages are already built, never reads them).
-
-    The last complete month is the latest calendar month that holds a transaction and has
-    ended by ``today`` (default: the last transaction date, so the month counts as complete
-    only when its last day holds a transaction).  Pass the data's report date
-    (``dataset.as_of``, today by default) so that data ending on Friday 30 October still
-    reports October once October is over.
+    ``transactions`` may also be a :class:`~retention_lib.io.Dataset`: its data end
+    (:attr:`~retention_lib.io.Dataset.data_end`, every dated table or the configured
+    ``data_end``) is then used, and its tables are only read when ``period`` is empty.  A
+    transactions frame: its last date.  The rule is
+    :func:`retention_lib.periods.last_complete_month` (a month counts as covered when the data
+    end within its last :data:`~retention_lib.periods.TRAILING_DAYS` days).
     """
     if period:
-        _month_end(period)
+        periods.month_end(period)
         return str(pd.Period(period, freq="M"))
-    if hasattr(transactions, "tables"):  # a Dataset: its transactions are read only now
-        transactions = transactions.transactions
-    last = pd.Timestamp(transactions["date"].max())
-    if pd.isna(last):
-        raise ValueError("transactions hold no dates; pass period='YYYY-MM'")
-    ref = last if today is None else max(pd.Timestamp(today).normalize(), last)
-    month = last.to_period("M")
-    if ref < _month_end(str(month)):
-        month -= 1
-    return str(month)
+    data_end = _data_end(transactions)
+    if data_end is None:
+        raise ValueError("the data hold no dates; pass period='YYYY-MM'")
+    return periods.last_complete_month(data_end)
 
 
 def notebook_settings(
-    config_path: str = "", *, company_name: str = "", language: str = ""
+    config_path: str = "", *, company_name: str = "", language: str = "",
+    data_end: Any = None,
 ) -> Settings:
     """Settings for a notebook run: the YAML at ``config_path`` (or the defaults) with the
-    notebook's ``company_name`` and ``language`` parameters applied when non-empty."""
+    notebook's ``company_name`` and ``language`` parameters applied when non-empty, and the
+    data end given to the report runner (``data_end``, else the environment variable
+    :data:`retention_lib.periods.DATA_END_ENV` the runner sets for its kernels)."""
     settings = load_settings(config_path or None)
     changes: dict[str, Any] = {}
     if company_name:
         changes["company_name"] = company_name
     if language:
         changes["language"] = language
+    if data_end is None:
+        data_end = os.environ.get(periods.DATA_END_ENV) or None
+    if data_end is not None:
+        changes["data_end"] = data_end
     return settings.replace(**changes) if changes else settings
 
 
@@ -267,8 +279,12 @@ class MonthlyReport:
     Attributes (tables are new frames; amounts in ``currency``)
     ----------
     period, period_label, as_of, previous_end, window_start
-        ``"2026-10"``, ``"October 2026"``, the month's last day, the previous month's last
-        day, the start S of the 12-month window (S, as_of].
+        ``"2026-10"``, ``"October 2026"``, the day measured up to (the month's last day, or
+        the data end when it comes first: :func:`retention_lib.periods.report_as_of`), the
+        previous month's last day, the start S of the 12-month window (S, as_of].
+    data_end, data_start, partial
+        The last day the data cover, the first transaction date, and whether the month is
+        partial (``as_of`` before its last day).
     company, currency, settings
         Display name, ISO currency code, the settings used.
     overall, previous
@@ -345,6 +361,47 @@ class MonthlyReport:
     tr: Translator = field(default_factory=lambda: get_translator("en"))
     #: Retention-economics sentence for the verdict (:func:`diagnostics.scenario_sentence`).
     scenario: str = ""
+    #: The last day the data cover (:attr:`retention_lib.io.Dataset.data_end`); ``None``:
+    #: the month's last day.
+    data_end: pd.Timestamp | None = None
+    #: The first transaction date (the start of the history every window is measured on).
+    data_start: pd.Timestamp | None = None
+
+    @property
+    def partial(self) -> bool:
+        """Whether the data end before the month's last day (``as_of`` < month end)."""
+        return self.as_of < periods.month_end(self.period)
+
+    @property
+    def history_needed(self) -> pd.Timestamp:
+        """The first day the annual churn needs: ``lapse_days`` before the window start S
+        (who was active at S)."""
+        return self.window_start - pd.Timedelta(days=self.settings.lapse_days)
+
+    @property
+    def short_history(self) -> bool:
+        """Whether the data start after :attr:`history_needed` (the headline churn is then
+        measured on a shorter history than its definition needs)."""
+        return self.data_start is not None and self.data_start > self.history_needed
+
+    @property
+    def tiers_missing(self) -> bool:
+        """Whether the data start after the window start S: no tiers "a year ago"."""
+        return self.data_start is not None and self.data_start > self.window_start
+
+    def history_sentences(self) -> list[str]:
+        """Plain sentences on what the data do not cover: the partial month, the history the
+        annual churn needs (empty when the data cover both)."""
+        tr = self.tr
+        out = []
+        if self.partial:
+            out.append(tr.t("history.partial", date=tr.date(self.as_of),
+                            month=self.period_label))
+        if self.short_history:
+            out.append(tr.t("history.churn_window", need=tr.date(self.history_needed),
+                            lapse=self.settings.lapse_days, start=tr.date(self.window_start),
+                            data_start=tr.date(self.data_start)))
+        return out
 
     @property
     def month_name(self) -> str:
@@ -434,10 +491,8 @@ def build_monthly(
 
     settings = settings or getattr(dataset, "settings", None) or DEFAULT_SETTINGS
     tr = get_translator(lang or settings.language)
-    period = resolve_period(dataset.transactions, period, today=getattr(dataset, "as_of", None))
-    as_of = _month_end(period)
-    prev_end = _month_end(str(pd.Period(period, freq="M") - 1))
-    start = _month_end(str(pd.Period(period, freq="M") - 12))
+    period = resolve_period(dataset, period)
+    as_of, prev_end, start = _report_days(dataset, period)
     tx = rows_until(dataset.transactions, as_of)
     if tx.empty:
         raise ValueError(f"period {period}: no transactions on or before {as_of.date()}")
@@ -455,6 +510,14 @@ def build_monthly(
         series = churn.churn_series(tx, end=as_of, months=24, **common)
         series = series.set_axis(series.index.to_timestamp(how="start") + pd.offsets.MonthEnd(0))
         series.index.name = "month_end"
+        if as_of < _month_end(period):
+            # a partial month: its point is the window ending at the data end (the headline)
+            point = {c: overall[c] for c in series.columns if c in overall.index}
+            if "partial_history" in series.columns:
+                point["partial_history"] = bool(
+                    start - pd.Timedelta(days=settings.lapse_days) < tx["date"].min())
+            series = pd.concat([series.iloc[1:], pd.DataFrame([point], index=pd.DatetimeIndex(
+                [as_of], name="month_end"))]).astype(series.dtypes.to_dict())
 
         info = _customer_info(dataset)
         tiers_start = _tiers(dataset, as_of=start, settings=settings)
@@ -529,6 +592,8 @@ def build_monthly(
         period=period,
         period_label=tr.month(as_of),
         as_of=as_of,
+        data_end=_data_end(dataset),
+        data_start=pd.Timestamp(tx["date"].min()).normalize(),
         previous_end=prev_end,
         window_start=start,
         company=settings.company_name,
@@ -662,6 +727,7 @@ def verdict_sentences(report: MonthlyReport) -> list[str]:
     o, p = report.overall, report.previous
     rate, status = _float(o["customer_churn"]), str(o["status"])
     out = [tr.t("verdict.churn", rate=tr.percent(rate), zone=_zone_phrase(status, report))]
+    out.extend(report.history_sentences())
     rev, rev_status = _float(o["revenue_churn"]), str(o["revenue_status"])
     out.append(tr.t(f"verdict.revenue.{rev_status}", rate=tr.percent(rev)))
     prev = _float(p["customer_churn"])
@@ -763,6 +829,15 @@ def _metrics_from_report(r: MonthlyReport, dataset) -> dict[str, Any]:
     return {
         "period": r.period,
         "as_of": r.as_of.date().isoformat(),
+        "data_end": r.data_end.date().isoformat() if r.data_end is not None else None,
+        "partial": bool(r.partial),
+        "history": {
+            "data_start": r.data_start.date().isoformat() if r.data_start is not None else None,
+            "window_start": r.window_start.date().isoformat(),
+            "needed_from": r.history_needed.date().isoformat(),
+            "short_history": bool(r.short_history),
+            "tiers_missing": bool(r.tiers_missing),
+        },
         "company": r.company,
         "currency": r.currency,
         "customers": {
@@ -807,7 +882,7 @@ def _metrics_from_report(r: MonthlyReport, dataset) -> dict[str, Any]:
             for t, row in r.tiers.iterrows()
         },
         "sections_off": dict(r.sections_off),
-        "data_quality": dataset.to_metrics(),
+        "data_quality": dataset.to_metrics(as_of=r.as_of),
         "language": r.tr.lang,
     }
 
@@ -880,6 +955,7 @@ def section_header(report: MonthlyReport):
             as_of=tr.date(report.as_of),
             subtitle=tr.t("title.monthly_subtitle"),
             tr=tr,
+            partial=report.partial,
         ),
     )
 
@@ -920,9 +996,16 @@ def section_kpis(report: MonthlyReport):
     now, prev = _float(o["customer_churn"]), _float(p["customer_churn"])
     rnow, rprev = _float(o["revenue_churn"]), _float(p["revenue_churn"])
     month = report.month_name
+    def caveat(text: str) -> str:
+        if not report.short_history:
+            return text
+        note = tr.t("history.tile", data_start=tr.date(report.data_start))
+        return f"{text} · {note}" if text else note
+
     tiles = [
-        d.Kpi(tr.t("kpi.customer_churn"), tr.percent(now), change(now, prev), str(o["status"])),
-        d.Kpi(tr.t("kpi.revenue_churn"), tr.percent(rnow), change(rnow, rprev),
+        d.Kpi(tr.t("kpi.customer_churn"), tr.percent(now), caveat(change(now, prev)),
+              str(o["status"])),
+        d.Kpi(tr.t("kpi.revenue_churn"), tr.percent(rnow), caveat(change(rnow, rprev)),
               str(o["revenue_status"])),
         d.Kpi(tr.t("kpi.active"), tr.number(report.active_now),
               tr.t("kpi.active_detail", lost=int(o["lost"]), active=int(o["active_start"]))),
@@ -1006,14 +1089,19 @@ def section_churn_breakdown(report: MonthlyReport):
     tr, s = report.tr, report.settings
     overall = _float(report.overall["customer_churn"])
     parts = [_heading("rl-where-lost", tr.t("headings.where_lost"))]
-    by_tier = report.by_tier.rename(index=lambda t: tr.label("tier", t))
-    fig = plots.plot_churn_by_group(
-        by_tier, title=tr.t("breakdown.by_tier_title"),
-        normal_max=s.churn_normal_max, critical_min=s.churn_critical_min, overall=overall,
-        tr=tr,
-    )
-    alt = tr.t("breakdown.by_tier_alt", items=_group_items(by_tier, tr, str))
-    parts.append(d.figure_html(fig, alt=alt))
+    if report.tiers_missing:
+        parts.append(d.paragraphs_html(
+            [tr.t("history.tiers", date=tr.date(report.window_start),
+                  data_start=tr.date(report.data_start))], css_class="rl-report rl-off"))
+    else:
+        by_tier = report.by_tier.rename(index=lambda t: tr.label("tier", t))
+        fig = plots.plot_churn_by_group(
+            by_tier, title=tr.t("breakdown.by_tier_title"),
+            normal_max=s.churn_normal_max, critical_min=s.churn_critical_min,
+            overall=overall, tr=tr,
+        )
+        alt = tr.t("breakdown.by_tier_alt", items=_group_items(by_tier, tr, str))
+        parts.append(d.figure_html(fig, alt=alt))
     if report.by_manager is None:
         parts.append(_off(report, "churn by manager"))
     else:
@@ -1070,6 +1158,12 @@ def section_value_tiers(report: MonthlyReport):
                  cols["revenue_share"]: lambda v: tr.percent(v)},
         tr=tr,
     ))
+    window = report.as_of - pd.Timedelta(days=report.settings.tier_window_days)
+    if report.data_start is not None and report.data_start > window + pd.Timedelta(days=1):
+        parts.append(d.note_html(tr.t(
+            "history.tiers_window", days=report.settings.tier_window_days,
+            date=tr.date(report.as_of), data_start=tr.date(report.data_start),
+            covered=(report.as_of - report.data_start).days + 1)))
     seg = report.segments
     fig = plots.plot_segment_overview(seg, title=tr.t("tiers.segments_title"), tr=tr)
     alt = tr.t("tiers.segments_alt", items="; ".join(
@@ -1286,8 +1380,8 @@ def _build_customer_base(
 
     settings = settings or getattr(dataset, "settings", None) or DEFAULT_SETTINGS
     tr = get_translator(lang or settings.language)
-    period = resolve_period(dataset.transactions, period, today=getattr(dataset, "as_of", None))
-    as_of = _month_end(period)
+    period = resolve_period(dataset, period)
+    as_of = periods.report_as_of(period, _data_end(dataset))
     all_tx = dataset.transactions
     tx = rows_until(all_tx, as_of)  # all_tx itself when no row is later (no copy)
     if tx is not all_tx:  # value tiers read all_tx, the rest tx: one pass
@@ -1332,7 +1426,8 @@ def base_header(base: CustomerBase):
     return _wrap(
         d.style_block(),
         d.title_html(company=base.company, period_label=tr.month(base.as_of),
-                     as_of=tr.date(base.as_of), subtitle=tr.t("title.base_subtitle"), tr=tr),
+                     as_of=tr.date(base.as_of), subtitle=tr.t("title.base_subtitle"), tr=tr,
+                     partial=periods.ends_early(base.as_of)),
     )
 
 
@@ -1400,6 +1495,10 @@ def base_cohorts(base: CustomerBase):
         _heading("rl-cohorts", tr.t("base.headings.cohorts")),
         d.figure_html(fig, alt=tr.t("base.cohorts.alt", count=len(base.cohorts))),
         d.note_html(tr.t("base.cohorts.note", full=tr.percent(1.0, 0))),
+        # the diagonal's last cells are the month of a partial as_of: counted to the data end
+        d.note_html(tr.t("base.cohorts.partial", month=tr.month(base.as_of),
+                         date=tr.date(base.as_of)))
+        if periods.ends_early(base.as_of) else "",
     )
 
 

@@ -147,7 +147,9 @@ def plot_churn_series(
     if "partial_history" in series.columns:
         partial = series["partial_history"].to_numpy(dtype=bool)
         series = series.drop(columns="partial_history")
-    ymax_data = np.nanmax(series.to_numpy(dtype=float)) if len(series) else 0.0
+    values = series.to_numpy(dtype=float)
+    # a short history has months without any rate (all NaN): no data maximum then
+    ymax_data = float(np.nanmax(values)) if np.isfinite(values).any() else 0.0
     ymax = max(critical_min * 1.35, (0 if np.isnan(ymax_data) else ymax_data) * 1.15)
     bands = (
         (0.0, normal_max, "normal"),

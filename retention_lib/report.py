@@ -73,6 +73,13 @@ from .archive import write_archive_index
 from .cache import CACHE_ENV, active_cache
 from .config import LANGUAGES, Settings, load_settings
 from .execute import NotebookFailure, check_parameters, execute_notebook
+from .periods import (
+    DATA_END_ENV,
+    TRAILING_DAYS,
+    is_partial,
+    last_complete_month,
+    report_as_of,
+)
 from .publish import (
     LockError,
     failed_folder,
@@ -179,46 +186,40 @@ def _period_bounds(period: str) -> tuple[date, date]:
     return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
 
 
-def default_period(last_date: date, *, today: date | None = None) -> str:
-    """The last complete calendar month: the latest month that holds a transaction and ended.
+def default_period(data_end: date) -> str:
+    """The default report period: the last month the data cover (``YYYY-MM``).
 
-    The month of ``last_date`` (the latest transaction) counts as complete when its last day
-    is on or before the report date ``max(today, last_date)`` (``today`` default:
-    ``last_date``); otherwise the month before is reported.  So data ending on Friday
-    2026-10-30 gives ``"2026-10"`` once October is over, and ``"2026-09"`` while October is
-    still running.  (Same rule as :func:`retention_lib.monthly.resolve_period`.)
+    :func:`retention_lib.periods.last_complete_month`: the month of ``data_end`` counts when
+    it ends at most :data:`~retention_lib.periods.TRAILING_DAYS` days after ``data_end``
+    (weekends, holidays), otherwise the month before.  So data ending on Friday 2026-10-30
+    give ``"2026-10"`` (reported up to the 30th), data ending on 2010-12-09 ``"2010-11"``.
     """
-    ref = max(today or last_date, last_date)
-    last_day = date(
-        last_date.year, last_date.month, calendar.monthrange(last_date.year, last_date.month)[1]
-    )
-    if ref >= last_day:
-        return f"{last_date.year:04d}-{last_date.month:02d}"
-    year, month = (last_date.year, last_date.month - 1) if last_date.month > 1 else (
-        last_date.year - 1, 12,
-    )
-    return f"{year:04d}-{month:02d}"
+    return last_complete_month(data_end)
 
 
 def _resolve_period(
-    period: str | None, first: date, last: date, *, today: date
+    period: str | None, first: date, data_end: date
 ) -> tuple[str, date]:
-    span = f"{first.isoformat()} to {last.isoformat()}"
+    """``(period, as_of)``: the period asked for, or the default one, checked against the
+    data (``first`` .. ``data_end``); ``as_of = min(end of the period, data_end)``."""
+    span = f"{first.isoformat()} to {data_end.isoformat()}"
     if period is None:
-        chosen = default_period(last, today=today)
+        chosen = default_period(data_end)
         start, end = _period_bounds(chosen)
         if end < first:
             raise ReportError(
-                f"the data ({span}) holds no complete calendar month; pass --period YYYY-MM"
+                f"the data ({span}) cover no calendar month (a month counts when the data "
+                f"end within its last {TRAILING_DAYS} days); pass --period YYYY-MM to report "
+                f"the partial month {data_end:%Y-%m}"
             )
-        return chosen, end
+        return chosen, min(end, data_end)
     start, end = _period_bounds(period)
-    if end < first or start > last:
+    if end < first or start > data_end:
         raise ReportError(
-            f"period {period} is outside the data: transactions run from {span}; choose a "
-            f"month between {first:%Y-%m} and {last:%Y-%m}"
+            f"period {period} is outside the data: the data run from {span}; choose a "
+            f"month between {first:%Y-%m} and {data_end:%Y-%m}"
         )
-    return period, end
+    return period, min(end, data_end)
 
 
 def _resolve_notebooks(
@@ -297,11 +298,10 @@ def _compute_metrics(
     customer codes and per-customer-day table (:func:`retention_lib.summary.
     pinned_aggregates`).  The worker processes inherit them instead of each build making
     its own copy of the rows and its own pass over them."""
-    from .monthly import _month_end
     from .shared import pinned_rows
     from .summary import pinned_aggregates
 
-    as_of = _month_end(period)
+    as_of = report_as_of(period, dataset.data_end)
     with contextlib.ExitStack() as pinned:
         with _timer(say)("month's rows and customer-day table"):
             pinned.enter_context(pinned_aggregates(dataset.transactions, as_of=as_of))
@@ -342,7 +342,7 @@ def _build_pages(
 
     settings = monthly.notebook_settings(
         parameters["config_path"], company_name=parameters["company_name"],
-        language=parameters["language"],
+        language=parameters["language"], data_end=dataset.settings.data_end,
     )
     language = parameters["language"]
     ds = dataclasses.replace(dataset, settings=settings)  # what a kernel's load_dataset gives
@@ -495,6 +495,7 @@ def run_report(
     progress: Callable[[str], None] | None = None,
     jobs: int | None = None,
     dataset_cache: bool = True,
+    data_end: str | date | None = None,
 ) -> ReportResult:
     """Build the monthly report for one period into ``OUT/<period>/``, all or nothing.
 
@@ -505,7 +506,10 @@ def run_report(
     config
         YAML settings file, or ``None`` for the defaults.
     period
-        ``YYYY-MM``; default: the last complete calendar month in the data.
+        ``YYYY-MM``; default: the last month the data cover
+        (:func:`retention_lib.periods.last_complete_month`: the data may end up to
+        :data:`~retention_lib.periods.TRAILING_DAYS` days before the month's end).  A month
+        the data end in is reported up to the data end and marked partial.
     out
         Reports folder; the report goes to ``out/<period>/``, the archive page to
         ``out/index.html``.
@@ -524,6 +528,9 @@ def run_report(
         terminal and ``jobs`` is 1.
     jobs
         Notebooks executed at a time (one kernel each); default :data:`DEFAULT_JOBS`.
+    data_end
+        The last day the data cover (``YYYY-MM-DD``), overriding the config's ``data_end``
+        and the last date present in the data (:attr:`retention_lib.io.Dataset.data_end`).
     dataset_cache
         Hand the validated dataset to the kernels through a private temporary cache
         (:mod:`retention_lib.cache`) instead of letting each re-read the files.
@@ -552,6 +559,8 @@ def run_report(
     # the report language reaches every in-process product (metrics are language-free; the
     # call lists' headers are not)
     settings = settings.replace(language=language)
+    if data_end is not None:
+        settings = settings.replace(data_end=data_end)
     if period is not None:
         _period_bounds(period)  # malformed month: usage error before reading any data
     if cell_timeout <= 0:
@@ -600,10 +609,18 @@ def _validate_and_build(
     # midnight otherwise had kernels load the data for the next day, missing every cache
     today = date.today()
     dataset = load_dataset(data_dir, config=settings, as_of=today, cache_dir=cache_dir)
+    if settings.data_end is not None and settings.data_end > today:
+        raise ReportError(
+            f"data_end {settings.data_end} is after today ({today}): the data cannot cover "
+            "days that have not come", exit_code=2,
+        )
     dates = dataset.transactions["date"]
-    first, last = dates.min().date(), dates.max().date()
-    period, as_of = _resolve_period(period, first, last, today=today)
-    say(f"period {period} (data {first} to {last})")
+    first, last, data_end = dates.min().date(), dates.max().date(), dataset.data_end.date()
+    period, as_of = _resolve_period(period, first, data_end)
+    say(f"period {period} (data {first} to {data_end}; last transaction {last})")
+    if is_partial(period, data_end):
+        say(f"period {period} is partial: the data end on {data_end}; every figure is "
+            f"measured up to {as_of}")
 
     parameters = {
         "data_dir": str(data_dir),
@@ -643,6 +660,8 @@ def _validate_and_build(
             say(f"tables built ({_memo_summary(worker_stats)})")
             runner_lines = _log_lines(cache_dir) if cache_dir is not None else 0
             kernel_env = {AS_OF_ENV: today.isoformat()}  # the run's date in every kernel
+            if settings.data_end is not None:  # --data-end: the kernels' settings hold it too
+                kernel_env[DATA_END_ENV] = settings.data_end.isoformat()
             if cache_dir is not None:
                 kernel_env[CACHE_ENV] = str(cache_dir)
             return _build(
@@ -650,7 +669,8 @@ def _validate_and_build(
                 parameters=parameters,
                 out_dir=out_dir,
                 period=period,
-                as_of=min(as_of, today),
+                as_of=as_of,
+                data_end=data_end,
                 language=language,
                 settings=settings,
                 inputs=inputs,
@@ -842,6 +862,7 @@ def _build(
     language: str,
     settings: Settings,
     inputs: dict[str, Any],
+    data_end: date | None = None,
     analyses: tuple[dict[str, Any], Any],
     cell_timeout: int,
     jobs: int,
@@ -875,6 +896,8 @@ def _build(
                 "schema_version": METRICS_SCHEMA_VERSION,
                 "period": period,
                 "as_of": as_of.isoformat(),
+                "data_end": (data_end or as_of).isoformat(),
+                "partial": data_end is not None and is_partial(period, data_end),
                 "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
                 "language": language,
                 "company_name": settings.company_name,

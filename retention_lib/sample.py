@@ -631,9 +631,44 @@ def _events(base: _Base) -> pd.DataFrame:
     })
 
 
-def _iter_chunks(customers: int, seed: int, end: str) -> Iterator[dict[str, pd.DataFrame]]:
+#: The date column of each table cut by ``months`` (customers are kept whole: a CRM knows
+#: customers from before the export's first day).
+_CUT_COLUMNS = {
+    "transactions": "date", "contacts": "date", "surveys": "date", "signals": "date",
+    "events": "date", "usage": "period",
+}
+
+
+def _history_start(end: str, months: int | None) -> str | None:
+    """First day kept when the history is cut to ``months`` months ending on ``end``."""
+    if months is None:
+        return None
+    if not 1 <= months <= 36:
+        raise ValueError(f"months must be between 1 and 36 (the three years), got {months}")
+    start = pd.Timestamp(end) + pd.Timedelta(days=1) - pd.DateOffset(months=months)
+    return start.strftime("%Y-%m-%d")
+
+
+def _cut(tables: dict[str, pd.DataFrame], first_day: str | None) -> dict[str, pd.DataFrame]:
+    """The rows dated on or after ``first_day`` (ISO strings compare as dates)."""
+    if first_day is None:
+        return tables
+    out = dict(tables)
+    for table, column in _CUT_COLUMNS.items():
+        frame = out.get(table)
+        if frame is not None:
+            out[table] = frame.loc[frame[column].to_numpy(dtype=str) >= first_day].reset_index(
+                drop=True
+            )
+    return out
+
+
+def _iter_chunks(
+    customers: int, seed: int, end: str, months: int | None = None
+) -> Iterator[dict[str, pd.DataFrame]]:
     if customers < 10:
         raise ValueError(f"customers must be at least 10, got {customers}")
+    first_day = _history_start(end, months)
     root = np.random.default_rng(seed)
     base = _draw_base(customers, root, end)
     bounds = list(range(0, customers, CHUNK_CUSTOMERS)) + [customers]
@@ -652,11 +687,13 @@ def _iter_chunks(customers: int, seed: int, end: str) -> Iterator[dict[str, pd.D
         tables["transactions"] = tx
         if lo == 0:
             tables["events"] = _events(base)
+        tables = _cut(tables, first_day)
         yield {t: tables[t].loc[:, list(TABLE_COLUMNS[t])] for t in TABLE_COLUMNS if t in tables}
 
 
 def generate_sample(
-    *, customers: int = 2000, seed: int = 20261031, end: str = "2026-10-31"
+    *, customers: int = 2000, seed: int = 20261031, end: str = "2026-10-31",
+    months: int | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Generate the sample business in memory.
 
@@ -668,6 +705,10 @@ def generate_sample(
         Seed of ``numpy.random.default_rng``; the same arguments give the same tables.
     end
         Last day of the data (``YYYY-MM-DD``); the data cover the three years up to it.
+    months
+        Keep only the last ``months`` months (1..36) of history up to ``end``: the same
+        business, exported over a shorter window (every dated table cut at
+        ``end + 1 day - months``; ``customers`` kept whole).  ``None``: the three years.
 
     Returns
     -------
@@ -679,7 +720,7 @@ def generate_sample(
         ``answered`` the strings ``"True"``/``"False"``, ``churned_on`` empty when unknown.
     """
     parts: dict[str, list[pd.DataFrame]] = {t: [] for t in TABLE_COLUMNS}
-    for chunk in _iter_chunks(customers, seed, end):
+    for chunk in _iter_chunks(customers, seed, end, months):
         for table, frame in chunk.items():
             parts[table].append(frame)
     return {t: pd.concat(p, ignore_index=True) for t, p in parts.items()}
@@ -693,13 +734,15 @@ def _to_csv(frame: pd.DataFrame, path: Path, *, append: bool) -> None:
 
 
 def write_sample(
-    out: str | Path, *, customers: int = 2000, seed: int = 20261031, end: str = "2026-10-31"
+    out: str | Path, *, customers: int = 2000, seed: int = 20261031, end: str = "2026-10-31",
+    months: int | None = None,
 ) -> dict[str, int]:
     """Write the sample business as CSV files ``<table>.csv`` into ``out``.
 
     Generates and writes chunk by chunk (:data:`CHUNK_CUSTOMERS` customers at a time), so
     memory stays bounded for large samples.  UTF-8, ``\\n`` line endings, dates
     ``YYYY-MM-DD``, amounts with two decimals; same arguments give byte-identical files.
+    ``months``: as in :func:`generate_sample`.
 
     Returns
     -------
@@ -709,7 +752,7 @@ def write_sample(
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     counts = dict.fromkeys(TABLE_COLUMNS, 0)
-    for i, chunk in enumerate(_iter_chunks(customers, seed, end)):
+    for i, chunk in enumerate(_iter_chunks(customers, seed, end, months)):
         for table in TABLE_COLUMNS:
             frame = chunk.get(table)
             if frame is None:

@@ -436,3 +436,20 @@ class TestSharedHistory:
             no_b = TOY.loc[TOY["customer_id"] != "B"]
             out = churn_rate(no_b, end="2025-01-31", customers=TOY_CUSTOMERS)
         assert (out.loc["all", "active_start"], out.loc["all", "lost"]) == (3, 1)
+
+
+def test_churn_by_empty_labels_is_all_unassigned():
+    """Tiers "a year ago" are empty when the data start later (issue 18): no IndexError."""
+    from retention_lib.churn import churn_rate as rate
+
+    tx = pd.DataFrame({
+        "customer_id": ["a", "b", "a"],
+        "date": pd.to_datetime(["2010-12-01", "2010-12-02", "2011-03-01"]),
+        "amount": [10.0, 20.0, 5.0],
+    })
+    empty = pd.Series(pd.Categorical([], categories=["VIP", "A", "B", "C"]),
+                      index=pd.Index([], dtype=object), dtype="category")
+    out = rate(tx, end="2011-03-31", by=empty)
+    # nobody was active at S = 2010-03-31: one "unassigned" group with no one at its start
+    assert list(out.index) == ["unassigned", "all"]
+    assert out.loc["unassigned", "active_start"] == 0

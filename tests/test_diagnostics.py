@@ -61,9 +61,10 @@ def _text(html) -> str:
 class TestFigures:
     def test_at_risk_customer_and_value(self, dataset):
         diag = _build(dataset)
-        # A at 2025-12-31: baseline (2024-10-02, 2025-10-02] holds 12 orders -> 12*90/365 =
-        # 2.96 expected in the last 90 days, 0 placed: orders_down; 107 days since
-        # 2025-09-15 > 2 x 31 (median gap): overdue. risk = 1 - 0.8 x 0.6 = 0.52;
+        # The data end on 2025-12-15 (B's last order), so December is measured up to then.
+        # A at 2025-12-15: 12 orders in the year before the last 90 days -> 2.96 expected
+        # in the last 90 days, 0 placed: orders_down; 91 days since 2025-09-15 (to the data
+        # end, not to 31 December) > 2 x 31 (median gap): overdue. risk = 1 - 0.8 x 0.6 = 0.52;
         # revenue 12m = 9 x 100 (Jan..Sep 2025) -> value at risk 468
         assert list(diag.at_risk.index) == ["A"]
         assert diag.at_risk.loc["A", "value_at_risk"] == pytest.approx(468.0)
@@ -87,7 +88,8 @@ class TestFigures:
         en = dx.diagnostics_metrics(dataset, period=PERIOD, diagnostics=_build(dataset, "en"))
         ru = dx.diagnostics_metrics(dataset, period=PERIOD, diagnostics=_build(dataset, "ru"))
         assert json.loads(json.dumps(en)) == en and en == ru
-        assert set(en) == {"at_risk", "backtest", "winback"}
+        assert set(en) == {"at_risk", "backtest", "backtest_left_out", "winback"}
+        assert en["backtest_left_out"] is None  # 365 days of follow-up after the horizon
 
 
 class TestExecutivePieces:
@@ -97,7 +99,8 @@ class TestExecutivePieces:
         assert 'id="rl-save"' in text and "Альфа" in text and "Анна" in text
         # 100 % drops in both orders and revenue, ru percent pattern; 468 € value at risk
         assert "заказы сократились на 100 %, выручка — на 100 %" in text
-        assert "нет покупок 107 дней (обычно покупает раз в 31 дн.)" in text
+        # 91 days: 2025-09-15 to the data end 2025-12-15 (was 107, to the month end)
+        assert "нет покупок 91 день (обычно покупает раз в 31 дн.)" in text
         assert "468 €" in text
 
     def test_winback_in_ukrainian_with_action(self, dataset):

@@ -103,7 +103,8 @@ class TestRenderedSections:
     def test_numbers_and_dates_by_locale(self, reports):
         r = reports["ru"]
         page = _html.unescape(discipline.section_definitions(r).data)
-        assert "31 октября 2026" in page  # data as of, month name in Russian
+        # data as of (the small sample's data end, Friday 30 October), month name in Russian
+        assert "30 октября 2026" in page
         q = r.contact_quality
         rows = q["rows"]
         # 1 234-style grouping with a no-break space

@@ -28,7 +28,10 @@ def _tiny(n_customers: int, n_lost: int, extra=()):
         if i >= n_lost:
             rows.append((cid, "2026-09-10", 100.0))
     rows.extend(extra)
-    return load_dataset({"transactions": _frame(rows)}, as_of="2026-11-22")
+    # the last sale is in September; the export covers October (data_end given, as a user
+    # whose October had no sales would): October is reported up to its last day
+    return load_dataset({"transactions": _frame(rows)}, as_of="2026-11-22",
+                        config={"data_end": "2026-10-31"})
 
 
 class TestVerdictBoundaries:
@@ -83,17 +86,30 @@ class TestVerdictBoundaries:
 
 class TestResolvePeriod:
     @pytest.mark.parametrize(
-        ("last", "today", "expected"),
+        ("last", "expected"),
         [
-            pytest.param("2026-10-31", None, "2026-10", id="month-end"),
-            pytest.param("2026-10-30", None, "2026-09", id="mid-month-no-today"),
-            pytest.param("2026-10-30", "2026-11-22", "2026-10", id="month-over-by-today"),
-            pytest.param("2026-10-30", "2026-10-30", "2026-09", id="month-not-over"),
+            pytest.param("2026-10-31", "2026-10", id="month-end"),
+            pytest.param("2026-10-30", "2026-10", id="friday-30th-within-tolerance"),
+            pytest.param("2026-10-28", "2026-10", id="three-trailing-days"),
+            pytest.param("2026-10-27", "2026-09", id="four-trailing-days"),
+            pytest.param("2010-12-09", "2010-11", id="ends-on-the-9th"),
+            pytest.param("2024-02-26", "2024-02", id="leap-february-3-days"),
+            pytest.param("2026-01-15", "2025-12", id="across-the-year"),
         ],
     )
-    def test_default(self, last, today, expected):
-        tx = pd.DataFrame({"date": pd.to_datetime(["2026-01-05", last])})
-        assert monthly.resolve_period(tx, "", today=today) == expected
+    def test_default(self, last, expected):
+        tx = pd.DataFrame({"date": pd.to_datetime(["2009-01-05", last])})
+        assert monthly.resolve_period(tx, "") == expected
+
+    def test_dataset_uses_its_data_end(self):
+        rows = [("a", "2026-01-05", 10.0), ("a", "2026-10-09", 10.0)]
+        ds = load_dataset({"transactions": _frame(rows)}, as_of="2026-11-22")
+        assert ds.data_end == pd.Timestamp("2026-10-09")
+        assert monthly.resolve_period(ds) == "2026-09"
+        given = load_dataset({"transactions": _frame(rows)}, as_of="2026-11-22",
+                             config={"data_end": "2026-10-31"})
+        assert given.data_end == pd.Timestamp("2026-10-31")
+        assert monthly.resolve_period(given) == "2026-10"
 
     def test_explicit_and_malformed(self):
         tx = pd.DataFrame({"date": pd.to_datetime(["2026-01-05"])})
@@ -115,10 +131,14 @@ class TestMetrics:
         m = monthly.report_metrics(ds, period="2026-10")
         json.dumps(m, allow_nan=False)  # strictly JSON-serialisable
         tx, cust = ds.transactions, ds.customers
-        end, prev = pd.Timestamp("2026-10-31"), pd.Timestamp("2026-09-30")
+        # the 150-customer sample's last dated row is Friday 30 October: October is the
+        # default month (within the 3-day tolerance) measured up to the 30th, marked partial
+        assert ds.data_end == pd.Timestamp("2026-10-30")
+        end, prev = ds.data_end, pd.Timestamp("2026-09-30")
         now = churn.churn_rate(tx, end=end, customers=cust).loc["all"]
         before = churn.churn_rate(tx, end=prev, customers=cust).loc["all"]
-        assert m["period"] == "2026-10" and m["as_of"] == "2026-10-31"
+        assert m["period"] == "2026-10" and m["as_of"] == "2026-10-30"
+        assert m["data_end"] == "2026-10-30" and m["partial"] is True
         assert m["customer_churn"] == pytest.approx(now["customer_churn"])
         assert m["revenue_churn"] == pytest.approx(now["revenue_churn"])
         assert m["status"] == churn.churn_status(now["customer_churn"])
@@ -147,14 +167,21 @@ class TestMetrics:
         by_count = ranked.sort_values("customers", ascending=False, kind="stable")
         assert [r["customers"] for r in m["top_reasons_by_count"]] == \
             by_count["customers"].head(3).tolist()
-        assert m["data_quality"] == ds.to_metrics()
+        assert m["data_quality"] == ds.to_metrics(as_of=end)
+        assert m["data_quality"]["as_of"] == "2026-10-30"  # the report date, not the run date
+        assert m["data_quality"]["checked_on"] == "2026-11-22"
         # tier counts add up to the active customers
         assert sum(t["customers"] for t in m["tiers"].values()) == m["customers"]["active"]
 
     def test_report_has_24_months_and_sections_render(self, sample_dataset):
         report = monthly.build_monthly(sample_dataset, period="2026-10")
         assert len(report.series) >= 24
-        assert report.series.index[-1] == pd.Timestamp("2026-10-31")
+        # October is partial (data up to Friday the 30th): its point is the headline window
+        assert report.partial and report.as_of == pd.Timestamp("2026-10-30")
+        assert report.series.index[-1] == pd.Timestamp("2026-10-30")
+        assert report.series.index[-2] == pd.Timestamp("2026-09-30")
+        assert report.series["customer_churn"].iloc[-1] == pytest.approx(
+            report.overall["customer_churn"])
         html = "".join(
             f(report).data for f in (
                 monthly.section_header, monthly.section_verdict, monthly.section_kpis,

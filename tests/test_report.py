@@ -420,23 +420,23 @@ class TestDatasetCache:
 
 class TestDefaultPeriod:
     @pytest.mark.parametrize(
-        ("last", "today", "expected"),
+        ("data_end", "expected"),
         [
-            ("2026-10-31", None, "2026-10"),  # last day of October: October is complete
-            ("2026-10-30", None, "2026-09"),  # October not over on the report date
-            ("2026-10-30", "2026-10-31", "2026-10"),  # Friday 30th; report run on the 31st
-            ("2026-10-30", "2026-11-22", "2026-10"),  # the sample's case, run in November
-            ("2026-01-15", "2026-01-20", "2025-12"),  # across the year boundary
-            ("2024-02-29", None, "2024-02"),  # leap day ends February
-            ("2023-02-28", None, "2023-02"),
+            ("2026-10-31", "2026-10"),  # last day of October: October is covered
+            ("2026-10-30", "2026-10"),  # Friday 30th: one trailing day, within the tolerance
+            ("2026-10-28", "2026-10"),  # three trailing days: still covered
+            ("2026-10-27", "2026-09"),  # four: October is partial, September is the default
+            ("2010-12-09", "2010-11"),  # the retail export ending on the 9th
+            ("2026-01-15", "2025-12"),  # across the year boundary
+            ("2024-02-29", "2024-02"),  # leap day ends February
+            ("2023-02-28", "2023-02"),
         ],
-        ids=["month-end", "mid-month", "run-on-last-day", "sample", "january", "leap", "feb"],
+        ids=["month-end", "friday-30th", "3-days", "4-days", "9th", "january", "leap", "feb"],
     )
-    def test_last_complete_month(self, last, today, expected):
+    def test_last_month_the_data_cover(self, data_end, expected):
         from datetime import date
 
-        today_date = date.fromisoformat(today) if today else None
-        assert default_period(date.fromisoformat(last), today=today_date) == expected
+        assert default_period(date.fromisoformat(data_end)) == expected
 
 
 class TestLock:

@@ -207,3 +207,20 @@ def test_periodic_events_with_nobody_active_returns_empty():
         np.random.default_rng(0), np.array([7]), one, one, one * 30, one * 0.8, one * 1.2
     )
     assert len(cust) == 0 and len(days) == 0
+
+
+def test_months_cuts_every_dated_table_and_keeps_the_customers():
+    from retention_lib.sample import generate_sample
+
+    full = generate_sample(customers=60, end="2026-10-09")
+    short = generate_sample(customers=60, end="2026-10-09", months=3)
+    # three months ending on 9 October: from 10 July
+    for table, column in (("transactions", "date"), ("contacts", "date"),
+                          ("signals", "date"), ("surveys", "date"), ("usage", "period"),
+                          ("events", "date")):
+        kept = full[table].loc[full[table][column] >= "2026-07-10"].reset_index(drop=True)
+        pd.testing.assert_frame_equal(short[table], kept, check_dtype=False)
+    assert short["transactions"]["date"].min() >= "2026-07-10"
+    pd.testing.assert_frame_equal(short["customers"], full["customers"])
+    with pytest.raises(ValueError, match="months must be between 1 and 36"):
+        generate_sample(customers=20, months=0)
