@@ -61,6 +61,7 @@ import pandas as pd
 from . import display as d
 from .clv import (
     CLVModel,
+    billing_regularity,
     calibration_holdout_split,
     clv_metrics,
     cumulative_transactions,
@@ -319,9 +320,11 @@ def _core(dataset, *, period: str, settings: Settings | None) -> _Core:
     as_of = _month_end(period)
     tx = rows_until(dataset.transactions, as_of)
     summary = customer_summary(tx, as_of=as_of, freq="D")
+    regularity = billing_regularity(tx, as_of=as_of)
     model = fit_clv(summary, model=options["model"], time_unit=options["time_unit"],
                     penalizer=float(options["penalizer"]),
-                    discount_rate_monthly=float(options["discount_rate_monthly"]))
+                    discount_rate_monthly=float(options["discount_rate_monthly"]),
+                    regular_share=regularity["regular_share"])
     pred = model.predict(summary, horizon="12M")
     core = _Core(period=period, as_of=as_of, options=options, tx=tx, summary=summary,
                  model=model, pred=pred, settings=_settings_of(dataset, settings))
@@ -577,6 +580,8 @@ def note_text(note: dict[str, Any], *, tr: Translator, currency: str = "EUR") ->
             args[k] = _signed(tr, v)
         elif k == "q":
             args[k] = tr.number(v, decimals=2)
+        elif k == "share":
+            args[k] = tr.percent(v, 0)
         elif k == "mean":
             args[k] = tr.money(v, currency, decimals=2)
         else:

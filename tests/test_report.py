@@ -630,3 +630,38 @@ class TestEndToEnd:
         assert figures["customer_status"] in {"normal", "warning", "critical"}
         archive = real_run.archive_index.read_text(encoding="utf-8")
         assert f"{100 * figures['customer_churn']:.1f} %" in archive
+
+
+@pytest.fixture(scope="module")
+def subscription_run(tmp_path_factory):
+    if not _real_pipeline_available():
+        pytest.skip("real notebooks / retention_lib.monthly / sample not there yet")
+    from retention_lib.sample import write_subscription
+
+    root = tmp_path_factory.mktemp("subscription")
+    write_subscription(root / "data", customers=300, months=24, end="2026-10-31")
+    return run_report(data=root / "data", out=root / "out", period="2026-10",
+                      progress=lambda line: None)
+
+
+@pytest.mark.slow
+class TestSubscriptionBusinessEndToEnd:
+    """Issue 18, point 9: monthly billing is not what BG/NBD describes; the report still
+    publishes every page, with CLV and P(alive) off and the reason in plain words."""
+
+    def test_every_page_is_published(self, subscription_run):
+        names = {p.name for p in subscription_run.folder.glob("*.html")}
+        assert {"index.html", "clv.html", "churn_diagnostics.html", "customer_base.html",
+                "contact_discipline.html"} <= names
+
+    def test_metrics_say_the_model_is_off_and_why(self, subscription_run):
+        metrics = json.loads(subscription_run.metrics_json.read_text(encoding="utf-8"))
+        assert metrics["clv"]["fitted"] is False
+        assert metrics["clv"]["notes"][0]["code"] == "purchases_regular"
+        assert metrics["clv"]["notes"][0]["share"] == 1.0
+        assert metrics["customer_churn"] is not None
+
+    def test_pages_give_the_reason(self, subscription_run):
+        for page in ("clv.html", "index.html"):
+            text = (subscription_run.folder / page).read_text(encoding="utf-8")
+            assert "buy at regular" in text and "intervals" in text, page
