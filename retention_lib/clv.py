@@ -903,12 +903,16 @@ def calibration_holdout_split(
     holdout_end: object,
     freq: str = "W",
     calibration_start: object | None = None,
+    purchases_only: bool = True,
 ) -> pd.DataFrame:
     """Per-customer calibration summary and holdout purchase counts (our own, pandas 3 safe).
 
     Purchases are counted per distinct **day** (several rows on one day are one purchase,
-    their amounts summed).  Times are day differences divided by the unit length (``"W"``:
-    7 days, the Fader–Hardie convention; ``"D"``: 1), not calendar-week periods.
+    their amounts summed); with ``purchases_only`` (default) only days whose net amount is
+    positive are purchases (a refund-only or zero day is not), with ``False`` every day
+    with a row is (``lifetimes``' convention).  Times are day differences divided by the
+    unit length (``"W"``: 7 days, the Fader–Hardie convention; ``"D"``: 1), not
+    calendar-week periods.
 
     Parameters
     ----------
@@ -921,6 +925,8 @@ def calibration_holdout_split(
         ``"W"`` or ``"D"``: unit of recency, T and duration.
     calibration_start
         Optional first day: customers whose first purchase is earlier are left out.
+    purchases_only
+        Count only purchase days (net amount > 0); see above.
 
     Returns
     -------
@@ -948,6 +954,8 @@ def calibration_holdout_split(
     table = _day_table(transactions)
     uniques = table.uniques
     keep = table.day <= hold_end
+    if purchases_only:
+        keep &= table.net > 0
     code, day = table.code[keep], table.day[keep]
     daily = pd.DataFrame({"customer_id": code, "day": day, "amount": table.net[keep]})
     new_cust = np.r_[True, code[1:] != code[:-1]] if len(code) else code.astype(bool)
