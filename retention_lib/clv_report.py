@@ -372,9 +372,11 @@ def clv_metrics_section(
     -------
     dict or None
         :func:`retention_lib.clv.clv_metrics` (``model``, ``time_unit``, ``parameters``,
-        ``gamma_gamma``, ``expected_revenue_12m`` (undiscounted, existing customers),
-        ``clv_12m_total``, ``mean_p_alive``, ``notes`` as codes with numbers, ...) plus
-        ``as_of`` (ISO date) and ``fitted`` (bool: the purchase model could be used).
+        ``gamma_gamma``, ``expected_revenue_12m`` (undiscounted, every customer who ever
+        bought, active and lost, weighted by P(alive)), ``clv_12m_total``,
+        ``mean_p_alive``, ``notes`` as codes with numbers, ...) plus ``as_of`` (ISO date),
+        ``fitted`` (bool: the purchase model could be used) and ``population``
+        (``"ever_seen"``: the customers the figures cover).
         ``None`` when there is no transaction up to the period end.
     """
     tx = dataset.transactions
@@ -385,6 +387,8 @@ def clv_metrics_section(
     out = clv_metrics(core.pred, model=core.model)
     out["as_of"] = core.as_of.date().isoformat()
     out["fitted"] = bool(core.model.purchases_ok_)
+    # the customers the model covers: every customer who ever bought, active and lost
+    out["population"] = "ever_seen"
     return out
 
 

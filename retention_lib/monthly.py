@@ -826,6 +826,8 @@ def _metrics_from_report(r: MonthlyReport, dataset) -> dict[str, Any]:
         "currency": r.currency,
         "customers": {
             "active": int(r.active_now),
+            # RFM and CLV cover every customer who ever bought (active and lost)
+            "ever_seen": int(r.segments["customers"].sum()),
             "active_at_window_start": int(r.overall["active_start"]),
             "lost_12m": int(r.overall["lost"]),
             "lost_this_month": len(r.lost_month),
@@ -1179,6 +1181,9 @@ def section_value_tiers(report: MonthlyReport):
         for k, r in seg.iterrows()
     ))
     parts.append(d.figure_html(fig, alt=alt))
+    ever = int(seg["customers"].sum())
+    parts.append(d.note_html(tr.t("population.ever", count=ever, date=tr.date(report.as_of),
+                                  active=report.active_now, lost=ever - report.active_now)))
     return _wrap(*parts)
 
 
@@ -1342,13 +1347,18 @@ class CustomerBase:
         Index segment; ``customers``, ``customer_share``, ``revenue``, ``revenue_share``,
         ``mean_R``, ``mean_F``, ``mean_M``.
     abc_xyz
-        Index tier (VIP, A, B, C); columns X, Y, Z (and any other class); customer counts.
+        Index tier (VIP, A, B, C); columns X, Y, Z (and any other class); customer counts
+        of the customers **active** at ``as_of`` (the set the executive page's value
+        tiers count; lost customers have no current tier).
     cohorts, cohort_sizes
         :func:`cohorts.cohort_retention` and :func:`cohorts.cohort_sizes` (12 cohorts).
     migration
         :func:`cohorts.segment_migration`.
     tr
         The :class:`~retention_lib.i18n.Translator` of the page's language.
+    active, ever
+        Customers active at ``as_of`` and every customer with a purchase up to ``as_of``
+        (RFM and the migration cover ``ever``, ABC × XYZ covers ``active``).
     """
 
     period: str
@@ -1362,6 +1372,8 @@ class CustomerBase:
     cohort_sizes: pd.Series
     migration: pd.DataFrame
     tr: Translator = field(default_factory=lambda: get_translator("en"))
+    active: int = 0
+    ever: int = 0
 
 
 @cached_build("customer_base")
@@ -1383,7 +1395,7 @@ def build_customer_base(
 def _build_customer_base(
     dataset, *, period: str, settings: Settings | None, cohort_months: int, lang: str | None
 ) -> CustomerBase:
-    from . import cohorts, tiers
+    from . import churn, cohorts, tiers
     from .summary import _share_subset
 
     settings = settings or getattr(dataset, "settings", None) or DEFAULT_SETTINGS
@@ -1407,7 +1419,13 @@ def _build_customer_base(
     if "customer_id" in xyz.columns:
         xyz = xyz.set_index("customer_id")
     xyz_col = next(c for c in ("xyz", "xyz_class", "class") if c in xyz.columns)
-    both = tier_now[["tier"]].join(xyz[xyz_col].rename("xyz"), how="inner")
+    # one label, one set: value tiers are those of the customers active at as_of (the
+    # executive page's tier table); RFM and the migration cover every customer ever seen
+    status = churn.customer_status(tx, as_of=as_of, lapse_days=settings.lapse_days,
+                                   customers=dataset.customers)
+    active_ids = status.index[status["status"] == "active"]
+    tier_active = tier_now.loc[churn._lookup(tier_now.index, active_ids) >= 0]
+    both = tier_active[["tier"]].join(xyz[xyz_col].rename("xyz"), how="inner")
     mat = pd.crosstab(both["tier"], both["xyz"])
     mat = mat.reindex(index=[t for t in TIER_ORDER if t in mat.index]
                       + [t for t in mat.index if t not in TIER_ORDER])
@@ -1425,6 +1443,8 @@ def _build_customer_base(
         cohort_sizes=cohorts._cohort_sizes(pairs, as_of=as_of, months=cohort_months),
         migration=cohorts._migration(rfm_raw, tx, as_of=as_of, lapse_days=settings.lapse_days),
         tr=tr,
+        active=len(active_ids),
+        ever=len(rfm),
     )
 
 
@@ -1455,7 +1475,7 @@ def base_rfm(base: CustomerBase):
     seg = base.segments.rename(index=lambda s: tr.label("segment", s))
     parts.append(d.table_html(
         seg.rename_axis(cols["segment"]).rename(columns=cols), index=True,
-        caption=tr.t("base.rfm.caption"),
+        caption=tr.t("base.rfm.caption") + " " + _population_ever(tr, base),
         formats={cols["customers"]: tr.number,
                  cols["customer_share"]: lambda v: tr.percent(v),
                  cols["revenue"]: lambda v: tr.money(v, base.settings.currency),
@@ -1472,6 +1492,11 @@ def base_rfm(base: CustomerBase):
     return _wrap(*parts)
 
 
+def _population_ever(tr: Translator, base: CustomerBase) -> str:
+    return tr.t("population.ever", count=base.ever, date=tr.date(base.as_of),
+                active=base.active, lost=base.ever - base.active)
+
+
 def base_abc_xyz(base: CustomerBase):
     """ABC (value tier) × XYZ (demand stability) matrix."""
     from . import plots
@@ -1485,6 +1510,8 @@ def base_abc_xyz(base: CustomerBase):
     s = base.settings
     return _wrap(
         _heading("rl-abc-xyz", tr.t("base.headings.abc_xyz")),
+        d.note_html(tr.t("population.active", count=base.active, date=tr.date(base.as_of),
+                         lapse_days=s.lapse_days)),
         d.figure_html(fig, alt=alt),
         d.note_html(tr.t("base.abc_xyz.note", x_max=tr.number(s.xyz_x_max, decimals=None),
                          y_max=tr.number(s.xyz_y_max, decimals=None))),
@@ -1521,6 +1548,7 @@ def base_migration(base: CustomerBase):
         _heading("rl-migration", tr.t("base.headings.migration")),
         d.figure_html(fig, alt=tr.t("base.migration.alt", count=moved)),
         d.table_html(table.rename_axis(tr.t("base.migration.corner")), index=True,
-                     caption=tr.t("base.migration.caption"),
+                     caption=tr.t("base.migration.caption") + " "
+                     + _population_ever(tr, base),
                      formats={c: tr.number for c in table.columns}, tr=tr),
     )

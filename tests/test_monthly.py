@@ -282,3 +282,33 @@ def test_has_managers(managers, expected):
         customers["manager"] = managers
     assert has_managers(customers) is expected
     assert has_managers(None) is False
+
+
+class TestOnePopulationPerLabel:
+    """Issue 18, point 6: value tiers (ABC × XYZ included) cover the customers active at the
+    report date; RFM, the migration and CLV cover every customer ever seen, and say so."""
+
+    def test_customer_base_populations(self):
+        ds = _attributes_dataset(manager=True)
+        base = monthly.build_customer_base(ds, period="2026-10")
+        # 8 customers bought; c000, c004, c005 are lost on 1 Jun 2026: 5 active
+        assert (base.ever, base.active) == (8, 5)
+        assert len(base.rfm) == 8
+        assert int(base.abc_xyz.to_numpy().sum()) == 5
+        html = monthly.base_rfm(base).data
+        assert "Covers all 8 customers who bought up to 31 October 2026, active or lost " \
+               "(5 active, 3 lost)." in html
+        assert "Covers the 5 customers active on 31 October 2026" in \
+            monthly.base_abc_xyz(base).data
+
+    def test_executive_page_and_metrics(self):
+        ds = _attributes_dataset(manager=True)
+        report = monthly.build_monthly(ds, period="2026-10")
+        assert report.active_now == 5 and int(report.tiers["customers"].sum()) == 5
+        html = monthly.section_value_tiers(report).data
+        assert "Value tiers of the 5 active customers" in html
+        assert "Covers all 8 customers who bought up to 31 October 2026" in html
+        metrics = monthly.report_metrics(ds, period="2026-10")
+        assert metrics["customers"]["active"] == 5
+        assert metrics["customers"]["ever_seen"] == 8
+        assert metrics["clv"]["population"] == "ever_seen"
