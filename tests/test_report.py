@@ -632,6 +632,9 @@ class TestEndToEnd:
         assert f"{100 * figures['customer_churn']:.1f} %" in archive
 
 
+_REAL_COMPUTE_METRICS = report._compute_metrics  # before the module's fake_metrics patch
+
+
 @pytest.fixture(scope="module")
 def subscription_run(tmp_path_factory):
     if not _real_pipeline_available():
@@ -640,8 +643,10 @@ def subscription_run(tmp_path_factory):
 
     root = tmp_path_factory.mktemp("subscription")
     write_subscription(root / "data", customers=300, months=24, end="2026-10-31")
-    return run_report(data=root / "data", out=root / "out", period="2026-10",
-                      progress=lambda line: None)
+    with pytest.MonkeyPatch.context() as mp:  # the real headline figures, whatever ran before
+        mp.setattr(report, "_compute_metrics", _REAL_COMPUTE_METRICS)
+        return run_report(data=root / "data", out=root / "out", period="2026-10",
+                          progress=lambda line: None)
 
 
 @pytest.mark.slow
