@@ -33,6 +33,22 @@ When the Gamma-Gamma q is at most 1 (spend so dispersed that no finite typical s
 seen on B2B data) expected spend falls back to observed averages (``spend_method_``).  When
 ``lifetimes``' closed form for BG/NBD expected purchases returns NaN (``a + b + x < 1``),
 the same expectation is computed by quadrature (:func:`_bgnbd_alive_expectation`).
+
+Data the model is not meant for (the report turns CLV and P(alive) off, with the reason)
+--------------------------------------------------------------------------------------
+* **Degenerate fits.** A purchase-model fit whose parameters run to the edge of their range
+  (any parameter below :data:`DEGENERATE_MIN` = 1e-4 or above :data:`DEGENERATE_MAX` = 1e6,
+  e.g. BG/NBD a ≈ 4e-25, b ≈ 3e-13 on monthly billing) is not a fit: it is rejected like a
+  convergence failure (the penalizer ladder is tried), and when every attempt degenerates
+  the model is off with the note ``purchases_degenerate``.
+* **Regular billing.** BG/NBD and Pareto/NBD describe customers who buy at random moments
+  ("buy till you die"); a subscription billed every month is not that.  :func:`billing_regularity`
+  measures, among customers with at least :data:`REGULAR_MIN_PURCHASES` purchase days, the
+  share whose gaps between purchase days have a coefficient of variation at most
+  :data:`REGULAR_CV_MAX` (0.1: monthly bills on the same day of the month have about 0.03;
+  the sample distributor about 0.6).  Given ``regular_share`` of at least
+  :data:`REGULAR_SHARE_MIN` (0.5), :meth:`CLVModel.fit` skips the purchase model with the
+  note ``purchases_regular``.
 """
 
 from __future__ import annotations
@@ -60,11 +76,17 @@ with warnings.catch_warnings():
 __all__ = [
     "CLVModel",
     "CLV_MODELS",
+    "DEGENERATE_MAX",
+    "DEGENERATE_MIN",
+    "REGULAR_CV_MAX",
+    "REGULAR_MIN_PURCHASES",
+    "REGULAR_SHARE_MIN",
     "DAYS_PER_MONTH",
     "MIN_REPEAT_BUYERS",
     "NOTE_CODES",
     "PENALIZER_LADDER",
     "TIME_UNITS",
+    "billing_regularity",
     "calibration_holdout_split",
     "clv_metrics",
     "cumulative_transactions",
@@ -97,6 +119,7 @@ NOTE_CODES: dict[str, tuple[str, ...]] = {
     "purchases_no_convergence": ("model", "penalizer"),
     "purchases_degenerate": ("model",),
     "purchases_penalizer_retry": ("model", "requested", "used"),
+    "purchases_regular": ("model", "count", "share"),
     "spend_no_monetary": (),
     "spend_excluded": ("count",),
     "spend_skipped_few": ("count", "needed"),
@@ -108,7 +131,21 @@ NOTE_CODES: dict[str, tuple[str, ...]] = {
     "spend_observed_fallback": ("q", "mean"),
 }
 
+#: A purchase-model parameter outside [DEGENERATE_MIN, DEGENERATE_MAX] makes the fit degenerate.
+DEGENERATE_MIN = 1e-4
+DEGENERATE_MAX = 1e6
+#: Gaps between purchase days with a coefficient of variation at most this are "regular".
+REGULAR_CV_MAX = 0.1
+#: Customers need at least this many purchase days to be judged regular or not.
+REGULAR_MIN_PURCHASES = 4
+#: At least this share of the judged customers regular: the data are regular billing.
+REGULAR_SHARE_MIN = 0.5
+
 _REQUIRED = ("frequency", "recency", "T")
+
+
+class _Degenerate(ConvergenceError):
+    """A fit whose parameters ran to the edge of their range."""
 _PARAM_NAMES = {"bgnbd": ("r", "alpha", "a", "b"), "pareto": ("r", "alpha", "s", "beta")}
 _FIT_ERRORS = (ConvergenceError, ValueError, FloatingPointError, ZeroDivisionError,
                np.linalg.LinAlgError, OverflowError)
@@ -392,9 +429,13 @@ class CLVModel:
                 params = fitter.params_.to_numpy(dtype=float)
                 if not np.all(np.isfinite(params)) or np.any(params <= 0):
                     raise ConvergenceError(f"non-finite or non-positive parameters {params}")
+                if np.any(params < DEGENERATE_MIN) or np.any(params > DEGENERATE_MAX):
+                    raise _Degenerate(f"degenerate parameters {params}")
                 return fitter, pen
             except _FIT_ERRORS as exc:
                 last_error = exc
+        if isinstance(last_error, _Degenerate):
+            raise last_error
         raise ConvergenceError(str(last_error))
 
     def _fit_spend(self, x, m, w) -> tuple[Any, float]:
@@ -411,7 +452,7 @@ class CLVModel:
                 last_error = exc
         raise ConvergenceError(str(last_error))
 
-    def fit(self, summary: pd.DataFrame) -> CLVModel:
+    def fit(self, summary: pd.DataFrame, *, regular_share: float | None = None) -> CLVModel:
         """Fit the purchase model and the Gamma-Gamma spend model.
 
         Parameters
@@ -422,6 +463,10 @@ class CLVModel:
             ``monetary_value`` (average net amount per repeat period) — the output of
             :func:`~retention_lib.summary.customer_summary`, a ``lifetimes`` summary, or the
             ``*_cal`` columns of :func:`calibration_holdout_split`.
+        regular_share
+            Optional: the ``regular_share`` of :func:`billing_regularity` on the same
+            data.  At least :data:`REGULAR_SHARE_MIN`: the data are regular billing, which
+            the purchase model is not meant for; it is skipped (note ``purchases_regular``).
 
         Returns
         -------
@@ -462,6 +507,7 @@ class CLVModel:
 
         name = "BG/NBD" if self.model == "bgnbd" else "Pareto/NBD"
         reason = None
+        code: str | None = None
         values: dict[str, Any] = {"model": self.model}
         if self.n_customers_ == 0:
             code, reason = "purchases_skipped_empty", "there are no customers"
@@ -474,13 +520,26 @@ class CLVModel:
             values.update(count=self.n_repeat_buyers_, needed=int(self.min_repeat_buyers))
             reason = (f"only {self.n_repeat_buyers_:,} customers bought more than once "
                       f"(at least {self.min_repeat_buyers} are needed)")
-        if reason:
+        elif regular_share is not None and regular_share >= REGULAR_SHARE_MIN:
+            code = "purchases_regular"
+            values.update(count=self.n_customers_, share=float(regular_share))
+        if code == "purchases_regular":
+            note(code, f"The purchase model ({name}) was not fitted: "
+                 f"{100 * float(regular_share or 0):.0f} % of the customers buy at regular "
+                 "intervals (billing, such as a subscription), and the model describes "
+                 "customers who buy at random moments; probability alive, expected purchases "
+                 "and CLV are not computed.", **values)
+        elif reason:
             note(code, f"The purchase model ({name}) was not fitted because {reason}: it "
                  "would not be reliable, so probability alive, expected purchases and CLV are "
                  "not computed.", **values)
         else:
             try:
                 fitter, pen = self._fit_purchases(fx, frec, fage, w)
+            except _Degenerate as exc:
+                note("purchases_degenerate", f"The purchase model ({name}) found no sensible "
+                     f"fit to these data ({exc}): probability alive, expected purchases and "
+                     "CLV are not computed.", model=self.model)
             except ConvergenceError:
                 note("purchases_no_convergence", f"The purchase model ({name}) did not "
                      f"converge even with penalizer {self._ladder()[-1]}: probability alive, "
@@ -762,6 +821,7 @@ def fit_clv(
     discount_rate_monthly: float = 0.01,
     weighted: bool = True,
     min_repeat_buyers: int = MIN_REPEAT_BUYERS,
+    regular_share: float | None = None,
 ) -> CLVModel:
     """Fit a :class:`CLVModel` on a customer summary (see :meth:`CLVModel.fit`).
 
@@ -773,7 +833,57 @@ def fit_clv(
         model=model, time_unit=time_unit, input_unit=input_unit, penalizer=penalizer,
         discount_rate_monthly=discount_rate_monthly, weighted=weighted,
         min_repeat_buyers=min_repeat_buyers,
-    ).fit(summary)
+    ).fit(summary, regular_share=regular_share)
+
+
+def billing_regularity(transactions: pd.DataFrame, *, as_of: object) -> dict[str, Any]:
+    """How many customers buy at regular intervals (billing), from their purchase days.
+
+    A purchase day is a customer's calendar day whose net amount is positive.  A customer
+    with at least :data:`REGULAR_MIN_PURCHASES` purchase days up to ``as_of`` is *judged*;
+    a judged customer is *regular* when the gaps (in days) between consecutive purchase
+    days have a coefficient of variation (standard deviation / mean, population) at most
+    :data:`REGULAR_CV_MAX`.
+
+    Parameters
+    ----------
+    transactions
+        ``customer_id``, ``date``, ``amount`` (one row per transaction).
+    as_of
+        Last day counted.
+
+    Returns
+    -------
+    dict
+        ``judged`` (int), ``regular`` (int), ``regular_share`` (float: regular / judged,
+        NaN when nobody is judged), ``median_gap_days`` (float: median over the judged
+        customers of their mean gap; NaN when nobody is judged).
+    """
+    days = _day_table(transactions)
+    last = int(np.datetime64(pd.Timestamp(as_of).normalize().to_datetime64(), "D")
+               .astype(np.int64))
+    keep = (days.day <= last) & (days.net > 0)
+    code, day = days.code[keep], days.day[keep].astype(np.float64)
+    if len(code) < 2:
+        return {"judged": 0, "regular": 0, "regular_share": math.nan,
+                "median_gap_days": math.nan}
+    same = code[1:] == code[:-1]
+    gap, who = (day[1:] - day[:-1])[same], code[1:][same]
+    n_cust = int(code.max()) + 1
+    n = np.bincount(who, minlength=n_cust)
+    total = np.bincount(who, weights=gap, minlength=n_cust)
+    squares = np.bincount(who, weights=gap * gap, minlength=n_cust)
+    judged = n >= REGULAR_MIN_PURCHASES - 1
+    if not judged.any():
+        return {"judged": 0, "regular": 0, "regular_share": math.nan,
+                "median_gap_days": math.nan}
+    mean = total[judged] / n[judged]
+    var = np.maximum(squares[judged] / n[judged] - mean * mean, 0.0)
+    cv = np.sqrt(var) / mean
+    regular = int((cv <= REGULAR_CV_MAX).sum())
+    return {"judged": int(judged.sum()), "regular": regular,
+            "regular_share": regular / int(judged.sum()),
+            "median_gap_days": float(np.median(mean))}
 
 
 # ----------------------------------------------------------------------------- validation
@@ -793,12 +903,16 @@ def calibration_holdout_split(
     holdout_end: object,
     freq: str = "W",
     calibration_start: object | None = None,
+    purchases_only: bool = True,
 ) -> pd.DataFrame:
     """Per-customer calibration summary and holdout purchase counts (our own, pandas 3 safe).
 
     Purchases are counted per distinct **day** (several rows on one day are one purchase,
-    their amounts summed).  Times are day differences divided by the unit length (``"W"``:
-    7 days, the Fader–Hardie convention; ``"D"``: 1), not calendar-week periods.
+    their amounts summed); with ``purchases_only`` (default) only days whose net amount is
+    positive are purchases (a refund-only or zero day is not), with ``False`` every day
+    with a row is (``lifetimes``' convention).  Times are day differences divided by the
+    unit length (``"W"``: 7 days, the Fader–Hardie convention; ``"D"``: 1), not
+    calendar-week periods.
 
     Parameters
     ----------
@@ -811,6 +925,8 @@ def calibration_holdout_split(
         ``"W"`` or ``"D"``: unit of recency, T and duration.
     calibration_start
         Optional first day: customers whose first purchase is earlier are left out.
+    purchases_only
+        Count only purchase days (net amount > 0); see above.
 
     Returns
     -------
@@ -838,6 +954,8 @@ def calibration_holdout_split(
     table = _day_table(transactions)
     uniques = table.uniques
     keep = table.day <= hold_end
+    if purchases_only:
+        keep &= table.net > 0
     code, day = table.code[keep], table.day[keep]
     daily = pd.DataFrame({"customer_id": code, "day": day, "amount": table.net[keep]})
     new_cust = np.r_[True, code[1:] != code[:-1]] if len(code) else code.astype(bool)

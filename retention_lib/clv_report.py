@@ -62,6 +62,7 @@ from . import display as d
 from . import periods
 from .clv import (
     CLVModel,
+    billing_regularity,
     calibration_holdout_split,
     clv_metrics,
     cumulative_transactions,
@@ -327,14 +328,16 @@ def _core(dataset, *, period: str, settings: Settings | None) -> _Core:
     as_of = _as_of(dataset, period)
     tx = rows_until(dataset.transactions, as_of)
     summary = customer_summary(tx, as_of=as_of, freq="D")
+    regularity = billing_regularity(tx, as_of=as_of)
     model = fit_clv(summary, model=options["model"], time_unit=options["time_unit"],
                     penalizer=float(options["penalizer"]),
-                    discount_rate_monthly=float(options["discount_rate_monthly"]))
+                    discount_rate_monthly=float(options["discount_rate_monthly"]),
+                    regular_share=regularity["regular_share"])
     try:
         pred = model.predict(summary, horizon="12M")
     except ValueError:
-        # a degenerate fit (e.g. a short history: parameters near 0 break the quadrature);
-        # the model is switched off with the reason rather than stopping the report
+        # a fit the degeneracy check let through but the prediction cannot use (parameters
+        # near 0 break the quadrature): switched off with the reason, never a stopped report
         model.purchases_ok_ = False
         model._note("purchases_degenerate", f"The purchase model ({options['model']}) "
                     "fitted these data to degenerate parameters: probability alive, expected "
@@ -386,9 +389,11 @@ def clv_metrics_section(
     -------
     dict or None
         :func:`retention_lib.clv.clv_metrics` (``model``, ``time_unit``, ``parameters``,
-        ``gamma_gamma``, ``expected_revenue_12m`` (undiscounted, existing customers),
-        ``clv_12m_total``, ``mean_p_alive``, ``notes`` as codes with numbers, ...) plus
-        ``as_of`` (ISO date) and ``fitted`` (bool: the purchase model could be used).
+        ``gamma_gamma``, ``expected_revenue_12m`` (undiscounted, every customer who ever
+        bought, active and lost, weighted by P(alive)), ``clv_12m_total``,
+        ``mean_p_alive``, ``notes`` as codes with numbers, ...) plus ``as_of`` (ISO date),
+        ``fitted`` (bool: the purchase model could be used) and ``population``
+        (``"ever_seen"``: the customers the figures cover).
         ``None`` when there is no transaction up to the period end.
     """
     tx = dataset.transactions
@@ -399,6 +404,8 @@ def clv_metrics_section(
     out = clv_metrics(core.pred, model=core.model)
     out["as_of"] = core.as_of.date().isoformat()
     out["fitted"] = bool(core.model.purchases_ok_)
+    # the customers the model covers: every customer who ever bought, active and lost
+    out["population"] = "ever_seen"
     return out
 
 
@@ -601,6 +608,8 @@ def note_text(note: dict[str, Any], *, tr: Translator, currency: str = "EUR") ->
             args[k] = _signed(tr, v)
         elif k == "q":
             args[k] = tr.number(v, decimals=2)
+        elif k == "share":
+            args[k] = tr.percent(v, 0)
         elif k == "mean":
             args[k] = tr.money(v, currency, decimals=2)
         else:

@@ -32,8 +32,11 @@ Win-back queue
     available. Won back per month: :func:`retention_lib.winback.won_back_by_month` over the
     12 months ending at ``as_of``.
 Economics
-    :func:`retention_lib.economics.retention_scenario` with: customers = active customers at
-    ``as_of``; average revenue = their mean net revenue over the last 12 months; margin rate
+    :func:`retention_lib.economics.retention_scenario` with: customers = the churn base
+    (customers active 12 months before ``as_of``); the revenue of a customer kept = the
+    average revenue the customers lost in those 12 months brought in their last year
+    (:func:`retention_lib.churn.lost_customers`, ``lost_revenue``: issue 18, point 8; the
+    average active customer's revenue overstated it, the leavers being smaller); margin rate
     = sum of ``margin`` / sum of ``amount`` of the last 12 months when the transactions carry
     a margin, else ``settings.extra["margin_rate"]`` (default 0.25, printed as an
     assumption); churn = the 12-month customer churn at ``as_of``; cut =
@@ -353,9 +356,10 @@ def _build_diagnostics(
     rate = churn.churn_rate(tx, end=as_of, lapse_days=lapse, customers=cust).loc["all"]
     churn_now = float(rate["customer_churn"])
     margin_rate, from_data = _margin_rate(tx, as_of, settings)
-    avg_revenue = float(early["revenue_12m"].clip(lower=0).mean()) if len(early) else 0.0
+    lost12 = churn.lost_customers(tx, end=as_of, lapse_days=lapse, customers=cust)
     scenario = retention_scenario(
-        customers=len(early), avg_revenue=avg_revenue, margin_rate=margin_rate,
+        customers=int(rate["active_start"]), avg_revenue=0.0, margin_rate=margin_rate,
+        lost_customers=len(lost12), lost_revenue=float(lost12["lost_revenue"].sum()),
         churn_rate=0.0 if math.isnan(churn_now) else churn_now,
         churn_cut_points=float(_extra(settings, "churn_cut_points")),
         acquisition_cost_multiplier=float(_extra(settings, "acquisition_cost_multiplier")),
@@ -420,11 +424,18 @@ def diagnostics_metrics(
     dataset, *, period: str, settings: Settings | None = None,
     diagnostics: Diagnostics | None = None,
 ) -> dict[str, Any]:
-    """The ``at_risk``, ``backtest`` and ``winback`` sections of ``metrics.json``.
+    """The ``economics``, ``at_risk``, ``backtest`` and ``winback`` sections of
+    ``metrics.json``.
 
     Returns
     -------
     dict
+        ``economics``: ``churn_cut_points`` (the cut applied, a share), ``churn_rate``,
+        ``churn_base`` (int: customers active 12 months ago), ``customers_kept``,
+        ``revenue_kept``, ``margin_kept``, ``margin_rate`` (float), ``margin_from_data``
+        (bool), ``lost_customers_12m`` (int), ``lost_revenue_12m`` (float: the lost
+        customers' revenue in their last year, what ``revenue_kept`` is drawn from),
+        ``revenue_per_customer_kept`` (float), ``basis`` (``"lost"``);
         ``at_risk``: ``customers_flagged`` (int), ``value_at_risk`` (float), ``active``,
         ``not_enough_history`` (int), ``markers_off`` (sorted list of marker codes);
         ``backtest``: ``lift``, ``precision``, ``recall`` (float or ``None``),
@@ -447,7 +458,22 @@ def diagnostics_metrics(
             "judged": int(m["judged"]), "flagged": int(m["flagged"]),
         }
     w = diag.winback
+    s = diag.scenario
     return {
+        "economics": {
+            "churn_cut_points": float(s["churn_cut_points"]),
+            "churn_rate": float(s["churn_rate"]),
+            "churn_base": int(s["customers"]),
+            "customers_kept": float(s["customers_kept"]),
+            "revenue_kept": float(s["revenue_kept"]),
+            "margin_kept": float(s["margin_kept"]),
+            "margin_rate": float(diag.save["margin_rate"]),
+            "margin_from_data": bool(diag.margin_from_data),
+            "lost_customers_12m": s["lost_customers"],
+            "lost_revenue_12m": _num(s["lost_revenue_12m"]),
+            "revenue_per_customer_kept": float(s["revenue_per_customer"]),
+            "basis": s["basis"],
+        },
         "at_risk": {
             "customers_flagged": int(ar["flagged"]),
             "value_at_risk": float(ar["value_at_risk"]),
@@ -813,6 +839,12 @@ def _points(value: float, tr: Translator) -> str:
     return tr.t("common.points", value=tr.number(100 * value, decimals=1))
 
 
+def _lost_total(scenario: dict[str, Any]) -> float:
+    """The lost customers' revenue the scenario is drawn from (0 when not given)."""
+    total = scenario.get("lost_revenue_12m")
+    return 0.0 if total is None or math.isnan(total) else max(float(total), 0.0)
+
+
 def section_economics(diag: Diagnostics):
     """What retention is worth: the 12-month value of cutting churn and of saving the top
     of the at-risk list, with the assumptions printed next to the numbers."""
@@ -832,11 +864,11 @@ def section_economics(diag: Diagnostics):
         ]))
     else:
         parts.append(d.paragraphs_html([tr.t("diagnostics.economics.no_churn")]))
-    avg = s["revenue_kept"] / s["customers_kept"] if s["customers_kept"] else (
-        float(diag.early["revenue_12m"].clip(lower=0).mean()) if len(diag.early) else 0.0)
     parts.append(_list_html(tr.t("diagnostics.economics.assumptions"), [
         tr.t("diagnostics.economics.a_customers", value=tr.number(int(s["customers"]))),
-        tr.t("diagnostics.economics.a_avg_revenue", value=diag.money(avg)),
+        tr.t("diagnostics.economics.a_avg_revenue", value=diag.money(s["revenue_per_customer"]),
+             lost=tr.number(int(s["lost_customers"] or 0)),
+             total=diag.money(_lost_total(s))),
         tr.t(f"diagnostics.economics.{margin_key}", value=tr.percent(sv["margin_rate"], 0)),
         tr.t("diagnostics.economics.a_churn", value=tr.percent(s["churn_rate"])),
         tr.t("diagnostics.economics.a_cut", value=_points(s["churn_cut_points"], tr)),
@@ -952,7 +984,8 @@ def scenario_sentence(
     if int(sv["customers"]) == 0:  # nobody at risk: say only what cutting churn is worth
         return tr.t("diagnostics.economics.verdict_no_save",
                     points=_points(s["churn_cut_points"], tr),
-                    revenue=diag.money(s["revenue_kept"]))
+                    revenue=diag.money(s["revenue_kept"]), total=diag.money(_lost_total(s)))
     return tr.t("diagnostics.economics.verdict", points=_points(s["churn_cut_points"], tr),
-                revenue=diag.money(s["revenue_kept"]), count=int(sv["customers"]),
+                revenue=diag.money(s["revenue_kept"]), total=diag.money(_lost_total(s)),
+                count=int(sv["customers"]),
                 saved=diag.money(sv["revenue_saved"]))

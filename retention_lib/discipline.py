@@ -256,6 +256,9 @@ def _build_contact_discipline(
     status = customer_status(tx, as_of=as_of, lapse_days=settings.lapse_days,
                              customers=customers)
     sections_off: dict[str, str] = {}
+    # the manager sections follow the data: without customers.manager they are off
+    has_manager = managers.has_managers(customers)
+    manager_source = "customers" if customers is None else "customers.manager"
 
     compliance = by_manager = by_tier = overdue_key = plan = never = quality = None
     contacts = dataset.contacts
@@ -270,8 +273,11 @@ def _build_contact_discipline(
             cycle_bounds=tuple(settings.cadence_cycle_bounds),
             meeting_counts_as_call=settings.meeting_counts_as_call,
         )
-        by_manager = cadence.compliance_summary(compliance, by="manager",
-                                                worst_tiers=key_tiers)
+        if has_manager:
+            by_manager = cadence.compliance_summary(compliance, by="manager",
+                                                    worst_tiers=key_tiers)
+        else:  # one "unassigned" bar tested against itself says nothing: off
+            sections_off["by_manager"] = manager_source
         by_tier = cadence.compliance_summary(compliance, by="tier", worst_tiers=key_tiers)
         overdue_key = cadence.worst_overdue(compliance, tiers=key_tiers, n=None)
         never = cadence.never_disappear(
@@ -307,16 +313,17 @@ def _build_contact_discipline(
                 tiers_start=None, tiers_end=tiers_now, status_end=status, **fkw, **stage_kw,
             )
         counts = funnel.funnel_counts(stages)
-        by_mgr = funnel.funnel_by_manager(stages)
         conv = funnel.conversion_summary(transitions)
-        conv_mgr = funnel.conversion_summary(transitions, by="manager")
+        if has_manager:  # per manager only when the customers have one
+            by_mgr = funnel.funnel_by_manager(stages)
+            conv_mgr = funnel.conversion_summary(transitions, by="manager")
     fit = None
-    if customers is not None and "manager" in customers.columns:
+    if has_manager:
         rates = churn_rate(tx, end=as_of, by="manager", **fkw)
         fit = managers.manager_fit(rates, compliance=by_manager,
                                    alpha=settings.manager_fit_alpha)
     else:
-        sections_off["manager_fit"] = "customers"
+        sections_off["manager_fit"] = manager_source
 
     return ContactDiscipline(
         period=period,
@@ -366,6 +373,8 @@ def discipline_metrics(report: ContactDiscipline) -> dict[str, Any] | None:
     if report.compliance is None:
         return None
     out = cadence.compliance_metrics(report.compliance, flagged_managers=report.flagged)
+    if report.by_manager is None:  # no manager column: no per-manager figures
+        out["by_manager"] = {}
     out["contacts_quality"] = dict(report.contact_quality or {})
     out["never_disappear"] = 0 if report.never is None else len(report.never)
     out["as_of"] = report.as_of.date().isoformat()
@@ -581,7 +590,8 @@ def section_compliance_by_manager(report: ContactDiscipline):
     """Per-manager compliance: stacked-bar chart and table (worst first)."""
     tr = report.tr
     if report.by_manager is None:
-        return _wrap(_h2(report, "by_manager"), _off(report, "compliance"))
+        off = "by_manager" if "by_manager" in report.sections_off else "compliance"
+        return _wrap(_h2(report, "by_manager"), _off(report, off))
     s = report.by_manager
     if len(s):
         alt = tr.t("discipline.alt.compliance", manager=_manager(tr, s.index[0]),
@@ -775,18 +785,21 @@ def section_funnel(report: ContactDiscipline):
     cformats = {col: _int(tr) for col in ct.columns[1:-1]}
     cformats[_col(tr, "advance_rate")] = _pct(tr)
     fm = report.funnel_by_manager
-    mt = pd.DataFrame({_col(tr, "manager"): [_manager(tr, m) for m in fm.index]})
-    mt[_col(tr, "customers")] = fm["customers"].to_numpy()
-    for s in funnel.STAGES:
-        mt[stage(s)] = fm[s].to_numpy()
+    by_manager = ""
+    if fm is not None:
+        mt = pd.DataFrame({_col(tr, "manager"): [_manager(tr, m) for m in fm.index]})
+        mt[_col(tr, "customers")] = fm["customers"].to_numpy()
+        for s in funnel.STAGES:
+            mt[stage(s)] = fm[s].to_numpy()
+        by_manager = d.table_html(mt, caption=tr.t("discipline.caption.funnel_by_manager"),
+                                  formats={col: _int(tr) for col in mt.columns[1:]}, tr=tr)
     s = report.settings
     return _wrap(
         _h2(report, "funnel"),
         d.figure_html(cadence_plots.plot_funnel(c, tr=tr), alt=alt),
         d.table_html(ct, caption=tr.t("discipline.caption.conversions"), formats=cformats,
                      tr=tr),
-        d.table_html(mt, caption=tr.t("discipline.caption.funnel_by_manager"),
-                     formats={col: _int(tr) for col in mt.columns[1:]}, tr=tr),
+        by_manager,
         _note(tr.t("discipline.note.funnel", months=int(s.funnel_regular_months),
                    factor=float(s.funnel_expansion_factor), tiers=_tiers_text(report))),
     )
@@ -868,7 +881,7 @@ def section_definitions(report: ContactDiscipline):
     if report.sections_off:
         parts.append(d.paragraphs_html(
             [tr.t("discipline.left_out", section=tr.t(f"discipline.sections.{sec}"),
-                  file=f"{tbl}.csv")
+                  file=d.needed_file(tbl, tr=tr))
              for sec, tbl in report.sections_off.items()], css_class="rl-report"))
     parts.append(_note(tr.t("discipline.note.data_until", date=tr.date(report.as_of))))
     return _wrap(*parts)
@@ -887,8 +900,15 @@ def executive_section(report: ContactDiscipline, *, link: str = "contact_discipl
     tr = report.tr
     head = (ROW_CSS + '<div class="rl-report"><h2 id="rl-contact-discipline">'
             f'{d.escape(tr.t("discipline.headings.executive"))}</h2></div>')
-    if report.by_manager is None:
+    if report.compliance is None:
         return head + _off(report, "compliance")
+    if report.by_manager is None:  # no manager column: the key accounts overdue only
+        parts = [head, _off(report, "by_manager")]
+        if report.overdue_key is not None and len(report.overdue_key):
+            parts.append(_compliance_rows(report, report.overdue_key,
+                                          caption=tr.t("discipline.caption.executive_key"),
+                                          max_rows=top))
+        return "".join(parts)
     s = report.by_manager
     flagged = set(report.flagged)
     t = pd.DataFrame({

@@ -387,19 +387,36 @@ def figure_html(fig: Figure, *, alt: str, caption: str = "", dpi: int = 110) -> 
 
 
 def section_off(table_name: str, section: str, *, tr: Translator | None = None) -> str:
-    """The one sentence that replaces a section whose input table is missing.
+    """The one sentence that replaces a section whose input table (or column) is missing.
 
     Example: ``This section (exit reasons) needs the `surveys` table; add surveys.csv to
     switch it on.``  ``section`` is shown as given (pass it translated); the sentence is
     the catalog's ``section_off.sentence`` with ``{section}``, ``{table}`` (in ``<code>``)
-    and ``{file}``.
+    and ``{file}``.  ``table_name`` may name a column as ``"<table>.<column>"``
+    (``"customers.manager"``): then ``section_off.column_sentence`` with ``{column}`` too.
     """
     tr = _tr(tr)
-    marker = "\x00TABLE\x00"
-    text = escape(tr.t("section_off.sentence", section=section, table=marker,
-                       file=f"{table_name}.csv"))
-    text = text.replace(escape(marker), f"<code>{escape(table_name)}</code>")
+    table, _, column = table_name.partition(".")
+    marker, col_marker = "\x00TABLE\x00", "\x00COLUMN\x00"
+    if column:
+        text = escape(tr.t("section_off.column_sentence", section=section, table=marker,
+                           column=col_marker, file=f"{table}.csv"))
+        text = text.replace(escape(col_marker), f"<code>{escape(column)}</code>")
+    else:
+        text = escape(tr.t("section_off.sentence", section=section, table=marker,
+                           file=f"{table}.csv"))
+    text = text.replace(escape(marker), f"<code>{escape(table)}</code>")
     return f'<div class="rl-report"><p class="rl-off">{text}</p></div>'
+
+
+def needed_file(table_name: str, *, tr: Translator | None = None) -> str:
+    """What a section left out needs, in words: ``"surveys.csv"``, or for a column
+    (``"customers.manager"``) the catalog's ``section_off.column_file``
+    (``"the manager column of customers.csv"``)."""
+    table, _, column = table_name.partition(".")
+    if not column:
+        return f"{table}.csv"
+    return _tr(tr).t("section_off.column_file", column=column, file=f"{table}.csv")
 
 
 

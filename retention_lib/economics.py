@@ -10,8 +10,16 @@ Formulas
 :func:`retention_scenario`
 
 * ``cut`` = ``min(churn_cut_points, churn_rate)`` (churn cannot fall below 0);
-* ``customers_kept`` = ``customers x cut`` (customers who would have left and stay);
-* ``revenue_kept`` = ``customers_kept x avg_revenue`` (12-month revenue per customer);
+* ``customers_kept`` = ``customers x cut`` (customers who would have left and stay), with
+  ``customers`` the churn base: the customers active at the start of the 12 months;
+* ``revenue_kept`` = ``customers_kept x revenue per customer kept``.  From the customers
+  actually lost (``lost_customers`` and ``lost_revenue`` given, the report's way): the
+  revenue per customer kept is ``lost_revenue / lost_customers``, the average revenue the
+  customers lost in the 12 months brought in their last year (the assumption: the customers
+  a cut keeps are like those who left).  Then ``revenue_kept = lost_revenue x cut /
+  churn_rate`` can never exceed ``lost_revenue``: cutting 5 of 13 points keeps 5/13 of what
+  was lost.  Without them, ``avg_revenue`` (e.g. the average active customer's revenue,
+  which overstates the value when the customers who leave are the small ones);
 * ``margin_kept`` = ``revenue_kept x margin_rate``;
 * with a ``retention_cost`` per customer: ``acquisition_cost`` = ``retention_cost x
   acquisition_cost_multiplier`` per new customer, ``replacement_cost`` =
@@ -62,15 +70,18 @@ def retention_scenario(
     acquisition_cost_multiplier: float = 5.0,
     retention_cost: float | None = None,
     currency: str = "",
+    lost_customers: int | None = None,
+    lost_revenue: float | None = None,
 ) -> dict[str, Any]:
     """The 12-month value of cutting churn by ``churn_cut_points`` (see module docstring).
 
     Parameters
     ----------
     customers
-        Active customers at the start of the 12 months.
+        Active customers at the start of the 12 months (the churn base).
     avg_revenue
-        Average 12-month revenue per customer.
+        Average 12-month revenue per customer; used only without ``lost_customers`` /
+        ``lost_revenue``.
     margin_rate
         Gross margin as a share of revenue (0..1).
     churn_rate
@@ -83,10 +94,17 @@ def retention_scenario(
         Optional cost of retaining one customer for a year (same currency).
     currency
         Appended to the amounts of the sentence.
+    lost_customers, lost_revenue
+        The customers lost in the 12 months and their revenue in their last year
+        (:func:`retention_lib.churn.lost_customers`, column ``lost_revenue``, summed).
+        Given together: the revenue per customer kept is ``lost_revenue / lost_customers``.
 
     Returns
     -------
     dict
+        ``basis`` (``"lost"``: from the lost customers' revenue; ``"average"``: from
+        ``avg_revenue``), ``revenue_per_customer`` (the revenue of one customer kept),
+        ``lost_customers`` (int or None), ``lost_revenue_12m`` (float, NaN without it),
         ``customers``, ``churn_rate``, ``churn_cut_points`` (the cut applied),
         ``new_churn_rate``, ``customers_kept`` (float), ``revenue_kept``, ``margin_kept``,
         ``acquisition_cost``, ``replacement_cost``, ``retention_spend`` (float, NaN without
@@ -109,9 +127,20 @@ def retention_scenario(
         raise ValueError(
             f"acquisition_cost_multiplier must be >= 1, got {acquisition_cost_multiplier}"
         )
+    if (lost_customers is None) != (lost_revenue is None):
+        raise ValueError("lost_customers and lost_revenue go together: give both or neither")
+    basis = "average"
+    per_customer = float(avg_revenue)
+    if lost_customers is not None:
+        if lost_customers < 0 or lost_customers > customers:
+            raise ValueError(f"lost_customers must be between 0 and customers ({customers}), "
+                             f"got {lost_customers}")
+        basis = "lost"
+        # a net-negative lost revenue (refunds only) keeps nothing, never a negative amount
+        per_customer = max(float(lost_revenue), 0.0) / lost_customers if lost_customers else 0.0
     cut = min(cut_asked, churn_rate)
     kept = customers * cut
-    revenue = kept * avg_revenue
+    revenue = kept * per_customer
     margin = revenue * margin_rate
     nan = float("nan")
     acq = nan if retention_cost is None else retention_cost * acquisition_cost_multiplier
@@ -129,13 +158,28 @@ def retention_scenario(
             f"{format_money(replace, currency)} ({acquisition_cost_multiplier:g} times the "
             f"{format_money(retention_cost, currency)} it costs to keep one)."
         )
+    if basis == "lost":
+        sentence += (
+            f" Assumptions: each customer kept brings what the {lost_customers:,} customers "
+            f"lost in the 12 months brought on average in their last year, "
+            f"{format_money(per_customer, currency)} "
+            f"({format_money(float(lost_revenue), currency)} in all); "
+            f"{customers:,} customers active at the start of the 12 months, margin "
+        )
+    else:
+        sentence += (
+            f" Assumptions: {customers:,} active customers, average revenue "
+            f"{format_money(avg_revenue, currency)} per customer a year, margin "
+        )
     sentence += (
-        f" Assumptions: {customers:,} active customers, average revenue "
-        f"{format_money(avg_revenue, currency)} per customer a year, margin "
         f"{100 * margin_rate:.0f} %, current churn {100 * churn_rate:.1f} %; "
         f"acquiring a customer costs {acquisition_cost_multiplier:g} times keeping one."
     )
     return {
+        "basis": basis,
+        "revenue_per_customer": per_customer,
+        "lost_customers": None if lost_customers is None else int(lost_customers),
+        "lost_revenue_12m": nan if lost_revenue is None else float(lost_revenue),
         "customers": int(customers),
         "churn_rate": churn_rate,
         "churn_cut_points": cut,

@@ -432,8 +432,15 @@ def summary_expr(
     as_of: object,
     freq: str = "D",
     window_days: int = DEFAULT_SETTINGS.tier_window_days,
+    purchases_only: bool = True,
 ) -> ir.Table:
     """The per-customer summary as an Ibis expression.
+
+    With ``purchases_only`` (the default, as :func:`retention_lib.summary.customer_summary`)
+    the rows are first grouped by customer and day, the days whose net amount is positive
+    (purchase days) make the periods, and customers without one are left out; the rest of
+    this paragraph describes ``purchases_only=False`` (``lifetimes``' behaviour, every day
+    with a row is a period).
 
     One group-by of the rows by customer computes everything but the net amount of each
     customer's first period; that amount is the one row of the first period (``arg_min``)
@@ -452,7 +459,7 @@ def summary_expr(
     table
         Ibis table with ``customer_id`` (string), ``date`` (timestamp), ``amount`` (float64),
         e.g. from :func:`contract_table`.
-    as_of, freq, window_days
+    as_of, freq, window_days, purchases_only
         As in :func:`retention_lib.summary.customer_summary`.
 
     Returns
@@ -476,8 +483,10 @@ def summary_expr(
         day=_day(t.date),
         win=ibis.ifelse(in_window, t.amount, 0.0),
     )
-    rows = rows.mutate(period=_period(rows.day, freq))
     as_of_period = _period(_as_of_day(as_of_ts), freq)  # Python int: floor division
+    if purchases_only:
+        return _purchase_summary_expr(rows, freq=freq, as_of_period=as_of_period)
+    rows = rows.mutate(period=_period(rows.day, freq))
     agg = rows.group_by("customer_id").aggregate(
         first_day=rows.day.min(),
         last_day=rows.day.max(),
@@ -572,7 +581,7 @@ def days_expr(table: ir.Table, *, as_of: object | None = None) -> ir.Table:
         One row per customer and day with a row that has an id and a date, ordered by
         ``customer_id``, ``day``: ``customer_id`` (string), ``day`` (int64 days since
         1970-01-01), ``amount`` (float64 net amount, missing amounts left out of the sum),
-        ``rows`` (int64), ``purchase`` (bool: a row with ``amount > 0``).
+        ``rows`` (int64), ``purchase`` (bool: the day's net amount is positive).
     """
     t = table.filter(table.customer_id.notnull() & table.date.notnull())
     rows = t.select("customer_id", "amount", day=_day(t.date).cast("int64"))
@@ -581,7 +590,7 @@ def days_expr(table: ir.Table, *, as_of: object | None = None) -> ir.Table:
     out = rows.group_by(["customer_id", "day"]).aggregate(
         amount=rows.amount.sum().fill_null(0.0),
         rows=rows.count(),
-        purchase=(rows.amount > 0).fill_null(False).any(),
+        purchase=(rows.amount.sum().fill_null(0.0) > 0),
     )
     return out.order_by(["customer_id", "day"])
 
@@ -627,6 +636,49 @@ def _column(arrow: Any, name: str, dtype: Any) -> np.ndarray:
     return arrow.column(name).to_numpy().astype(dtype, copy=False)
 
 
+def _purchase_summary_expr(rows: ir.Table, *, freq: str, as_of_period: int) -> ir.Table:
+    """:func:`summary_expr` with ``purchases_only``: periods of purchase days only."""
+    ibis = _ibis()
+    days = rows.group_by(["customer_id", "day"]).aggregate(
+        net=rows.amount.sum(), win=rows.win.sum(), n=rows.count())
+    totals = days.group_by("customer_id").aggregate(
+        n_transactions=days.n.sum(), revenue_total=days.net.sum(),
+        revenue_window=days.win.sum())
+    bought = days.filter(days.net > 0)
+    bought = bought.mutate(period=_period(bought.day, freq))
+    span = bought.group_by("customer_id").aggregate(
+        first_day=bought.day.min(), last_day=bought.day.max())
+    per = bought.group_by(["customer_id", "period"]).aggregate(psum=bought.net.sum())
+    agg = per.group_by("customer_id").aggregate(
+        n_periods=per.count(), first_period=per.period.min(),
+        last_period=per.period.max(), purchase_sum=per.psum.sum())
+    heads = agg.select(h_id=agg.customer_id, h_period=agg.first_period)
+    firsts = per.inner_join(heads, [per.customer_id == heads.h_id,
+                                    per.period == heads.h_period]).select(
+        f_id=per.customer_id, first_sum=per.psum)
+    # every customer with a row (totals) is kept: one without a purchase day has a null
+    # first_day, which summarize_table counts and leaves out
+    cust = (totals.left_join(agg, "customer_id")
+            .left_join(span, "customer_id")
+            .left_join(firsts, totals.customer_id == firsts.f_id))
+    frequency = (cust.n_periods - 1).cast("float64")
+    out = cust.select(
+        "customer_id",
+        first_day=cust.first_day.cast("int64"),
+        last_day=cust.last_day.cast("int64"),
+        n_transactions=cust.n_transactions.cast("int64"),
+        frequency=frequency,
+        recency=(cust.last_period - cust.first_period).cast("float64"),
+        T=(ibis.literal(as_of_period, type="int64") - cust.first_period).cast("float64"),
+        monetary_value=ibis.ifelse(
+            frequency > 0, (cust.purchase_sum - cust.first_sum) / frequency, 0.0
+        ).cast("float64"),
+        revenue_total=cust.revenue_total.cast("float64"),
+        revenue_window=cust.revenue_window.cast("float64"),
+    )
+    return out.order_by("customer_id")
+
+
 def summarize_table(
     table: ir.Table,
     *,
@@ -634,6 +686,7 @@ def summarize_table(
     freq: str = "D",
     window_days: int = DEFAULT_SETTINGS.tier_window_days,
     config: Any = None,
+    purchases_only: bool = True,
 ) -> pd.DataFrame:
     """Per-customer summary of an Ibis table, computed by its backend.
 
@@ -658,8 +711,16 @@ def summarize_table(
     """
     as_of_ts = _as_timestamp(as_of, "as_of")
     expr = summary_expr(contract_table(table, config=config), as_of=as_of_ts, freq=freq,
-                        window_days=window_days)
+                        window_days=window_days, purchases_only=purchases_only)
     arrow = _to_arrow(expr)
+    no_purchase = 0
+    if purchases_only:  # rows of customers without a purchase day: counted, left out
+        import pyarrow.compute as pc
+
+        bought = pc.is_valid(arrow.column("first_day"))
+        no_purchase = len(arrow) - int(pc.sum(bought).as_py() or 0)
+        if no_purchase:
+            arrow = arrow.filter(bought)
     data = {
         "first_purchase": _dates_from_days(_column(arrow, "first_day", np.int64)),
         "last_purchase": _dates_from_days(_column(arrow, "last_day", np.int64)),
@@ -669,7 +730,8 @@ def summarize_table(
         data[name] = _column(arrow, name, np.float64)
     index = _string_index(arrow.column("customer_id"), "customer_id")
     out = pd.DataFrame(data, index=index)
-    out.attrs = {"as_of": as_of_ts, "freq": freq, "window_days": window_days}
+    out.attrs = {"as_of": as_of_ts, "freq": freq, "window_days": window_days,
+                 "purchases_only": bool(purchases_only), "no_purchase": no_purchase}
     return out
 
 
@@ -680,6 +742,7 @@ def summarize_files(
     freq: str = "D",
     window_days: int = DEFAULT_SETTINGS.tier_window_days,
     config: Any = None,
+    purchases_only: bool = True,
 ) -> pd.DataFrame:
     """Per-customer summary computed by DuckDB directly on Parquet/CSV files.
 
@@ -690,7 +753,7 @@ def summarize_files(
     ----------
     paths_or_folder
         Files, glob or folder, see :func:`read_transactions`.
-    as_of, freq, window_days
+    as_of, freq, window_days, purchases_only
         As in :func:`retention_lib.summary.customer_summary`.
     config
         Settings or YAML path/mapping (column mapping, CSV options).
@@ -704,7 +767,8 @@ def summarize_files(
     settings = load_settings(config)
     table = read_transactions(paths_or_folder, config=settings)
     # the table is already mapped; mapping again is a no-op on contract names
-    return summarize_table(table, as_of=as_of, freq=freq, window_days=window_days)
+    return summarize_table(table, as_of=as_of, freq=freq, window_days=window_days,
+                           purchases_only=purchases_only)
 
 
 def monthly_revenue_table(

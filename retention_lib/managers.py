@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import binomtest
 
-__all__ = ["FIT_COLUMNS", "flagged_managers", "manager_fit"]
+__all__ = ["FIT_COLUMNS", "flagged_managers", "has_managers", "manager_fit"]
 
 #: Output columns of :func:`manager_fit`, in order.
 FIT_COLUMNS: tuple[str, ...] = (
@@ -25,6 +25,26 @@ FIT_COLUMNS: tuple[str, ...] = (
 )
 _TOTAL = "all"
 UNASSIGNED = "unassigned"
+
+
+def has_managers(customers: pd.DataFrame | None) -> bool:
+    """Whether the customers table names a responsible manager for anyone.
+
+    The manager sections (churn by manager, manager fit, compliance per manager) follow
+    the data: they are on only when ``customers`` has a ``manager`` column with at least
+    one value that is neither missing, blank nor ``"unassigned"`` (the loader fills a
+    missing column with ``"unassigned"``; one "unassigned" bar tested against itself says
+    nothing).
+
+    Parameters
+    ----------
+    customers
+        The customers table (``customer_id``, optional ``manager``), or ``None``.
+    """
+    if customers is None or "manager" not in customers.columns:
+        return False
+    values = customers["manager"].astype("string").str.strip()
+    return bool(((values != "") & (values != UNASSIGNED)).fillna(False).any())
 
 
 def manager_fit(

@@ -53,6 +53,7 @@ from . import display as d
 from . import i18n, periods
 from .config import DEFAULT_SETTINGS, Settings, load_settings
 from .i18n import Translator, get_translator
+from .managers import has_managers
 from .memo import cached_build
 from .shared import rows_until
 
@@ -325,7 +326,15 @@ class MonthlyReport:
         :meth:`Dataset.data_quality`.
     sections_off
         Section code (English, e.g. ``"exit reasons"``) → the missing table that would
-        switch it on.
+        switch it on, or ``"<table>.<column>"`` for a missing column
+        (``"customers.manager"``).
+    by_attribute
+        ``"segment"`` / ``"region"`` (those the customers table has) → a frame indexed by
+        the attribute's value: ``active_now`` (int: customers active at ``as_of``),
+        ``revenue`` (float: their net revenue over the tier window, 12 months by default),
+        ``revenue_share`` (float), ``active_at_start`` (int: active 12 months earlier),
+        ``lost`` (int: of those, lost since), ``churn_rate``, ``revenue_churn`` (float; NaN
+        with nobody active at the start).  Customers without a value are ``"unassigned"``.
     quality
         :func:`retention_lib.quality_notes.quality_table` in the report's language.
     tr
@@ -361,6 +370,7 @@ class MonthlyReport:
     tr: Translator = field(default_factory=lambda: get_translator("en"))
     #: Retention-economics sentence for the verdict (:func:`diagnostics.scenario_sentence`).
     scenario: str = ""
+    by_attribute: dict[str, pd.DataFrame] = field(default_factory=dict)
     #: The last day the data cover (:attr:`retention_lib.io.Dataset.data_end`); ``None``:
     #: the month's last day.
     data_end: pd.Timestamp | None = None
@@ -426,6 +436,40 @@ def _group_table(rates: pd.DataFrame) -> pd.DataFrame:
         },
         index=pd.Index([str(i) for i in rows.index], name="group"),
     )
+
+
+#: Optional customers columns that get a churn and revenue breakdown on the executive page.
+BREAKDOWN_ATTRIBUTES = ("segment", "region")
+_UNASSIGNED = "unassigned"  # churn.UNASSIGNED: customers without a value
+
+
+def _attribute_table(rates: pd.DataFrame, customers: pd.DataFrame, column: str,
+                     revenue_active: pd.Series) -> pd.DataFrame:
+    """Churn (from ``churn_rate(by=column)``) and the active customers' revenue per value of
+    ``customers[column]`` (see :attr:`MonthlyReport.by_attribute`)."""
+    c = customers.drop_duplicates("customer_id", keep="last")
+    labels = c[column].astype("string").str.strip()
+    labels = pd.Series(labels.where(labels != "").to_numpy(),
+                       index=c["customer_id"].astype(str))
+    group = labels.reindex(revenue_active.index.astype(str)).fillna(_UNASSIGNED)
+    rev = pd.DataFrame({"group": group.to_numpy(object),
+                        "revenue": revenue_active.to_numpy(float)})
+    g = rev.groupby("group", sort=True).agg(active_now=("revenue", "size"),
+                                            revenue=("revenue", "sum"))
+    rows = rates.drop(index="all", errors="ignore")
+    index = [str(i) for i in rows.index]
+    index += [i for i in g.index if i not in index]
+    out = pd.DataFrame(index=pd.Index(index, name="group"))
+    out["active_now"] = g["active_now"].reindex(out.index).fillna(0).astype("int64")
+    out["revenue"] = g["revenue"].reindex(out.index).fillna(0.0).astype(float)
+    total = out["revenue"].clip(lower=0).sum()
+    out["revenue_share"] = (out["revenue"].clip(lower=0) / total) if total else float("nan")
+    r = rows.set_axis([str(i) for i in rows.index]).reindex(out.index)
+    out["active_at_start"] = r["active_start"].fillna(0).astype("int64")
+    out["lost"] = r["lost"].fillna(0).astype("int64")
+    out["churn_rate"] = r["customer_churn"].astype(float)
+    out["revenue_churn"] = r["revenue_churn"].astype(float)
+    return out
 
 
 def _share_table(labels: pd.Series, revenue: pd.Series, order: list[str]) -> pd.DataFrame:
@@ -527,7 +571,7 @@ def build_monthly(
         )
         by_tier = _group_table(churn.churn_rate(tx, end=as_of, by=tier_labels, **common))
         by_manager = None
-        if customers is not None and "manager" in customers.columns:
+        if has_managers(customers):
             by_manager = _group_table(churn.churn_rate(tx, end=as_of, by="manager", **common))
             by_manager = by_manager.sort_values(["churn_rate", "active_at_start"],
                                                 ascending=[False, False])
@@ -560,6 +604,15 @@ def build_monthly(
         segments = _share_table(rfm_now["segment"], seg_rev, _segment_order())
 
         sections_off: dict[str, str] = {}
+        by_attribute: dict[str, pd.DataFrame] = {}
+        for column in BREAKDOWN_ATTRIBUTES:
+            if customers is not None and column in customers.columns:
+                by_attribute[column] = _attribute_table(
+                    churn.churn_rate(tx, end=as_of, by=column, **common), customers, column,
+                    tiers_active["revenue"])
+            else:
+                sections_off[f"churn by {column}"] = (
+                    "customers" if customers is None else f"customers.{column}")
         reasons_by_count = reasons_by_revenue = reasons_table = None
         coverage = None
         if dataset.has("surveys"):
@@ -582,6 +635,8 @@ def build_monthly(
             sections_off["exit reasons"] = "surveys"
     if not dataset.has("customers"):
         sections_off["churn by manager"] = "customers"
+    elif by_manager is None:  # a customers table without a manager column
+        sections_off["churn by manager"] = "customers.manager"
     events = None
     if dataset.has("events"):
         events = dataset.events.loc[dataset.events["date"] <= as_of].copy()
@@ -619,6 +674,7 @@ def build_monthly(
         quality=quality_table(dataset, tr=tr),
         tr=tr,
         scenario=_scenario(dataset, period=period, settings=settings, lang=tr.lang),
+        by_attribute=by_attribute,
     )
 
 
@@ -789,7 +845,10 @@ def report_metrics(
         ``top_reasons_by_revenue`` ([{category, lost_revenue, share}], up to 3),
         ``survey_coverage`` ({lost, surveyed, coverage} or ``None``), ``tiers``
         ({tier: {customers, revenue, revenue_share}}), ``sections_off``
-        ({section: table}), ``data_quality`` (:meth:`Dataset.to_metrics`), ``language``
+        ({section: table or "table.column"}), ``breakdowns`` ({"segment"/"region": {value:
+        {active_now, revenue_12m, active_at_start, lost, customer_churn, revenue_churn}}},
+        the attributes the customers table has), ``data_quality``
+        (:meth:`Dataset.to_metrics`), ``language``
         (the report language: the only field that differs between languages, every other
         value is a number, a date or an English code); and one section per deeper analysis:
         ``compliance`` (:func:`discipline.discipline_metrics_section`, ``None`` without
@@ -842,6 +901,8 @@ def _metrics_from_report(r: MonthlyReport, dataset) -> dict[str, Any]:
         "currency": r.currency,
         "customers": {
             "active": int(r.active_now),
+            # RFM and CLV cover every customer who ever bought (active and lost)
+            "ever_seen": int(r.segments["customers"].sum()),
             "active_at_window_start": int(r.overall["active_start"]),
             "lost_12m": int(r.overall["lost"]),
             "lost_this_month": len(r.lost_month),
@@ -882,6 +943,20 @@ def _metrics_from_report(r: MonthlyReport, dataset) -> dict[str, Any]:
             for t, row in r.tiers.iterrows()
         },
         "sections_off": dict(r.sections_off),
+        "breakdowns": {
+            column: {
+                str(g): {
+                    "active_now": int(row["active_now"]),
+                    "revenue_12m": float(row["revenue"]),
+                    "active_at_start": int(row["active_at_start"]),
+                    "lost": int(row["lost"]),
+                    "customer_churn": _nan_to_none(float(row["churn_rate"])),
+                    "revenue_churn": _nan_to_none(float(row["revenue_churn"])),
+                }
+                for g, row in table.iterrows()
+            }
+            for column, table in r.by_attribute.items()
+        },
         "data_quality": dataset.to_metrics(as_of=r.as_of),
         "language": r.tr.lang,
     }
@@ -1127,7 +1202,35 @@ def section_churn_breakdown(report: MonthlyReport):
                 [tr.t("breakdown.far", rate=tr.percent(overall), names=names)],
                 css_class="rl-report",
             ))
+    for column in BREAKDOWN_ATTRIBUTES:
+        if column in report.by_attribute:
+            parts.append(_attribute_html(report, column))
+        elif f"churn by {column}" in report.sections_off:
+            parts.append(_off(report, f"churn by {column}"))
     return _wrap(*parts)
+
+
+def _attribute_html(report: MonthlyReport, column: str) -> str:
+    """The churn and revenue table of one customers attribute (segment, region)."""
+    tr = report.tr
+    t = report.by_attribute[column]
+    names = ("active_now", "revenue", "revenue_share", "active_at_start", "lost",
+             "churn_rate", "revenue_churn")
+    cols = {c: tr.t(f"breakdown.cols.{c}") for c in names}
+    group = tr.t(f"breakdown.cols.{column}")
+    shown = t.rename(index=lambda g: tr.label("manager", g) if g == _UNASSIGNED else g)
+    return d.table_html(
+        shown.rename_axis(group).rename(columns=cols),
+        index=True,
+        caption=tr.t(f"breakdown.caption.{column}", date=tr.date(report.as_of),
+                     start=tr.date(report.window_start)),
+        formats={cols["active_now"]: tr.number, cols["revenue"]: report.money,
+                 cols["revenue_share"]: lambda v: tr.percent(v),
+                 cols["active_at_start"]: tr.number, cols["lost"]: tr.number,
+                 cols["churn_rate"]: lambda v: tr.percent(v),
+                 cols["revenue_churn"]: lambda v: tr.percent(v)},
+        tr=tr,
+    )
 
 
 def section_value_tiers(report: MonthlyReport):
@@ -1172,6 +1275,9 @@ def section_value_tiers(report: MonthlyReport):
         for k, r in seg.iterrows()
     ))
     parts.append(d.figure_html(fig, alt=alt))
+    ever = int(seg["customers"].sum())
+    parts.append(d.note_html(tr.t("population.ever", count=ever, date=tr.date(report.as_of),
+                                  active=report.active_now, lost=ever - report.active_now)))
     return _wrap(*parts)
 
 
@@ -1308,7 +1414,8 @@ def section_definitions(report: MonthlyReport):
     ))
     if report.sections_off:
         parts.append(d.paragraphs_html(
-            [tr.t("dq.left_out", section=_section_name(sec, tr), file=f"{tbl}.csv")
+            [tr.t("dq.left_out", section=_section_name(sec, tr),
+                  file=d.needed_file(tbl, tr=tr))
              for sec, tbl in report.sections_off.items()],
             css_class="rl-report",
         ))
@@ -1334,13 +1441,18 @@ class CustomerBase:
         Index segment; ``customers``, ``customer_share``, ``revenue``, ``revenue_share``,
         ``mean_R``, ``mean_F``, ``mean_M``.
     abc_xyz
-        Index tier (VIP, A, B, C); columns X, Y, Z (and any other class); customer counts.
+        Index tier (VIP, A, B, C); columns X, Y, Z (and any other class); customer counts
+        of the customers **active** at ``as_of`` (the set the executive page's value
+        tiers count; lost customers have no current tier).
     cohorts, cohort_sizes
         :func:`cohorts.cohort_retention` and :func:`cohorts.cohort_sizes` (12 cohorts).
     migration
         :func:`cohorts.segment_migration`.
     tr
         The :class:`~retention_lib.i18n.Translator` of the page's language.
+    active, ever
+        Customers active at ``as_of`` and every customer with a purchase up to ``as_of``
+        (RFM and the migration cover ``ever``, ABC × XYZ covers ``active``).
     """
 
     period: str
@@ -1354,6 +1466,8 @@ class CustomerBase:
     cohort_sizes: pd.Series
     migration: pd.DataFrame
     tr: Translator = field(default_factory=lambda: get_translator("en"))
+    active: int = 0
+    ever: int = 0
 
 
 @cached_build("customer_base")
@@ -1375,7 +1489,7 @@ def build_customer_base(
 def _build_customer_base(
     dataset, *, period: str, settings: Settings | None, cohort_months: int, lang: str | None
 ) -> CustomerBase:
-    from . import cohorts, tiers
+    from . import churn, cohorts, tiers
     from .summary import _share_subset
 
     settings = settings or getattr(dataset, "settings", None) or DEFAULT_SETTINGS
@@ -1399,7 +1513,13 @@ def _build_customer_base(
     if "customer_id" in xyz.columns:
         xyz = xyz.set_index("customer_id")
     xyz_col = next(c for c in ("xyz", "xyz_class", "class") if c in xyz.columns)
-    both = tier_now[["tier"]].join(xyz[xyz_col].rename("xyz"), how="inner")
+    # one label, one set: value tiers are those of the customers active at as_of (the
+    # executive page's tier table); RFM and the migration cover every customer ever seen
+    status = churn.customer_status(tx, as_of=as_of, lapse_days=settings.lapse_days,
+                                   customers=dataset.customers)
+    active_ids = status.index[status["status"] == "active"]
+    tier_active = tier_now.loc[churn._lookup(tier_now.index, active_ids) >= 0]
+    both = tier_active[["tier"]].join(xyz[xyz_col].rename("xyz"), how="inner")
     mat = pd.crosstab(both["tier"], both["xyz"])
     mat = mat.reindex(index=[t for t in TIER_ORDER if t in mat.index]
                       + [t for t in mat.index if t not in TIER_ORDER])
@@ -1417,6 +1537,8 @@ def _build_customer_base(
         cohort_sizes=cohorts._cohort_sizes(pairs, as_of=as_of, months=cohort_months),
         migration=cohorts._migration(rfm_raw, tx, as_of=as_of, lapse_days=settings.lapse_days),
         tr=tr,
+        active=len(active_ids),
+        ever=len(rfm),
     )
 
 
@@ -1448,7 +1570,7 @@ def base_rfm(base: CustomerBase):
     seg = base.segments.rename(index=lambda s: tr.label("segment", s))
     parts.append(d.table_html(
         seg.rename_axis(cols["segment"]).rename(columns=cols), index=True,
-        caption=tr.t("base.rfm.caption"),
+        caption=tr.t("base.rfm.caption") + " " + _population_ever(tr, base),
         formats={cols["customers"]: tr.number,
                  cols["customer_share"]: lambda v: tr.percent(v),
                  cols["revenue"]: lambda v: tr.money(v, base.settings.currency),
@@ -1465,6 +1587,11 @@ def base_rfm(base: CustomerBase):
     return _wrap(*parts)
 
 
+def _population_ever(tr: Translator, base: CustomerBase) -> str:
+    return tr.t("population.ever", count=base.ever, date=tr.date(base.as_of),
+                active=base.active, lost=base.ever - base.active)
+
+
 def base_abc_xyz(base: CustomerBase):
     """ABC (value tier) × XYZ (demand stability) matrix."""
     from . import plots
@@ -1478,6 +1605,8 @@ def base_abc_xyz(base: CustomerBase):
     s = base.settings
     return _wrap(
         _heading("rl-abc-xyz", tr.t("base.headings.abc_xyz")),
+        d.note_html(tr.t("population.active", count=base.active, date=tr.date(base.as_of),
+                         lapse_days=s.lapse_days)),
         d.figure_html(fig, alt=alt),
         d.note_html(tr.t("base.abc_xyz.note", x_max=tr.number(s.xyz_x_max, decimals=None),
                          y_max=tr.number(s.xyz_y_max, decimals=None))),
@@ -1518,6 +1647,7 @@ def base_migration(base: CustomerBase):
         _heading("rl-migration", tr.t("base.headings.migration")),
         d.figure_html(fig, alt=tr.t("base.migration.alt", count=moved)),
         d.table_html(table.rename_axis(tr.t("base.migration.corner")), index=True,
-                     caption=tr.t("base.migration.caption"),
+                     caption=tr.t("base.migration.caption") + " "
+                     + _population_ever(tr, base),
                      formats={c: tr.number for c in table.columns}, tr=tr),
     )

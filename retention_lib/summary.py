@@ -16,10 +16,19 @@ over customers in Python:
 Definitions
 -----------
 Only transactions dated on or before the report date ``as_of`` count. Amounts are net:
-refunds (negative amounts) are added to the purchases, never dropped. Transactions are
+refunds (negative amounts) are added to the purchases, never dropped. A **purchase day** is a
+customer's calendar day whose net amount is positive (DESIGN.md: a day whose net amount is
+not positive is not a purchase; issue 18, point 7): a refund-only day, or a day whose
+purchase was cancelled the same day, is not a purchase anywhere -- not in the day table's
+``purchase`` flag (the lapse rules, cohorts, cycles), not in :func:`customer_summary`'s
+frequency, recency, T and monetary value (the CLV inputs), not in RFM.  Purchase days are
 grouped into *periods* of ``freq`` (``"D"``: calendar days; ``"W"``: calendar weeks Monday to
-Sunday, pandas' ``W-SUN``), and the amounts within one period are summed. A period counts
-when it holds any transaction row (a refund-only day counts as a period, as in ``lifetimes``).
+Sunday, pandas' ``W-SUN``), and their net amounts within one period are summed.  A customer
+without any purchase day (refunds only) has no row in :func:`customer_summary`; the number
+left out is in ``attrs["no_purchase"]``.  ``customer_summary(..., purchases_only=False)``
+keeps ``lifetimes``' behaviour instead: a period counts when it holds any transaction row
+(a refund-only day counts as a period; a customer who bought and returned everything on the
+next day has frequency 1 and a negative monetary value).
 
 * **frequency**: number of *repeat* periods = distinct periods with a transaction − 1.
 * **recency**: age of the customer at the last period = last period − first period, in
@@ -31,9 +40,10 @@ when it holds any transaction row (a refund-only day counts as a period, as in `
   **revenue_window**: net amount in the ``window_days`` up to and including ``as_of``,
   i.e. dates in ``(as_of − window_days, as_of]``.
 
-frequency, recency, T and monetary_value are exactly those of
+With ``purchases_only=False``, frequency, recency, T and monetary_value are exactly those of
 ``lifetimes.utils.summary_data_from_transaction_data(..., freq=freq,
-observation_period_end=as_of)`` (tested on CDNOW to 1e-9), so the output feeds the
+observation_period_end=as_of)`` (tested on CDNOW to 1e-9); on data without non-positive
+days the two options agree.  Either way the output feeds the
 ``lifetimes`` fitters directly. One deliberate difference: rows dated after ``as_of`` are
 always dropped, whereas ``lifetimes`` keeps rows later in the same period as ``as_of`` (it
 compares period starts).
@@ -251,7 +261,7 @@ class _Days:
     day: np.ndarray  # int64 days since 1970-01-01, ascending within a customer
     net: np.ndarray  # float64 net amount of the day: its rows added in row order, NaN as 0
     rows: np.ndarray  # int64 transaction rows of the day
-    bought: np.ndarray  # bool: one row of the day at least has amount > 0 (a purchase)
+    bought: np.ndarray  # bool: the day's net amount is > 0 (a purchase day)
     midnight: bool = True  # every date is at midnight (as the loader gives them)
     nan_amounts: bool = False  # some amount is NaN (counted as 0 in net)
 
@@ -287,7 +297,7 @@ def _build_days(transactions: pd.DataFrame) -> _Days:
     amount = amount[order]
     net = np.bincount(entry, weights=np.nan_to_num(amount, nan=0.0))
     rows = np.bincount(entry).astype(np.int64)
-    bought = np.bincount(entry, weights=amount > 0) > 0
+    bought = net > 0  # a day whose net amount is not positive is not a purchase
     first = keys[new]
     return _Days(uniques, first // span, first % span + lo, net, rows, bought, midnight,
                  bool(np.isnan(amount).any()))
@@ -422,7 +432,7 @@ def customer_days(transactions: pd.DataFrame, *, as_of: object | None = None) ->
         date         datetime64[ns] the calendar day (midnight)
         amount       float64        net amount of the day (refunds added; NaN as 0)
         rows         int64          transaction rows that day
-        purchase     bool           one row of the day at least has ``amount > 0``
+        purchase     bool           the day's net amount is positive (a purchase day)
         ============ ============== ================================================
 
     Raises
@@ -475,6 +485,7 @@ def customer_summary(
     as_of: object,
     freq: str = "D",
     window_days: int = 365,
+    purchases_only: bool = True,
 ) -> pd.DataFrame:
     """Aggregate transactions to one row per customer (lifetimes-compatible RFM summary).
 
@@ -490,26 +501,32 @@ def customer_summary(
         Period length for frequency/recency/T: ``"D"`` (days) or ``"W"`` (weeks Mon–Sun).
     window_days
         Length of the trailing window for ``revenue_window``.
+    purchases_only
+        ``True`` (default): only purchase days (net amount > 0) make periods; customers
+        without one are left out (counted in ``attrs["no_purchase"]``).  ``False``:
+        ``lifetimes``' behaviour, every day with a transaction row makes a period.
 
     Returns
     -------
     pandas.DataFrame
         Index ``customer_id`` (string dtype, sorted), one row per customer with at least one
-        transaction on or before ``as_of``. Columns:
+        purchase day (with ``purchases_only=False``: transaction) on or before ``as_of``.
+        Columns:
 
         ============== ============== ===============================================
-        first_purchase datetime64[ns] date of the first transaction row
-        last_purchase  datetime64[ns] date of the last transaction row
-        n_transactions int64          number of transaction rows
+        first_purchase datetime64[ns] the first purchase day (or transaction day)
+        last_purchase  datetime64[ns] the last purchase day (or transaction day)
+        n_transactions int64          number of transaction rows (refunds included)
         frequency      float64        repeat periods (distinct periods − 1)
         recency        float64        last period − first period, in ``freq`` units
         T              float64        period of ``as_of`` − first period
         monetary_value float64        mean net amount per repeat period (0 if none)
-        revenue_total  float64        net amount up to ``as_of``
+        revenue_total  float64        net amount up to ``as_of`` (refunds included)
         revenue_window float64        net amount in ``(as_of − window_days, as_of]``
         ============== ============== ===============================================
 
-        ``attrs`` holds ``as_of``, ``freq`` and ``window_days``.
+        ``attrs`` holds ``as_of``, ``freq``, ``window_days``, ``purchases_only`` and
+        ``no_purchase`` (int: customers left out for having no purchase day).
 
     Raises
     ------
@@ -521,7 +538,8 @@ def customer_summary(
     if _is_ibis_table(transactions):
         from .engine import summarize_table
 
-        return summarize_table(transactions, as_of=as_of, freq=freq, window_days=window_days)
+        return summarize_table(transactions, as_of=as_of, freq=freq, window_days=window_days,
+                               purchases_only=purchases_only)
     _check_columns(transactions)
     if freq not in SUPPORTED_FREQS:
         raise ValueError(f"freq={freq!r} is not supported; choose one of {list(SUPPORTED_FREQS)}")
@@ -560,6 +578,20 @@ def customer_summary(
         revenue_total = np.bincount(codes, weights=amount, minlength=n_cust)
         revenue_window = np.bincount(codes[in_window], weights=amount[in_window],
                                      minlength=n_cust)
+    index = _string_index(uniques)
+    no_purchase = 0
+    if purchases_only:
+        cust_s, day_s, amount_s = _purchase_days(cust_s, day_s, amount_s)
+        present = np.unique(cust_s)  # customers with a purchase day, ascending codes
+        no_purchase = n_cust - len(present)
+        if no_purchase:
+            remap = np.full(n_cust, -1, dtype=np.int64)
+            remap[present] = np.arange(len(present))
+            cust_s = remap[cust_s]
+            index = index[present]
+            n_rows, revenue_total = n_rows[present], revenue_total[present]
+            revenue_window = revenue_window[present]
+            n_cust = len(present)
     if freq == "D":
         period_s, as_of_period = day_s, as_of_day
     else:  # "W": Monday-to-Sunday weeks, as pandas' W-SUN periods used by lifetimes
@@ -591,7 +623,6 @@ def customer_summary(
     with np.errstate(invalid="ignore", divide="ignore"):
         monetary = np.where(frequency > 0, repeat_sum / np.maximum(frequency, 1), 0.0)
 
-    index = _string_index(uniques)
     out = pd.DataFrame(
         {
             "first_purchase": _dates_from_days(first_day),
@@ -606,8 +637,22 @@ def customer_summary(
         },
         index=index,
     )
-    out.attrs = {"as_of": as_of, "freq": freq, "window_days": window_days}
+    out.attrs = {"as_of": as_of, "freq": freq, "window_days": window_days,
+                 "purchases_only": bool(purchases_only), "no_purchase": int(no_purchase)}
     return out
+
+
+def _purchase_days(
+    cust: np.ndarray, day: np.ndarray, amount: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The purchase days of rows (or days) sorted by (customer, day): one entry per
+    (customer, day) whose net amount is positive, with that net amount."""
+    if len(cust) == 0:
+        return cust, day, amount
+    new = np.r_[True, (cust[1:] != cust[:-1]) | (day[1:] != day[:-1])]
+    net = np.bincount(np.cumsum(new) - 1, weights=amount)
+    keep = net > 0
+    return cust[new][keep], day[new][keep], net[keep]
 
 
 def _day_view(
@@ -633,44 +678,45 @@ def _day_profile(
 ) -> tuple[pd.Index, np.ndarray, np.ndarray, np.ndarray]:
     """The order-free part of :func:`customer_summary` with ``freq="D"``, faster.
 
-    Returns the index of :func:`customer_summary` and, aligned with it, the last
-    transaction day (days since 1970-01-01, int64), the number of distinct transaction
-    days (int64: ``frequency + 1``) and ``revenue_total`` (float64, summed exactly as
-    :func:`customer_summary` does: per day from the per-customer-day table when it is at
-    hand, else row by row).  None of these depends on the order of rows within a day, so
-    the rows are sorted as plain keys (not argsorted).  DataFrames only.
+    Returns the index of :func:`customer_summary` (the customers with a purchase day up to
+    ``as_of``) and, aligned with it, the last purchase day (days since 1970-01-01, int64),
+    the number of purchase days (int64: ``frequency + 1``) and ``revenue_total`` (float64:
+    every row, refunds included, summed per day as :func:`customer_summary` does).  A
+    purchase day is a day whose net amount is positive.  DataFrames only.
     """
     _check_columns(transactions)
     as_of = _as_timestamp(as_of, "as_of")
     view = _day_view(transactions, as_of)
     if view is not None:  # the per-customer-day table, as customer_summary reads it
         uniques, cust, day, net, _ = view
-        n_cust = len(uniques)
-        last_day = np.zeros(n_cust, dtype=np.int64)
-        revenue_total = np.bincount(cust, weights=net, minlength=n_cust)
-        n_days = np.bincount(cust, minlength=n_cust).astype(np.int64)
-        ends = np.flatnonzero(np.r_[cust[1:] != cust[:-1], True])
-        last_day[cust[ends]] = day[ends]
-        return _string_index(uniques), last_day, n_days, revenue_total
-    keep = (transactions["date"] <= as_of).to_numpy(dtype=bool, na_value=False)
-    tx = _filtered(transactions, as_of, keep)
-    codes, uniques = _customer_codes(transactions, keep, tx)
+    else:
+        keep = (transactions["date"] <= as_of).to_numpy(dtype=bool, na_value=False)
+        tx = _filtered(transactions, as_of, keep)
+        codes, uniques = _customer_codes(transactions, keep, tx)
+        day = _day_numbers(tx["date"])
+        amount = tx["amount"].to_numpy(dtype=np.float64)
+        if len(day):
+            d_min = int(day.min())
+            span = int(day.max()) - d_min + 1
+            keys, inverse = np.unique(codes.astype(np.int64) * span + (day - d_min),
+                                      return_inverse=True)
+            net = np.bincount(inverse.ravel(), weights=amount)
+            cust, day = keys // span, keys % span + d_min
+        else:
+            cust = day = np.zeros(0, dtype=np.int64)
+            net = np.zeros(0)
     n_cust = len(uniques)
+    revenue_total = np.bincount(cust, weights=net, minlength=n_cust).astype(np.float64)
+    bought = net > 0
+    pc, pd_ = cust[bought], day[bought]
+    n_days = np.bincount(pc, minlength=n_cust).astype(np.int64)
     last_day = np.zeros(n_cust, dtype=np.int64)
-    n_days = np.zeros(n_cust, dtype=np.int64)
-    revenue_total = np.bincount(codes, weights=tx["amount"].to_numpy(dtype=np.float64),
-                                minlength=n_cust).astype(np.float64)
-    day = _day_numbers(tx["date"])
-    if len(day):
-        d_min = int(day.min())
-        span = int(day.max()) - d_min + 1
-        keys = np.sort(codes.astype(np.int64) * span + (day - d_min))
-        keys = keys[np.r_[True, keys[1:] != keys[:-1]]]  # distinct (customer, day)
-        cust = keys // span
-        n_days = np.bincount(cust, minlength=n_cust).astype(np.int64)
-        ends = np.flatnonzero(np.r_[cust[1:] != cust[:-1], True])
-        last_day[cust[ends]] = keys[ends] % span + d_min
-    return _string_index(uniques), last_day, n_days, revenue_total
+    if len(pc):
+        ends = np.flatnonzero(np.r_[pc[1:] != pc[:-1], True])
+        last_day[pc[ends]] = pd_[ends]
+    present = n_days > 0
+    return (_string_index(uniques)[present], last_day[present], n_days[present],
+            revenue_total[present])
 
 
 def monthly_revenue(

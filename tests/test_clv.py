@@ -55,7 +55,10 @@ def _decimals(x: float) -> int:
 @pytest.fixture(scope="module")
 def cdnow_split() -> pd.DataFrame:
     tx = load_cdnow_transactions(sample=True)
-    return calibration_holdout_split(tx, calibration_end=CAL_END, holdout_end=HOLD_END)
+    # the published CDNOW figures count every transaction as a purchase, the 8 days of the
+    # sample whose amount is 0 included: lifetimes' convention (purchases_only=False)
+    return calibration_holdout_split(tx, calibration_end=CAL_END, holdout_end=HOLD_END,
+                                     purchases_only=False)
 
 
 @pytest.fixture(scope="module")
@@ -473,7 +476,8 @@ class TestWithCustomerSummary:
     def test_customer_summary_output_fits_like_our_split(self, fitted):
         summary_mod = pytest.importorskip("retention_lib.summary")
         tx = load_cdnow_transactions(sample=True)
-        s = summary_mod.customer_summary(tx, as_of=CAL_END, freq="D")
+        # lifetimes' convention, as the published split (see cdnow_split)
+        s = summary_mod.customer_summary(tx, as_of=CAL_END, freq="D", purchases_only=False)
         m = fit_clv(s, time_unit="W")  # days in, weeks model: attrs["freq"] == "D"
         ref = fitted["own_split"]
         for k in BGNBD:
@@ -534,3 +538,68 @@ class TestNumericalFallbacks:
                                   "T": [40.0, 40.0], "monetary_value": [0.0, 80.0]})
         spend = m.predict(one_timer)["expected_avg_spend"].tolist()
         assert spend == pytest.approx([frame["monetary_value"].mean(), 80.0])
+
+
+class TestDataTheModelIsNotMeantFor:
+    """Issue 18, point 9: a degenerate fit or regular billing turns the model off (never a
+    crash), with a note saying why."""
+
+    @staticmethod
+    def _no_dropout_summary() -> pd.DataFrame:
+        # 200 customers who each bought about every 4.345 weeks up to the last week: nobody
+        # ever drops out, so BG/NBD's a and b run towards 0 (a ~ 3e-17, b ~ 3e-5 with the
+        # penalizer 0.001; the unpenalized fit does not converge)
+        age = np.arange(60, 260, dtype=float)
+        return pd.DataFrame({"frequency": np.floor(age / 4.345), "recency": age, "T": age})
+
+    def test_degenerate_fit_is_rejected_with_a_note(self):
+        model = fit_clv(self._no_dropout_summary(), input_unit="W")
+        assert not model.purchases_ok_
+        assert model.bgnbd_params_ is None
+        assert [n["code"] for n in model.fit_codes_][0] == "purchases_degenerate"
+        pred = model.predict(self._no_dropout_summary())  # no ValueError from roots_jacobi
+        assert pred["p_alive"].isna().all()
+
+    def test_regular_share_turns_the_purchase_model_off(self, sources):
+        summary = sources["lifetimes_csv"]
+        fitted_anyway = fit_clv(summary, regular_share=0.49)
+        assert fitted_anyway.purchases_ok_
+        model = fit_clv(summary, regular_share=0.5)
+        assert not model.purchases_ok_
+        assert model.fit_codes_[0] == {"code": "purchases_regular", "model": "bgnbd",
+                                       "count": len(summary), "share": 0.5}
+
+    def test_billing_regularity_by_hand(self):
+        tx = pd.DataFrame({
+            "customer_id": ["A"] * 6 + ["B"] * 4 + ["C"] * 2,
+            "date": pd.to_datetime([
+                # A: bills on the 1st, gaps 31, 28, 31, 30 days (mean 30, CV 0.047); the
+                # refund-only day on 10 Feb is not a purchase and does not split a gap
+                "2026-01-01", "2026-02-01", "2026-02-10", "2026-03-01", "2026-04-01",
+                "2026-05-01",
+                # B: gaps 10, 50, 20 days (mean 26.67, CV 0.62)
+                "2026-01-01", "2026-01-11", "2026-03-02", "2026-03-22",
+                # C: two purchase days only: not judged
+                "2026-01-05", "2026-02-05",
+            ]),
+            "amount": [50.0, 50.0, -20.0, 50.0, 50.0, 50.0, 10.0, 10.0, 10.0, 10.0, 5.0, 5.0],
+        })
+        got = clv.billing_regularity(tx, as_of="2026-05-31")
+        assert got["judged"] == 2 and got["regular"] == 1
+        assert got["regular_share"] == 0.5
+        assert got["median_gap_days"] == pytest.approx((30 + 80 / 3) / 2)
+        # up to 31 March A has 3 purchase days only (2 gaps): B alone is judged
+        early = clv.billing_regularity(tx, as_of="2026-03-31")
+        assert (early["judged"], early["regular"]) == (1, 0)
+
+    def test_cdnow_and_the_sample_are_not_regular(self):
+        from retention_lib.sample import generate_sample, generate_subscription
+
+        cdnow = load_cdnow_transactions(sample=True)
+        assert clv.billing_regularity(cdnow, as_of="1998-06-30")["regular_share"] < 0.05
+        sub = generate_subscription(customers=60, months=12)["transactions"]
+        sub = sub.assign(date=pd.to_datetime(sub["date"]))
+        assert clv.billing_regularity(sub, as_of="2026-10-31")["regular_share"] == 1.0
+        tx = generate_sample(customers=200)["transactions"]
+        tx = tx.assign(date=pd.to_datetime(tx["date"]))
+        assert clv.billing_regularity(tx, as_of="2026-10-31")["regular_share"] < 0.05

@@ -88,7 +88,7 @@ class TestFigures:
         en = dx.diagnostics_metrics(dataset, period=PERIOD, diagnostics=_build(dataset, "en"))
         ru = dx.diagnostics_metrics(dataset, period=PERIOD, diagnostics=_build(dataset, "ru"))
         assert json.loads(json.dumps(en)) == en and en == ru
-        assert set(en) == {"at_risk", "backtest", "backtest_left_out", "winback"}
+        assert set(en) == {"economics", "at_risk", "backtest", "backtest_left_out", "winback"}
         assert en["backtest_left_out"] is None  # 365 days of follow-up after the horizon
 
 
@@ -113,14 +113,17 @@ class TestExecutivePieces:
 
     def test_scenario_sentence_by_hand(self, dataset):
         diag = _build(dataset)
-        s = dict(diag.scenario, churn_cut_points=0.05, revenue_kept=5000.0)
+        s = dict(diag.scenario, churn_cut_points=0.05, revenue_kept=5000.0,
+                 lost_revenue_12m=20_000.0)
         sv = dict(diag.save, customers=1, revenue_saved=140.4)
         import dataclasses
 
         fake = dataclasses.replace(diag, scenario=s, save=sv)
         text = dx.scenario_sentence(dataset, period=PERIOD, lang="en", diagnostics=fake)
-        assert text == ("Cutting churn by 5.0 pts would keep about €5,000 of revenue a year; "
-                        "saving the top 1 customers at risk about €140.")
+        assert text == ("Cutting churn by 5.0 pts would keep about €5,000 of revenue a year "
+                        "(a share of the €20,000 the customers lost in the last 12 months "
+                        "brought in their last year); saving the top 1 customers at risk "
+                        "about €140.")
 
     def test_computed_once_for_the_executive_pieces(self, dataset, monkeypatch):
         calls = []

@@ -77,3 +77,98 @@ def test_format_money():
     assert format_money(12345.6) == "12,346"
     assert format_money(1000.0, "EUR") == "1,000 EUR"
     assert format_money(float("nan")) == "n/a"
+
+
+class TestScenarioFromLostCustomers:
+    """Issue 18, point 8: the value of a churn cut is drawn from the revenue of the
+    customers actually lost, never from the average active customer."""
+
+    def test_hand_numbers(self):
+        # 10 customers in the churn base, 2 of them lost (20 %) who brought 3,000 in their
+        # last year: a customer kept is worth 1,500; a 5-point cut keeps 10 x 0.05 = 0.5
+        # customers, 750 of revenue, 375 of margin at 50 %
+        r = retention_scenario(customers=10, avg_revenue=99_999.0, margin_rate=0.5,
+                               churn_rate=0.2, churn_cut_points=0.05, lost_customers=2,
+                               lost_revenue=3_000.0, currency="EUR")
+        assert r["basis"] == "lost"
+        assert r["revenue_per_customer"] == pytest.approx(1_500.0)
+        assert r["customers_kept"] == pytest.approx(0.5)
+        assert r["revenue_kept"] == pytest.approx(750.0)
+        assert r["margin_kept"] == pytest.approx(375.0)
+        assert r["lost_revenue_12m"] == 3_000.0 and r["lost_customers"] == 2
+        assert "what the 2 customers lost in the 12 months brought" in r["sentence"]
+        assert "1,500 EUR (3,000 EUR in all)" in r["sentence"]
+
+    @pytest.mark.parametrize("cut", [0.05, 0.13, 0.5])
+    def test_never_more_than_was_lost(self, cut):
+        # the sample's own figures: 168 of 1,289 lost (13.0 %) with 411,957 in their last year
+        r = retention_scenario(customers=1289, avg_revenue=0.0, margin_rate=0.25,
+                               churn_rate=168 / 1289, churn_cut_points=cut,
+                               lost_customers=168, lost_revenue=411_957.0)
+        assert r["revenue_kept"] <= 411_957.0 + 1e-6
+        assert r["revenue_kept"] == pytest.approx(411_957.0 * min(cut, 168 / 1289) / (168 / 1289))
+
+    def test_lost_counts_go_together_and_are_checked(self):
+        args = dict(customers=10, avg_revenue=1.0, margin_rate=0.2, churn_rate=0.1)
+        with pytest.raises(ValueError, match="together"):
+            retention_scenario(**args, lost_customers=1)
+        with pytest.raises(ValueError, match="lost_customers"):
+            retention_scenario(**args, lost_customers=11, lost_revenue=5.0)
+
+    def test_refund_only_lost_revenue_keeps_nothing(self):
+        r = retention_scenario(customers=10, avg_revenue=0.0, margin_rate=0.2, churn_rate=0.1,
+                               lost_customers=1, lost_revenue=-50.0)
+        assert r["revenue_kept"] == 0.0
+
+
+@pytest.fixture(scope="module")
+def tiny_business(tmp_path_factory):
+    """A business small enough to compute the economics by hand (report 2026-10)."""
+    from retention_lib.io import load_dataset
+
+    folder = tmp_path_factory.mktemp("tiny_economics")
+    rows = [
+        # A: last purchase 1 Sep 2025 -> lost on 1 Sep 2026; 3,000 in its last year
+        ("A", "2025-06-01", 1000.0), ("A", "2025-09-01", 2000.0),
+        # B: last purchase 15 Oct 2025 -> lost on 15 Oct 2026; 400 in its last year
+        ("B", "2025-10-15", 400.0),
+        # C and D: active all along; E: new in 2026 (not in the churn base)
+        ("C", "2025-10-01", 1000.0), ("C", "2026-10-01", 1000.0),
+        ("D", "2025-05-01", 7000.0), ("D", "2026-05-01", 7000.0),
+        ("E", "2026-03-01", 50.0), ("E", "2026-10-31", 50.0),
+    ]
+    pd.DataFrame(rows, columns=["customer_id", "date", "amount"]).to_csv(
+        folder / "transactions.csv", index=False)
+    return load_dataset(folder)
+
+
+class TestEconomicsOfATinyBusiness:
+    """The whole chain on :func:`tiny_business`."""
+
+    def test_metrics_economics(self, tiny_business):
+        from retention_lib.diagnostics import diagnostics_metrics
+
+        eco = diagnostics_metrics(tiny_business, period="2026-10")["economics"]
+        # churn base on 31 Oct 2025: A, B, C, D (4); lost in the 12 months: A and B (50 %)
+        assert eco["churn_base"] == 4 and eco["lost_customers_12m"] == 2
+        assert eco["churn_rate"] == pytest.approx(0.5)
+        assert eco["lost_revenue_12m"] == pytest.approx(3_400.0)
+        # 5 points of 4 customers = 0.2 kept, each worth 3,400 / 2 = 1,700 -> 340 of revenue;
+        # no margin column: the default 25 % -> 85 of margin
+        assert eco["churn_cut_points"] == pytest.approx(0.05)
+        assert eco["customers_kept"] == pytest.approx(0.2)
+        assert eco["revenue_per_customer_kept"] == pytest.approx(1_700.0)
+        assert eco["revenue_kept"] == pytest.approx(340.0)
+        assert eco["margin_kept"] == pytest.approx(85.0) and not eco["margin_from_data"]
+        assert eco["basis"] == "lost"
+
+    def test_pages_state_the_figure_with_its_source(self, tiny_business):
+        from retention_lib import diagnostics
+
+        diag = diagnostics.build_diagnostics(tiny_business, period="2026-10", lang="en")
+        verdict = diagnostics.scenario_sentence(tiny_business, period="2026-10",
+                                                diagnostics=diag)
+        assert "340" in verdict and "3,400" in verdict
+        assert "customers lost in the last 12 months" in verdict
+        page = diagnostics.section_economics(diag).data
+        assert "1,700" in page and "(2)" in page and "3,400" in page

@@ -105,7 +105,11 @@ class TestSummaryEqualsPandas:
                    as_of: str) -> None:
         expected = customer_summary(cdnow, as_of=as_of, freq=freq)
         got = engine.summarize_files(cdnow_parquet, as_of=as_of, freq=freq)
-        assert len(got) == 23_570
+        # customers whose only purchases have a zero amount are counted and left out
+        assert len(got) + got.attrs["no_purchase"] == (23_570 if as_of == "1998-06-30"
+                                                        else len(expected)
+                                                        + expected.attrs["no_purchase"])
+        assert got.attrs["no_purchase"] == expected.attrs["no_purchase"] > 0
         _assert_same(got, expected)
 
     def test_dispatch_from_customer_summary(self, cdnow: pd.DataFrame,
@@ -184,9 +188,10 @@ class TestHandComputed:
     @pytest.mark.parametrize(
         ("freq", "cid", "expected"),
         [
-            # 'D': periods 01-05 (100+50=150), 01-07 (-30), 01-20 (80); 02-10 after as_of.
-            # frequency 2, recency 20-5 = 15, T 31-5 = 26, monetary (-30 + 80) / 2 = 25.
-            ("D", "007", (2.0, 15.0, 26.0, 25.0)),
+            # 'D': purchase days 01-05 (100+50=150), 01-20 (80); the refund-only 01-07 is no
+            # purchase; 02-10 after as_of. frequency 1, recency 20-5 = 15, T 31-5 = 26,
+            # monetary 80.
+            ("D", "007", (1.0, 15.0, 26.0, 80.0)),
             # 'W': week of Mon 01-05 (150-30 = 120), week of Mon 01-19 (80) -> frequency 1,
             # recency 2 weeks, T: week of 01-26 - week of 01-05 = 3, monetary 80.
             ("W", "007", (1.0, 2.0, 3.0, 80.0)),
@@ -238,9 +243,12 @@ class TestInput:
                   "columns": {"transactions": {"Client": "customer_id",
                                                "InvoiceDate": "date", "Total": "amount"}}}
         s = engine.summarize_files(tmp_path, as_of="2026-01-31", config=config)
-        # 1000.50 - 0.50 = 1000; repeat period 01-20 holds -0.50
+        # 1000.50 - 0.50 = 1000; the refund-only 01-20 is no purchase (no repeat period)
         assert s.loc["007", "revenue_total"] == pytest.approx(1000.0)
-        assert s.loc["007", "monetary_value"] == pytest.approx(-0.5)
+        assert s.loc["007", "monetary_value"] == pytest.approx(0.0)
+        old = engine.summarize_files(tmp_path, as_of="2026-01-31", config=config,
+                                     purchases_only=False)
+        assert old.loc["007", "monetary_value"] == pytest.approx(-0.5)  # lifetimes' way
 
     def test_case_insensitive_contract_names(self, tmp_path: Path) -> None:
         pd.DataFrame({"Customer_ID": ["a"], "DATE": pd.to_datetime(["2026-01-05"]),
@@ -313,14 +321,19 @@ class TestDistinctPeriods:
         # COUNT(DISTINCT period), the form every other backend uses; same frame.
         monkeypatch.setattr(engine, "MAX_BITSTRING_PERIODS", 10)
         table = engine.read_transactions(cdnow_parquet)
-        sql = str(ibis.to_sql(engine.summary_expr(table, as_of="1998-06-30", freq=freq)))
+        # (the lifetimes-convention path, purchases_only=False, counts distinct periods)
+        sql = str(ibis.to_sql(engine.summary_expr(table, as_of="1998-06-30", freq=freq,
+                                                  purchases_only=False)))
         assert "COUNT(DISTINCT" in sql and "BITSTRING_AGG" not in sql
-        got = engine.summarize_table(table, as_of="1998-06-30", freq=freq)
-        _assert_same(got, customer_summary(cdnow, as_of="1998-06-30", freq=freq))
+        got = engine.summarize_table(table, as_of="1998-06-30", freq=freq,
+                                     purchases_only=False)
+        _assert_same(got, customer_summary(cdnow, as_of="1998-06-30", freq=freq,
+                                           purchases_only=False))
 
     def test_bitstring_used_on_duckdb(self, cdnow_parquet: Path) -> None:
         table = engine.read_transactions(cdnow_parquet)
-        sql = str(ibis.to_sql(engine.summary_expr(table, as_of="1998-06-30", freq="D")))
+        sql = str(ibis.to_sql(engine.summary_expr(table, as_of="1998-06-30", freq="D",
+                                                  purchases_only=False)))
         # 1997-01-01 is day 9862, 1998-06-30 day 10407: one bit per day in between
         assert "BITSTRING_AGG" in sql and "9862, 10407" in sql
 

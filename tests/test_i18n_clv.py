@@ -110,7 +110,8 @@ class TestNotesInEveryLanguage:
 
         tr = get_translator(lang)
         sample = {"model": "bgnbd", "count": 7, "needed": 50, "penalizer": 1.0,
-                  "requested": 0.0, "used": 0.01, "corr": 0.1, "q": 0.9, "mean": 12.5}
+                  "requested": 0.0, "used": 0.01, "corr": 0.1, "q": 0.9, "mean": 12.5,
+                  "share": 0.95}
         for code, names in NOTE_CODES.items():
             text = clv_report.note_text({"code": code, **{n: sample[n] for n in names}},
                                         tr=tr)

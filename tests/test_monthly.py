@@ -71,6 +71,8 @@ class TestVerdictBoundaries:
         assert report.sections_off == {
             "exit reasons": "surveys",
             "churn by manager": "customers",
+            "churn by segment": "customers",
+            "churn by region": "customers",
             "company events on the churn chart": "events",
         }
 
@@ -206,3 +208,135 @@ class TestFormatMoney:
     )
     def test_format(self, value, currency, text):
         assert monthly.format_money(value, currency) == text
+
+
+def _attributes_dataset(*, manager: bool):
+    """8 customers, all active on 31 Oct 2025 (bought 100 on 1 Jun 2025).  B2B/North:
+    c000-c003, c000 lost, the others buy 200 on 10 Sep 2026; B2C without a region: c004-c007,
+    c004 and c005 lost, the others buy 50 on 10 Sep 2026."""
+    rows = []
+    for i in range(8):
+        cid = f"c{i:03d}"
+        rows.append((cid, "2025-06-01", 100.0))
+        if i in (1, 2, 3):
+            rows.append((cid, "2026-09-10", 200.0))
+        if i in (6, 7):
+            rows.append((cid, "2026-09-10", 50.0))
+    customers = pd.DataFrame({
+        "customer_id": [f"c{i:03d}" for i in range(8)],
+        "segment": ["B2B"] * 4 + ["B2C"] * 4,
+        "region": ["North"] * 4 + [""] * 4,
+    })
+    if manager:
+        customers["manager"] = ["Anna"] * 4 + ["Boris"] * 4
+    # the last sale is on 10 Sep; the export covers October (data_end, as in _tiny)
+    return load_dataset({"transactions": _frame(rows), "customers": customers},
+                        as_of="2026-10-31", config={"data_end": "2026-10-31"})
+
+
+class TestSectionsFollowTheData:
+    """Issue 18, point 5."""
+
+    def test_segment_and_region_breakdowns_by_hand(self):
+        report = monthly.build_monthly(_attributes_dataset(manager=False), period="2026-10")
+        seg = report.by_attribute["segment"]
+        assert list(seg.index) == ["B2B", "B2C"]
+        assert seg["active_at_start"].tolist() == [4, 4]
+        assert seg["lost"].tolist() == [1, 2]
+        assert seg["churn_rate"].tolist() == pytest.approx([0.25, 0.5])
+        # revenue churn: 100 of 400 and 200 of 400 in the year up to 31 Oct 2025
+        assert seg["revenue_churn"].tolist() == pytest.approx([0.25, 0.5])
+        # active on 31 Oct 2026: 3 B2B with 600, 2 B2C with 100 over the last 12 months
+        assert seg["active_now"].tolist() == [3, 2]
+        assert seg["revenue"].tolist() == pytest.approx([600.0, 100.0])
+        assert seg["revenue_share"].tolist() == pytest.approx([600 / 700, 100 / 700])
+        region = report.by_attribute["region"]
+        assert list(region.index) == ["North", "unassigned"]  # a blank region: unassigned
+        assert region["lost"].tolist() == [1, 2]
+        html = monthly.section_churn_breakdown(report).data
+        assert "Churn and revenue by segment" in html and "Churn and revenue by region" in html
+        assert "HoReCa" not in html and "B2C" in html
+
+    def test_breakdowns_in_metrics(self):
+        metrics = monthly.report_metrics(_attributes_dataset(manager=True), period="2026-10")
+        seg = metrics["breakdowns"]["segment"]
+        assert seg["B2C"] == {"active_now": 2, "revenue_12m": 100.0, "active_at_start": 4,
+                              "lost": 2, "customer_churn": 0.5, "revenue_churn": 0.5}
+        assert set(metrics["breakdowns"]) == {"segment", "region"}
+
+    def test_no_manager_column_turns_the_manager_sections_off(self):
+        from retention_lib import discipline
+
+        ds = _attributes_dataset(manager=False)
+        report = monthly.build_monthly(ds, period="2026-10")
+        assert report.by_manager is None
+        assert report.sections_off["churn by manager"] == "customers.manager"
+        html = monthly.section_churn_breakdown(report).data
+        assert "needs the <code>manager</code> column in the <code>customers</code>" in html
+        assert "Churn by account manager" not in html
+        dq = monthly.section_definitions(report).data
+        assert "churn by manager (needs the manager column of customers.csv)" in dq
+        contacts = pd.DataFrame({"customer_id": ["c001"], "date": ["2026-10-01"],
+                                 "channel": ["call"]})
+        ds = load_dataset({"transactions": ds.transactions, "customers": ds.customers,
+                           "contacts": contacts}, as_of="2026-10-31")
+        cd = discipline.build_contact_discipline(ds, period="2026-10", lang="en")
+        assert cd.by_manager is None and cd.fit is None and cd.funnel_by_manager is None
+        assert cd.sections_off == {"by_manager": "customers.manager",
+                                   "manager_fit": "customers.manager"}
+        assert cd.compliance is not None  # compliance itself stays on
+        assert discipline.discipline_metrics(cd)["by_manager"] == {}
+        assert "compliance per manager" in discipline.executive_section(cd)
+        for section in (discipline.section_compliance_by_manager,
+                        discipline.section_manager_fit, discipline.section_funnel):
+            assert section(cd) is not None
+
+    def test_with_managers_the_sections_are_on(self):
+        report = monthly.build_monthly(_attributes_dataset(manager=True), period="2026-10")
+        assert report.by_manager is not None and "churn by manager" not in report.sections_off
+        assert report.by_manager.loc["Boris", "lost"] == 2
+
+
+@pytest.mark.parametrize(
+    ("managers", "expected"),
+    [(None, False), (["unassigned", "", None], False), (["unassigned", " Anna "], True)],
+    ids=["no-column", "all-unassigned", "one-named"],
+)
+def test_has_managers(managers, expected):
+    from retention_lib.managers import has_managers
+
+    customers = pd.DataFrame({"customer_id": ["a", "b", "c"][: len(managers or "abc")]})
+    if managers is not None:
+        customers["manager"] = managers
+    assert has_managers(customers) is expected
+    assert has_managers(None) is False
+
+
+class TestOnePopulationPerLabel:
+    """Issue 18, point 6: value tiers (ABC × XYZ included) cover the customers active at the
+    report date; RFM, the migration and CLV cover every customer ever seen, and say so."""
+
+    def test_customer_base_populations(self):
+        ds = _attributes_dataset(manager=True)
+        base = monthly.build_customer_base(ds, period="2026-10")
+        # 8 customers bought; c000, c004, c005 are lost on 1 Jun 2026: 5 active
+        assert (base.ever, base.active) == (8, 5)
+        assert len(base.rfm) == 8
+        assert int(base.abc_xyz.to_numpy().sum()) == 5
+        html = monthly.base_rfm(base).data
+        assert "Covers all 8 customers who bought up to 31 October 2026, active or lost " \
+               "(5 active, 3 lost)." in html
+        assert "Covers the 5 customers active on 31 October 2026" in \
+            monthly.base_abc_xyz(base).data
+
+    def test_executive_page_and_metrics(self):
+        ds = _attributes_dataset(manager=True)
+        report = monthly.build_monthly(ds, period="2026-10")
+        assert report.active_now == 5 and int(report.tiers["customers"].sum()) == 5
+        html = monthly.section_value_tiers(report).data
+        assert "Value tiers of the 5 active customers" in html
+        assert "Covers all 8 customers who bought up to 31 October 2026" in html
+        metrics = monthly.report_metrics(ds, period="2026-10")
+        assert metrics["customers"]["active"] == 5
+        assert metrics["customers"]["ever_seen"] == 8
+        assert metrics["clv"]["population"] == "ever_seen"

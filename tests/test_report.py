@@ -630,3 +630,43 @@ class TestEndToEnd:
         assert figures["customer_status"] in {"normal", "warning", "critical"}
         archive = real_run.archive_index.read_text(encoding="utf-8")
         assert f"{100 * figures['customer_churn']:.1f} %" in archive
+
+
+_REAL_COMPUTE_METRICS = report._compute_metrics  # before the module's fake_metrics patch
+
+
+@pytest.fixture(scope="module")
+def subscription_run(tmp_path_factory):
+    if not _real_pipeline_available():
+        pytest.skip("real notebooks / retention_lib.monthly / sample not there yet")
+    from retention_lib.sample import write_subscription
+
+    root = tmp_path_factory.mktemp("subscription")
+    write_subscription(root / "data", customers=300, months=24, end="2026-10-31")
+    with pytest.MonkeyPatch.context() as mp:  # the real headline figures, whatever ran before
+        mp.setattr(report, "_compute_metrics", _REAL_COMPUTE_METRICS)
+        return run_report(data=root / "data", out=root / "out", period="2026-10",
+                          progress=lambda line: None)
+
+
+@pytest.mark.slow
+class TestSubscriptionBusinessEndToEnd:
+    """Issue 18, point 9: monthly billing is not what BG/NBD describes; the report still
+    publishes every page, with CLV and P(alive) off and the reason in plain words."""
+
+    def test_every_page_is_published(self, subscription_run):
+        names = {p.name for p in subscription_run.folder.glob("*.html")}
+        assert {"index.html", "clv.html", "churn_diagnostics.html", "customer_base.html",
+                "contact_discipline.html"} <= names
+
+    def test_metrics_say_the_model_is_off_and_why(self, subscription_run):
+        metrics = json.loads(subscription_run.metrics_json.read_text(encoding="utf-8"))
+        assert metrics["clv"]["fitted"] is False
+        assert metrics["clv"]["notes"][0]["code"] == "purchases_regular"
+        assert metrics["clv"]["notes"][0]["share"] == 1.0
+        assert metrics["customer_churn"] is not None
+
+    def test_pages_give_the_reason(self, subscription_run):
+        for page in ("clv.html", "index.html"):
+            text = (subscription_run.folder / page).read_text(encoding="utf-8")
+            assert "buy at regular" in text and "intervals" in text, page

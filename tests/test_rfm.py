@@ -185,18 +185,18 @@ class TestScores:
 
 class TestRfmTable:
     # as_of 2026-01-31, n = 6 customers, score = 1 + floor(5 * (2 * rank - 1) / 12).
-    # recency_days: c1 1, c2 1, c3 30, c4 10 (refund day 01-21 is its last day), c5 244
-    #   (2025-06-01 -> 2026-01-31), c6 4. Worst first: c5 r1 -> 1, c3 r2 -> 2, c4 r3 -> 3,
-    #   c6 r4 -> 3, c1 c2 r5.5 -> 1 + floor(50/12) = 5.
-    # frequency (days): c1 1, c3 1, c5 1 (rank 2 -> 2); c2 2, c4 2 (rank 4.5 -> 4); c6 3 (-> 5)
+    # recency_days: c1 1, c2 1, c3 30, c4 61 (its refund-only day 01-21 is no purchase: the
+    #   last purchase is 2025-12-01), c5 244 (2025-06-01 -> 2026-01-31), c6 4. Worst first:
+    #   c5 r1 -> 1, c4 r2 -> 2, c3 r3 -> 3, c6 r4 -> 3, c1 c2 r5.5 -> 1 + floor(50/12) = 5.
+    # frequency (purchase days): c1 c3 c4 c5 1 (rank 2.5 -> 2); c2 2 (rank 5 -> 4); c6 3 (-> 5)
     # monetary: c5 10 (1), c3 20 (2), c6 90 (3), c1 c2 100 (rank 4.5 -> 4), c4 500 (5)
-    #   (c4: 500 + 100 - 100 = 500)
+    #   (c4: 500 + 100 - 100 = 500: refunds stay netted)
     EXPECTED = {
         #      recency, freq, monetary, code,  segment
         "c1": (1, 1, 100.0, "524", "Potential loyalists"),
         "c2": (1, 2, 100.0, "544", "Champions"),
-        "c3": (30, 1, 20.0, "222", "Need attention"),
-        "c4": (10, 2, 500.0, "345", "Loyal"),
+        "c3": (30, 1, 20.0, "322", "Need attention"),
+        "c4": (61, 1, 500.0, "225", "At risk"),
         "c5": (244, 1, 10.0, "121", "Lost"),
         "c6": (4, 3, 90.0, "353", "Loyal"),
     }
@@ -227,14 +227,14 @@ class TestRfmTable:
     def test_same_day_rows_unsorted_input_and_time_of_day(self) -> None:
         from retention_lib.summary import customer_summary
 
-        # a: two rows on 01-10 (one day), a refund on 01-20 (its last day) -> recency
-        #    31 - 20 = 11, 2 days, monetary 5 + 7 - 2 = 10; b: 01-31 -> 0 days, 1 day, 3.
-        #    The 12:00 time of as_of keeps b's midnight row; rows come in any order.
+        # a: two rows on 01-10 (one day), a refund on 01-20 (not a purchase) -> recency
+        #    31 - 10 = 21, 1 purchase day, monetary 5 + 7 - 2 = 10; b: 01-31 -> 0 days, 1
+        #    day, 3.  The 12:00 time of as_of keeps b's midnight row; rows come in any order.
         data = _tx([("b", "2026-01-31", 3.0), ("a", "2026-01-20", -2.0),
                     ("a", "2026-01-10", 5.0), ("a", "2026-01-10", 7.0)])
         t = rfm_table(data, as_of="2026-01-31 12:00")
-        assert t["recency_days"].tolist() == [11, 0]
-        assert t["frequency"].tolist() == [2, 1]
+        assert t["recency_days"].tolist() == [21, 0]
+        assert t["frequency"].tolist() == [1, 1]
         assert t["monetary"].tolist() == [10.0, 3.0]
         s = customer_summary(data, as_of="2026-01-31 12:00")  # the documented definition
         assert (s["frequency"] + 1).tolist() == t["frequency"].tolist()

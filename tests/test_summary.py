@@ -88,7 +88,7 @@ class TestAgainstLifetimes:
             observation_period_end=as_of, freq=freq,
         )
         with read_from(cdnow):
-            ours = customer_summary(cdnow, as_of=as_of, freq=freq)
+            ours = customer_summary(cdnow, as_of=as_of, freq=freq, purchases_only=False)
         assert len(ours) > 20_000 if as_of == "1998-06-30" else len(ours) > 1_000
         assert sorted(ours.index.astype(str)) == sorted(expected.index.astype(str))
         expected.index = expected.index.astype(str)
@@ -100,25 +100,31 @@ class TestAgainstLifetimes:
 
 class TestHandComputed:
     @pytest.mark.parametrize(
-        ("freq", "cid", "expected"),
+        ("freq", "cid", "purchases_only", "expected"),
         [
-            # 'D': periods 01-05 (100+50=150), 01-07 (-30), 01-20 (80) -> frequency 2,
-            # recency 20-5 = 15, T 31-5 = 26, monetary (-30 + 80) / 2 = 25.
-            ("D", "007", (2.0, 15.0, 26.0, 25.0)),
+            # lifetimes' behaviour, 'D': periods 01-05 (100+50=150), 01-07 (-30), 01-20 (80)
+            # -> frequency 2, recency 20-5 = 15, T 31-5 = 26, monetary (-30 + 80) / 2 = 25.
+            ("D", "007", False, (2.0, 15.0, 26.0, 25.0)),
+            # purchases only: the refund-only 01-07 is no purchase -> periods 01-05, 01-20:
+            # frequency 1, recency 15, T 26, monetary 80.
+            ("D", "007", True, (1.0, 15.0, 26.0, 80.0)),
             # 'W': week of Mon 01-05 (150-30 = 120), week of Mon 01-19 (80) -> frequency 1,
             # recency 2 weeks, T: week of 01-26 - week of 01-05 = 3, monetary 80.
-            ("W", "007", (1.0, 2.0, 3.0, 80.0)),
+            ("W", "007", False, (1.0, 2.0, 3.0, 80.0)),
+            # purchases only: the same weeks (the first holds the 150 of 01-05 only)
+            ("W", "007", True, (1.0, 2.0, 3.0, 80.0)),
             # one purchase 01-30: T = 1 day; in weeks 0 (same week as as_of).
-            ("D", "8", (0.0, 0.0, 1.0, 0.0)),
-            ("W", "8", (0.0, 0.0, 0.0, 0.0)),
+            ("D", "8", True, (0.0, 0.0, 1.0, 0.0)),
+            ("W", "8", True, (0.0, 0.0, 0.0, 0.0)),
         ],
-        ids=["007-days", "007-weeks", "8-days", "8-weeks"],
+        ids=["007-days-lifetimes", "007-days", "007-weeks-lifetimes", "007-weeks", "8-days",
+             "8-weeks"],
     )
     def test_lifetimes_columns(
-        self, freq: str, cid: str, expected: tuple, read_from: Reader
+        self, freq: str, cid: str, purchases_only: bool, expected: tuple, read_from: Reader
     ) -> None:
         with read_from(HAND):
-            s = customer_summary(HAND, as_of=AS_OF, freq=freq)
+            s = customer_summary(HAND, as_of=AS_OF, freq=freq, purchases_only=purchases_only)
         assert tuple(s.loc[cid, LIFETIMES_COLUMNS]) == pytest.approx(expected)
 
     def test_row_level_columns(self, read_from: Reader) -> None:
@@ -146,10 +152,14 @@ class TestHandComputed:
     def test_later_as_of_includes_later_rows(self, read_from: Reader) -> None:
         with read_from(HAND):
             s = customer_summary(HAND, as_of="2026-02-10")
-        # 02-10 becomes a 4th period: frequency 3, monetary (-30 + 80 + 40) / 3 = 30
-        assert s.loc["007", "frequency"] == 3
-        assert s.loc["007", "monetary_value"] == pytest.approx(30.0)
+            old = customer_summary(HAND, as_of="2026-02-10", purchases_only=False)
+        # 02-10 becomes a 3rd purchase day: frequency 2, monetary (80 + 40) / 2 = 60
+        assert s.loc["007", "frequency"] == 2
+        assert s.loc["007", "monetary_value"] == pytest.approx(60.0)
         assert s.loc["007", "n_transactions"] == 5
+        # lifetimes' way: a 4th period, frequency 3, monetary (-30 + 80 + 40) / 3 = 30
+        assert old.loc["007", "frequency"] == 3
+        assert old.loc["007", "monetary_value"] == pytest.approx(30.0)
 
     def test_nothing_before_as_of_gives_empty_frame(self, read_from: Reader) -> None:
         with read_from(HAND):
@@ -275,7 +285,8 @@ class TestCustomerDays:
         assert days["date"].tolist() == [pd.Timestamp("2024-03-01")]
         assert days["amount"].tolist() == [0.0]  # the two rows with an id and a date
         assert days["rows"].tolist() == [2]
-        assert days["purchase"].tolist() == [True]
+        # 5 bought and 5 cancelled the same day: net 0, not a purchase (issue 18, point 7)
+        assert days["purchase"].tolist() == [False]
 
     def test_missing_column_is_named(self) -> None:
         with pytest.raises(KeyError, match="amount"):
@@ -328,3 +339,54 @@ class TestPinnedAggregates:
         for name in ("code", "day", "net", "rows", "bought"):
             np.testing.assert_array_equal(getattr(got, name), getattr(fresh, name), name)
         assert summary._known_days(month) is None  # dropped after the block
+
+
+class TestPurchasesOnly:
+    """Issue 18, point 7: a day whose net amount is not positive is not a purchase."""
+
+    # "R" bought 3,528.34 on 03-01 and returned everything on 03-02 (lifetimes' way:
+    # frequency 1, monetary -3,528.34); "Z" bought and cancelled on the same day and bought
+    # 40 later; "N" has a refund only.
+    ROWS = _tx([
+        ("R", "2026-03-01", 3528.34), ("R", "2026-03-02", -3528.34),
+        ("Z", "2026-01-01", 80.0), ("Z", "2026-01-01", -80.0), ("Z", "2026-03-01", 40.0),
+        ("N", "2026-02-01", -10.0),
+    ])
+
+    @pytest.mark.parametrize("freq", ["D", "W"])
+    def test_returned_everything_is_one_purchase(self, freq, read_from: Reader) -> None:
+        with read_from(self.ROWS):
+            s = customer_summary(self.ROWS, as_of="2026-03-31", freq=freq)
+        assert s.loc["R", "frequency"] == 0.0 and s.loc["R", "monetary_value"] == 0.0
+        assert s.loc["R", "revenue_total"] == pytest.approx(0.0)  # refunds stay netted
+        assert s.loc["R", "n_transactions"] == 2
+        # Z's first day nets to 0: its first purchase is 03-01
+        assert s.loc["Z", "first_purchase"] == pd.Timestamp("2026-03-01")
+        assert s.loc["Z", "frequency"] == 0.0
+        assert s.loc["Z", "revenue_total"] == pytest.approx(40.0)
+        # N never bought: left out, and counted
+        assert list(s.index) == ["R", "Z"]
+        assert s.attrs["no_purchase"] == 1 and s.attrs["purchases_only"] is True
+
+    def test_lifetimes_behaviour_as_an_option(self) -> None:
+        s = customer_summary(self.ROWS, as_of="2026-03-31", purchases_only=False)
+        assert s.loc["R", "frequency"] == 1.0
+        assert s.loc["R", "monetary_value"] == pytest.approx(-3528.34)
+        assert "N" in s.index and s.attrs["no_purchase"] == 0
+
+    def test_day_table_flags_net_positive_days_only(self) -> None:
+        days = customer_days(self.ROWS).set_index(["customer_id", "date"])["purchase"]
+        assert days[("Z", pd.Timestamp("2026-01-01"))] == False  # noqa: E712 (80 - 80)
+        assert days[("R", pd.Timestamp("2026-03-01"))] == True  # noqa: E712
+        assert days[("R", pd.Timestamp("2026-03-02"))] == False  # noqa: E712
+
+    def test_cdnow_differs_only_by_its_zero_amount_days(self, cdnow: pd.DataFrame) -> None:
+        new = customer_summary(cdnow, as_of="1998-06-30")
+        old = customer_summary(cdnow, as_of="1998-06-30", purchases_only=False)
+        days = customer_days(cdnow)
+        touched = set(days.loc[days["amount"] <= 0, "customer_id"].astype(str))
+        assert 0 < len(touched) < 100
+        same = old.index[~old.index.astype(str).isin(touched)]
+        pd.testing.assert_frame_equal(new.loc[same, LIFETIMES_COLUMNS],
+                                      old.loc[same, LIFETIMES_COLUMNS])
+        assert len(old) - len(new) == new.attrs["no_purchase"]
