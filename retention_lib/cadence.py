@@ -114,7 +114,7 @@ COMPLIANCE_COLUMNS: tuple[str, ...] = (
 #: Output columns of :func:`contact_plan`, in order.
 PLAN_COLUMNS: tuple[str, ...] = (
     "manager", "customer_id", "name", "tier", "action", "due_by", "days_overdue",
-    "last_done", "every_days", "status", "value",
+    "last_done", "every_days", "status", "value", "priority",
 )
 
 _BOOK_COLUMNS = ("name", "tier", "manager", "first_purchase")
@@ -621,7 +621,7 @@ def compliance_table(
     for col in ("call_required_days", "meeting_required_days"):
         out[col] = out[col].astype("Int64")
     out = _order(out)
-    out.attrs = {"as_of": as_of, "due_soon_days": due_soon_days}
+    out.attrs = {"as_of": as_of, "due_soon_days": due_soon_days, "log_start": log_start}
     return out
 
 
@@ -1014,7 +1014,9 @@ def contact_plan(
         was never done), ``last_done`` (datetime64[ns], NaT = never), ``every_days``
         (Int64), ``status`` (string: ``"overdue"``, ``"never"`` -- no such contact in the
         log, past the required interval --, or ``"due"``), ``value`` (float64: the
-        customer's tier-window revenue; for lost customers their former value). Ordered by
+        customer's tier-window revenue; for lost customers their former value), ``priority``
+        (int64: 1, 2, ... per manager and action in the order tier, money at stake, value,
+        id -- the order the backlog is scheduled in). Ordered by
         manager, ``due_by``, tier (VIP, A, B, C, lost), money at stake (value x days
         overdue) descending, value descending, customer id. A customer counted overdue on
         the compliance page has at least one ``overdue`` or ``never`` row here.
@@ -1107,6 +1109,8 @@ def contact_plan(
     cid = _sort_codes(plan["customer_id"])
     # priority order (manager, tier, money at stake, value, id) for the scheduling ...
     plan = plan.iloc[np.lexsort((cid, -value, -stake, tr, mgr))].reset_index(drop=True)
+    plan["priority"] = (plan.groupby(["manager", "action"], sort=False).cumcount() + 1
+                        ).astype(np.int64)
     if spread_days is not None:
         plan["due_by"] = spread_due_dates(plan, start=first_day, end=period_end,
                                           spread_days=spread_days, holidays=holidays)
@@ -1138,6 +1142,7 @@ def _empty_plan() -> pd.DataFrame:
             "every_days": pd.array([], dtype="Int64"),
             "status": pd.array([], dtype="string"),
             "value": pd.Series([], dtype="float64"),
+            "priority": pd.Series([], dtype=np.int64),
         }
     )
 
