@@ -51,6 +51,7 @@ from .signals import marker_sentences
 
 __all__ = [
     "ContactDiscipline",
+    "ACTION_KINDS",
     "DIRECTOR_TOP",
     "DISCIPLINE_SECTIONS",
     "ROW_CSS",
@@ -63,6 +64,7 @@ __all__ = [
     "cadence_key",
     "discipline_metrics",
     "discipline_metrics_section",
+    "executive_actions",
     "executive_block",
     "executive_section",
     "section_compliance_by_manager",
@@ -733,6 +735,120 @@ def write_call_lists_for(
     diag = _diagnostics(dataset, period=report.period, settings=settings, lang=lang,
                         diagnostics=None)
     return write_report_call_lists(with_targets(report, diag), out_dir)
+
+
+# --------------------------------------------------------------------------- this month's actions
+#: Kinds of executive action, in the order they are listed.
+ACTION_KINDS = ("review_manager", "overdue_key", "save", "win_back", "call_lists")
+
+
+def executive_actions(
+    report: ContactDiscipline, *, at_risk: pd.DataFrame | None = None,
+    queue: pd.DataFrame | None = None, top: int | None = None, max_actions: int = 5,
+) -> list[dict[str, Any]]:
+    """This month's actions for the executive page, derived from the data: who does what,
+    for which customers and how much money.
+
+    Rules, in order (at most ``max_actions``):
+
+    1. ``review_manager`` -- owner: the director -- for each manager flagged by manager fit
+       (highest churn first, at most two): their churn against the company's, and their
+       customers at risk (``at_risk``), biggest value at risk first.
+    2. ``overdue_key`` -- owner: the manager with the most money at stake among the overdue
+       key accounts (:func:`cadence.at_stake`: 12-month revenue x days overdue; VIP first):
+       that manager's overdue VIP/A customers in the overdue-key order; money = their
+       12-month revenue.
+    3. ``save`` -- owner: the manager with the most value at risk among the director's top
+       ``top`` customers to save (:data:`DIRECTOR_TOP`): those customers; money = value at
+       risk.
+    4. ``win_back`` -- owner: the manager with the most expected recoverable revenue among the
+       top ``top`` of the win-back queue: those customers; money = expected revenue.
+    5. ``call_lists`` -- owner: the director: the whole save and win-back lists, by manager
+       in the workbooks.
+
+    Ties between managers go to the name first in sort order. An empty list, a missing
+    table or a nobody-flagged fit simply leave the action out.
+
+    Returns
+    -------
+    list of dict
+        One dict per action: ``kind`` (:data:`ACTION_KINDS`), ``owner`` (a manager code or
+        ``"director"``), ``customers`` (list of names, in order), ``count`` (int: customers
+        concerned), ``money`` (float), ``money_kind`` (``"at_risk"``, ``"revenue"``,
+        ``"expected"``) and the figures of the sentence (``manager``, ``rate``,
+        ``company_rate``, ``lost``, ``customers_start``; ``total``, ``vip``; ``top``;
+        ``save``, ``save_money``, ``winback``, ``winback_money``, ``managers``).
+    """
+    top = DIRECTOR_TOP if top is None else int(top)
+    at_risk = report.at_risk if at_risk is None else at_risk
+    queue = report.queue if queue is None else queue
+    out: list[dict[str, Any]] = []
+
+    def owner_of(frame: pd.DataFrame, money: np.ndarray) -> str:
+        by = pd.Series(money, index=frame["manager"].astype(str).to_numpy()).groupby(
+            level=0).sum()
+        best = by.max()
+        return sorted(str(m) for m in by.index[by == best])[0]
+
+    fit = report.fit
+    if fit is not None and len(fit):
+        flagged = fit.loc[fit["flagged"].to_numpy(dtype=bool)]
+        flagged = flagged.iloc[np.lexsort((np.asarray(flagged.index.astype(str)),
+                                           -flagged["churn_rate"].to_numpy(dtype=float)))]
+        for m, row in list(flagged.iterrows())[:2]:
+            mine = (at_risk.loc[(at_risk["manager"].astype(str) == str(m)).to_numpy()]
+                    if at_risk is not None and len(at_risk) else None)
+            out.append({
+                "kind": "review_manager", "owner": "director", "manager": str(m),
+                "rate": float(row["churn_rate"]),
+                "company_rate": float(fit.attrs.get("company_rate", float("nan"))),
+                "lost": int(row["lost"]), "customers_start": int(row["customers"]),
+                "customers": [] if mine is None else mine["name"].astype(str).tolist(),
+                "count": 0 if mine is None else len(mine),
+                "money": 0.0 if mine is None else float(mine["value_at_risk"].sum()),
+                "money_kind": "at_risk",
+            })
+    ok = report.overdue_key
+    if ok is not None and len(ok):
+        m = owner_of(ok, cadence.at_stake(ok))
+        mine = ok.loc[(ok["manager"].astype(str) == m).to_numpy()]
+        out.append({
+            "kind": "overdue_key", "owner": m, "customers": mine["name"].astype(str).tolist(),
+            "count": len(mine), "total": len(ok), "vip": int((mine["tier"] == "VIP").sum()),
+            "money": float(mine["value"].sum()) if "value" in mine.columns else 0.0,
+            "money_kind": "revenue",
+        })
+    for kind, frame, col, money_kind in (("save", at_risk, "value_at_risk", "at_risk"),
+                                         ("win_back", queue, "expected_revenue", "expected")):
+        if frame is None or not len(frame):
+            continue
+        head = frame.head(top)
+        m = owner_of(head, head[col].to_numpy(dtype=float))
+        mine = head.loc[(head["manager"].astype(str) == m).to_numpy()]
+        out.append({
+            "kind": kind, "owner": m, "customers": mine["name"].astype(str).tolist(),
+            "count": len(mine), "top": len(head), "money": float(mine[col].sum()),
+            "money_kind": money_kind,
+        })
+    if (at_risk is not None and len(at_risk)) or (queue is not None and len(queue)):
+        n_save = 0 if at_risk is None else len(at_risk)
+        n_wb = 0 if queue is None else len(queue)
+        managers_ = set()
+        for frame in (at_risk, queue):
+            if frame is not None:
+                managers_ |= set(frame["manager"].astype(str))
+        out.append({
+            "kind": "call_lists", "owner": "director", "customers": [],
+            "count": n_save + n_wb, "save": n_save,
+            "save_money": 0.0 if at_risk is None else float(at_risk["value_at_risk"].sum()),
+            "winback": n_wb,
+            "winback_money": 0.0 if queue is None else float(queue["expected_revenue"].sum()),
+            "managers": len(managers_),
+            "money": (0.0 if at_risk is None else float(at_risk["value_at_risk"].sum()))
+            + (0.0 if queue is None else float(queue["expected_revenue"].sum())),
+            "money_kind": "at_stake",
+        })
+    return out[:max_actions]
 
 
 # --------------------------------------------------------------------------- helpers
