@@ -1058,7 +1058,7 @@ def _channel_text(tr: Translator, kind: str, status: Any, days: Any) -> str:
 
 
 def _compliance_rows(report: ContactDiscipline, comp: pd.DataFrame, *, caption: str,
-                     max_rows: int | None) -> str:
+                     max_rows: int | None, compact: bool = False) -> str:
     tr = report.tr
     c = lambda k: _col(tr, k)  # noqa: E731
     total = len(comp)
@@ -1089,9 +1089,13 @@ def _compliance_rows(report: ContactDiscipline, comp: pd.DataFrame, *, caption: 
         c("meeting_every"): comp["meeting_required_days"].to_numpy(),
         c("attempts"): comp["attempts"].to_numpy(),
     })
+    if compact:  # the executive page: who, how much, and the two statuses
+        t = t.drop(columns=[c(k) for k in ("last_call", "call_every", "last_meeting",
+                                           "meeting_every", "attempts")])
     shown = len(t) if max_rows is None else min(max_rows, len(t))
     classes = [_ROW_CLASS.get(s, "") for s in comp["status"].astype(object)][:shown]
-    formats = {c(k): _int(tr) for k in ("call_every", "meeting_every", "attempts")}
+    formats = {c(k): _int(tr) for k in ("call_every", "meeting_every", "attempts")
+               if c(k) in t.columns}
     formats[tr.t("lists.col.value")] = (
         lambda v: "" if v is None or pd.isna(v) else report.money(float(v)))
     return d.table_html(t, caption=caption, max_rows=max_rows, row_classes=classes,
@@ -1295,7 +1299,7 @@ def section_definitions(report: ContactDiscipline):
     defs = [
         (tr.t("discipline.def.contact"), tr.t("discipline.def.contact_text")),
         (tr.t("discipline.def.requirement"), tr.t(req)),
-        (tr.t("discipline.def.days_overdue"), tr.t("discipline.def.days_overdue_text")),
+        (tr.t("discipline.def.days_overdue"), tr.t("lists.def.days_overdue_text")),
         (tr.t("discipline.def.due_soon"), tr.t("discipline.def.due_soon_text", count=due)),
         (tr.t("discipline.def.within"), tr.t("discipline.def.within_text")),
         (tr.t("discipline.def.former_value"), tr.t("discipline.def.former_value_text")),
@@ -1349,7 +1353,7 @@ def executive_section(report: ContactDiscipline, *, link: str = "contact_discipl
     if report.overdue_key is not None and len(report.overdue_key):
         parts.append(_compliance_rows(report, report.overdue_key,
                                       caption=tr.t("discipline.caption.executive_key"),
-                                      max_rows=top))
+                                      max_rows=top, compact=True))
     anchor = f'<a href="{d.escape(link)}">{d.escape(tr.t("discipline.note.link"))}</a>'
     marker = "\x00LINK\x00"
     text = d.escape(tr.t("discipline.note.details", link=marker)).replace(
