@@ -28,9 +28,10 @@ Event impact
     after).
 Win-back queue
     :func:`retention_lib.winback.winback_queue` at ``as_of`` (losses in the last 730 days,
-    yearly contact rule from ``settings.cadence["lost"]``), scored with ``p_alive`` when
-    available. Won back per month: :func:`retention_lib.winback.won_back_by_month` over the
-    12 months ending at ``as_of``.
+    yearly contact rule from ``settings.cadence["lost"]``), ordered by expected recoverable
+    revenue (former revenue x recency x reason chance; ``p_alive`` shown beside, not
+    multiplied: see :mod:`retention_lib.winback`). Won back per month:
+    :func:`retention_lib.winback.won_back_by_month` over the 12 months ending at ``as_of``.
 Economics
     :func:`retention_lib.economics.retention_scenario` with: customers = active customers at
     ``as_of``; average revenue = their mean net revenue over the last 12 months; margin rate

@@ -17,7 +17,7 @@ Expected recoverable revenue (the queue's order)
 Each lost customer is worth what they brought, times the chance of winning them back::
 
     expected_revenue = max(lost_revenue, 0) * chance
-    chance           = recency * reason_chance[reason_category] * p_alive
+    chance           = recency * reason_chance[reason_category]
 
 * ``recency`` = ``1 - days_since_lost / within_days``: the sooner, the better (lost
   yesterday: ~1; lost ``within_days`` ago: 0, when the customer leaves the queue);
@@ -25,16 +25,19 @@ Each lost customer is worth what they brought, times the chance of winning them 
   service, no value, competitor), 0.5 when the reason is unknown (no survey answer: the first
   call finds it out), 0 when it is out of our hands (moved, closed). Several answers: the
   category first in :data:`retention_lib.reasons.PRIORITY` counts (an uncontrollable cause
-  makes the rest moot);
-* ``p_alive`` = the probability of still buying in the category (BG/NBD,
-  :mod:`retention_lib.clv`) when given (a customer missing from the Series: 0.5); 1 when not
-  given.
+  makes the rest moot).
 
-``chance`` is in [0, 1] (column ``score``); the three factors multiply, as independent
-chances do, so there are no weights to add up. A customer lost yesterday for a fixable reason
-keeps the whole former revenue (€524 stays €524), one lost a year ago for an unknown reason
-keeps a quarter (€62,947 -> about €15,700): money at stake decides, recency and reason
-discount it.
+``chance`` is in [0, 1] (column ``score``); the factors multiply, as independent chances do,
+so there are no weights to add up. A customer lost yesterday for a fixable reason keeps the
+whole former revenue (€524 stays €524), one lost a year ago for an unknown reason keeps a
+quarter (€62,947 -> about €15,700): money at stake decides, recency and reason discount it.
+
+The probability of being alive (``p_alive``, BG/NBD) is shown beside (column ``p_alive``)
+but by default does not discount the money (``use_p_alive=False``): for a customer who has
+already lapsed, BG/NBD gives 1 to anyone who bought only once (no repeat purchase to judge
+by) and nearly 0 to a regular buyer who stopped -- multiplying by it put €524 one-off buyers
+above €62,947 key accounts (on the sample, P(alive) 1.0 against 0.08). ``use_p_alive=True``
+multiplies the chance by it (a customer missing from the Series: 0.5).
 
 Won back
 --------
@@ -141,6 +144,7 @@ def winback_queue(
     lapse_days: int = DEFAULT_SETTINGS.lapse_days,
     contact_every_days: int | None = DEFAULT_SETTINGS.cadence["lost"].call_days,
     reason_chance: Mapping[str, float] | None = None,
+    use_p_alive: bool = False,
     reason_keywords: Mapping[str, Iterable[str]] | None = None,
 ) -> pd.DataFrame:
     """Lost customers ranked for a win-back effort (see the module docstring).
@@ -159,7 +163,8 @@ def winback_queue(
         Optional: ``customer_id``, ``date``; gives ``last_contact`` (any contact up to
         ``as_of``).
     p_alive
-        Optional Series (0..1) indexed by ``customer_id``.
+        Optional Series (0..1) indexed by ``customer_id``: shown in the ``p_alive``
+        column; part of the chance only with ``use_p_alive`` (module docstring).
     within_days
         How far back losses are listed.
     lapse_days
@@ -170,6 +175,8 @@ def winback_queue(
         missing. ``None``: never overdue.
     reason_chance
         Chances per reason category merged over :data:`REASON_CHANCE` (each in [0, 1]).
+    use_p_alive
+        Multiply the chance by ``p_alive`` (default False, see the module docstring).
     reason_keywords
         Extra keyword stems per reason category (``Settings.reason_keywords``).
 
@@ -186,7 +193,7 @@ def winback_queue(
         (bool), ``p_alive`` (float64, NaN when not given), ``score`` (float64 in [0, 1]:
         the chance of winning the customer back), ``expected_revenue`` (float64:
         ``max(lost_revenue, 0) * score``). ``attrs["reason_chance"]``: the chances used;
-        ``attrs["p_alive_used"]``: whether ``p_alive`` was given.
+        ``attrs["p_alive_used"]``: whether ``p_alive`` is part of the chance.
     """
     T = _as_day(as_of, "as_of")
     if within_days <= 0:
@@ -222,7 +229,8 @@ def winback_queue(
         s = pd.Series(p_alive, dtype=np.float64)
         s.index = s.index.astype(str)
         pa = s[~s.index.duplicated()].reindex(ids.astype(str)).to_numpy(np.float64)
-        alive = np.clip(np.where(np.isnan(pa), 0.5, pa), 0.0, 1.0)
+        if use_p_alive:
+            alive = np.clip(np.where(np.isnan(pa), 0.5, pa), 0.0, 1.0)
     score = recency * reason_factor * alive if n else np.zeros(0)
     expected = np.clip(lost["lost_revenue"].to_numpy(np.float64), 0.0, None) * score
 
@@ -280,7 +288,7 @@ def winback_queue(
          -_money_key(out["expected_revenue"]))
     )
     out = out.iloc[order]
-    out.attrs = {"reason_chance": chances, "p_alive_used": p_alive is not None,
+    out.attrs = {"reason_chance": chances, "p_alive_used": p_alive is not None and use_p_alive,
                  "within_days": within_days, "as_of": T}
     return out
 

@@ -99,9 +99,17 @@ class TestQueue:
         # W3: 2025-05-01 is more than 365 days before 2026-06-30; W2: never contacted
         assert q["contact_overdue"].to_dict() == {"W1": False, "W3": True, "W2": True}
 
-    def test_p_alive_multiplies_the_chance(self):
+    def test_p_alive_shown_not_multiplied_by_default(self):
         q = winback_queue(_tx(), as_of=AS_OF, surveys=_surveys(),
                           p_alive=pd.Series({"W1": 0.1, "W2": 0.9}))
+        assert q.loc["W1", "p_alive"] == 0.1 and q.loc["W2", "p_alive"] == 0.9
+        for k in REC:
+            assert q.loc[k, "score"] == pytest.approx(REC[k] * RSN[k])
+        assert not q.attrs["p_alive_used"]
+
+    def test_p_alive_multiplies_the_chance_when_asked(self):
+        q = winback_queue(_tx(), as_of=AS_OF, surveys=_surveys(),
+                          p_alive=pd.Series({"W1": 0.1, "W2": 0.9}), use_p_alive=True)
         pa = {"W1": 0.1, "W2": 0.9, "W3": 0.5}  # W3 missing: 0.5
         for k in REC:
             assert q.loc[k, "score"] == pytest.approx(REC[k] * RSN[k] * pa[k])
@@ -110,6 +118,7 @@ class TestQueue:
         # W1 1500 x .766 x .1 = 114.9 < W3 800 x .711 x .5 x .5 = 142.2
         assert list(q.index) == ["W3", "W1", "W2"]
         assert q.loc["W3", "p_alive"] != q.loc["W3", "p_alive"]  # NaN shown
+        assert q.attrs["p_alive_used"]
 
     def test_reason_chance_override_and_bad_value(self):
         q = winback_queue(_tx(), as_of=AS_OF, surveys=_surveys(),
