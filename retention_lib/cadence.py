@@ -926,8 +926,9 @@ def spread_due_dates(
       day) is spread evenly over the first ``W = min(spread_days, working days)`` working
       days: the k-th of the manager's ``B`` backlog tasks (k = 0, 1, ...) is due on working
       day ``floor(k * W / B)`` -- the most valuable first, about ``B / W`` a day;
-    * any other task is due on the last working day on or before its date (a Saturday or
-      Sunday date moves to Friday), or on the first working day when there is none before.
+    * any other task is due on its date when that is a working day; a day off moves to the
+      nearest working day, the earlier one on a tie (Saturday -> Friday, Sunday -> Monday, so
+      Fridays do not collect the whole weekend), within the period.
 
     Parameters
     ----------
@@ -955,9 +956,12 @@ def spread_due_dates(
         return due.astype("datetime64[ns]")
     wd = wdays.to_numpy(dtype="datetime64[ns]")
     d = due.to_numpy(dtype="datetime64[ns]")
-    # last working day on or before the date; the first working day when none is
-    pos = np.searchsorted(wd, d, side="right") - 1
-    out = wd[np.clip(pos, 0, None)]
+    # the nearest working day (the earlier on a tie), within the period's working days
+    after = np.clip(np.searchsorted(wd, d, side="left"), 0, len(wd) - 1)
+    before = np.clip(np.searchsorted(wd, d, side="right") - 1, 0, len(wd) - 1)
+    gap_before = np.abs(d - wd[before])
+    gap_after = np.abs(wd[after] - d)
+    out = np.where(gap_after < gap_before, wd[after], wd[before])
     backlog = d <= np.datetime64(start, "ns")
     width = min(int(spread_days), len(wd))
     managers = plan["manager"].astype(object).fillna(UNASSIGNED).to_numpy()
@@ -988,7 +992,9 @@ def contact_plan(
 
     Due dates are working days (:func:`spread_due_dates`): what is overdue, never done or
     due on the first day is spread over the first ``spread_days`` working days of the
-    period, the most valuable first, and a weekend date moves to the Friday before. With
+    period, the most valuable first (keep-in-touch contacts of lost customers, due once a
+    year, over all the period's working days), and a day off moves to the nearest working
+    day (Saturday to Friday, Sunday to Monday). With
     ``spread_days=None`` the natural dates are kept (overdue: the period's first day).
 
     Parameters
@@ -1114,6 +1120,13 @@ def contact_plan(
     if spread_days is not None:
         plan["due_by"] = spread_due_dates(plan, start=first_day, end=period_end,
                                           spread_days=spread_days, holidays=holidays)
+        lost_rows = (plan["action"] == "keep in touch").to_numpy(dtype=bool)
+        if lost_rows.any():  # a yearly contact: its backlog over the whole period
+            plan.loc[lost_rows, "due_by"] = spread_due_dates(
+                plan.loc[lost_rows], start=first_day, end=period_end,
+                spread_days=max(len(working_days(first_day, period_end, holidays=holidays)),
+                                1),
+                holidays=holidays).to_numpy()
     # ... then by date within each manager, priority kept within a day
     order = np.lexsort((np.arange(len(plan)), plan["due_by"].to_numpy(),
                         _sort_codes(plan["manager"])))

@@ -469,9 +469,9 @@ def call_list_tasks(report: ContactDiscipline) -> pd.DataFrame:
       plan's order (tier, money at stake = value x days overdue, value); save and win back:
       the company-wide rank of the director's lists, ``director_target`` true for the first
       :data:`DIRECTOR_TOP` (the rows of the executive page).
-    * ``due_by``: working days (:func:`cadence.spread_due_dates`): the plan's dates; save and
-      win back spread over the first 10 working days of the month, top priority first (each
-      kind apart).
+    * ``due_by``: working days (:func:`cadence.spread_due_dates`): the plan's dates; customers
+      to save spread over the first 10 working days of the month, lost customers to win back
+      over all its working days, top priority first.
     * ``risk_markers``: the warning signs (plain words) of every customer of the at-risk
       list, on each of their rows; ``exit_reason`` the survey category of lost customers;
       ``action`` what to do (for lost customers the advice for their exit reason,
@@ -603,10 +603,14 @@ def call_list_tasks(report: ContactDiscipline) -> pd.DataFrame:
     if targets.any():  # the director's order first, spread over the first working days
         sub = out.loc[targets].sort_values(["manager", "task", "priority"], kind="stable")
         key = sub.assign(manager=sub["manager"].astype(str) + "\x00" + sub["task"])
-        out.loc[sub.index, "due_by"] = cadence.spread_due_dates(
-            key, start=start, end=end,
-            spread_days=int((plan.attrs.get("spread_days") if plan is not None else None)
-                            or 10))
+        days = int((plan.attrs.get("spread_days") if plan is not None else None) or 10)
+        save = (sub["task"] == "save").to_numpy(dtype=bool)
+        # customers to save within the first days; the win-back calls over the month
+        for rows, width in ((save, days), (~save, max(len(cadence.working_days(start, end)),
+                                                       1))):
+            if rows.any():
+                out.loc[sub.index[rows], "due_by"] = cadence.spread_due_dates(
+                    key.loc[rows], start=start, end=end, spread_days=width).to_numpy()
     kind = out["task"].map({t: i for i, t in enumerate(TASKS)}).to_numpy()
     order = np.lexsort((out["priority"].to_numpy(), out["due_by"].to_numpy(), kind,
                         pd.factorize(out["manager"], sort=True)[0]))

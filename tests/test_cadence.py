@@ -328,16 +328,17 @@ class TestPlan:
         plan = contact_plan(comp)
         got = [(r.manager, r.customer_id, r.action, r.due_by.strftime("%m-%d"))
                for r in plan.itertuples()]
-        # 2026-11-01 is a Sunday: the backlog goes to Monday 11-02; Saturday 11-07 and
-        # Sunday 11-08 move to Friday 11-06, Sunday 11-29 to Friday 11-27; by date per manager
+        # 2026-11-01 is a Sunday: the backlog goes to Monday 11-02; Saturday 11-07 moves to
+        # Friday 11-06, Sunday 11-08 to Monday 11-09, Sunday 11-29 to Monday 11-30 (the
+        # nearest working day, the earlier on a tie); by date per manager
         assert got == [
             ("m1", "v1", "call", "11-02"),
             ("m1", "a1", "call", "11-06"),
             ("m1", "v1", "meeting", "11-09"),
             ("m1", "a1", "meeting", "11-30"),
             ("m2", "c1", "call", "11-02"),
-            ("m2", "a2", "call", "11-06"),
-            ("m2", "a2", "meeting", "11-27"),
+            ("m2", "a2", "call", "11-09"),
+            ("m2", "a2", "meeting", "11-30"),
             ("unassigned", "b1", "call", "11-02"),
         ]
         assert (plan["due_by"].dt.day_of_week < 5).all()
@@ -349,15 +350,20 @@ class TestPlan:
 
     def test_backlog_spread_by_priority(self):
         # one manager, five backlog tasks (due on the first day), listed in priority order,
-        # and one task due on Saturday 2026-11-14; spread over 2 working days:
-        # k * 2 // 5 = 0, 0, 0, 1, 1 -> Mon 11-02 x3, Tue 11-03 x2; Saturday -> Friday 11-13
+        # and tasks due on Saturday 2026-11-14, Sunday 11-15 and Sunday 11-29; spread over 2
+        # working days: k * 2 // 5 = 0, 0, 0, 1, 1 -> Mon 11-02 x3, Tue 11-03 x2;
+        # Saturday -> Friday 11-13, Sunday -> Monday 11-16 and 11-30
         plan = pd.DataFrame({
-            "manager": ["m"] * 6,
-            "due_by": pd.to_datetime(["2026-11-01"] * 5 + ["2026-11-14"]),
+            "manager": ["m"] * 8,
+            "due_by": pd.to_datetime(["2026-11-01"] * 5
+                                     + ["2026-11-14", "2026-11-15", "2026-11-29"]),
         })
         got = spread_due_dates(plan, start="2026-11-01", end="2026-11-30", spread_days=2)
         assert [x.strftime("%m-%d") for x in got] == [
-            "11-02", "11-02", "11-02", "11-03", "11-03", "11-13"]
+            "11-02", "11-02", "11-02", "11-03", "11-03", "11-13", "11-16", "11-30"]
+        # a Sunday at the end of the period stays inside it: back to Friday
+        last = spread_due_dates(plan.tail(1), start="2026-11-01", end="2026-11-29")
+        assert last.iloc[0] == pd.Timestamp("2026-11-27")
 
     def test_working_days_and_holidays(self):
         days = working_days("2026-11-01", "2026-11-08", holidays=["2026-11-04"])

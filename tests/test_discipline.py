@@ -294,7 +294,8 @@ class TestCallListTasksByHand:
                for r in t.itertuples()]
         # save for m: three targets, ranks 1, 3, 4, over 10 of November's working days:
         # k * 10 // 3 = 0, 3, 6 -> Mon 11-02, Thu 11-05, Tue 11-10; win back for m: ranks
-        # 1, 2 -> 0, 5 -> 11-02, 11-09; n has one of each on 11-02. Director's mark: rank <= 2
+        # 1, 2 over all 21 working days: k * 21 // 2 = 0, 10 -> 11-02, Mon 11-16; n has one
+        # of each on 11-02. Director's mark: rank <= 2
         assert got == [
             ("m", "call", 1, False, "11-02"),
             ("m", "meeting", 1, False, "11-13"),
@@ -303,7 +304,7 @@ class TestCallListTasksByHand:
             ("m", "save", 3, False, "11-05"),
             ("m", "save", 4, False, "11-10"),
             ("m", "win back", 1, True, "11-02"),
-            ("m", "win back", 2, True, "11-09"),
+            ("m", "win back", 2, True, "11-16"),
             ("n", "save", 2, True, "11-02"),
             ("n", "win back", 3, False, "11-02"),
         ]
