@@ -1113,7 +1113,7 @@ def section_overdue_key_accounts(report: ContactDiscipline, *, max_rows: int = 2
     if report.overdue_key is None:
         return _wrap(_h2(report, "overdue_key", tiers=tiers), _off(report, "compliance"))
     return _wrap(_h2(report, "overdue_key", tiers=tiers), _compliance_rows(
-        report, report.overdue_key, caption=tr.t("discipline.caption.overdue_key"),
+        report, report.overdue_key, caption=tr.t("lists.caption.overdue_key"),
         max_rows=max_rows), _note(_overdue_key_note(report)))
 
 
@@ -1356,7 +1356,7 @@ def executive_section(report: ContactDiscipline, *, link: str = "contact_discipl
                                 formats=formats, tr=tr)]
     if report.overdue_key is not None and len(report.overdue_key):
         parts.append(_compliance_rows(report, report.overdue_key,
-                                      caption=tr.t("discipline.caption.executive_key"),
+                                      caption=tr.t("lists.caption.executive_key"),
                                       max_rows=top, compact=True))
     anchor = f'<a href="{d.escape(link)}">{d.escape(tr.t("discipline.note.link"))}</a>'
     marker = "\x00LINK\x00"
