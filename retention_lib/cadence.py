@@ -26,12 +26,20 @@ Required interval
     Optionally scaled by the customer's own purchase cycle (:func:`required_intervals`).
 days_overdue
     Per requirement ``max(0, days_since - required)``; the row's ``days_overdue`` is the
-    maximum over its requirements. A customer **never** contacted through a required channel
-    is timed from the later of their first purchase and the first date of the contact log
-    (the log cannot show contacts before it starts): ``days_since`` stays empty (NaN) but
-    ``days_overdue = max(0, days since that clock start - required)``.
+    maximum over its requirements whose last contact is known.
+Never (calls and meetings apart)
+    A customer **never** contacted through a required channel is timed from the later of
+    their first purchase and the first date of the contact log (the log cannot show
+    contacts before it starts). When more than the required interval has passed since that
+    clock start, the requirement's status is ``never`` ("no meeting yet", "never called"):
+    a violation, but *not* a number of days overdue (counting from the start of the log
+    would report 1,003 days for a customer called two days ago and never met). Each
+    requirement has its own status (``call_status``, ``meeting_status``: ``overdue``,
+    ``never``, ``due soon``, ``ok``, ``""`` without a rule) and days overdue
+    (``call_days_overdue``, ``meeting_days_overdue``; 0 for ``never``).
 Status
-    ``overdue`` when ``days_overdue > 0``; else ``due soon`` when some requirement falls due
+    ``overdue`` when some requirement is ``overdue`` or ``never``; else ``due soon`` when some
+    requirement falls due
     within ``due_soon_days`` (``0 <= required - days_since <= due_soon_days``, boundary
     inclusive; with the default 7 days every VIP call is always due soon, which is true: the
     next call is due within the week); else ``ok``. *Within cadence* = not overdue.
@@ -76,6 +84,7 @@ __all__ = [
     "TIER_ORDER",
     "UNASSIGNED",
     "active_book",
+    "at_stake",
     "compliance_metrics",
     "compliance_summary",
     "compliance_table",
@@ -84,6 +93,8 @@ __all__ = [
     "never_disappear",
     "purchase_cycle",
     "required_intervals",
+    "spread_due_dates",
+    "working_days",
     "worst_overdue",
 ]
 
@@ -97,12 +108,13 @@ MEETING_CHANNELS: tuple[str, ...] = ("meeting", "visit")
 COMPLIANCE_COLUMNS: tuple[str, ...] = (
     "name", "tier", "manager", "last_call", "last_meeting", "days_since_call",
     "days_since_meeting", "call_required_days", "meeting_required_days", "days_overdue",
-    "status", "attempts",
+    "status", "attempts", "call_status", "meeting_status", "call_days_overdue",
+    "meeting_days_overdue", "value",
 )
 #: Output columns of :func:`contact_plan`, in order.
 PLAN_COLUMNS: tuple[str, ...] = (
     "manager", "customer_id", "name", "tier", "action", "due_by", "days_overdue",
-    "last_done", "every_days",
+    "last_done", "every_days", "status", "value", "priority",
 )
 
 _BOOK_COLUMNS = ("name", "tier", "manager", "first_purchase")
@@ -299,6 +311,7 @@ def active_book(
         :func:`retention_lib.tiers.value_tiers` output (index ``customer_id``, column
         ``tier``) or the tier Series itself. An active customer without a tier (e.g. net
         revenue <= 0 in the tier window) is tier ``"C"``; ``None`` puts everyone in ``"C"``.
+        Its ``revenue`` column, when present, is the customer's ``value``.
     customers
         Optional ``customers`` table: ``customer_id``, ``name``, ``manager``. The manager
         there is the *responsible* manager; missing or blank → ``"unassigned"``. Missing name
@@ -308,8 +321,9 @@ def active_book(
     -------
     pandas.DataFrame
         Index ``customer_id`` (string), the active customers in ``status`` order. Columns
-        ``name``, ``tier``, ``manager`` (string) and ``first_purchase`` (datetime64[ns], NaT
-        when ``status`` lacks it).
+        ``name``, ``tier``, ``manager`` (string), ``first_purchase`` (datetime64[ns], NaT
+        when ``status`` lacks it) and ``value`` (float64: the tier window's net revenue from
+        ``tiers["revenue"]``, 0 without it).
     """
     _require(status, ("status",), "status")
     active = status.loc[(status["status"] == "active").to_numpy(dtype=bool)]
@@ -324,12 +338,17 @@ def _book_from(
     tiers: pd.DataFrame | pd.Series | None,
     customers: pd.DataFrame | None,
 ) -> pd.DataFrame:
+    value = pd.Series(0.0, index=ids, dtype="float64")
     if tiers is None:
         tier = pd.Series(pd.NA, index=ids, dtype="string")
     else:
         t = tiers["tier"] if isinstance(tiers, pd.DataFrame) else tiers
         t = pd.Series(t.astype("string").to_numpy(), index=_str_index(t.index))
         tier = t.reindex(ids)
+        if isinstance(tiers, pd.DataFrame) and "revenue" in tiers.columns:
+            v = pd.Series(tiers["revenue"].to_numpy(dtype="float64", na_value=np.nan),
+                          index=t.index)
+            value = v.reindex(ids).fillna(0.0).astype("float64")
     tier = tier.fillna("C").astype("string")
     name = pd.Series(pd.NA, index=ids, dtype="string")
     manager = pd.Series(pd.NA, index=ids, dtype="string")
@@ -353,6 +372,7 @@ def _book_from(
             "tier": tier,
             "manager": _managers(manager),
             "first_purchase": first,
+            "value": value,
         },
         index=ids,
     )
@@ -494,14 +514,18 @@ def compliance_table(
     -------
     pandas.DataFrame
         Index ``customer_id`` (string), one row per book customer, ordered by tier
-        (VIP, A, B, C, others), then ``days_overdue`` descending, then customer id. Columns
+        (VIP, A, B, C, others), then overdue rows first, then money at stake
+        (:func:`at_stake`) descending, then ``value`` descending, then customer id. Columns
         :data:`COMPLIANCE_COLUMNS`: ``name``, ``tier``, ``manager`` (string); ``last_call``,
         ``last_meeting`` (datetime64[ns], NaT = never); ``days_since_call``,
         ``days_since_meeting`` (float64, NaN = never); ``call_required_days``,
         ``meeting_required_days`` (Int64, NA = no requirement); ``days_overdue`` (int64);
         ``status`` (``"overdue"``/``"due soon"``/``"ok"``); ``attempts`` (int64: unanswered
         contacts of any channel in the last ``call_required_days`` — or
-        ``meeting_required_days`` when there is no call rule — up to ``as_of``).
+        ``meeting_required_days`` when there is no call rule — up to ``as_of``);
+        ``call_status``, ``meeting_status`` (string: ``overdue``/``never``/``due soon``/
+        ``ok``, ``""`` without a rule); ``call_days_overdue``, ``meeting_days_overdue``
+        (int64, 0 unless ``overdue``); ``value`` (float64, the book's ``value``).
         ``attrs["as_of"]`` holds the report date.
     """
     as_of = _ts(as_of, "as_of")
@@ -529,22 +553,36 @@ def compliance_table(
     clock = clock.fillna(as_of if pd.isna(log_start) else log_start)
 
     overdue = np.zeros(len(ids), dtype=np.int64)
+    violated = np.zeros(len(ids), dtype=bool)
     due_soon = np.zeros(len(ids), dtype=bool)
     since: dict[str, pd.Series] = {}
+    kind_status: dict[str, np.ndarray] = {}
+    kind_over: dict[str, np.ndarray] = {}
     for kind, last in (("call", last_call), ("meeting", last_meeting)):
         required = req[f"{kind}_required_days"].astype("Float64")
         days = (as_of - last).dt.days.astype("float64")
         since[kind] = days
+        never = days.isna().to_numpy()
         elapsed = days.fillna((as_of - clock).dt.days.astype("float64"))
         has_rule = required.notna().to_numpy()
         r = required.fillna(0).to_numpy(dtype="float64")
         e = elapsed.to_numpy(dtype="float64")
-        over = np.where(has_rule, np.maximum(e - r, 0), 0).astype(np.int64)
+        late = has_rule & (e > r)
+        # days overdue only where the last contact is known: a customer never contacted
+        # through the channel is "never" (not N days counted from the start of the log)
+        over = np.where(late & ~never, np.maximum(e - r, 0), 0).astype(np.int64)
         overdue = np.maximum(overdue, over)
+        violated |= late
         left = r - e
-        due_soon |= has_rule & (left >= 0) & (left <= due_soon_days)
+        soon = has_rule & (left >= 0) & (left <= due_soon_days)
+        due_soon |= soon
+        kind_status[kind] = np.where(
+            ~has_rule, "",
+            np.where(late & never, "never",
+                     np.where(late, "overdue", np.where(soon, "due soon", "ok"))))
+        kind_over[kind] = np.where(late & ~never, over, 0)
 
-    status = np.where(overdue > 0, "overdue", np.where(due_soon, "due soon", "ok"))
+    status = np.where(violated, "overdue", np.where(due_soon, "due soon", "ok"))
 
     # attempts: unanswered rows within the last required interval
     window = req["call_required_days"].fillna(req["meeting_required_days"])
@@ -569,15 +607,21 @@ def compliance_table(
             "days_overdue": overdue,
             "status": status,
             "attempts": attempts,
+            "call_status": kind_status["call"],
+            "meeting_status": kind_status["meeting"],
+            "call_days_overdue": kind_over["call"],
+            "meeting_days_overdue": kind_over["meeting"],
+            "value": (book["value"].to_numpy(dtype="float64") if "value" in book.columns
+                      else np.zeros(len(ids))),
         },
         index=ids,
     )
-    for col in ("name", "tier", "manager", "status"):
+    for col in ("name", "tier", "manager", "status", "call_status", "meeting_status"):
         out[col] = out[col].astype("string")
     for col in ("call_required_days", "meeting_required_days"):
         out[col] = out[col].astype("Int64")
     out = _order(out)
-    out.attrs = {"as_of": as_of, "due_soon_days": due_soon_days}
+    out.attrs = {"as_of": as_of, "due_soon_days": due_soon_days, "log_start": log_start}
     return out
 
 
@@ -586,40 +630,74 @@ def _tier_rank(tier: pd.Series) -> np.ndarray:
     return np.array([rank.get(t, len(TIER_ORDER)) for t in tier.astype(object)], dtype=int)
 
 
+def at_stake(comp: pd.DataFrame) -> np.ndarray:
+    """Money at stake of each compliance row: ``max(value, 0) * days_overdue`` (float64).
+
+    ``value`` is the customer's net revenue over the tier window and ``days_overdue`` the
+    days past the requirement with a known last contact, so a €60,000 customer ten days late
+    (600,000) comes before a €500 customer a hundred days late (50,000). A requirement that
+    was never met adds nothing here (status ``never``, ordered by value after the rows with
+    money at stake, see :func:`worst_overdue`).
+    """
+    value = (comp["value"].to_numpy(dtype="float64", na_value=0.0) if "value" in comp.columns
+             else np.zeros(len(comp)))
+    return np.clip(np.nan_to_num(value), 0, None) * comp["days_overdue"].to_numpy(
+        dtype="float64")
+
+
+def _money_order(comp: pd.DataFrame) -> np.ndarray:
+    """Row order: tier (VIP, A, B, C), violations first, money at stake, value, id."""
+    value = (comp["value"].to_numpy(dtype="float64", na_value=0.0) if "value" in comp.columns
+             else np.zeros(len(comp)))
+    violated = (comp["status"].astype(object) == "overdue").to_numpy(dtype=bool)
+    return np.lexsort((
+        np.asarray(comp.index.astype(str)),
+        -comp["days_overdue"].to_numpy(dtype="float64"),
+        -np.nan_to_num(value),
+        -at_stake(comp),
+        ~violated,
+        _tier_rank(comp["tier"]),
+    ))
+
+
 def _order(comp: pd.DataFrame) -> pd.DataFrame:
-    key = pd.DataFrame(
-        {
-            "r": _tier_rank(comp["tier"]),
-            "o": -comp["days_overdue"].to_numpy(),
-            "i": comp.index.astype(str),
-        }
-    )
-    order = np.lexsort((key["i"].to_numpy(), key["o"].to_numpy(), key["r"].to_numpy()))
-    return comp.iloc[order]
+    return comp.iloc[_money_order(comp)]
 
 
 # --------------------------------------------------------------------------- summaries
 def worst_overdue(
     compliance: pd.DataFrame, *, tiers: Sequence[str] = ("VIP", "A"), n: int | None = 10
 ) -> pd.DataFrame:
-    """The most overdue customers of the given tiers.
+    """The overdue customers of the given tiers, by money at stake, VIP first.
 
     Returns
     -------
     pandas.DataFrame
         Rows of ``compliance`` (same index and columns) with ``status == "overdue"`` and
-        ``tier`` in ``tiers``, ordered by ``days_overdue`` descending, then tier, then id;
-        at most ``n`` rows (all when ``n`` is None).
+        ``tier`` in ``tiers``, ordered by tier (VIP, A, B, C), then money at stake
+        (:func:`at_stake`: value x days overdue) descending, then value descending (a
+        customer with a requirement never met and no other delay has nothing at stake and
+        comes after those that have, biggest first), then days overdue, then id; at most
+        ``n`` rows (all when ``n`` is None).
     """
     sel = compliance.loc[
         (compliance["status"] == "overdue").to_numpy(dtype=bool)
         & compliance["tier"].isin(list(tiers)).to_numpy(dtype=bool)
     ]
-    order = np.lexsort(
-        (sel.index.astype(str), _tier_rank(sel["tier"]), -sel["days_overdue"].to_numpy())
-    )
-    sel = sel.iloc[order]
+    sel = sel.iloc[_money_order(sel)]
     return sel if n is None else sel.head(n)
+
+
+def _delay_text(row: Any) -> str:
+    """``"12 d"``, or ``"never met"`` / ``"never called"`` when only a never-met
+    requirement is violated (English codes, as in ``metrics.json``)."""
+    if int(row.days_overdue) > 0:
+        return f"{int(row.days_overdue)} d"
+    if getattr(row, "meeting_status", "") == "never":
+        return "never met"
+    if getattr(row, "call_status", "") == "never":
+        return "never called"
+    return "0 d"
 
 
 def compliance_summary(
@@ -671,7 +749,7 @@ def compliance_summary(
     texts: dict[str, str] = {}
     for key, grp in worst.groupby(worst[by].astype(object), sort=False):
         texts[key] = "; ".join(
-            f"{r.name} ({r.tier}, {int(r.days_overdue)} d)"
+            f"{r.name} ({r.tier}, {_delay_text(r)})"
             for r in grp.head(worst_n).itertuples()
         )
     out["worst_overdue"] = pd.array(
@@ -817,22 +895,107 @@ def never_disappear(
 
 
 # --------------------------------------------------------------------------- plan
+def working_days(start: Any, end: Any, *, holidays: Iterable[Any] = ()) -> pd.DatetimeIndex:
+    """Monday-to-Friday days from ``start`` to ``end`` (both included), without ``holidays``.
+
+    Returns
+    -------
+    pandas.DatetimeIndex
+        The working days in order (empty when ``end < start``).
+    """
+    days = pd.bdate_range(_ts(start, "start"), _ts(end, "end"))
+    if holidays:
+        days = days.difference(pd.DatetimeIndex([_ts(h, "holiday") for h in holidays]))
+    return pd.DatetimeIndex(days)
+
+
+def spread_due_dates(
+    plan: pd.DataFrame,
+    *,
+    start: Any,
+    end: Any,
+    spread_days: int = 10,
+    holidays: Iterable[Any] = (),
+) -> pd.Series:
+    """Working-day due dates for a contact plan, the backlog spread over the first days.
+
+    Rules, per manager (``plan`` rows in their priority order, as :func:`contact_plan`
+    orders them before scheduling):
+
+    * a task due on ``start`` (the backlog: overdue, never done, or due on the period's first
+      day) is spread evenly over the first ``W = min(spread_days, working days)`` working
+      days: the k-th of the manager's ``B`` backlog tasks (k = 0, 1, ...) is due on working
+      day ``floor(k * W / B)`` -- the most valuable first, about ``B / W`` a day;
+    * any other task is due on its date when that is a working day; a day off moves to the
+      nearest working day, the earlier one on a tie (Saturday -> Friday, Sunday -> Monday, so
+      Fridays do not collect the whole weekend), within the period.
+
+    Parameters
+    ----------
+    plan
+        Needs ``manager`` and ``due_by`` (datetime64).
+    start, end
+        First and last day of the plan period.
+    spread_days
+        Working days over which the backlog is spread (default 10: two weeks).
+    holidays
+        Days that are not working days.
+
+    Returns
+    -------
+    pandas.Series
+        datetime64[ns], index as ``plan``: the scheduled due date of every row, always a
+        working day between ``start`` and ``end`` (when the period has one).
+    """
+    start, end = _ts(start, "start"), _ts(end, "end")
+    if spread_days < 1:
+        raise ValueError(f"spread_days must be >= 1, got {spread_days}")
+    wdays = working_days(start, end, holidays=holidays)
+    due = pd.to_datetime(plan["due_by"]).dt.normalize()
+    if len(wdays) == 0 or len(plan) == 0:
+        return due.astype("datetime64[ns]")
+    wd = wdays.to_numpy(dtype="datetime64[ns]")
+    d = due.to_numpy(dtype="datetime64[ns]")
+    # the nearest working day (the earlier on a tie), within the period's working days
+    after = np.clip(np.searchsorted(wd, d, side="left"), 0, len(wd) - 1)
+    before = np.clip(np.searchsorted(wd, d, side="right") - 1, 0, len(wd) - 1)
+    gap_before = np.abs(d - wd[before])
+    gap_after = np.abs(wd[after] - d)
+    out = np.where(gap_after < gap_before, wd[after], wd[before])
+    backlog = d <= np.datetime64(start, "ns")
+    width = min(int(spread_days), len(wd))
+    managers = plan["manager"].astype(object).fillna(UNASSIGNED).to_numpy()
+    for m in pd.unique(managers[backlog]):
+        rows = np.flatnonzero(backlog & (managers == m))
+        k = np.arange(len(rows))
+        out[rows] = wd[(k * width) // len(rows)]
+    return pd.Series(out, index=plan.index, dtype="datetime64[ns]")
+
+
 def contact_plan(
     compliance: pd.DataFrame,
     *,
     as_of: Any | None = None,
     period_end: Any | None = None,
     lost: pd.DataFrame | None = None,
+    spread_days: int | None = 10,
+    holidays: Iterable[Any] = (),
 ) -> pd.DataFrame:
     """Who must be called or met by when in the next period, per manager.
 
-    For each requirement of each customer the next due date is ``last + required`` (never
-    contacted: due at once). An overdue requirement is due on the first day of the period
-    (``as_of + 1 day``). Requirements due on or before ``period_end`` are listed, one row
-    per customer and action; a VIP called weekly appears once, with ``every_days = 7``
-    saying how often to repeat. Lost customers from :func:`never_disappear` whose
-    ``due_by`` falls in the period are added with tier ``"lost"`` and action
-    ``"keep in touch"``.
+    For each requirement of each customer the natural due date is ``last + required``
+    (never contacted: due at once). Requirements due on or before ``period_end`` are listed,
+    one row per customer and action; a VIP called weekly appears once, with
+    ``every_days = 7`` saying how often to repeat. Lost customers from
+    :func:`never_disappear` whose ``due_by`` falls in the period are added with tier
+    ``"lost"`` and action ``"keep in touch"``.
+
+    Due dates are working days (:func:`spread_due_dates`): what is overdue, never done or
+    due on the first day is spread over the first ``spread_days`` working days of the
+    period, the most valuable first (keep-in-touch contacts of lost customers, due once a
+    year, over all the period's working days), and a day off moves to the nearest working
+    day (Saturday to Friday, Sunday to Monday). With
+    ``spread_days=None`` the natural dates are kept (overdue: the period's first day).
 
     Parameters
     ----------
@@ -845,16 +1008,24 @@ def contact_plan(
         with a month-end ``as_of``, the end of the next month).
     lost
         Optional :func:`never_disappear` output.
+    spread_days, holidays
+        Scheduling on working days (see above).
 
     Returns
     -------
     pandas.DataFrame
         RangeIndex; columns :data:`PLAN_COLUMNS`: ``manager``, ``customer_id``, ``name``,
         ``tier``, ``action`` (``"call"``/``"meeting"``/``"keep in touch"``; string),
-        ``due_by`` (datetime64[ns]), ``days_overdue`` (int64, of that requirement),
-        ``last_done`` (datetime64[ns], NaT = never), ``every_days`` (Int64). Ordered by
-        manager, tier (VIP, A, B, C, lost), ``days_overdue`` descending, ``due_by``,
-        customer id.
+        ``due_by`` (datetime64[ns]), ``days_overdue`` (int64, of that requirement; 0 when it
+        was never done), ``last_done`` (datetime64[ns], NaT = never), ``every_days``
+        (Int64), ``status`` (string: ``"overdue"``, ``"never"`` -- no such contact in the
+        log, past the required interval --, or ``"due"``), ``value`` (float64: the
+        customer's tier-window revenue; for lost customers their former value), ``priority``
+        (int64: 1, 2, ... per manager and action in the order tier, money at stake, value,
+        id -- the order the backlog is scheduled in). Ordered by
+        manager, ``due_by``, tier (VIP, A, B, C, lost), money at stake (value x days
+        overdue) descending, value descending, customer id. A customer counted overdue on
+        the compliance page has at least one ``overdue`` or ``never`` row here.
     """
     if as_of is None:
         as_of = compliance.attrs.get("as_of")
@@ -869,6 +1040,8 @@ def contact_plan(
     period_end = _ts(period_end, "period_end")
     first_day = as_of + pd.Timedelta(days=1)
     parts = []
+    value_all = (compliance["value"].to_numpy(dtype="float64", na_value=0.0)
+                 if "value" in compliance.columns else np.zeros(len(compliance)))
     for kind, last_col in (("call", "last_call"), ("meeting", "last_meeting")):
         req = compliance[f"{kind}_required_days"].astype("Float64")
         has = req.notna().to_numpy()
@@ -878,7 +1051,12 @@ def contact_plan(
         due = last + pd.to_timedelta(r.to_numpy(), unit="D")
         over = (as_of - due).dt.days
         due = due.fillna(first_day).where(due > as_of, first_day)
-        over = over.fillna(sub["days_overdue"]).clip(lower=0).astype(np.int64)
+        over = over.fillna(0).clip(lower=0).astype(np.int64)
+        col = f"{kind}_status"
+        kstat = (sub[col].astype(object).to_numpy() if col in sub.columns
+                 else np.where(over > 0, "overdue", ""))
+        status = np.where(kstat == "never", "never",
+                          np.where(over.to_numpy() > 0, "overdue", "due"))
         part = pd.DataFrame(
             {
                 "manager": sub["manager"].to_numpy(),
@@ -890,12 +1068,16 @@ def contact_plan(
                 "days_overdue": over.to_numpy(),
                 "last_done": last.to_numpy(),
                 "every_days": r.to_numpy(),
+                "status": status,
+                "value": value_all[has],
             }
         )
         parts.append(part.loc[(part["due_by"] <= period_end).to_numpy()])
     if lost is not None and len(lost):
         lost_days = int(lost.attrs.get("lost_days", 365))
         due = lost["due_by"].where(lost["due_by"] > as_of, first_day)
+        over = ((lost["days_since_contact"] - lost_days).clip(lower=0).fillna(0)
+                .to_numpy(dtype=np.int64))
         part = pd.DataFrame(
             {
                 "manager": _managers(lost["manager"]).to_numpy(),
@@ -904,12 +1086,12 @@ def contact_plan(
                 "tier": "lost",
                 "action": "keep in touch",
                 "due_by": due.to_numpy(),
-                "days_overdue": (
-                    (lost["days_since_contact"] - lost_days).clip(lower=0).fillna(0)
-                    .to_numpy(dtype=np.int64)
-                ),
+                "days_overdue": over,
                 "last_done": lost["last_contact"].to_numpy(),
                 "every_days": float(lost_days),
+                "status": np.where(lost["last_contact"].isna().to_numpy(), "never",
+                                   np.where(over > 0, "overdue", "due")),
+                "value": lost["former_value"].to_numpy(dtype="float64", na_value=0.0),
             }
         )
         parts.append(part.loc[(part["due_by"] <= period_end).to_numpy()])
@@ -917,26 +1099,40 @@ def contact_plan(
     if not parts:
         return _empty_plan()
     plan = pd.concat(parts, ignore_index=True)
-    for col in ("manager", "customer_id", "name", "tier", "action"):
+    for col in ("manager", "customer_id", "name", "tier", "action", "status"):
         plan[col] = plan[col].astype("string")
     plan["due_by"] = plan["due_by"].astype("datetime64[ns]")
     plan["last_done"] = plan["last_done"].astype("datetime64[ns]")
     plan["every_days"] = plan["every_days"].round().astype("Int64")
     plan["days_overdue"] = plan["days_overdue"].astype(np.int64)
+    plan["value"] = plan["value"].astype("float64")
     rank = {t: i for i, t in enumerate((*TIER_ORDER, "lost"))}
     tcodes, tiers = pd.factorize(plan["tier"])
     tr = np.array([rank.get(t, len(rank)) for t in tiers] + [len(rank)])[tcodes]
-    order = np.lexsort(
-        (
-            _sort_codes(plan["customer_id"]),
-            plan["due_by"].to_numpy(),
-            -plan["days_overdue"].to_numpy(),
-            tr,
-            _sort_codes(plan["manager"]),
-        )
-    )
+    value = np.nan_to_num(plan["value"].to_numpy(dtype="float64"))
+    stake = np.clip(value, 0, None) * plan["days_overdue"].to_numpy(dtype="float64")
+    mgr = _sort_codes(plan["manager"])
+    cid = _sort_codes(plan["customer_id"])
+    # priority order (manager, tier, money at stake, value, id) for the scheduling ...
+    plan = plan.iloc[np.lexsort((cid, -value, -stake, tr, mgr))].reset_index(drop=True)
+    plan["priority"] = (plan.groupby(["manager", "action"], sort=False).cumcount() + 1
+                        ).astype(np.int64)
+    if spread_days is not None:
+        plan["due_by"] = spread_due_dates(plan, start=first_day, end=period_end,
+                                          spread_days=spread_days, holidays=holidays)
+        lost_rows = (plan["action"] == "keep in touch").to_numpy(dtype=bool)
+        if lost_rows.any():  # a yearly contact: its backlog over the whole period
+            plan.loc[lost_rows, "due_by"] = spread_due_dates(
+                plan.loc[lost_rows], start=first_day, end=period_end,
+                spread_days=max(len(working_days(first_day, period_end, holidays=holidays)),
+                                1),
+                holidays=holidays).to_numpy()
+    # ... then by date within each manager, priority kept within a day
+    order = np.lexsort((np.arange(len(plan)), plan["due_by"].to_numpy(),
+                        _sort_codes(plan["manager"])))
     plan = plan.iloc[order].reset_index(drop=True)
-    plan.attrs = {"as_of": as_of, "period_end": period_end}
+    plan.attrs = {"as_of": as_of, "period_end": period_end,
+                  "spread_days": spread_days}
     return plan[list(PLAN_COLUMNS)]
 
 
@@ -957,6 +1153,9 @@ def _empty_plan() -> pd.DataFrame:
             "days_overdue": pd.Series([], dtype=np.int64),
             "last_done": pd.Series([], dtype="datetime64[ns]"),
             "every_days": pd.array([], dtype="Int64"),
+            "status": pd.array([], dtype="string"),
+            "value": pd.Series([], dtype="float64"),
+            "priority": pd.Series([], dtype=np.int64),
         }
     )
 

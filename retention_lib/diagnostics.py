@@ -28,9 +28,10 @@ Event impact
     after).
 Win-back queue
     :func:`retention_lib.winback.winback_queue` at ``as_of`` (losses in the last 730 days,
-    yearly contact rule from ``settings.cadence["lost"]``), scored with ``p_alive`` when
-    available. Won back per month: :func:`retention_lib.winback.won_back_by_month` over the
-    12 months ending at ``as_of``.
+    yearly contact rule from ``settings.cadence["lost"]``), ordered by expected recoverable
+    revenue (former revenue x recency x reason chance; ``p_alive`` shown beside, not
+    multiplied: see :mod:`retention_lib.winback`). Won back per month:
+    :func:`retention_lib.winback.won_back_by_month` over the 12 months ending at ``as_of``.
 Economics
     :func:`retention_lib.economics.retention_scenario` with: customers = the churn base
     (customers active 12 months before ``as_of``); the revenue of a customer kept = the
@@ -96,6 +97,7 @@ __all__ = [
     "diagnostics_metrics",
     "executive_save",
     "executive_winback",
+    "advice_legend",
     "scenario_sentence",
     "section_backtest",
     "section_definitions",
@@ -105,6 +107,7 @@ __all__ = [
     "section_save",
     "section_winback",
     "section_won_back",
+    "winback_formula",
 ]
 
 
@@ -542,29 +545,66 @@ def _save_table(diag: Diagnostics, top: int) -> str:
 
 
 def _winback_table(diag: Diagnostics, top: int) -> str:
+    """The top of the win-back queue by expected recoverable revenue, then the advice once
+    per exit reason shown (a legend), the gesture for any win-back and how the expected
+    revenue is computed."""
     tr = diag.tr
     q = diag.queue.head(top)
     cols = {c: tr.t(f"diagnostics.winback.cols.{c}") for c in
-            ("name", "manager", "lost_on", "lost_revenue", "reason", "action", "last_contact",
-             "score")}
+            ("name", "manager", "lost_on", "lost_revenue", "reason", "last_contact")}
+    cols["chance"] = tr.t("lists.winback.cols.chance")
+    cols["expected"] = tr.t("lists.winback.cols.expected_revenue")
     frame = pd.DataFrame({
         cols["name"]: q["name"].astype(str).to_numpy(),
         cols["manager"]: [tr.label("manager", m) for m in q["manager"]],
         cols["lost_on"]: q["lost_on"].to_numpy(),
         cols["lost_revenue"]: q["lost_revenue"].to_numpy(float),
         cols["reason"]: [tr.label("reason", c) for c in q["reason_category"]],
-        cols["action"]: [_action(c, a, tr) for c, a in zip(q["reason_category"], q["action"],
-                                                            strict=True)],
+        cols["chance"]: q["score"].to_numpy(float),
+        cols["expected"]: q["expected_revenue"].to_numpy(float),
         cols["last_contact"]: q["last_contact"].to_numpy(),
-        cols["score"]: q["score"].to_numpy(float),
     })
-    return d.table_html(
-        frame, caption=tr.t("diagnostics.winback.caption", top=top),
+    table = d.table_html(
+        frame, caption=tr.t("lists.winback.caption", top=min(top, len(q))),
         formats={cols["lost_on"]: _date_or(tr, ""), cols["lost_revenue"]: diag.money,
                  cols["last_contact"]: _date_or(tr, tr.t("diagnostics.winback.never")),
-                 cols["score"]: lambda v: tr.number(v, decimals=2)},
+                 cols["chance"]: lambda v: tr.percent(v, 0),
+                 cols["expected"]: diag.money},
         tr=tr,
     )
+    return table + advice_legend(q["reason_category"], tr=tr) + d.note_html(
+        winback_formula(diag.queue, tr=tr))
+
+
+def advice_legend(categories: Iterable[str], *, tr: Translator) -> str:
+    """What to do, once per exit reason (in the order the reasons first appear), and the
+    gesture that goes with any win-back: an HTML definition list.
+
+    The advice follows the source articles reason by reason (catalog ``action.<category>``,
+    ``action.any``)."""
+    seen = list(dict.fromkeys(str(c) for c in categories))
+    if not seen:
+        return ""
+    items = [(tr.label("reason", c), _action(c, "", tr)) for c in seen]
+    items.append((tr.t("lists.winback.any_reason"), tr.t("action.any")))
+    return (f'<div class="rl-report"><p class="rl-note"><strong>'
+            f'{d.escape(tr.t("lists.winback.advice_title"))}</strong></p></div>'
+            + d.definitions_html(items))
+
+
+def winback_formula(queue: pd.DataFrame, *, tr: Translator) -> str:
+    """One sentence: how the chance and the expected recoverable revenue are computed, with
+    the queue's own window and reason chances."""
+    from .winback import REASON_CHANCE
+
+    ch = dict(queue.attrs.get("reason_chance", REASON_CHANCE))
+    pct = lambda v: tr.percent(float(v), 0)  # noqa: E731
+    chances = tr.t("lists.winback.chances", fixable=pct(ch.get("price", 1.0)),
+                   unknown=pct(ch.get("unknown", 0.5)),
+                   uncontrollable=pct(ch.get("uncontrollable", 0.0)))
+    alive = tr.t("lists.winback.alive") if queue.attrs.get("p_alive_used") else ""
+    return tr.t("lists.winback.formula", days=int(queue.attrs.get("within_days", 730)),
+                chances=chances, alive=alive)
 
 
 # --------------------------------------------------------------------------- sections
@@ -600,7 +640,7 @@ def section_save(diag: Diagnostics, *, top: int = 25):
             value=diag.money(float(diag.at_risk["value_at_risk"].sum())))]))
         parts.append(_save_table(diag, top))
         if n > top:
-            parts.append(d.note_html(tr.t("diagnostics.save.more", count=n - top)))
+            parts.append(d.note_html(tr.t("lists.save_more", count=n - top)))
     else:
         parts.append(d.paragraphs_html([tr.t("diagnostics.save.none")]))
     parts.extend(_save_notes(diag))
@@ -799,8 +839,6 @@ def section_winback(diag: Diagnostics, *, top: int = 25):
             value=diag.money(float(q["lost_revenue"].sum())),
             overdue=int(q["contact_overdue"].sum()))]))
         parts.append(_winback_table(diag, top))
-        key = "score_note_p_alive" if diag.p_alive_used else "score_note"
-        parts.append(d.note_html(tr.t(f"diagnostics.winback.{key}")))
     else:
         parts.append(d.paragraphs_html([tr.t("diagnostics.winback.none", months=months)]))
     return _wrap(*parts)
@@ -890,13 +928,10 @@ def section_economics(diag: Diagnostics):
 
 def section_definitions(diag: Diagnostics):
     """How every figure of the page is defined (in the reader's language)."""
-    from .winback import DEFAULT_WEIGHTS as WINBACK_WEIGHTS
-
     tr = diag.tr
     attrs = diag.early.attrs
     weights = ", ".join(f"{marker_label(m, tr=tr)} {tr.number(w, decimals=2)}"
                         for m, w in DEFAULT_WEIGHTS.items())
-    wb = dict(diag.queue.attrs.get("weights", WINBACK_WEIGHTS))
     horizon = diag.backtest.horizon_days if diag.backtest is not None else 90
     before = diag.impact.attrs.get("months_before", 3) if diag.impact is not None else 3
     after = diag.impact.attrs.get("months_after", 3) if diag.impact is not None else 3
@@ -906,7 +941,6 @@ def section_definitions(diag: Diagnostics):
         "value_at_risk": {},
         "history": {"days": int(attrs.get("recent_days", 90)) + 90},
         "backtest": {"days": horizon},
-        "winback": {"weights": " / ".join(tr.number(v, decimals=2) for v in wb.values())},
         "lost": {"lapse_days": diag.settings.lapse_days},
         "won_back": {"lapse_days": diag.settings.lapse_days},
         "events": {"before": before, "after": after},
@@ -914,6 +948,7 @@ def section_definitions(diag: Diagnostics):
     defs = {tr.t(f"diagnostics.definitions.{k}.term"): tr.t(f"diagnostics.definitions.{k}.text",
                                                             **a)
             for k, a in args.items()}
+    defs[tr.t("lists.winback.cols.expected_revenue")] = winback_formula(diag.queue, tr=tr)
     return _wrap(_heading("rl-dx-definitions", tr.t("diagnostics.headings.definitions")),
                  d.definitions_html(defs))
 

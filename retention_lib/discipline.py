@@ -38,25 +38,33 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from . import cadence, cadence_plots, funnel, managers, periods, plots
 from . import display as d
-from .calllists import write_call_lists
 from .config import DEFAULT_SETTINGS, Settings
 from .i18n import Translator, get_translator
 from .memo import cached_build
 from .shared import rows_until
+from .signals import marker_sentences
 
 __all__ = [
-    "CALL_LIST_COLUMNS",
     "ContactDiscipline",
+    "ACTION_KINDS",
+    "DIRECTOR_TOP",
     "DISCIPLINE_SECTIONS",
     "ROW_CSS",
     "STATUS_ICON",
+    "SHEET_COLUMNS",
+    "TASKS",
+    "TASK_COLUMNS",
     "build_contact_discipline",
+    "call_list_tasks",
+    "cadence_key",
     "discipline_metrics",
     "discipline_metrics_section",
+    "executive_actions",
     "executive_block",
     "executive_section",
     "section_compliance_by_manager",
@@ -72,6 +80,7 @@ __all__ = [
     "section_never_disappear",
     "section_overdue_key_accounts",
     "status_text",
+    "with_targets",
     "without_funnel",
     "write_call_lists_for",
     "write_report_call_lists",
@@ -86,10 +95,6 @@ ROW_CSS = (
     ".rl-table tr.rl-flag td { background: #ffebee; font-weight: bold; }</style>"
 )
 _ROW_CLASS = {"overdue": "rl-overdue", "due soon": "rl-due", "ok": ""}
-#: Columns of the call-list CSVs, in order (headers: ``discipline.col.<column>``).
-CALL_LIST_COLUMNS = ("manager", "tier", "customer_id", "name", "action", "due_by",
-                     "days_overdue", "last_done", "every_days")
-_CALL_LIST_HEADER_KEYS = {"name": "customer"}
 
 #: Page sections in reading order: (anchor id, catalog key of the heading).
 DISCIPLINE_SECTIONS = (
@@ -143,6 +148,10 @@ class ContactDiscipline:
     sections_off
         Section code (``compliance``, ``plan``, ``never``, ``manager_fit``) → the missing
         table that would switch it on.
+    at_risk, queue
+        The save targets (:func:`retention_lib.signals.at_risk_list`) and the win-back queue
+        (:func:`retention_lib.winback.winback_queue`) of the same period for the call lists
+        (:func:`with_targets`); ``None`` when not attached.
     """
 
     period: str
@@ -166,6 +175,8 @@ class ContactDiscipline:
     conversions_by_manager: pd.DataFrame | None
     fit: pd.DataFrame | None
     sections_off: dict[str, str] = field(default_factory=dict)
+    at_risk: pd.DataFrame | None = None
+    queue: pd.DataFrame | None = None
 
     def money(self, value: float) -> str:
         """Format an amount in the report's currency and language (whole units)."""
@@ -398,50 +409,459 @@ def discipline_metrics_section(
     return discipline_metrics(report)
 
 
-def _call_list_labels(report: ContactDiscipline) -> dict[str, dict[str, str]]:
+#: Columns of :func:`call_list_tasks` (and of the CSV call lists), in order.
+TASK_COLUMNS = ("task", "priority", "director_target", "due_by", "name", "customer_id",
+                "tier", "value", "value_at_risk", "chance", "expected_revenue", "status",
+                "days_overdue", "last_done", "every_days", "lost_on", "risk_markers",
+                "exit_reason", "action", "manager")
+#: Kinds of task, one workbook sheet each, in order (sheet names: ``lists.sheet.<kind>``).
+TASKS = ("call", "meeting", "keep in touch", "save", "win back")
+#: Columns of each sheet (headers ``lists.col.<column>``; ``last_done`` per sheet below).
+SHEET_COLUMNS: dict[str, tuple[str, ...]] = {
+    "call": ("priority", "due_by", "name", "customer_id", "tier", "value", "status",
+             "days_overdue", "last_done", "every_days", "risk_markers", "action"),
+    "meeting": ("priority", "due_by", "name", "customer_id", "tier", "value", "status",
+                "days_overdue", "last_done", "every_days", "risk_markers", "action"),
+    "keep in touch": ("priority", "due_by", "name", "customer_id", "value", "status",
+                      "last_done", "lost_on", "exit_reason", "action"),
+    "save": ("priority", "director_target", "due_by", "name", "customer_id", "tier", "value",
+             "value_at_risk", "risk_markers", "last_done", "action"),
+    "win back": ("priority", "director_target", "due_by", "name", "customer_id", "value",
+                 "chance", "expected_revenue", "lost_on", "exit_reason", "last_done",
+                 "action"),
+}
+_LAST_DONE_HEADER = {"save": "last_purchase", "win back": "last_contact"}
+_VALUE_HEADER = {"keep in touch": "former_value", "win back": "former_value"}
+#: How many save and win-back targets the director sees on the executive page.
+DIRECTOR_TOP = 15
+
+
+def with_targets(report: ContactDiscipline, diagnostics: Any) -> ContactDiscipline:
+    """``report`` with the save and win-back targets of a
+    :class:`retention_lib.diagnostics.Diagnostics` of the same period (its ``at_risk`` list
+    and win-back ``queue``), for the call lists."""
+    return dataclasses.replace(report, at_risk=diagnostics.at_risk, queue=diagnostics.queue)
+
+
+def _task_action(tr: Translator, task: str, status: str, days: int, every: Any,
+                 category: str = "", in_queue: bool = False) -> str:
+    if task in ("call", "meeting"):
+        every = "" if every is None or pd.isna(every) else int(every)
+        state = status if status in ("overdue", "never") else "due"
+        return tr.t(f"lists.action.{task}_{state}", days=int(days), every=every)
+    if task == "keep in touch":
+        if in_queue:
+            return tr.t("lists.action.keep_in_touch_winback")
+        base = tr.t("lists.action.keep_in_touch")
+        return f"{base} {_advice(tr, category)}" if category else base
+    if task == "save":
+        return tr.t("lists.action.save")
+    return f"{_advice(tr, category)} {tr.t('action.any')}"
+
+
+def _advice(tr: Translator, category: str) -> str:
+    """The advice for an exit-reason category (``action.<category>``; an unknown code gets
+    the advice for an unknown reason: find it out first)."""
+    key = f"action.{category}"
+    return tr.t(key) if category and tr.has(key) else tr.t("action.unknown")
+
+
+def call_list_tasks(report: ContactDiscipline) -> pd.DataFrame:
+    """Every task of next month's call lists, in the report's language, one row per task.
+
+    Tasks: the contact plan's calls, meetings and keep-in-touch contacts
+    (:func:`cadence.contact_plan`), and -- when the report carries them
+    (:func:`with_targets`) -- every customer to save (the at-risk list, by value at risk)
+    and every lost customer to win back (the queue, by expected recoverable revenue).
+
+    * ``priority``: calls, meetings, keep in touch: 1, 2, ... per manager and task in the
+      plan's order (tier, money at stake = value x days overdue, value); save and win back:
+      the company-wide rank of the director's lists, ``director_target`` true for the first
+      :data:`DIRECTOR_TOP` (the rows of the executive page).
+    * ``due_by``: working days (:func:`cadence.spread_due_dates`): the plan's dates; customers
+      to save spread over the first 10 working days of the month, lost customers to win back
+      over all its working days, top priority first.
+    * ``risk_markers``: the warning signs (plain words) of every customer of the at-risk
+      list, on each of their rows; ``exit_reason`` the survey category of lost customers;
+      ``action`` what to do (for lost customers the advice for their exit reason,
+      ``action.<category>``; a keep-in-touch contact of a customer in the win-back list
+      says that the win-back call covers it, so the counts stay those of the page).
+    * ``value``: revenue of the tier window (12 months) for active customers, former annual
+      revenue for lost ones; ``value_at_risk``, ``chance``, ``expected_revenue`` from the
+      at-risk list and the win-back queue.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`TASK_COLUMNS`: codes in ``task`` (:data:`TASKS`), ``manager`` and
+        ``status`` (``overdue``/``never``/``due``, ``""`` for save and win back); the other
+        text columns translated. Rows by manager, task (in :data:`TASKS` order), due date,
+        priority. Empty (with the columns) without a plan and targets.
+    """
     tr = report.tr
+    parts: list[pd.DataFrame] = []
+    markers: dict[str, str] = {}
+    ar = report.at_risk
+    if ar is not None and len(ar):
+        markers = {str(i): "; ".join(marker_sentences(f, tr=tr))
+                   for i, f in zip(ar.index, ar["marker_facts"], strict=True)}
+    reasons: dict[str, str] = {}
+    q = report.queue
+    if q is not None and len(q):
+        reasons = dict(zip(q.index.astype(str), q["reason_category"].astype(str), strict=True))
+    start = report.as_of + pd.Timedelta(days=1)
+    end = report.as_of + pd.offsets.MonthEnd(1)
     plan = report.plan
-    managers_ = {} if plan is None else {
-        str(m): tr.label("manager", m) for m in plan["manager"].dropna().unique()}
-    return {
-        "action": {a: tr.label("discipline.action", a)
-                   for a in ("call", "meeting", "keep in touch")},
-        "tier": {"lost": tr.t("discipline.tier.lost")},
-        "manager": managers_,
-    }
+    if plan is not None and len(plan):
+        end = pd.Timestamp(plan.attrs.get("period_end", end))
+        ids = plan["customer_id"].astype(str).to_numpy()
+        tasks = plan["action"].astype(str).to_numpy()
+        status = plan["status"].astype(str).to_numpy()
+        lost = tasks == "keep in touch"
+        cat = np.array([reasons.get(i, "") if lk else "" for i, lk in zip(ids, lost,
+                                                                           strict=True)],
+                       dtype=object)
+        queued = np.array([lk and i in reasons for i, lk in zip(ids, lost, strict=True)],
+                          dtype=bool)
+        lost_on = pd.Series(pd.NaT, index=range(len(ids)), dtype="datetime64[ns]")
+        if report.never is not None and len(report.never) and lost.any():
+            lo = report.never["lost_on"]
+            lo = pd.Series(lo.to_numpy(), index=report.never.index.astype(str))
+            lost_on = pd.Series(lo.reindex(ids).to_numpy(), dtype="datetime64[ns]")
+            lost_on[~lost] = pd.NaT
+        parts.append(pd.DataFrame({
+            "task": tasks,
+            "priority": plan["priority"].to_numpy(np.int64),
+            "director_target": False,
+            "due_by": plan["due_by"].to_numpy(),
+            "name": plan["name"].astype(str).to_numpy(),
+            "customer_id": ids,
+            "tier": plan["tier"].astype(str).to_numpy(),
+            "value": plan["value"].to_numpy(np.float64),
+            "value_at_risk": np.nan,
+            "chance": np.nan,
+            "expected_revenue": np.nan,
+            "status": status,
+            "days_overdue": plan["days_overdue"].to_numpy(np.int64),
+            "last_done": plan["last_done"].to_numpy(),
+            "every_days": plan["every_days"].to_numpy(dtype="float64", na_value=np.nan),
+            "lost_on": lost_on.to_numpy(),
+            "risk_markers": [markers.get(i, "") for i in ids],
+            "exit_reason": [tr.label("reason", c) if c else "" for c in cat],
+            "action": [_task_action(tr, t, st, dd, ev, c, qd) for t, st, dd, ev, c, qd in zip(
+                tasks, status, plan["days_overdue"], plan["every_days"].astype(object), cat,
+                queued, strict=True)],
+            "manager": plan["manager"].astype(str).to_numpy(),
+        }))
+    if ar is not None and len(ar):
+        rank = np.arange(1, len(ar) + 1)
+        parts.append(pd.DataFrame({
+            "task": "save",
+            "priority": rank,
+            "director_target": rank <= DIRECTOR_TOP,
+            "due_by": start,
+            "name": ar["name"].astype(str).to_numpy(),
+            "customer_id": ar.index.astype(str),
+            "tier": ar["tier"].astype(str).to_numpy(),
+            "value": ar["revenue_12m"].to_numpy(np.float64),
+            "value_at_risk": ar["value_at_risk"].to_numpy(np.float64),
+            "chance": np.nan,
+            "expected_revenue": np.nan,
+            "status": "",
+            "days_overdue": 0,
+            "last_done": ar["last_purchase"].to_numpy(),
+            "every_days": np.nan,
+            "lost_on": pd.NaT,
+            "risk_markers": [markers.get(str(i), "") for i in ar.index],
+            "exit_reason": "",
+            "action": _task_action(tr, "save", "", 0, None),
+            "manager": ar["manager"].astype(str).to_numpy(),
+        }))
+    if q is not None and len(q):
+        rank = np.arange(1, len(q) + 1)
+        cats = q["reason_category"].astype(str).to_numpy()
+        parts.append(pd.DataFrame({
+            "task": "win back",
+            "priority": rank,
+            "director_target": rank <= DIRECTOR_TOP,
+            "due_by": start,
+            "name": q["name"].astype(str).to_numpy(),
+            "customer_id": q.index.astype(str),
+            "tier": "lost",
+            "value": q["lost_revenue"].to_numpy(np.float64),
+            "value_at_risk": np.nan,
+            "chance": q["score"].to_numpy(np.float64),
+            "expected_revenue": q["expected_revenue"].to_numpy(np.float64),
+            "status": "",
+            "days_overdue": 0,
+            "last_done": q["last_contact"].to_numpy(),
+            "every_days": np.nan,
+            "lost_on": q["lost_on"].to_numpy(),
+            "risk_markers": "",
+            "exit_reason": [tr.label("reason", c) for c in cats],
+            "action": [_task_action(tr, "win back", "", 0, None, c) for c in cats],
+            "manager": q["manager"].astype(str).to_numpy(),
+        }))
+    if not parts:
+        return pd.DataFrame({c: [] for c in TASK_COLUMNS})
+    out = pd.concat(parts, ignore_index=True)
+    for col in ("due_by", "last_done", "lost_on"):
+        out[col] = pd.to_datetime(out[col]).astype("datetime64[ns]")
+    out["manager"] = out["manager"].replace({"": cadence.UNASSIGNED, "nan": cadence.UNASSIGNED})
+    targets = out["task"].isin(["save", "win back"]).to_numpy()
+    if targets.any():  # the director's order first, spread over the first working days
+        sub = out.loc[targets].sort_values(["manager", "task", "priority"], kind="stable")
+        key = sub.assign(manager=sub["manager"].astype(str) + "\x00" + sub["task"])
+        days = int((plan.attrs.get("spread_days") if plan is not None else None) or 10)
+        save = (sub["task"] == "save").to_numpy(dtype=bool)
+        # customers to save within the first days; the win-back calls over the month
+        for rows, width in ((save, days), (~save, max(len(cadence.working_days(start, end)),
+                                                       1))):
+            if rows.any():
+                out.loc[sub.index[rows], "due_by"] = cadence.spread_due_dates(
+                    key.loc[rows], start=start, end=end, spread_days=width).to_numpy()
+    kind = out["task"].map({t: i for i, t in enumerate(TASKS)}).to_numpy()
+    order = np.lexsort((out["priority"].to_numpy(), out["due_by"].to_numpy(), kind,
+                        pd.factorize(out["manager"], sort=True)[0]))
+    out = out.iloc[order].reset_index(drop=True)
+    out["every_days"] = out["every_days"].astype("Float64").round().astype("Int64")
+    out["days_overdue"] = out["days_overdue"].astype(np.int64)
+    out["director_target"] = out["director_target"].astype(bool)
+    for col in ("value", "value_at_risk", "expected_revenue"):
+        out[col] = out[col].astype("float64").round(2)
+    out["chance"] = out["chance"].astype("float64").round(4)
+    out.attrs = {"start": start, "end": end}
+    return out[list(TASK_COLUMNS)]
+
+
+def _shown_tasks(tasks: pd.DataFrame, tr: Translator) -> pd.DataFrame:
+    """``tasks`` with the codes shown in the report's language (task, status, tier,
+    manager, the director's mark)."""
+    t = tasks.copy()
+    never = {"call": "never_call", "meeting": "never_meeting", "keep in touch": "never_contact"}
+    t["status"] = [
+        "" if not s else tr.t("lists.status." + (never.get(k, "never_contact") if s == "never"
+                                                   else s))
+        for k, s in zip(tasks["task"], tasks["status"], strict=True)]
+    t["tier"] = [tr.t("discipline.tier.lost") if x == "lost" else (tr.label("tier", x) if x
+                                                                     else "")
+                 for x in tasks["tier"]]
+    t["manager"] = [tr.label("manager", m) for m in tasks["manager"]]
+    t["director_target"] = [tr.t("lists.director_target") if x else ""
+                            for x in tasks["director_target"]]
+    t["task"] = [tr.t(f"lists.sheet.{cadence_key(x)}") for x in tasks["task"]]
+    for col in ("name", "customer_id", "tier", "manager", "status", "task", "risk_markers",
+                "exit_reason", "action", "director_target"):
+        t[col] = t[col].astype(object).astype("string")
+    return t
+
+
+def cadence_key(task: str) -> str:
+    """Catalog key part of a task code: ``"keep in touch"`` -> ``"keep_in_touch"``."""
+    return task.replace(" ", "_")
+
+
+def _headers(tr: Translator, kind: str | None = None) -> dict[str, str]:
+    out = {c: tr.t(f"lists.col.{c}") for c in TASK_COLUMNS}
+    if kind in _LAST_DONE_HEADER:
+        out["last_done"] = tr.t(f"lists.col.{_LAST_DONE_HEADER[kind]}")
+    if kind in _VALUE_HEADER:
+        out["value"] = tr.t(f"lists.col.{_VALUE_HEADER[kind]}")
+    return out
 
 
 def write_report_call_lists(report: ContactDiscipline, out_dir: str | Path) -> dict[str, Path]:
-    """Write one Excel-safe CSV per manager (``call_list_<manager>.csv``) into ``out_dir``.
+    """Write each manager's call list: an Excel workbook and a CSV beside it.
 
-    Headers (``discipline.col.*``), actions, the tier ``lost`` and the manager
-    ``unassigned`` are written in the report's language; dates as ``YYYY-MM-DD`` (every
-    spreadsheet reads them as dates), numbers as plain numbers. UTF-8 with BOM and formula
-    neutralisation: :mod:`retention_lib.calllists`. File names and the returned keys keep
-    the manager codes. Nothing is written without a contacts table.
+    ``call_list_<manager>.xlsx`` has one sheet per kind of task (:data:`TASKS`: calls,
+    meetings, keep in touch, save, win back; columns :data:`SHEET_COLUMNS`, every sheet
+    present, an empty one with its header), frozen header, widths, real date cells
+    (``yyyy-mm-dd`` in English, ``dd.mm.yyyy`` in Russian and Ukrainian), amounts as numbers.
+    ``call_list_<manager>.csv`` holds the same tasks in one table (:data:`TASK_COLUMNS`,
+    the task in the first column) with the separator of the report's language (``;`` for
+    ru and uk, ``,`` for en: :func:`retention_lib.calllists.csv_separator`), UTF-8 with BOM,
+    formula-safe (:mod:`retention_lib.calllists`). Everything a reader sees is in the
+    report's language; file names and the returned keys keep the manager codes.
+
+    Returns
+    -------
+    dict
+        Manager code -> path of the workbook (the CSV has the same stem), managers sorted.
+        Nothing is written without a contacts table.
     """
+    from .calllists import Sheet, call_list_filename, csv_separator, write_safe_csv, write_workbook
+
     if report.plan is None:
         return {}
     tr = report.tr
-    headers = {c: tr.t(f"discipline.col.{_CALL_LIST_HEADER_KEYS.get(c, c)}")
-               for c in CALL_LIST_COLUMNS}
-    return write_call_lists(report.plan, out_dir=out_dir, columns=CALL_LIST_COLUMNS,
-                            headers=headers, labels=_call_list_labels(report))
+    tasks = call_list_tasks(report)
+    if tasks.empty:
+        return {}
+    shown = _shown_tasks(tasks, tr)
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    sep = csv_separator(tr.lang)
+    date_format = "yyyy-mm-dd" if tr.lang == "en" else "dd.mm.yyyy"
+    taken_x: set[str] = set()
+    taken_c: set[str] = set()
+    written: dict[str, Path] = {}
+    codes = tasks["manager"].astype(str).to_numpy()
+    for manager in sorted(set(codes)):
+        rows = shown.loc[codes == manager]
+        kinds = tasks.loc[codes == manager, "task"].to_numpy()
+        sheets = []
+        for kind in TASKS:
+            cols = list(SHEET_COLUMNS[kind])
+            sheets.append(Sheet(
+                title=tr.t(f"lists.sheet.{cadence_key(kind)}"),
+                frame=rows.loc[kinds == kind, cols].reset_index(drop=True),
+                headers=_headers(tr, kind),
+                money=("value", "value_at_risk", "expected_revenue"),
+                percent=("chance",),
+            ))
+        xlsx = out_dir / call_list_filename(manager, taken=taken_x, suffix=".xlsx")
+        write_workbook(sheets, xlsx, date_format=date_format)
+        csv_cols = ["task", *[c for c in TASK_COLUMNS if c not in ("task", "manager")],
+                    "manager"]
+        write_safe_csv(rows[csv_cols].reset_index(drop=True),
+                       out_dir / call_list_filename(manager, taken=taken_c, suffix=".csv"),
+                       headers=_headers(tr), sep=sep)
+        written[manager] = xlsx
+    return written
 
 
 def write_call_lists_for(
     dataset, *, period: str, settings: Settings | None = None, out_dir: str | Path,
     lang: str | None = None,
 ) -> dict[str, Path]:
-    """Dataset-level :func:`write_report_call_lists` for the runner (no funnel computed).
+    """Dataset-level :func:`write_report_call_lists` for the runner (no funnel computed),
+    with the save and win-back targets of :func:`retention_lib.diagnostics.build_diagnostics`.
 
-    Returns manager code → path written; ``{}`` without a contacts table.
+    Returns manager code -> workbook path; ``{}`` without a contacts table.
     """
+    from .diagnostics import _diagnostics
+
     if getattr(dataset, "contacts", None) is None:
         return {}
     report = build_contact_discipline(dataset, period=period, settings=settings, lang=lang,
                                       with_funnel=False)
-    return write_report_call_lists(report, out_dir)
+    diag = _diagnostics(dataset, period=report.period, settings=settings, lang=lang,
+                        diagnostics=None)
+    return write_report_call_lists(with_targets(report, diag), out_dir)
+
+
+# --------------------------------------------------------------------------- this month's actions
+#: Kinds of executive action, in the order they are listed.
+ACTION_KINDS = ("review_manager", "overdue_key", "save", "win_back", "call_lists")
+
+
+def executive_actions(
+    report: ContactDiscipline, *, at_risk: pd.DataFrame | None = None,
+    queue: pd.DataFrame | None = None, top: int | None = None, max_actions: int = 5,
+) -> list[dict[str, Any]]:
+    """This month's actions for the executive page, derived from the data: who does what,
+    for which customers and how much money.
+
+    Rules, in order (at most ``max_actions``):
+
+    1. ``review_manager`` -- owner: the director -- for each manager flagged by manager fit
+       (highest churn first, at most two): their churn against the company's, and their
+       customers at risk (``at_risk``), biggest value at risk first.
+    2. ``overdue_key`` -- owner: the manager with the most money at stake among the overdue
+       key accounts (:func:`cadence.at_stake`: 12-month revenue x days overdue; VIP first):
+       that manager's overdue VIP/A customers in the overdue-key order; money = their
+       12-month revenue.
+    3. ``save`` -- owner: the manager with the most value at risk among the director's top
+       ``top`` customers to save (:data:`DIRECTOR_TOP`): those customers; money = value at
+       risk.
+    4. ``win_back`` -- owner: the manager with the most expected recoverable revenue among the
+       top ``top`` of the win-back queue: those customers; money = expected revenue.
+    5. ``call_lists`` -- owner: the director: the whole save and win-back lists, by manager
+       in the workbooks.
+
+    Ties between managers go to the name first in sort order. An empty list, a missing
+    table or a nobody-flagged fit simply leave the action out.
+
+    Returns
+    -------
+    list of dict
+        One dict per action: ``kind`` (:data:`ACTION_KINDS`), ``owner`` (a manager code or
+        ``"director"``), ``customers`` (list of names, in order), ``count`` (int: customers
+        concerned), ``money`` (float), ``money_kind`` (``"at_risk"``, ``"revenue"``,
+        ``"expected"``) and the figures of the sentence (``manager``, ``rate``,
+        ``company_rate``, ``lost``, ``customers_start``; ``total``, ``vip``; ``top``;
+        ``save``, ``save_money``, ``winback``, ``winback_money``, ``managers``).
+    """
+    top = DIRECTOR_TOP if top is None else int(top)
+    at_risk = report.at_risk if at_risk is None else at_risk
+    queue = report.queue if queue is None else queue
+    out: list[dict[str, Any]] = []
+
+    def owner_of(frame: pd.DataFrame, money: np.ndarray) -> str:
+        by = pd.Series(money, index=frame["manager"].astype(str).to_numpy()).groupby(
+            level=0).sum()
+        best = by.max()
+        return sorted(str(m) for m in by.index[by == best])[0]
+
+    fit = report.fit
+    if fit is not None and len(fit):
+        flagged = fit.loc[fit["flagged"].to_numpy(dtype=bool)]
+        flagged = flagged.iloc[np.lexsort((np.asarray(flagged.index.astype(str)),
+                                           -flagged["churn_rate"].to_numpy(dtype=float)))]
+        for m, row in list(flagged.iterrows())[:2]:
+            mine = (at_risk.loc[(at_risk["manager"].astype(str) == str(m)).to_numpy()]
+                    if at_risk is not None and len(at_risk) else None)
+            out.append({
+                "kind": "review_manager", "owner": "director", "manager": str(m),
+                "rate": float(row["churn_rate"]),
+                "company_rate": float(fit.attrs.get("company_rate", float("nan"))),
+                "lost": int(row["lost"]), "customers_start": int(row["customers"]),
+                "customers": [] if mine is None else mine["name"].astype(str).tolist(),
+                "count": 0 if mine is None else len(mine),
+                "money": 0.0 if mine is None else float(mine["value_at_risk"].sum()),
+                "money_kind": "at_risk",
+            })
+    ok = report.overdue_key
+    if ok is not None and len(ok):
+        m = owner_of(ok, cadence.at_stake(ok))
+        mine = ok.loc[(ok["manager"].astype(str) == m).to_numpy()]
+        out.append({
+            "kind": "overdue_key", "owner": m, "customers": mine["name"].astype(str).tolist(),
+            "count": len(mine), "total": len(ok), "vip": int((mine["tier"] == "VIP").sum()),
+            "money": float(mine["value"].sum()) if "value" in mine.columns else 0.0,
+            "money_kind": "revenue",
+        })
+    for kind, frame, col, money_kind in (("save", at_risk, "value_at_risk", "at_risk"),
+                                         ("win_back", queue, "expected_revenue", "expected")):
+        if frame is None or not len(frame):
+            continue
+        head = frame.head(top)
+        m = owner_of(head, head[col].to_numpy(dtype=float))
+        mine = head.loc[(head["manager"].astype(str) == m).to_numpy()]
+        out.append({
+            "kind": kind, "owner": m, "customers": mine["name"].astype(str).tolist(),
+            "count": len(mine), "top": len(head), "money": float(mine[col].sum()),
+            "money_kind": money_kind,
+        })
+    if (at_risk is not None and len(at_risk)) or (queue is not None and len(queue)):
+        n_save = 0 if at_risk is None else len(at_risk)
+        n_wb = 0 if queue is None else len(queue)
+        managers_ = set()
+        for frame in (at_risk, queue):
+            if frame is not None:
+                managers_ |= set(frame["manager"].astype(str))
+        out.append({
+            "kind": "call_lists", "owner": "director", "customers": [],
+            "count": n_save + n_wb, "save": n_save,
+            "save_money": 0.0 if at_risk is None else float(at_risk["value_at_risk"].sum()),
+            "winback": n_wb,
+            "winback_money": 0.0 if queue is None else float(queue["expected_revenue"].sum()),
+            "managers": len(managers_),
+            "money": (0.0 if at_risk is None else float(at_risk["value_at_risk"].sum()))
+            + (0.0 if queue is None else float(queue["expected_revenue"].sum())),
+            "money_kind": "at_stake",
+        })
+    return out[:max_actions]
 
 
 # --------------------------------------------------------------------------- helpers
@@ -640,40 +1060,58 @@ def section_compliance_by_tier(report: ContactDiscipline):
     )
 
 
+def _channel_text(tr: Translator, kind: str, status: Any, days: Any) -> str:
+    """A requirement's status in words with its icon: ``"■ 12 d overdue"``,
+    ``"■ no meeting yet"``, ``"▲ due soon"``, ``"● ok"``; ``""`` without a rule."""
+    status = "" if status is None or pd.isna(status) else str(status)
+    if status == "overdue":
+        return tr.t("lists.channel.overdue", days=int(days))
+    if status == "never":
+        return tr.t(f"lists.channel.never_{kind}")
+    return status_text(status, tr) if status else ""
+
+
 def _compliance_rows(report: ContactDiscipline, comp: pd.DataFrame, *, caption: str,
-                     max_rows: int | None) -> str:
+                     max_rows: int | None, compact: bool = False) -> str:
     tr = report.tr
     c = lambda k: _col(tr, k)  # noqa: E731
-    never = tr.t("discipline.never")
     total = len(comp)
     if max_rows is not None:  # format only the rows shown (1M+ customers at scale)
         comp = comp.iloc[:max_rows]
+    if "call_status" not in comp.columns:  # a table from before the per-channel statuses
+        comp = comp.assign(call_status="", meeting_status="", call_days_overdue=0,
+                           meeting_days_overdue=0, value=float("nan"))
     t = pd.DataFrame({
         c("status"): [status_text(s, tr) for s in comp["status"].astype(object)],
         c("customer"): comp["name"].to_numpy(),
         c("tier"): [tr.label("tier", x) for x in comp["tier"].astype(object)],
         c("manager"): [_manager(tr, m) for m in comp["manager"].astype(object)],
+        tr.t("lists.col.value"): comp["value"].to_numpy(dtype="float64"),
+        tr.t("lists.col.call"): [
+            _channel_text(tr, "call", st, dd)
+            for st, dd in zip(comp["call_status"], comp["call_days_overdue"], strict=True)],
         c("last_call"): [_date(tr, never=True)(x) for x in comp["last_call"]],
-        c("days_since_call"): [never if pd.isna(x) else tr.number(int(x))
-                               for x in comp["days_since_call"]],
         c("call_every"): comp["call_required_days"].to_numpy(),
+        tr.t("lists.col.meeting"): [
+            _channel_text(tr, "meeting", st, dd)
+            for st, dd in zip(comp["meeting_status"], comp["meeting_days_overdue"],
+                              strict=True)],
         c("last_meeting"): [
             "" if pd.isna(r) else _date(tr, never=True)(x)
             for x, r in zip(comp["last_meeting"], comp["meeting_required_days"], strict=True)
         ],
-        c("days_since_meeting"): [
-            "" if pd.isna(r) else (never if pd.isna(x) else tr.number(int(x)))
-            for x, r in zip(comp["days_since_meeting"], comp["meeting_required_days"],
-                            strict=True)
-        ],
         c("meeting_every"): comp["meeting_required_days"].to_numpy(),
-        c("days_overdue"): comp["days_overdue"].to_numpy(),
         c("attempts"): comp["attempts"].to_numpy(),
     })
+    if compact:  # the executive page: who, how much, and the two statuses
+        t = t.drop(columns=[c(k) for k in ("last_call", "call_every", "last_meeting",
+                                           "meeting_every", "attempts")])
     shown = len(t) if max_rows is None else min(max_rows, len(t))
     classes = [_ROW_CLASS.get(s, "") for s in comp["status"].astype(object)][:shown]
-    formats = {c(k): _int(tr) for k in ("call_every", "meeting_every", "days_overdue",
-                                        "attempts")}
+    formats = {c(k): _int(tr) for k in ("call_every", "meeting_every", "attempts")
+               if c(k) in t.columns}
+    formats[tr.t("lists.col.value")] = (
+        lambda v: "" if v is None or pd.isna(v) else report.money(float(v)))
     return d.table_html(t, caption=caption, max_rows=max_rows, row_classes=classes,
                         formats=formats, tr=tr, total_rows=total)
 
@@ -685,8 +1123,16 @@ def section_overdue_key_accounts(report: ContactDiscipline, *, max_rows: int = 2
     if report.overdue_key is None:
         return _wrap(_h2(report, "overdue_key", tiers=tiers), _off(report, "compliance"))
     return _wrap(_h2(report, "overdue_key", tiers=tiers), _compliance_rows(
-        report, report.overdue_key, caption=tr.t("discipline.caption.overdue_key"),
-        max_rows=max_rows))
+        report, report.overdue_key, caption=tr.t("lists.caption.overdue_key"),
+        max_rows=max_rows), _note(_overdue_key_note(report)))
+
+
+def _overdue_key_note(report: ContactDiscipline) -> str:
+    """How the overdue key accounts are ordered, and what "no meeting yet" means."""
+    start = None if report.compliance is None else report.compliance.attrs.get("log_start")
+    tr = report.tr
+    return tr.t("lists.note.overdue_key",
+                start=tr.date(start) if start is not None and not pd.isna(start) else "—")
 
 
 def section_compliance_table(report: ContactDiscipline, *, max_rows: int = 400):
@@ -696,7 +1142,7 @@ def section_compliance_table(report: ContactDiscipline, *, max_rows: int = 400):
         return _wrap(_h2(report, "table"), _off(report, "compliance"))
     return _wrap(
         _h2(report, "table"),
-        _note(tr.t("discipline.note.table")),
+        _note(tr.t("lists.note.table")),
         _compliance_rows(report, report.compliance, caption=tr.t("discipline.caption.table"),
                          max_rows=max_rows),
     )
@@ -716,22 +1162,27 @@ def section_contact_plan(report: ContactDiscipline):
         pd.crosstab(man, plan["action"].astype(object))
         .reindex(columns=["call", "meeting", "keep in touch"], fill_value=0)
     )
-    overdue_now = (
-        plan.assign(o=plan["days_overdue"] > 0).groupby(man)["o"].sum()
-        .reindex(counts.index).astype(int)
-    )
+    late = plan["status"].isin(["overdue", "never"]).to_numpy(dtype=bool)
+    active = (plan["action"] != "keep in touch").to_numpy(dtype=bool)
+    late_tasks = pd.Series(late, index=plan.index).groupby(man.to_numpy()).sum()
+    late_customers = (plan.loc[late & active].groupby(man[late & active].to_numpy())
+                      ["customer_id"].nunique())
     t = pd.DataFrame({
         _col(tr, "manager"): [_manager(tr, m) for m in counts.index],
         _col(tr, "calls"): counts["call"].to_numpy(),
         _col(tr, "meetings"): counts["meeting"].to_numpy(),
         _col(tr, "keep_in_touch"): counts["keep in touch"].to_numpy(),
-        _col(tr, "overdue_now"): overdue_now.to_numpy(),
+        tr.t("lists.col.overdue_customers"):
+            late_customers.reindex(counts.index, fill_value=0).to_numpy(dtype=np.int64),
+        tr.t("lists.col.overdue_tasks"):
+            late_tasks.reindex(counts.index, fill_value=0).to_numpy(dtype=np.int64),
     })
     formats = {c: _int(tr) for c in t.columns[1:]}
+    days = plan.attrs.get("spread_days") or 10
     return _wrap(
         _h2(report, "plan"),
-        _note(tr.t("discipline.note.plan", start=tr.date(report.as_of + pd.Timedelta(days=1)),
-                   end=tr.date(end))),
+        _note(tr.t("lists.note.plan", start=tr.date(report.as_of + pd.Timedelta(days=1)),
+                   end=tr.date(end), days=int(days))),
         d.table_html(t, caption=tr.t("discipline.caption.plan"), formats=formats, tr=tr),
     )
 
@@ -865,7 +1316,7 @@ def section_definitions(report: ContactDiscipline):
     defs = [
         (tr.t("discipline.def.contact"), tr.t("discipline.def.contact_text")),
         (tr.t("discipline.def.requirement"), tr.t(req)),
-        (tr.t("discipline.def.days_overdue"), tr.t("discipline.def.days_overdue_text")),
+        (tr.t("discipline.def.days_overdue"), tr.t("lists.def.days_overdue_text")),
         (tr.t("discipline.def.due_soon"), tr.t("discipline.def.due_soon_text", count=due)),
         (tr.t("discipline.def.within"), tr.t("discipline.def.within_text")),
         (tr.t("discipline.def.former_value"), tr.t("discipline.def.former_value_text")),
@@ -925,8 +1376,8 @@ def executive_section(report: ContactDiscipline, *, link: str = "contact_discipl
                                 formats=formats, tr=tr)]
     if report.overdue_key is not None and len(report.overdue_key):
         parts.append(_compliance_rows(report, report.overdue_key,
-                                      caption=tr.t("discipline.caption.executive_key"),
-                                      max_rows=top))
+                                      caption=tr.t("lists.caption.executive_key"),
+                                      max_rows=top, compact=True))
     anchor = f'<a href="{d.escape(link)}">{d.escape(tr.t("discipline.note.link"))}</a>'
     marker = "\x00LINK\x00"
     text = d.escape(tr.t("discipline.note.details", link=marker)).replace(

@@ -73,6 +73,7 @@ __all__ = [
     "notebook_settings",
     "report_metrics",
     "resolve_period",
+    "section_actions",
     "section_churn_breakdown",
     "section_churn_series",
     "section_contents",
@@ -371,6 +372,10 @@ class MonthlyReport:
     #: Retention-economics sentence for the verdict (:func:`diagnostics.scenario_sentence`).
     scenario: str = ""
     by_attribute: dict[str, pd.DataFrame] = field(default_factory=dict)
+    #: The previous month's key figures, for the changes on the KPI tiles: ``active``
+    #: (customers active at ``previous_end``), ``lost``, ``lost_revenue``, ``won``,
+    #: ``won_revenue`` (the month ending at ``previous_end``); empty when not computed.
+    previous_month: dict[str, Any] = field(default_factory=dict)
     #: The last day the data cover (:attr:`retention_lib.io.Dataset.data_end`); ``None``:
     #: the month's last day.
     data_end: pd.Timestamp | None = None
@@ -594,6 +599,19 @@ def build_monthly(
         won_month = won_month[
             ["name", "manager", "returned_on", "gap_days", "revenue_since_return"]
         ]
+        # the previous month's figures, for the changes on the KPI tiles
+        prev2_end = _month_end(str(pd.Period(period, freq="M") - 2))
+        status_prev = churn.customer_status(tx, as_of=prev_end, lapse_days=settings.lapse_days,
+                                            customers=customers)
+        lost_p = churn.lost_customers(tx, start=prev2_end, end=prev_end,
+                                      lapse_days=settings.lapse_days, customers=customers)
+        won_p = churn.won_back(tx, start=prev2_end, end=prev_end,
+                               lapse_days=settings.lapse_days, customers=customers)
+        previous_month = {
+            "active": int((status_prev["status"] == "active").sum()),
+            "lost": len(lost_p), "lost_revenue": float(lost_p["lost_revenue"].sum()),
+            "won": len(won_p), "won_revenue": float(won_p["revenue_since_return"].sum()),
+        }
 
         tiers_now = _tiers(dataset, as_of=as_of, settings=settings)
         active_ids = status_now.index[status_now["status"] == "active"]
@@ -675,6 +693,7 @@ def build_monthly(
         tr=tr,
         scenario=_scenario(dataset, period=period, settings=settings, lang=tr.lang),
         by_attribute=by_attribute,
+        previous_month=previous_month,
     )
 
 
@@ -774,8 +793,8 @@ def verdict_sentences(report: MonthlyReport) -> list[str]:
     Example (English)::
 
         Annual customer churn is 14.2 % — warning zone (above 10 %): act.
-        Revenue churn is 9.8 % (normal zone).
         Up 0.6 points on last month (13.6 % at the end of September).
+        Revenue churn is 9.8 % (normal zone).
         23 customers were lost in October (€41,200 of annual revenue) and 4 won back (€3,100).
         The costliest exit reason is service quality (38 % of lost revenue): admit the fault …
     """
@@ -783,9 +802,7 @@ def verdict_sentences(report: MonthlyReport) -> list[str]:
     o, p = report.overall, report.previous
     rate, status = _float(o["customer_churn"]), str(o["status"])
     out = [tr.t("verdict.churn", rate=tr.percent(rate), zone=_zone_phrase(status, report))]
-    out.extend(report.history_sentences())
     rev, rev_status = _float(o["revenue_churn"]), str(o["revenue_status"])
-    out.append(tr.t(f"verdict.revenue.{rev_status}", rate=tr.percent(rev)))
     prev = _float(p["customer_churn"])
     prev_month = tr.month_name(report.previous_end, genitive=True)
     if math.isnan(rate) or math.isnan(prev):
@@ -795,6 +812,10 @@ def verdict_sentences(report: MonthlyReport) -> list[str]:
         key = "verdict.up" if diff > 0 else ("verdict.down" if diff < 0 else "verdict.unchanged")
         out.append(tr.t(key, diff=tr.number(abs(diff), decimals=1), prev=tr.percent(prev),
                         prev_month=prev_month))
+    # the change follows the customer-churn sentence it belongs to, then what the data do not
+    # cover (partial month, shorter history), before revenue churn
+    out.extend(report.history_sentences())
+    out.append(tr.t(f"verdict.revenue.{rev_status}", rate=tr.percent(rev)))
     n_lost, n_won = len(report.lost_month), len(report.won_month)
     lost_rev = float(report.lost_month["lost_revenue"].sum())
     won_rev = float(report.won_month["revenue_since_return"].sum())
@@ -983,6 +1004,7 @@ def _off(report: MonthlyReport, section: str) -> str:
 MONTHLY_SECTIONS = (
     ("rl-verdict", "headings.verdict"),
     ("rl-kpis", "headings.kpis"),
+    ("rl-actions", "lists.exec.heading"),
     ("rl-churn-series", "headings.churn_series"),
     ("rl-where-lost", "headings.where_lost"),
     ("rl-who", "headings.who"),
@@ -1052,9 +1074,78 @@ def section_verdict(report: MonthlyReport):
     )
 
 
+def section_actions(report: MonthlyReport, *, dataset, settings: Settings | None = None):
+    """"This month's actions": 3-5 actions derived from the data, each with its owner (a
+    named manager or the director), the customers concerned and the money
+    (:func:`retention_lib.discipline.executive_actions`): the flagged manager, the overdue
+    VIP/A customers, the top customers to save and to win back, the call lists.
+
+    Reads the contact-discipline report (without the funnel) and the churn diagnostics of
+    the same period -- the very calls of the executive blocks below, so a report run
+    computes them once. Without a contacts table the overdue key accounts are left out;
+    heading id ``rl-actions``.
+    """
+    from . import diagnostics as dx
+    from . import discipline
+
+    tr = report.tr
+    settings = settings or getattr(dataset, "settings", None) or report.settings
+    contact = discipline.build_contact_discipline(dataset, period=report.period,
+                                                  settings=settings, lang=tr.lang,
+                                                  with_funnel=False)
+    diag = dx._diagnostics(dataset, period=report.period, settings=settings, lang=tr.lang,
+                           diagnostics=None)
+    actions = discipline.executive_actions(contact, at_risk=diag.at_risk, queue=diag.queue)
+    parts = [_heading("rl-actions", tr.t("lists.exec.heading"))]
+    if not actions:
+        parts.append(d.paragraphs_html([tr.t("lists.exec.none")], css_class="rl-report"))
+        return _wrap(*parts)
+    items = "".join(_action_item(a, report) for a in actions)
+    parts.append(f'<div class="rl-report"><p class="rl-note">'
+                 f'{d.escape(tr.t("lists.exec.intro"))}</p>'
+                 f'<ol class="rl-actions">{items}</ol></div>')
+    return _wrap(*parts)
+
+
+def _action_item(action: dict[str, Any], report: MonthlyReport) -> str:
+    """One action as an HTML list item: owner, what to do, customers, money."""
+    tr = report.tr
+    kind, owner = action["kind"], action["owner"]
+    who = tr.t("lists.exec.director") if owner == "director" else tr.label("manager", owner)
+    if kind == "review_manager":
+        text = tr.t("lists.exec.review_manager", manager=tr.label("manager", action["manager"]),
+                    rate=tr.percent(action["rate"]), company=tr.percent(action["company_rate"]),
+                    lost=action["lost"], customers=action["customers_start"])
+    elif kind == "overdue_key":
+        text = tr.t("lists.exec.overdue_key", count=action["count"], total=action["total"],
+                    vip=action["vip"])
+    elif kind in ("save", "win_back"):
+        text = tr.t(f"lists.exec.{kind}", count=action["count"], top=action["top"])
+    else:
+        text = tr.t("lists.exec.call_lists", save=action["save"],
+                    save_money=report.money(action["save_money"]), winback=action["winback"],
+                    winback_money=report.money(action["winback_money"]),
+                    managers=action["managers"])
+    details = []
+    names = list(action.get("customers", []))
+    if names:
+        shown = ", ".join(names[:3])
+        more = len(names) - 3
+        details.append(tr.t("lists.exec.customers_more", names=shown, more=more) if more > 0
+                       else tr.t("lists.exec.customers", names=shown))
+    if action["money_kind"] in ("at_risk", "revenue", "expected") and (
+            names or action["money"]):
+        details.append(tr.t(f"lists.exec.money_{action['money_kind']}",
+                            money=report.money(action["money"])))
+    detail = (f'<br><span class="rl-action-detail">{d.escape(" · ".join(details))}</span>'
+              if details else "")
+    return (f'<li><strong>{d.escape(who)}</strong>: {d.escape(text)}{detail}</li>')
+
+
 def section_contents(report: MonthlyReport):
-    """A short table of contents (links to the sections below the verdict)."""
-    return _wrap(_contents(report.tr, MONTHLY_SECTIONS[1:], month=report.tr.month(report.as_of)))
+    """A short table of contents: links to the sections below the first page (verdict, key
+    figures and this month's actions come first, above it)."""
+    return _wrap(_contents(report.tr, MONTHLY_SECTIONS[3:], month=report.tr.month(report.as_of)))
 
 
 def section_kpis(report: MonthlyReport):
@@ -1077,19 +1168,38 @@ def section_kpis(report: MonthlyReport):
         note = tr.t("history.tile", data_start=tr.date(report.data_start))
         return f"{text} · {note}" if text else note
 
+    pm = report.previous_month
+
+    def count_change(now: int, key: str) -> str:
+        if key not in pm:
+            return ""
+        before = int(pm[key])
+        diff = now - before
+        sign = "+" if diff > 0 else ("−" if diff < 0 else "±")
+        return tr.t("lists.exec.change_count", diff=f"{sign}{tr.number(abs(diff))}",
+                    prev=tr.number(before))
+
+    def joined(*parts: str) -> str:
+        return "; ".join(p for p in parts if p)
+
+    lost_n, won_n = len(report.lost_month), len(report.won_month)
     tiles = [
         d.Kpi(tr.t("kpi.customer_churn"), tr.percent(now), caveat(change(now, prev)),
               str(o["status"])),
         d.Kpi(tr.t("kpi.revenue_churn"), tr.percent(rnow), caveat(change(rnow, rprev)),
               str(o["revenue_status"])),
         d.Kpi(tr.t("kpi.active"), tr.number(report.active_now),
-              tr.t("kpi.active_detail", lost=int(o["lost"]), active=int(o["active_start"]))),
-        d.Kpi(tr.t("kpi.lost_month", month=month), tr.number(len(report.lost_month)),
-              tr.t("kpi.lost_detail",
-                   money=report.money(float(report.lost_month["lost_revenue"].sum())))),
-        d.Kpi(tr.t("kpi.won_month", month=month), tr.number(len(report.won_month)),
-              tr.t("kpi.won_detail",
-                   money=report.money(float(report.won_month["revenue_since_return"].sum())))),
+              joined(count_change(report.active_now, "active"),
+                     tr.t("kpi.active_detail", lost=int(o["lost"]),
+                          active=int(o["active_start"])))),
+        d.Kpi(tr.t("kpi.lost_month", month=month), tr.number(lost_n),
+              joined(count_change(lost_n, "lost"), tr.t(
+                  "kpi.lost_detail",
+                  money=report.money(float(report.lost_month["lost_revenue"].sum()))))),
+        d.Kpi(tr.t("kpi.won_month", month=month), tr.number(won_n),
+              joined(count_change(won_n, "won"), tr.t(
+                  "kpi.won_detail",
+                  money=report.money(float(report.won_month["revenue_since_return"].sum()))))),
     ]
     if report.coverage is not None:
         c = report.coverage

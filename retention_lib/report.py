@@ -413,6 +413,11 @@ def _build_pages(
         )
     with timed("headline figures"):
         metrics = dict(monthly.report_metrics(ds, period=period, contact_discipline=contact))
+    if contact is not None and contact.plan is not None:
+        # the call lists carry the director's save and win-back targets (the diagnostics
+        # the headline figures just built, from the run cache)
+        contact = discipline.with_targets(contact, diagnostics._diagnostics(
+            ds, period=period, settings=settings, lang=language, diagnostics=None))
     return metrics, contact
 
 
@@ -467,7 +472,8 @@ def _timer(say: Callable[[str], None] | None):
 
 
 def _write_extra_files(contact_report: Any, staging: Path) -> None:
-    """Files beside the HTML pages: the per-manager call lists (``call_lists/*.csv``).
+    """Files beside the HTML pages: the per-manager call lists (``call_lists/*.xlsx`` and a
+    ``*.csv`` beside each).
 
     ``contact_report`` is the discipline report from :func:`_compute_metrics` (``None``:
     nothing to write).

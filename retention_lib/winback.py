@@ -12,21 +12,32 @@ with ``lost_on`` in ``(as_of - within_days, as_of]``, including customers who st
 inside that period. Former value = ``lost_revenue``: the net revenue in the 365 days up to
 and including the last purchase (ARCHITECTURE.md "lost revenue").
 
-Score (in [0, 1], higher = call first) is the weighted mean of components in [0, 1]:
+Expected recoverable revenue (the queue's order)
+------------------------------------------------
+Each lost customer is worth what they brought, times the chance of winning them back::
 
-* ``recency`` = ``1 - days_since_lost / within_days`` (lost yesterday: ~1; lost
-  ``within_days`` ago: 0);
-* ``value`` = percentile rank of ``lost_revenue`` (the revenue of the 365 days up to the last
-  purchase) within the queue, ``rank(method="average") / n`` (the most valuable: 1);
-* ``reason`` = 1 for a fixable reason (price, assortment, service, no value, competitor),
-  0.5 for an unknown reason or no survey answer (neutral), 0 for an uncontrollable one
-  (moved, closed). Several answers: the category first in
-  :data:`retention_lib.reasons.PRIORITY` counts (an uncontrollable cause makes the rest moot);
-* ``p_alive`` = the probability of being alive (BG/NBD, :mod:`retention_lib.clv`), only
-  when given; a customer missing from the Series gets 0.5.
+    expected_revenue = max(lost_revenue, 0) * chance
+    chance           = recency * reason_chance[reason_category]
 
-Weights (:data:`DEFAULT_WEIGHTS`): recency 0.35, value 0.35, reason 0.3, and p_alive 0.2 when
-given (weights are divided by their sum, so the score stays in [0, 1]).
+* ``recency`` = ``1 - days_since_lost / within_days``: the sooner, the better (lost
+  yesterday: ~1; lost ``within_days`` ago: 0, when the customer leaves the queue);
+* ``reason_chance`` (:data:`REASON_CHANCE`): 1 for a reason we can fix (price, assortment,
+  service, no value, competitor), 0.5 when the reason is unknown (no survey answer: the first
+  call finds it out), 0 when it is out of our hands (moved, closed). Several answers: the
+  category first in :data:`retention_lib.reasons.PRIORITY` counts (an uncontrollable cause
+  makes the rest moot).
+
+``chance`` is in [0, 1] (column ``score``); the factors multiply, as independent chances do,
+so there are no weights to add up. A customer lost yesterday for a fixable reason keeps the
+whole former revenue (€524 stays €524), one lost a year ago for an unknown reason keeps a
+quarter (€62,947 -> about €15,700): money at stake decides, recency and reason discount it.
+
+The probability of being alive (``p_alive``, BG/NBD) is shown beside (column ``p_alive``)
+but by default does not discount the money (``use_p_alive=False``): for a customer who has
+already lapsed, BG/NBD gives 1 to anyone who bought only once (no repeat purchase to judge
+by) and nearly 0 to a regular buyer who stopped -- multiplying by it put €524 one-off buyers
+above €62,947 key accounts (on the sample, P(alive) 1.0 against 0.08). ``use_p_alive=True``
+multiplies the chance by it (a customer missing from the Series: 0.5).
 
 Won back
 --------
@@ -49,16 +60,18 @@ from .signals import _factorized, _isin
 from .summary import _as_day, _money_key
 
 __all__ = [
-    "DEFAULT_WEIGHTS",
     "QUEUE_COLUMNS",
+    "REASON_CHANCE",
     "winback_metrics",
     "winback_queue",
     "won_back_by_month",
 ]
 
-#: Weights of the score components (``p_alive`` only used when given).
-DEFAULT_WEIGHTS: dict[str, float] = {"recency": 0.35, "value": 0.35, "reason": 0.3,
-                                     "p_alive": 0.2}
+#: Chance of a win-back by exit-reason category (module docstring); any other category: 1.
+REASON_CHANCE: dict[str, float] = {
+    "price": 1.0, "assortment": 1.0, "service": 1.0, "no_value": 1.0, "competitor": 1.0,
+    "unknown": 0.5, "uncontrollable": 0.0,
+}
 
 #: Columns of :func:`winback_queue`.
 QUEUE_COLUMNS = (
@@ -76,10 +89,10 @@ QUEUE_COLUMNS = (
     "contact_overdue",
     "p_alive",
     "score",
+    "expected_revenue",
 )
 
 _LOST_REVENUE_DAYS = 365
-_REASON_SCORE = {"uncontrollable": 0.0, "unknown": 0.5}
 _NO_REASON = "unknown"
 
 
@@ -130,7 +143,8 @@ def winback_queue(
     within_days: int = 730,
     lapse_days: int = DEFAULT_SETTINGS.lapse_days,
     contact_every_days: int | None = DEFAULT_SETTINGS.cadence["lost"].call_days,
-    weights: Mapping[str, float] | None = None,
+    reason_chance: Mapping[str, float] | None = None,
+    use_p_alive: bool = False,
     reason_keywords: Mapping[str, Iterable[str]] | None = None,
 ) -> pd.DataFrame:
     """Lost customers ranked for a win-back effort (see the module docstring).
@@ -149,7 +163,8 @@ def winback_queue(
         Optional: ``customer_id``, ``date``; gives ``last_contact`` (any contact up to
         ``as_of``).
     p_alive
-        Optional Series (0..1) indexed by ``customer_id``.
+        Optional Series (0..1) indexed by ``customer_id``: shown in the ``p_alive``
+        column; part of the chance only with ``use_p_alive`` (module docstring).
     within_days
         How far back losses are listed.
     lapse_days
@@ -158,38 +173,37 @@ def winback_queue(
         Lost customers should be contacted at least this often (default: the ``lost``
         cadence, 365 days); ``contact_overdue`` is true when the last contact is older or
         missing. ``None``: never overdue.
-    weights
-        Score weights merged over :data:`DEFAULT_WEIGHTS` (keys recency, value, reason,
-        p_alive).
+    reason_chance
+        Chances per reason category merged over :data:`REASON_CHANCE` (each in [0, 1]).
+    use_p_alive
+        Multiply the chance by ``p_alive`` (default False, see the module docstring).
     reason_keywords
         Extra keyword stems per reason category (``Settings.reason_keywords``).
 
     Returns
     -------
     pandas.DataFrame
-        Index ``customer_id`` (string), ordered by ``score`` descending then
-        ``lost_revenue`` descending. Columns :data:`QUEUE_COLUMNS`: ``name``, ``manager``
+        Index ``customer_id`` (string), ordered by ``expected_revenue`` descending, then
+        ``lost_revenue`` descending, then id. Columns :data:`QUEUE_COLUMNS`: ``name``, ``manager``
         (str), ``last_purchase``, ``lost_on`` (datetime64[ns]), ``days_since_lost``
         (int64), ``lost_revenue`` (float64: former value), ``reason`` (str: the survey
         answer, ``""`` when none), ``reason_category`` (str), ``fixable`` (bool: not
         uncontrollable), ``action`` (str: :data:`~retention_lib.reasons.RECOMMENDED_ACTIONS`
         of the category), ``last_contact`` (datetime64[ns], NaT = never), ``contact_overdue``
-        (bool), ``p_alive`` (float64, NaN when not given), ``score`` (float64 in [0, 1]).
-        ``attrs["weights"]``: the weights used.
+        (bool), ``p_alive`` (float64, NaN when not given), ``score`` (float64 in [0, 1]:
+        the chance of winning the customer back), ``expected_revenue`` (float64:
+        ``max(lost_revenue, 0) * score``). ``attrs["reason_chance"]``: the chances used;
+        ``attrs["p_alive_used"]``: whether ``p_alive`` is part of the chance.
     """
     T = _as_day(as_of, "as_of")
     if within_days <= 0:
         raise ValueError(f"within_days must be positive, got {within_days}")
-    w = dict(DEFAULT_WEIGHTS)
-    if weights:
-        bad = [k for k in weights if k not in DEFAULT_WEIGHTS]
-        if bad:
-            raise ValueError(f"unknown weight(s) {bad}; allowed: {list(DEFAULT_WEIGHTS)}")
-        w.update({k: float(v) for k, v in weights.items()})
-    if p_alive is None:
-        w.pop("p_alive")
-    if any(v < 0 for v in w.values()) or sum(w.values()) <= 0:
-        raise ValueError(f"weights must be >= 0 with a positive sum, got {w}")
+    chances = dict(REASON_CHANCE)
+    if reason_chance:
+        chances.update({str(k): float(v) for k, v in reason_chance.items()})
+    bad = {k: v for k, v in chances.items() if not 0.0 <= v <= 1.0}
+    if bad:
+        raise ValueError(f"reason chances must be between 0 and 1, got {bad}")
 
     status = customer_status(transactions, as_of=T, lapse_days=lapse_days, customers=customers)
     lost = status[
@@ -205,24 +219,20 @@ def winback_queue(
     ids = pd.Index(lost.index.astype(str), name="customer_id", dtype="string")
     n = len(ids)
     since = (T - lost["lost_on"]).dt.days.to_numpy(np.int64)
-    recency = 1.0 - since / within_days
-    # lost revenue's rank (equal to the cent: the same rank)
-    value = (
-        pd.Series(_money_key(lost["lost_revenue"])).rank(method="average").to_numpy(np.float64)
-        / n if n else np.zeros(0)
-    )
+    recency = np.clip(1.0 - since / within_days, 0.0, 1.0)
     cat, text = _reasons(surveys, ids, reason_keywords)
-    reason_score = np.array([_REASON_SCORE.get(c, 1.0) for c in cat], dtype=np.float64)
+    reason_factor = np.array([chances.get(c, 1.0) for c in cat], dtype=np.float64)
 
     pa = np.full(n, np.nan)
+    alive = np.ones(n)
     if p_alive is not None:
         s = pd.Series(p_alive, dtype=np.float64)
         s.index = s.index.astype(str)
         pa = s[~s.index.duplicated()].reindex(ids.astype(str)).to_numpy(np.float64)
-    parts = {"recency": recency, "value": value, "reason": reason_score,
-             "p_alive": np.where(np.isnan(pa), 0.5, pa)}
-    total = sum(w.values())
-    score = sum(w[k] * parts[k] for k in w) / total if n else np.zeros(0)
+        if use_p_alive:
+            alive = np.clip(np.where(np.isnan(pa), 0.5, pa), 0.0, 1.0)
+    score = recency * reason_factor * alive if n else np.zeros(0)
+    expected = np.clip(lost["lost_revenue"].to_numpy(np.float64), 0.0, None) * score
 
     name = np.asarray(ids.astype(str), dtype=object)
     manager = np.full(n, "unassigned", dtype=object)
@@ -267,16 +277,19 @@ def winback_queue(
             "contact_overdue": overdue,
             "p_alive": pa,
             "score": np.asarray(score, dtype=np.float64),
+            "expected_revenue": np.asarray(expected, dtype=np.float64),
         },
         index=ids,
     )
     for col in ("name", "manager", "reason", "reason_category", "action"):
         out[col] = out[col].astype(str)
     order = np.lexsort(
-        (np.asarray(ids.astype(str)), -_money_key(out["lost_revenue"]), -out["score"].to_numpy())
+        (np.asarray(ids.astype(str)), -_money_key(out["lost_revenue"]),
+         -_money_key(out["expected_revenue"]))
     )
     out = out.iloc[order]
-    out.attrs = {"weights": w, "within_days": within_days, "as_of": T}
+    out.attrs = {"reason_chance": chances, "p_alive_used": p_alive is not None and use_p_alive,
+                 "within_days": within_days, "as_of": T}
     return out
 
 
@@ -306,13 +319,16 @@ def winback_metrics(
     dict
         ``queue_size`` (int), ``queue_lost_revenue`` (float), ``contact_overdue`` (int),
         ``won_back`` (int: customers won back in the period), ``won_back_revenue`` (float:
-        their net revenue from the return to ``end``).
+        their net revenue from the return to ``end``), ``queue_expected_revenue`` (float:
+        the sum of ``expected_revenue``).
     """
     wb = won_back(transactions, start=start, end=end, lapse_days=lapse_days,
                   customers=customers)
     return {
         "queue_size": int(len(queue)),
         "queue_lost_revenue": float(queue["lost_revenue"].sum()),
+        "queue_expected_revenue": float(queue["expected_revenue"].sum())
+        if "expected_revenue" in queue.columns else 0.0,
         "contact_overdue": int(queue["contact_overdue"].sum()),
         "won_back": int(len(wb)),
         "won_back_revenue": float(wb["revenue_since_return"].sum()),

@@ -12,6 +12,7 @@ from retention_lib.cadence import (
     COMPLIANCE_COLUMNS,
     PLAN_COLUMNS,
     active_book,
+    at_stake,
     compliance_metrics,
     compliance_summary,
     compliance_table,
@@ -20,6 +21,8 @@ from retention_lib.cadence import (
     never_disappear,
     purchase_cycle,
     required_intervals,
+    spread_due_dates,
+    working_days,
     worst_overdue,
 )
 from retention_lib.config import CadenceRule
@@ -133,8 +136,9 @@ class TestComplianceTable:
             # A: call 6 d ago -> due in 8 days: ok; meeting 61 d of 90 -> due in 29: ok
             ("a2", 6.0, 61.0, 0, "ok", 0),
             # B: never called (the meeting and the email do not count); clock starts at the
-            # later of first purchase 2025-01-01 and log start 2026-01-01: 303 days - 30 = 273
-            ("b1", np.nan, 30.0, 273, "overdue", 0),
+            # later of first purchase 2025-01-01 and log start 2026-01-01: 303 days > 30, so
+            # the call rule is violated ("never called"), but no days overdue are invented
+            ("b1", np.nan, 30.0, 0, "overdue", 0),
             # C: call 2026-05-01 -> 183 days, required 182 -> 1; the unanswered call
             # 2 days ago is an attempt, not a contact
             ("c1", 183.0, np.nan, 1, "overdue", 1),
@@ -271,6 +275,28 @@ class TestSummary:
         w = worst_overdue(comp)
         assert list(w.index) == ["v1"]
 
+    def test_worst_overdue_by_money_at_stake_vip_first(self):
+        comp = pd.DataFrame(
+            {
+                "tier": ["A", "A", "A", "VIP", "A", "B"],
+                "status": ["overdue", "overdue", "overdue", "overdue", "ok", "overdue"],
+                "days_overdue": [10, 100, 0, 1, 0, 500],
+                "meeting_status": ["ok", "ok", "never", "ok", "ok", ""],
+                "value": [60_000.0, 500.0, 90_000.0, 100.0, 1e6, 1e6],
+            },
+            index=_ids(["a_big", "a_small", "a_never", "v", "a_ok", "b"]),
+        )
+        # stakes: a_big 60,000 x 10 = 600,000; a_small 500 x 100 = 50,000; a_never never met
+        # (nothing at stake, after those that have); v is VIP: first whatever its stake;
+        # a_ok is not overdue, b not a key tier
+        assert list(worst_overdue(comp, n=None).index) == ["v", "a_big", "a_small", "a_never"]
+        np.testing.assert_array_equal(at_stake(comp), [600_000, 50_000, 0, 100, 0, 500e6])
+        # the summary names the never-met customer "never met", not a number of days
+        s = compliance_summary(comp.assign(name=comp.index, manager="m", attempts=0),
+                               by="manager", worst_n=4)
+        assert s.loc["m", "worst_overdue"] == (
+            "v (VIP, 1 d); a_big (A, 10 d); a_small (A, 100 d); a_never (A, never met)")
+
     def test_metrics_json(self, comp):
         m = compliance_metrics(comp, flagged_managers=["m2"])
         json.dumps(m)
@@ -281,22 +307,67 @@ class TestSummary:
 
 
 class TestPlan:
-    def test_plan_rows(self, comp):
-        plan = contact_plan(comp)
+    def test_plan_rows_natural_dates(self, comp):
+        plan = contact_plan(comp, spread_days=None)
         assert tuple(plan.columns) == PLAN_COLUMNS
-        got = [(r.manager, r.customer_id, r.action, r.due_by.strftime("%m-%d"), r.days_overdue)
-               for r in plan.itertuples()]
+        got = {(r.manager, r.customer_id, r.action, r.due_by.strftime("%m-%d"),
+                r.days_overdue, r.status) for r in plan.itertuples()}
         # period (2026-10-31, 2026-11-30]; due = last + required, overdue -> 11-01
+        assert got == {
+            ("m1", "v1", "call", "11-01", 1, "overdue"),  # 10-23 + 7 = 10-30 (1 day late)
+            ("m1", "v1", "meeting", "11-09", 0, "due"),  # 10-10 + 30
+            ("m1", "a1", "call", "11-07", 0, "due"),  # 10-24 + 14
+            ("m1", "a1", "meeting", "11-30", 0, "due"),  # 09-01 + 90 = period end, included
+            ("m2", "a2", "call", "11-08", 0, "due"),
+            ("m2", "a2", "meeting", "11-29", 0, "due"),  # 08-31 + 90
+            ("m2", "c1", "call", "11-01", 1, "overdue"),
+            ("unassigned", "b1", "call", "11-01", 0, "never"),  # never called: no days
+        }
+
+    def test_plan_rows_on_working_days(self, comp):
+        plan = contact_plan(comp)
+        got = [(r.manager, r.customer_id, r.action, r.due_by.strftime("%m-%d"))
+               for r in plan.itertuples()]
+        # 2026-11-01 is a Sunday: the backlog goes to Monday 11-02; Saturday 11-07 moves to
+        # Friday 11-06, Sunday 11-08 to Monday 11-09, Sunday 11-29 to Monday 11-30 (the
+        # nearest working day, the earlier on a tie); by date per manager
         assert got == [
-            ("m1", "v1", "call", "11-01", 1),  # 10-23 + 7 = 10-30 (overdue 1 day)
-            ("m1", "v1", "meeting", "11-09", 0),  # 10-10 + 30
-            ("m1", "a1", "call", "11-07", 0),  # 10-24 + 14
-            ("m1", "a1", "meeting", "11-30", 0),  # 09-01 + 90 = period end, included
-            ("m2", "a2", "call", "11-08", 0),
-            ("m2", "a2", "meeting", "11-29", 0),  # 08-31 + 90
-            ("m2", "c1", "call", "11-01", 1),
-            ("unassigned", "b1", "call", "11-01", 273),  # never called
+            ("m1", "v1", "call", "11-02"),
+            ("m1", "a1", "call", "11-06"),
+            ("m1", "v1", "meeting", "11-09"),
+            ("m1", "a1", "meeting", "11-30"),
+            ("m2", "c1", "call", "11-02"),
+            ("m2", "a2", "call", "11-09"),
+            ("m2", "a2", "meeting", "11-30"),
+            ("unassigned", "b1", "call", "11-02"),
         ]
+        assert (plan["due_by"].dt.day_of_week < 5).all()
+
+    def test_overdue_customers_agree_with_compliance(self, comp):
+        plan = contact_plan(comp)
+        late = plan.loc[plan["status"].isin(["overdue", "never"]), "customer_id"]
+        assert sorted(set(late)) == sorted(comp.index[comp["status"] == "overdue"])
+
+    def test_backlog_spread_by_priority(self):
+        # one manager, five backlog tasks (due on the first day), listed in priority order,
+        # and tasks due on Saturday 2026-11-14, Sunday 11-15 and Sunday 11-29; spread over 2
+        # working days: k * 2 // 5 = 0, 0, 0, 1, 1 -> Mon 11-02 x3, Tue 11-03 x2;
+        # Saturday -> Friday 11-13, Sunday -> Monday 11-16 and 11-30
+        plan = pd.DataFrame({
+            "manager": ["m"] * 8,
+            "due_by": pd.to_datetime(["2026-11-01"] * 5
+                                     + ["2026-11-14", "2026-11-15", "2026-11-29"]),
+        })
+        got = spread_due_dates(plan, start="2026-11-01", end="2026-11-30", spread_days=2)
+        assert [x.strftime("%m-%d") for x in got] == [
+            "11-02", "11-02", "11-02", "11-03", "11-03", "11-13", "11-16", "11-30"]
+        # a Sunday at the end of the period stays inside it: back to Friday
+        last = spread_due_dates(plan.tail(1), start="2026-11-01", end="2026-11-29")
+        assert last.iloc[0] == pd.Timestamp("2026-11-27")
+
+    def test_working_days_and_holidays(self):
+        days = working_days("2026-11-01", "2026-11-08", holidays=["2026-11-04"])
+        assert [x.strftime("%d") for x in days] == ["02", "03", "05", "06"]
 
     def test_short_period_excludes_later_dues(self, comp):
         plan = contact_plan(comp, period_end="2026-11-08")

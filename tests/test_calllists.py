@@ -8,10 +8,13 @@ import pandas as pd
 import pytest
 
 from retention_lib.calllists import (
+    Sheet,
     call_list_filename,
+    csv_separator,
     neutralise,
     write_call_lists,
     write_safe_csv,
+    write_workbook,
 )
 
 HOSTILE = ['=HYPERLINK("http://x")', "+1", "-2", "@SUM(A1)", "\tX", "\rY", "  =1+1", "＝1"]
@@ -152,3 +155,69 @@ class TestHeadersAndLabels:
         # codes without a label are written as they are
         _, rows = _read(written["Иван Петров"])
         assert rows[1] == ["Иван Петров", "'" + HOSTILE[0]]
+
+
+class TestSeparator:
+    @pytest.mark.parametrize(("lang", "sep"), [("en", ","), ("ru", ";"), ("uk", ";"),
+                                               ("ru_RU", ";"), ("de", ",")])
+    def test_by_language(self, lang, sep):
+        assert csv_separator(lang) == sep
+
+    def test_semicolon_file_with_decimal_comma(self, tmp_path):
+        df = pd.DataFrame({"name": pd.array(["a;b", "-2"], dtype="string"),
+                           "amount": [26124.77, 3.0], "days": pd.array([-2, 7], dtype="int64")})
+        path = write_safe_csv(df, tmp_path / "f.csv", headers={"name": "Клиент"}, sep=";")
+        text = path.read_bytes().decode("utf-8-sig")
+        assert text.splitlines()[0] == "Клиент;amount;days"
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            rows = list(csv.reader(fh, delimiter=";"))
+        # the separator inside a value is quoted; 26124.77 -> "26124,77" (read as a number
+        # by Excel with Russian settings); whole numbers stay whole; -2 in a text column is
+        # neutralised, -2 in a number column is a number
+        assert rows[1:] == [["a;b", "26124,77", "-2"], ["'-2", "3", "7"]]
+
+
+class TestWorkbook:
+    def test_sheets_headers_dates_numbers_and_text(self, tmp_path):
+        import datetime
+
+        import openpyxl
+
+        df = pd.DataFrame({
+            "name": pd.array(['=HYPERLINK("http://x")', "ООО «Ромашка»", None], dtype="string"),
+            "due": pd.to_datetime(["2026-11-02", None, "2026-11-03"]),
+            "value": [1234.5, 2.0, None],
+            "share": [0.25, 0.5, 1.0],
+            "n": pd.array([3, None, 5], dtype="Int64"),
+        })
+        path = write_workbook(
+            [Sheet("Calls: VIP/A?", df, {"name": "Клиент", "due": "Срок"}, money=("value",),
+                   percent=("share",)),
+             Sheet("x" * 40, df.head(0)), Sheet("Calls: VIP/A?", df.head(1))],
+            tmp_path / "b.xlsx", date_format="dd.mm.yyyy")
+        book = openpyxl.load_workbook(path)
+        # forbidden characters replaced, 31 characters at most, duplicates numbered
+        assert book.sheetnames == ["Calls_ VIP_A_", "x" * 31, "Calls_ VIP_A_ (2)"]
+        ws = book.worksheets[0]
+        assert [c.value for c in ws[1]] == ["Клиент", "Срок", "value", "share", "n"]
+        assert all(c.font.b for c in ws[1])
+        assert ws.freeze_panes == "A2" and ws.auto_filter.ref == "A1:E4"
+        a2, b2, c2, d2, e2 = ws[2]
+        assert a2.value == '=HYPERLINK("http://x")' and a2.data_type == "s" and a2.quotePrefix
+        assert b2.value == datetime.datetime(2026, 11, 2) and b2.number_format == "dd.mm.yyyy"
+        assert (c2.value, c2.number_format) == (1234.5, "#,##0")
+        assert (d2.value, d2.number_format) == (0.25, "0%")
+        assert e2.value == 3
+        assert ws["B3"].value is None and ws["A4"].value is None  # missing: empty cells
+        assert not ws["A3"].quotePrefix
+        assert ws.column_dimensions["A"].width >= len('=HYPERLINK("http://x")')
+        empty = book.worksheets[1]
+        assert empty.max_row == 1 and [c.value for c in empty[1]] == list(df.columns)
+
+    def test_no_formula_in_the_file(self, tmp_path):
+        import zipfile
+
+        df = pd.DataFrame({"name": pd.array(HOSTILE, dtype="string")})
+        path = write_workbook([Sheet("s", df)], tmp_path / "h.xlsx")
+        xml = zipfile.ZipFile(path).read("xl/worksheets/sheet1.xml").decode()
+        assert "<f>" not in xml and "<f " not in xml

@@ -123,20 +123,24 @@ class TestCallListsInLanguage:
         tr = get_translator(lang)
         written = discipline.write_report_call_lists(r, tmp_path)
         assert written
-        actions = {tr.t(f"discipline.action.{a}") for a in ("call", "meeting",
-                                                             "keep_in_touch")}
+        tasks = {tr.t(f"lists.sheet.{discipline.cadence_key(k)}") for k in discipline.TASKS}
+        sep = ";" if lang in ("ru", "uk") else ","
         for path in written.values():
-            raw = path.read_bytes()
+            raw = path.with_suffix(".csv").read_bytes()
             assert raw.startswith(b"\xef\xbb\xbf")
-            with path.open(encoding="utf-8-sig", newline="") as fh:
-                rows = list(csv.reader(fh))
-            assert rows[0] == [tr.t(f"discipline.col.{k}") for k in (
-                "manager", "tier", "customer_id", "customer", "action", "due_by",
-                "days_overdue", "last_done", "every_days")]
-            assert {row[4] for row in rows[1:]} <= actions
+            with path.with_suffix(".csv").open(encoding="utf-8-sig", newline="") as fh:
+                rows = list(csv.reader(fh, delimiter=sep))
+            heads = discipline._headers(tr)
+            assert rows[0] == [heads[k] for k in (
+                "task", *[c for c in discipline.TASK_COLUMNS if c not in ("task", "manager")],
+                "manager")]
+            assert all(len(row) == len(rows[0]) for row in rows)  # the separator holds
+            assert {row[0] for row in rows[1:]} <= tasks
             assert english_words_in(raw.decode("utf-8-sig")) == set()
 
     def test_hostile_names_neutralised_in_translated_lists(self, reports, tmp_path):
+        import openpyxl
+
         r = reports["ru"]
         plan = r.plan.copy()
         plan["name"] = plan["name"].astype(object)
@@ -144,12 +148,20 @@ class TestCallListsInLanguage:
         plan.loc[1, "name"] = "-1+1"
         hostile = discipline.ContactDiscipline(**{**r.__dict__, "plan": plan})
         written = discipline.write_report_call_lists(hostile, tmp_path)
-        cells = []
+        cells, xcells = [], []
+        col = discipline.TASK_COLUMNS.index("name")
         for path in written.values():
-            with path.open(encoding="utf-8-sig", newline="") as fh:
-                cells += [row[3] for row in list(csv.reader(fh))[1:]]
+            with path.with_suffix(".csv").open(encoding="utf-8-sig", newline="") as fh:
+                cells += [row[col] for row in list(csv.reader(fh, delimiter=";"))[1:]]
+            for ws in openpyxl.load_workbook(path).worksheets:
+                xcells += [c for row in ws.iter_rows(min_row=2) for c in row
+                           if isinstance(c.value, str)]
         assert '\'=HYPERLINK("http://evil")' in cells and "'-1+1" in cells
         assert not any(c.startswith(("=", "+", "-", "@")) for c in cells)
+        # in the workbook the text is kept as typed, stored as text with the quote prefix
+        evil = [c for c in xcells if c.value == '=HYPERLINK("http://evil")']
+        assert evil and all(c.data_type == "s" and c.quotePrefix for c in evil)
+        assert all(c.data_type == "s" for c in xcells)
 
 
 @pytest.mark.slow

@@ -124,19 +124,29 @@ class TestConstants:
     @pytest.mark.parametrize(
         ("category", "phrase"),
         [
-            ("price", "differs from competitors"),
-            ("service", "Admit the fault"),
-            ("assortment", "pay on receipt"),
-            ("no_value", "pay on receipt"),
-            ("competitor", "without blaming"),
-            ("uncontrollable", "No win-back effort"),
+            # shared/seeds 002: price -> what they get for it, how we differ in quality
+            ("price", "differs in quality from competitors"),
+            # 002: bad service -> admit the fault first, say what was changed
+            ("service", "First admit the fault"),
+            # assortment: find what they miss, come back when it is solved (seeds 003)
+            ("assortment", "which products the customer misses"),
+            # 002: poor quality / trust -> payment on receipt, the fee on us
+            ("no_value", "pay for the order on receipt"),
+            # 003: competitor's promises -> tactfully, no blame, be there
+            ("competitor", "without blaming the customer or the competitor"),
+            # 000 rules 2-3: part on good terms, do not disappear
+            ("uncontrollable", "no win-back effort"),
         ],
         ids=["price", "service", "assortment", "no_value", "competitor", "uncontrollable"],
     )
     def test_action_text(self, category: str, phrase: str) -> None:
         assert phrase in RECOMMENDED_ACTIONS[category]
-        fixable = category in FIXABLE_CATEGORIES
-        assert ("discount coupon" in RECOMMENDED_ACTIONS[category]) == fixable
+        # the gesture of any win-back is said once (action.any), not on every reason
+        assert "discount coupon" not in RECOMMENDED_ACTIONS[category]
+
+    def test_assortment_advice_is_not_the_service_or_trust_advice(self) -> None:
+        assert RECOMMENDED_ACTIONS["assortment"] != RECOMMENDED_ACTIONS["no_value"]
+        assert "admit the fault" not in RECOMMENDED_ACTIONS["assortment"].lower()
 
 
 # Lost customers and their lost revenue; L5 was not surveyed, X is not lost.
