@@ -33,6 +33,7 @@ from .i18n import Translator, get_translator
 __all__ = [
     "CHART_FORMAT",
     "CSS",
+    "PROSE_CHARS",
     "STATUS_LABELS",
     "SVG_FONTS",
     "WIDE_TABLE_COLUMNS",
@@ -107,6 +108,7 @@ CSS = """
 .rl-report table.rl-table td.num { text-align: right; font-variant-numeric: tabular-nums;
   white-space: nowrap; }
 .rl-table tr:nth-child(even) td { background: #fafafa; }
+.rl-report table.rl-table td.txt { min-width: 16em; }
 .rl-figure { margin: 0.5em 0 1.2em; break-inside: avoid; page-break-inside: avoid; }
 .rl-figure img { max-width: 100%; height: auto; }
 .rl-figure figcaption { font-size: 0.85em; color: #444; }
@@ -130,6 +132,7 @@ CSS = """
   .rl-table .rl-badge { white-space: normal; padding: 0 4px; }
   .rl-table.rl-wide { font-size: 0.74em; }
   .rl-table.rl-wide.rl-xwide { font-size: 0.7em; }
+  .rl-report table.rl-table td.txt { min-width: 18em; }
   .rl-table tr, .rl-kpi, .rl-figure, .rl-verdict { break-inside: avoid;
     page-break-inside: avoid; }
   .rl-table thead { display: table-header-group; }
@@ -283,6 +286,10 @@ Formatter = str | Callable[[Any], str]
 #: more columns: ``rl-xwide``, smaller still), so they fit the A4 width without clipping.
 WIDE_TABLE_COLUMNS = 9
 
+#: A text column with a value longer than this is prose (class ``txt``): it gets a minimum
+#: width, so its rows do not grow tall in a narrow column.
+PROSE_CHARS = 40
+
 
 def _format_cell(value: Any, fmt: Formatter | None) -> str:
     if value is None or (not isinstance(value, str) and _is_na(value)):
@@ -349,13 +356,18 @@ def table_html(
         c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c].dtype)
         and not pd.api.types.is_bool_dtype(frame[c].dtype)
     }
+    # columns of sentences (markers, advice) get room, so their rows do not grow tall
+    prose = {
+        c for j, c in enumerate(frame.columns) if c not in numeric
+        and any(isinstance(v, str) and len(v) > PROSE_CHARS for v in frame.iloc[:, j])
+    }
     head = "".join(f'<th scope="col">{escape(c)}</th>' for c in frame.columns)
     rows = []
     for i, rec in enumerate(frame.itertuples(index=False, name=None)):
         cells = []
         for col, value in zip(frame.columns, rec, strict=True):
             text = escape(_format_cell(value, formats.get(col)))
-            cls = ' class="num"' if col in numeric else ""
+            cls = ' class="num"' if col in numeric else ' class="txt"' if col in prose else ""
             cells.append(f"<td{cls}>{text}</td>")
         rcls = ""
         if row_classes is not None and i < len(row_classes) and row_classes[i]:

@@ -303,14 +303,13 @@ def plot_churn_by_group(
     if overall is not None and not pd.isna(overall):
         ax.axvline(overall, color="#1f3b73", linestyle="--", linewidth=1.4, zorder=3,
                    label=tr.t("plots.group.company", rate=tr.percent(overall)))
-    # above the bars, right-aligned: never on top of a bar label
-    ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), borderaxespad=0.2,
-              ncol=3)
+    # between the title and the bars: never on top of a bar label or of the title
+    ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), borderaxespad=0.2, ncol=3)
     ax.set_yticks(y, [str(i) for i in table.index])
     ax.set_xlim(0, xmax)
     _pct(ax.xaxis, tr)
     ax.set_xlabel(tr.t("plots.group.xlabel"))
-    ax.set_title(title, loc="left")
+    ax.set_title(title, loc="left", pad=24)
     fig.tight_layout()
     return fig
 

@@ -168,3 +168,12 @@ def test_many_columns_make_a_wide_table():
     assert '<table class="rl-table">' in narrow
     assert '<table class="rl-table rl-wide">' in wide
     assert '<table class="rl-table rl-wide rl-xwide">' in wider
+
+
+def test_prose_columns_are_marked_for_a_minimum_width():
+    advice = "Explain the value received and how the product differs from competitors'."
+    out = display.table_html(pd.DataFrame(
+        {"customer": ["Ann", "Bob"], "action": [advice, None], "value": [1.0, 2.0]}))
+    assert '<td class="txt">Explain the value' in out
+    assert '<td class="txt"></td>' in out  # the whole column, empty cells included
+    assert "<td>Ann</td>" in out and '<td class="num">1.00</td>' in out
