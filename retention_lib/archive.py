@@ -47,7 +47,7 @@ body { font-family: "DejaVu Sans", "Segoe UI", Arial, sans-serif; color: #1a1a1a
 h1 { font-size: 1.5em; }
 table { border-collapse: collapse; width: 100%; }
 th, td { padding: 6px 10px; border-bottom: 1px solid #ccc; text-align: right; }
-th:first-child, td:first-child, td.pages { text-align: left; }
+th:first-child, td:first-child, .pages { text-align: left; }
 thead th { background: #f0f0f0; }
 tbody th { font-weight: normal; }
 .normal { color: #1b5e20; } .warning { color: #8a5a00; } .critical { color: #b00020; }
@@ -170,7 +170,7 @@ def build_archive_index(out: Path, *, language: str = "en") -> str:
     heading = tr.t("archive.title")
     title = f"{company} — {heading}" if company else heading
     head = "".join(
-        f'<th scope="col">{html.escape(tr.t(f"archive.{k}"))}</th>'
+        f'<th scope="col" class="{k}">{html.escape(tr.t(f"archive.{k}"))}</th>'
         for k in (
             "period", "customer_churn", "revenue_churn", "active", "lost", "won_back",
             "pages", "generated",

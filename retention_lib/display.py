@@ -121,7 +121,8 @@ CSS = """
 .rl-footnotes { font-size: 0.82em; color: #444; }
 @media print {
   .rl-report { max-width: none; overflow: visible; }
-  .rl-report h2 { margin-top: 1.2em; }
+  .rl-report h2 { margin-top: 0.9em; }
+  .rl-toc { display: none; }
   .rl-kpis { grid-template-columns: repeat(4, 1fr); gap: 6px; margin: 0.4em 0 0.8em; }
   .rl-kpi { padding: 5px 8px; }
   .rl-kpi .rl-kpi-value { font-size: 1.35em; }
@@ -132,13 +133,13 @@ CSS = """
   .rl-table .rl-badge { white-space: normal; padding: 0 4px; }
   .rl-table.rl-wide { font-size: 0.74em; }
   .rl-table.rl-wide.rl-xwide { font-size: 0.7em; }
-  .rl-report table.rl-table td.txt { min-width: 18em; }
+  .rl-report table.rl-table td.txt { min-width: 14em; }
   .rl-table tr, .rl-kpi, .rl-figure, .rl-verdict { break-inside: avoid;
     page-break-inside: avoid; }
   .rl-table thead { display: table-header-group; }
   .rl-table caption, .rl-report h2, .rl-report h3 { break-after: avoid;
     page-break-after: avoid; }
-  .rl-figure img { max-height: 120mm; width: auto; }
+  .rl-figure img { max-height: 80mm; width: auto; }
   .rl-nav { display: none; }
 }
 """
