@@ -119,7 +119,7 @@ def plot_cumulative_transactions(
                     ha="right", fontsize=8, color="#555555")
     ax.xaxis.set_major_locator(AutoDateLocator(minticks=4, maxticks=8))
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: tr.month_short(num2date(v))))
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: tr.compact(v)))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: tr.number(v)))
     ax.set_ylabel(tr.t("clv.plots.cumulative.ylabel"))
     ax.set_title(title or tr.t("clv.plots.cumulative.title"), loc="left")
     ax.legend(frameon=False, loc="upper left")
