@@ -421,6 +421,8 @@ def _svg_data_uri(fig: Figure) -> str:
     text = text[text.index("<svg"):].strip()  # no XML prolog or DOCTYPE (w3.org URLs)
     text = re.sub(r"font-family: '?DejaVu Sans'?", f"font-family: {SVG_FONTS}", text)
     text = re.sub(r">\s+<", "><", text)  # the indentation matplotlib writes
+    # keep the spaces matplotlib puts in labels (" 397" beside a bar); SVG collapses them
+    text = text.replace(">", "><style>text{white-space:pre}</style>", 1)
     return "data:image/svg+xml;charset=utf-8," + urllib.parse.quote(text, safe=_SVG_URI_SAFE)
 
 

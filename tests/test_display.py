@@ -102,6 +102,7 @@ class TestFigure:
         assert svg.startswith("<svg") and svg.endswith("</svg>")
         # the text stays text (sharp, searchable), escaped, with fallback fonts
         assert "Отток &amp; &lt;churn&gt;</text>" in svg
+        assert "<style>text{white-space:pre}</style>" in svg  # " 397" keeps its space
         assert display.SVG_FONTS in svg
         # no quote, ampersand or angle bracket left raw inside the attribute
         assert not set(m.group(1)) & set("\"'&<>#")
