@@ -1,9 +1,10 @@
 """``OUT/index.html``: every published period with its headline figures and links.
 
 The page is rebuilt from the ``metrics.json`` of every ``OUT/YYYY-MM/`` folder (newest first)
-each time a report is published; it is one self-contained file (inline CSS, no script) and
-every value taken from a ``metrics.json`` is HTML-escaped.  Folders without a readable
-``metrics.json`` are listed with dashes rather than hidden.
+each time a report is published, in the language of that report (catalog ``archive.*``,
+babel number, percent, month and date formats); it is one self-contained file (inline CSS,
+no script) and every value taken from a ``metrics.json`` is HTML-escaped.  Folders without a
+readable ``metrics.json`` are listed with dashes rather than hidden.
 """
 
 from __future__ import annotations
@@ -15,8 +16,12 @@ import json
 import os
 import re
 from collections.abc import Iterator, Mapping
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
+
+from .i18n import Translator, get_translator
+from .render import EXECUTIVE_PAGE, page_links
 
 __all__ = ["HEADLINE_KEYS", "build_archive_index", "headline", "write_archive_index"]
 
@@ -34,54 +39,6 @@ HEADLINE_KEYS: dict[str, str] = {
     "won_back": "customers.won_back_this_month",
 }
 
-_LABELS = {
-    "en": {
-        "title": "Customer retention reports",
-        "period": "Period",
-        "customer_churn": "Customer churn (12 m)",
-        "revenue_churn": "Revenue churn (12 m)",
-        "active": "Active customers",
-        "lost": "Lost",
-        "won_back": "Won back",
-        "pages": "Pages",
-        "generated": "Generated",
-        "report": "Executive report",
-        "partial": "partial: data up to {date}",
-        "none": "No report has been published yet.",
-        "status": {"normal": "normal", "warning": "warning", "critical": "critical"},
-    },
-    "ru": {
-        "title": "Отчёты по удержанию клиентов",
-        "period": "Период",
-        "customer_churn": "Отток клиентов (12 мес.)",
-        "revenue_churn": "Отток выручки (12 мес.)",
-        "active": "Активные клиенты",
-        "lost": "Ушли",
-        "won_back": "Вернули",
-        "pages": "Страницы",
-        "generated": "Создан",
-        "report": "Отчёт для руководителя",
-        "partial": "неполный: данные по {date}",
-        "none": "Отчётов пока нет.",
-        "status": {"normal": "норма", "warning": "внимание", "critical": "критично"},
-    },
-    "uk": {
-        "title": "Звіти з утримання клієнтів",
-        "period": "Період",
-        "customer_churn": "Відтік клієнтів (12 міс.)",
-        "revenue_churn": "Відтік виручки (12 міс.)",
-        "active": "Активні клієнти",
-        "lost": "Пішли",
-        "won_back": "Повернули",
-        "pages": "Сторінки",
-        "generated": "Створено",
-        "report": "Звіт для керівника",
-        "partial": "неповний: дані по {date}",
-        "none": "Звітів поки немає.",
-        "status": {"normal": "норма", "warning": "увага", "critical": "критично"},
-    },
-}
-
 _ICON = {"normal": "●", "warning": "▲", "critical": "■"}
 
 _CSS = """
@@ -90,11 +47,13 @@ body { font-family: "DejaVu Sans", "Segoe UI", Arial, sans-serif; color: #1a1a1a
 h1 { font-size: 1.5em; }
 table { border-collapse: collapse; width: 100%; }
 th, td { padding: 6px 10px; border-bottom: 1px solid #ccc; text-align: right; }
-th:first-child, td:first-child, td.pages { text-align: left; }
-th { background: #f0f0f0; }
+th:first-child, td:first-child, .pages { text-align: left; }
+thead th { background: #f0f0f0; }
+tbody th { font-weight: normal; }
 .normal { color: #1b5e20; } .warning { color: #8a5a00; } .critical { color: #b00020; }
 @page { size: A4 landscape; margin: 12mm; }
-@media print { tr { break-inside: avoid; } a { color: inherit; text-decoration: none; } }
+@media print { tr { break-inside: avoid; } thead { display: table-header-group; }
+  a { color: inherit; text-decoration: none; } }
 """
 
 
@@ -116,25 +75,45 @@ def headline(metrics: Mapping[str, Any]) -> dict[str, Any]:
     return found
 
 
-def _pct(value: Any) -> str:
-    if isinstance(value, int | float) and value == value:  # not NaN
-        return f"{100 * value:.1f} %"
-    return "–"
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and value == value
 
 
-def _count(value: Any) -> str:
-    if isinstance(value, int | float) and value == value:
-        return f"{int(value):,}".replace(",", "\u202f")
-    return "–"
+def _pct(value: Any, tr: Translator) -> str:
+    return tr.percent(float(value), 1) if _is_number(value) else "–"
 
 
-def _status(value: Any, labels: Mapping[str, str]) -> str:
+def _count(value: Any, tr: Translator) -> str:
+    return tr.number(int(value)) if _is_number(value) else "–"
+
+
+def _status(value: Any, tr: Translator) -> str:
     if not isinstance(value, str) or value not in _ICON:
         return ""
     return (
-        f' <span class="{value}">{_ICON[value]}&nbsp;{html.escape(labels.get(value, value))}'
-        "</span>"
+        f' <span class="{value}">{_ICON[value]}&nbsp;'
+        f"{html.escape(tr.t(f'archive.status.{value}'))}</span>"
     )
+
+
+def _generated(value: Any, tr: Translator) -> str:
+    """``metrics.json``'s ``generated_at`` (ISO, UTC) as a local date and time, e.g.
+    ``7 декабря 2026, 05:05`` — never the raw UTC string."""
+    if not isinstance(value, str) or not value:
+        return "–"
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return "–"
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    local = moment.astimezone()  # the time zone of the machine that builds the archive
+    return f"{tr.date(local.date())}, {local:%H:%M}"
+
+
+def _period(name: str, tr: Translator) -> str:
+    """``2026-10`` → ``October 2026`` / ``октябрь 2026``."""
+    return tr.month(date(int(name[:4]), int(name[5:7]), 1))
 
 
 def _read_metrics(folder: Path) -> dict[str, Any]:
@@ -146,8 +125,13 @@ def _read_metrics(folder: Path) -> dict[str, Any]:
 
 
 def build_archive_index(out: Path, *, language: str = "en") -> str:
-    """Return the HTML of ``OUT/index.html`` for the period folders currently in ``out``."""
-    labels = _LABELS.get(language, _LABELS["en"])
+    """Return the HTML of ``OUT/index.html`` for the period folders currently in ``out``.
+
+    Every word comes from the catalog of ``language`` (``archive.*``, page names from
+    ``navigation.pages.*``); numbers, percentages, months and the time each report was
+    generated are formatted for that language with babel (local time, no raw UTC string).
+    """
+    tr = get_translator(language)
     periods = sorted(
         (p for p in out.iterdir() if p.is_dir() and _PERIOD_DIR.match(p.name)),
         key=lambda p: p.name,
@@ -157,37 +141,43 @@ def build_archive_index(out: Path, *, language: str = "en") -> str:
     for folder in periods:
         metrics = _read_metrics(folder)
         figures = headline(metrics)
+        found = {p.name: p for p in folder.glob("*.html")}
+        names = [EXECUTIVE_PAGE if n == "index.html" else n[: -len(".html")] for n in found]
         pages = []
-        for page in sorted(folder.glob("*.html")):
-            text = labels["report"] if page.name == "index.html" else page.stem.replace("_", " ")
-            href = html.escape(f"{folder.name}/{page.name}", quote=True)
-            pages.append(f'<a href="{href}">{html.escape(text)}</a>')
-        period_cell = html.escape(folder.name)
-        if (folder / "index.html").exists():
+        for link in page_links(sorted(names), language=language):
+            href = html.escape(f"{folder.name}/{link.href}", quote=True)
+            pages.append(f'<a href="{href}">{html.escape(link.label)}</a>')
+        period_cell = html.escape(_period(folder.name, tr))
+        if "index.html" in found:
             period_cell = f'<a href="{html.escape(folder.name)}/index.html">{period_cell}</a>'
         if metrics.get("partial") is True:  # the month's data end before its last day
-            note = labels["partial"].format(date=metrics.get("data_end", "?"))
+            try:
+                end = tr.date(date.fromisoformat(str(metrics.get("data_end"))))
+            except ValueError:
+                end = "?"
+            note = tr.t("archive.partial", date=end)
             period_cell += f'<br><small class="partial">{html.escape(note)}</small>'
         rows.append(
             "<tr>"
-            f"<td>{period_cell}</td>"
-            f"<td>{_pct(figures['customer_churn'])}"
-            f"{_status(figures['customer_status'], labels['status'])}</td>"
-            f"<td>{_pct(figures['revenue_churn'])}"
-            f"{_status(figures['revenue_status'], labels['status'])}</td>"
-            f"<td>{_count(figures['active'])}</td>"
-            f"<td>{_count(figures['lost'])}</td>"
-            f"<td>{_count(figures['won_back'])}</td>"
+            f'<th scope="row">{period_cell}</th>'
+            f"<td>{_pct(figures['customer_churn'], tr)}"
+            f"{_status(figures['customer_status'], tr)}</td>"
+            f"<td>{_pct(figures['revenue_churn'], tr)}"
+            f"{_status(figures['revenue_status'], tr)}</td>"
+            f"<td>{_count(figures['active'], tr)}</td>"
+            f"<td>{_count(figures['lost'], tr)}</td>"
+            f"<td>{_count(figures['won_back'], tr)}</td>"
             f'<td class="pages">{" · ".join(pages)}</td>'
-            f"<td>{html.escape(str(metrics.get('generated_at', '–')))}</td>"
+            f"<td>{html.escape(_generated(metrics.get('generated_at'), tr))}</td>"
             "</tr>"
         )
     company = ""
     if periods:
         company = str(_read_metrics(periods[0]).get("company_name", "") or "")
-    title = f"{company} — {labels['title']}" if company else labels["title"]
+    heading = tr.t("archive.title")
+    title = f"{company} — {heading}" if company else heading
     head = "".join(
-        f"<th>{html.escape(labels[k])}</th>"
+        f'<th scope="col" class="{k}">{html.escape(tr.t(f"archive.{k}"))}</th>'
         for k in (
             "period", "customer_churn", "revenue_churn", "active", "lost", "won_back",
             "pages", "generated",
@@ -196,13 +186,13 @@ def build_archive_index(out: Path, *, language: str = "en") -> str:
     body = (
         f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
         if rows
-        else f"<p>{html.escape(labels['none'])}</p>"
+        else f"<p>{html.escape(tr.t('archive.none'))}</p>"
     )
     return (
         f'<!DOCTYPE html>\n<html lang="{html.escape(language)}">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1.0">\n'
         f"<title>{html.escape(title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n"
-        f"<h1>{html.escape(title)}</h1>\n{body}\n</body>\n</html>\n"
+        f"<main>\n<h1>{html.escape(title)}</h1>\n{body}\n</main>\n</body>\n</html>\n"
     )
 
 

@@ -18,7 +18,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
 from .i18n import Translator, get_translator
-from .plots import _heatmap
+from .plots import _heatmap, money_label
 
 __all__ = [
     "plot_clv_by_tier",
@@ -119,7 +119,7 @@ def plot_cumulative_transactions(
                     ha="right", fontsize=8, color="#555555")
     ax.xaxis.set_major_locator(AutoDateLocator(minticks=4, maxticks=8))
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: tr.month_short(num2date(v))))
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: tr.compact(v)))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: tr.number(v)))
     ax.set_ylabel(tr.t("clv.plots.cumulative.ylabel"))
     ax.set_title(title or tr.t("clv.plots.cumulative.title"), loc="left")
     ax.legend(frameon=False, loc="upper left")
@@ -135,7 +135,8 @@ def plot_clv_by_tier(
 
     ``stats``: index tier, columns ``p10``, ``p25``, ``median``, ``p75``, ``p90``, ``mean``
     (as built by :func:`retention_lib.clv_report.clv_by_tier`).  The y axis is in
-    ``currency`` (ISO code), ticks as compact locale amounts.
+    ``currency`` (ISO code), ticks in the tables' money format (whole units with the
+    currency, :func:`retention_lib.plots.money_label`).
     """
     tr = _tr(tr)
     fig, ax = plt.subplots(figsize=WIDE)
@@ -147,7 +148,8 @@ def plot_clv_by_tier(
     if boxes:
         ax.bxp(boxes, showmeans=True, meanprops={"marker": "D", "markerfacecolor": "white",
                                                   "markeredgecolor": _ACTUAL})
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: tr.compact(v)))
+    ax.yaxis.set_major_formatter(
+        FuncFormatter(lambda v, _: money_label(v, currency=currency, tr=tr)))
     ax.set_ylabel(tr.t("clv.plots.tiers.ylabel", currency=str(currency).upper()))
     ax.set_xlabel(tr.t("clv.plots.tiers.xlabel"))
     ax.set_title(title or tr.t("clv.plots.tiers.title"), loc="left")

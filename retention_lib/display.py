@@ -17,6 +17,9 @@ from __future__ import annotations
 import base64
 import html as _html
 import io
+import re
+import struct
+import urllib.parse
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -28,8 +31,12 @@ from matplotlib.figure import Figure
 from .i18n import Translator, get_translator
 
 __all__ = [
+    "CHART_FORMAT",
     "CSS",
+    "PROSE_CHARS",
     "STATUS_LABELS",
+    "SVG_FONTS",
+    "WIDE_TABLE_COLUMNS",
     "Kpi",
     "definitions_html",
     "escape",
@@ -92,8 +99,8 @@ CSS = """
 .rl-badge.warn { color: #8a4b00; background: #fff3e0; }
 .rl-badge.crit { color: #b71c1c; background: #ffebee; }
 .rl-badge.unknown { color: #555; background: #eee; }
-.rl-table { border-collapse: collapse; margin: 0.4em 0 1em; font-size: 0.9em;
-  break-inside: avoid; page-break-inside: avoid; }
+.rl-table { border-collapse: collapse; table-layout: auto; margin: 0.4em 0 1em;
+  font-size: 0.9em; max-width: 100%; }
 .rl-table caption { text-align: left; font-weight: bold; padding: 0.2em 0; caption-side: top; }
 .rl-report table.rl-table th, .rl-report table.rl-table td { border: 1px solid #bbb;
   padding: 3px 8px; vertical-align: top; text-align: left; }
@@ -101,20 +108,39 @@ CSS = """
 .rl-report table.rl-table td.num { text-align: right; font-variant-numeric: tabular-nums;
   white-space: nowrap; }
 .rl-table tr:nth-child(even) td { background: #fafafa; }
+.rl-report table.rl-table td.txt { min-width: 16em; }
 .rl-figure { margin: 0.5em 0 1.2em; break-inside: avoid; page-break-inside: avoid; }
 .rl-figure img { max-width: 100%; height: auto; }
 .rl-figure figcaption { font-size: 0.85em; color: #444; }
 .rl-off { font-style: italic; color: #444; border: 1px dashed #999; padding: 0.5em 0.8em; }
 .rl-note { font-size: 0.88em; color: #444; }
-.rl-defs dt { font-weight: bold; margin-top: 0.5em; float: none; width: auto; }
-.rl-defs dd { margin-left: 1.2em; }
+.rl-defs dt { font-weight: bold; margin-top: 0.5em; float: none; width: auto;
+  break-after: avoid; page-break-after: avoid; }
+.rl-defs dd { margin: 0 0 0 1.2em; float: none; width: auto; break-inside: avoid;
+  page-break-inside: avoid; }
 .rl-footnotes { font-size: 0.82em; color: #444; }
 @media print {
-  .rl-report { max-width: none; }
-  .rl-kpi, .rl-table, .rl-figure, .rl-verdict, .rl-defs { break-inside: avoid;
+  .rl-report { max-width: none; overflow: visible; }
+  .rl-report h2 { margin-top: 0.9em; }
+  .rl-toc { display: none; }
+  .rl-kpis { grid-template-columns: repeat(4, 1fr); gap: 6px; margin: 0.4em 0 0.8em; }
+  .rl-kpi { padding: 5px 8px; }
+  .rl-kpi .rl-kpi-value { font-size: 1.35em; }
+  .rl-table { font-size: 0.86em; break-inside: auto; page-break-inside: auto; }
+  .rl-report table.rl-table th, .rl-report table.rl-table td { padding: 2px 3px;
+    overflow-wrap: break-word; hyphens: auto; }
+  .rl-report table.rl-table th { font-weight: normal; border-bottom: 1.5px solid #555; }
+  .rl-table .rl-badge { white-space: normal; padding: 0 4px; }
+  .rl-table.rl-wide { font-size: 0.74em; }
+  .rl-table.rl-wide.rl-xwide { font-size: 0.7em; }
+  .rl-report table.rl-table td.txt { min-width: 14em; }
+  .rl-table tr, .rl-kpi, .rl-figure, .rl-verdict { break-inside: avoid;
     page-break-inside: avoid; }
-  .rl-report h2 { break-after: avoid; page-break-after: avoid; }
-  @page { size: A4; margin: 14mm; }
+  .rl-table thead { display: table-header-group; }
+  .rl-table caption, .rl-report h2, .rl-report h3 { break-after: avoid;
+    page-break-after: avoid; }
+  .rl-figure img { max-height: 80mm; width: auto; }
+  .rl-nav { display: none; }
 }
 """
 
@@ -266,6 +292,14 @@ def kpi_tiles(
 
 Formatter = str | Callable[[Any], str]
 
+#: Tables with at least this many columns print in a smaller font (class ``rl-wide``; three
+#: more columns: ``rl-xwide``, smaller still), so they fit the A4 width without clipping.
+WIDE_TABLE_COLUMNS = 9
+
+#: A text column with a value longer than this is prose (class ``txt``): it gets a minimum
+#: width, so its rows do not grow tall in a narrow column.
+PROSE_CHARS = 40
+
 
 def _format_cell(value: Any, fmt: Formatter | None) -> str:
     if value is None or (not isinstance(value, str) and _is_na(value)):
@@ -332,19 +366,30 @@ def table_html(
         c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c].dtype)
         and not pd.api.types.is_bool_dtype(frame[c].dtype)
     }
+    # columns of sentences (markers, advice) get room, so their rows do not grow tall
+    prose = {
+        c for j, c in enumerate(frame.columns) if c not in numeric
+        and any(isinstance(v, str) and len(v) > PROSE_CHARS for v in frame.iloc[:, j])
+    }
     head = "".join(f'<th scope="col">{escape(c)}</th>' for c in frame.columns)
     rows = []
     for i, rec in enumerate(frame.itertuples(index=False, name=None)):
         cells = []
         for col, value in zip(frame.columns, rec, strict=True):
             text = escape(_format_cell(value, formats.get(col)))
-            cls = ' class="num"' if col in numeric else ""
+            cls = ' class="num"' if col in numeric else ' class="txt"' if col in prose else ""
             cells.append(f"<td{cls}>{text}</td>")
         rcls = ""
         if row_classes is not None and i < len(row_classes) and row_classes[i]:
             rcls = f' class="{escape(row_classes[i])}"'
         rows.append(f"<tr{rcls}>{''.join(cells)}</tr>")
     cap = f"<caption>{escape(caption)}</caption>" if caption else ""
+    # many columns: a smaller print font, so the table fits the A4 width without clipping
+    table_class = "rl-table"
+    if len(frame.columns) >= WIDE_TABLE_COLUMNS:
+        table_class += " rl-wide"
+    if len(frame.columns) >= WIDE_TABLE_COLUMNS + 3:
+        table_class += " rl-xwide"
     more = ""
     if len(frame) < total:
         more = note_html(tr.t("table.first_rows", shown=len(frame), total=total))
@@ -354,13 +399,55 @@ def table_html(
             "</td></tr>"
         )
     return (
-        f'<div class="rl-report"><table class="rl-table">{cap}<thead><tr>{head}</tr></thead>'
+        f'<div class="rl-report"><table class="{table_class}">{cap}<thead><tr>{head}</tr></thead>'
         f"<tbody>{''.join(rows)}</tbody></table>{more}</div>"
     )
 
 
-def figure_html(fig: Figure, *, alt: str, caption: str = "", dpi: int = 110) -> str:
-    """Embed ``fig`` as a PNG ``data:`` URI with alt text, then close the figure.
+#: How :func:`figure_html` embeds charts: ``"svg"`` (vector, sharp in print and on
+#: high-DPI screens, text kept as text) or ``"png"`` (raster at twice the display size).
+CHART_FORMAT = "svg"
+
+#: Fonts an SVG chart's text falls back to where DejaVu Sans (the font the chart was laid out
+#: with) is not installed; Verdana has nearly the same widths.
+SVG_FONTS = "'DejaVu Sans', Verdana, 'Segoe UI', Arial, sans-serif"
+
+#: Characters left as they are in an SVG ``data:`` URI (percent-encoding the rest is about a
+#: third lighter than base64); quotes, ``&``, ``<``, ``>``, ``#`` and ``%`` are encoded, so the
+#: URI is safe inside a double-quoted attribute as it is.
+_SVG_URI_SAFE = " /:=;,.()-_!*~@+?$[]"
+
+
+def _svg_data_uri(fig: Figure) -> str:
+    import matplotlib as mpl
+
+    buf = io.BytesIO()
+    with mpl.rc_context({"svg.fonttype": "none", "svg.hashsalt": "retention_lib",
+                         "svg.image_inline": True}):
+        fig.savefig(buf, format="svg", bbox_inches="tight", facecolor="white",
+                    metadata={"Date": None, "Creator": None})
+    text = buf.getvalue().decode("utf-8")
+    text = text[text.index("<svg"):].strip()  # no XML prolog or DOCTYPE (w3.org URLs)
+    text = re.sub(r"font-family: '?DejaVu Sans'?", f"font-family: {SVG_FONTS}", text)
+    text = re.sub(r">\s+<", "><", text)  # the indentation matplotlib writes
+    # keep the spaces matplotlib puts in labels (" 397" beside a bar); SVG collapses them
+    text = text.replace(">", "><style>text{white-space:pre}</style>", 1)
+    return "data:image/svg+xml;charset=utf-8," + urllib.parse.quote(text, safe=_SVG_URI_SAFE)
+
+
+def _png_data_uri(fig: Figure, dpi: int) -> tuple[str, int, int]:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=2 * dpi, bbox_inches="tight", facecolor="white")
+    raw = buf.getvalue()
+    width, height = struct.unpack(">II", raw[16:24])  # the PNG's IHDR
+    data = base64.b64encode(raw).decode("ascii")
+    return f"data:image/png;base64,{data}", width // 2, height // 2
+
+
+def figure_html(
+    fig: Figure, *, alt: str, caption: str = "", dpi: int = 110, image_format: str | None = None
+) -> str:
+    """Embed ``fig`` as a ``data:`` image with alt text, then close the figure.
 
     Parameters
     ----------
@@ -370,19 +457,33 @@ def figure_html(fig: Figure, *, alt: str, caption: str = "", dpi: int = 110) -> 
         Alternative text describing what the chart shows (required; escaped).
     caption
         Optional visible caption (escaped).
+    dpi
+        CSS pixels per inch of the figure on screen (PNG only): the PNG is drawn with twice
+        as many pixels and shown at half its pixel size, sharp on high-DPI screens and in
+        print.
+    image_format
+        ``"svg"`` or ``"png"``; default :data:`CHART_FORMAT`.  SVG keeps the chart's text as
+        text (:data:`SVG_FONTS`), so it is sharp at any zoom and weighs about a third of the
+        PNG.
     """
     if not alt or not str(alt).strip():
         raise ValueError("figure_html needs a non-empty alt text describing the chart")
-    buf = io.BytesIO()
+    kind = (image_format or CHART_FORMAT).lower()
+    if kind not in ("svg", "png"):
+        plt.close(fig)
+        raise ValueError(f"image_format {image_format!r} is not one of ['svg', 'png']")
     try:
-        fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight", facecolor="white")
+        if kind == "svg":
+            src, size = _svg_data_uri(fig), ""
+        else:
+            src, width, height = _png_data_uri(fig, dpi)
+            size = f' width="{width}" height="{height}"'
     finally:
         plt.close(fig)
-    data = base64.b64encode(buf.getvalue()).decode("ascii")
     cap = f"<figcaption>{escape(caption)}</figcaption>" if caption else ""
     return (
         f'<div class="rl-report"><figure class="rl-figure">'
-        f'<img src="data:image/png;base64,{data}" alt="{escape(alt)}">{cap}</figure></div>'
+        f'<img src="{src}"{size} alt="{escape(alt)}">{cap}</figure></div>'
     )
 
 

@@ -1416,7 +1416,7 @@ def section_exit_reasons(report: MonthlyReport):
         report.reasons_by_count["customers"].rename(index=lambda k: tr.label("reason_short", k)),
         report.reasons_by_revenue["lost_revenue"].rename(
             index=lambda k: tr.label("reason_short", k)),
-        title=tr.t("reasons.chart_title"), tr=tr,
+        title=tr.t("reasons.chart_title"), currency=report.currency, tr=tr,
     )
     alt = tr.t(
         "reasons.alt",
@@ -1692,7 +1692,8 @@ def base_rfm(base: CustomerBase):
     ))
     fig = plots.plot_rfm_heatmap(base.rfm, value="customers", tr=tr)
     parts.append(d.figure_html(fig, alt=tr.t("base.rfm.alt_customers", count=len(base.rfm))))
-    fig = plots.plot_rfm_heatmap(base.rfm, value="monetary", tr=tr)
+    fig = plots.plot_rfm_heatmap(base.rfm, value="monetary", currency=base.settings.currency,
+                                 tr=tr)
     parts.append(d.figure_html(fig, alt=tr.t("base.rfm.alt_monetary")))
     return _wrap(*parts)
 

@@ -35,6 +35,7 @@ __all__ = [
     "SQUARE",
     "STATUS_STYLE",
     "WIDE",
+    "money_label",
     "plot_abc_xyz",
     "plot_churn_by_group",
     "plot_churn_series",
@@ -108,6 +109,22 @@ def _pct(ax_axis, tr: Translator, decimals: int = 0) -> None:
     ax_axis.set_major_formatter(FuncFormatter(lambda v, _: tr.percent(v, decimals)))
 
 
+def money_label(value: float, *, currency: str, tr: Translator | None = None) -> str:
+    """An amount on a chart: the same whole-unit, currency-bearing format as the tables.
+
+    ``41200.4, currency="EUR"`` → ``"€41,200"`` in English, ``"41 200 €"`` in Russian and
+    Ukrainian (babel, through :meth:`retention_lib.i18n.Translator.money`): no chart shows
+    ``41K`` beside a table's ``41 200 €``.
+    """
+    return _tr(tr).money(float(value), currency, decimals=0)
+
+
+def _money_axis(ax_axis, tr: Translator, currency: str) -> None:
+    ax_axis.set_major_formatter(
+        FuncFormatter(lambda v, _: money_label(v, currency=currency, tr=tr))
+    )
+
+
 def plot_churn_series(
     series: pd.DataFrame,
     *,
@@ -126,8 +143,9 @@ def plot_churn_series(
         required) and optionally ``revenue_churn`` (float, 0..1).  NaN values are gaps.
     events
         Optional company events with columns ``date`` (datetime64), ``kind`` (str) and
-        optionally ``description`` (str); drawn as dotted vertical lines with a label.  Events
-        outside the series' date range are left out.
+        optionally ``description`` (str); drawn as dotted vertical lines with their number
+        (1..n by date).  The time axis spans the series only: events up to 12 months before
+        its first point are named at the left edge (``← 1``), other events are left out.
     normal_max, critical_min
         Status thresholds: the band up to ``normal_max`` is "normal", from ``critical_min``
         up is "critical", in between "warning".
@@ -138,7 +156,8 @@ def plot_churn_series(
     -------
     Figure
         One axes: up to two lines (customer churn: solid with circles; revenue churn: dashed
-        with squares), three shaded bands, one vertical line per event.
+        with squares), three shaded bands (in the legend with their thresholds), one
+        vertical line per event.
     """
     tr = _tr(tr)
     fig, ax = plt.subplots(figsize=WIDE)
@@ -156,10 +175,16 @@ def plot_churn_series(
         (normal_max, critical_min, "warning"),
         (critical_min, ymax, "critical"),
     )
+    band_label = {
+        "normal": tr.t("plots.band_legend.normal", rate=tr.percent(normal_max, 0)),
+        "warning": tr.t("plots.band_legend.warning", lo=tr.percent(normal_max, 0),
+                        hi=tr.percent(critical_min, 0)),
+        "critical": tr.t("plots.band_legend.critical", rate=tr.percent(critical_min, 0)),
+    }
     for lo, hi, key in bands:
         colour, hatch, _ = STATUS_STYLE[key]
         ax.axhspan(lo, hi, facecolor=colour, alpha=0.18, hatch=hatch, edgecolor="#bbbbbb",
-                   linewidth=0, zorder=0)
+                   linewidth=0, zorder=0, label=band_label[key])
         ax.text(1.005, (lo + hi) / 2, tr.t(f"plots.band.{key}"),
                 transform=ax.get_yaxis_transform(),
                 va="center", ha="left", fontsize=9, color=_GREY)
@@ -180,31 +205,42 @@ def plot_churn_series(
     ax.set_ylim(0, ymax)
     _pct(ax.yaxis, tr)
     ax.set_ylabel(tr.t("plots.series.ylabel"))
+    if len(x):
+        # The time axis starts and ends at the data (half a month of air on each side).
+        left = x.min() - pd.Timedelta(days=15)
+        ax.set_xlim(left, x.max() + pd.Timedelta(days=15))
     if events is not None and len(events) and len(x):
         ev = events.sort_values("date")
-        first = x.min() - pd.Timedelta(days=31)
-        earlier = ev.loc[(ev["date"] < first) & (ev["date"] >= first - pd.DateOffset(months=12))]
-        if len(earlier):
-            # An event inside the 12-month windows of the first points (e.g. a price rise whose
-            # churn shows up a year later): widen the time axis so it stands on the chart.
-            first = earlier["date"].min() - pd.Timedelta(days=15)
-            ax.set_xlim(first, x.max() + pd.Timedelta(days=20))
         # Events are numbered 1..n by date, as in the events table under the chart: a number
         # in a box never covers the churn line the way a long description would.
         ev = ev.reset_index(drop=True).assign(number=lambda f: f.index + 1)
-        ev = ev.loc[(ev["date"] >= first) & (ev["date"] <= x.max())]
-        for rec in ev.itertuples(index=False):
+        box = {"facecolor": "white", "edgecolor": _GREY, "boxstyle": "circle", "pad": 0.25}
+        inside = ev.loc[(ev["date"] >= left) & (ev["date"] <= x.max())]
+        for rec in inside.itertuples(index=False):
             ax.axvline(rec.date, color=_GREY, linestyle=":", linewidth=1.4, zorder=2)
             ax.text(rec.date, ymax * 0.985, f"{rec.number}", va="top", ha="center",
-                    fontsize=9, fontweight="bold", color="#333333", zorder=5,
-                    bbox={"facecolor": "white", "edgecolor": _GREY, "boxstyle": "circle",
+                    fontsize=9, fontweight="bold", color="#333333", zorder=5, bbox=box)
+        # An event up to a year before the first point still weighs on its 12-month window
+        # (a price rise whose churn shows up later): its number stands at the left edge with
+        # an arrow, instead of stretching the axis to months without data.
+        earlier = ev.loc[(ev["date"] < left) & (ev["date"] >= left - pd.DateOffset(months=12))]
+        if len(earlier):
+            numbers = ", ".join(str(n) for n in earlier["number"])
+            ax.text(0.004, 0.985, "\u2190 " + tr.t("plots.series.earlier", events=numbers),
+                    transform=ax.transAxes, va="top",
+                    ha="left", fontsize=9, fontweight="bold", color="#333333", zorder=5,
+                    bbox={"facecolor": "white", "edgecolor": _GREY, "boxstyle": "round",
                           "pad": 0.25})
     ax.xaxis.set_major_locator(MonthLocator(bymonth=(1, 4, 7, 10)))
     ax.xaxis.set_major_formatter(
         FuncFormatter(lambda v, _: tr.month_short(num2date(v)))
     )
     ax.set_title(title, loc="left")
-    ax.legend(loc="upper left", bbox_to_anchor=(0, -0.16), ncol=3)
+    # the series first, then the three bands with their thresholds
+    handles, labels = ax.get_legend_handles_labels()
+    order = sorted(range(len(labels)), key=lambda i: labels[i] in band_label.values())
+    ax.legend([handles[i] for i in order], [labels[i] for i in order],
+              loc="upper left", bbox_to_anchor=(0, -0.16), ncol=3)
     fig.tight_layout()
     return fig
 
@@ -226,7 +262,9 @@ def plot_churn_by_group(
         Index: group labels (str), in display order (top to bottom).  Columns:
         ``churn_rate`` (float 0..1), ``lost`` (int), ``active_at_start`` (int).
     overall
-        Optional company-wide rate drawn as a dashed vertical reference line.
+        Optional company-wide rate drawn as a dashed vertical reference line.  The
+        ``normal_max`` and ``critical_min`` thresholds are dotted and dash-dotted lines; all
+        reference lines are named in the legend.
     tr
         Translator of the labels (default English).
 
@@ -260,18 +298,20 @@ def plot_churn_by_group(
                      active=int(act)),
                 va="center", fontsize=9, zorder=4,
                 bbox={"facecolor": "white", "alpha": 0.85, "edgecolor": "none", "pad": 1})
-    ax.axvline(normal_max, color=_GREY, linestyle=":", linewidth=1)
-    ax.axvline(critical_min, color=_GREY, linestyle="-.", linewidth=1)
+    ax.axvline(normal_max, color=_GREY, linestyle=":", linewidth=1.2, zorder=3,
+               label=tr.t("plots.group.normal_line", rate=tr.percent(normal_max, 0)))
+    ax.axvline(critical_min, color=_GREY, linestyle="-.", linewidth=1.2, zorder=3,
+               label=tr.t("plots.group.critical_line", rate=tr.percent(critical_min, 0)))
     if overall is not None and not pd.isna(overall):
-        ax.axvline(overall, color="#1f3b73", linestyle="--", linewidth=1.4,
+        ax.axvline(overall, color="#1f3b73", linestyle="--", linewidth=1.4, zorder=3,
                    label=tr.t("plots.group.company", rate=tr.percent(overall)))
-        # above the bars, right-aligned: never on top of a bar label
-        ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), borderaxespad=0.2)
+    # between the title and the bars: never on top of a bar label or of the title
+    ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), borderaxespad=0.2, ncol=3)
     ax.set_yticks(y, [str(i) for i in table.index])
     ax.set_xlim(0, xmax)
     _pct(ax.xaxis, tr)
     ax.set_xlabel(tr.t("plots.group.xlabel"))
-    ax.set_title(title, loc="left")
+    ax.set_title(title, loc="left", pad=24)
     fig.tight_layout()
     return fig
 
@@ -355,38 +395,40 @@ def plot_segment_overview(
 
 
 def _pareto(ax, values: pd.Series, *, colour: str, hatch: str, money: bool, title: str,
-            tr: Translator):
+            tr: Translator, currency: str):
     v = values.sort_values(ascending=False)
     x = np.arange(len(v))
     ax.bar(x, v.to_numpy(dtype=float), color=colour, edgecolor=_GREY, hatch=hatch)
     total = float(v.sum())
-    for xi, val in zip(x, v, strict=True):
-        share = val / total if total else 0
-        lab = (tr.compact(val) if money else tr.number(int(val))) + "\n" + tr.percent(share, 0)
-        ax.text(xi, val, lab, ha="center", va="bottom", fontsize=7.5,
-                bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "none", "pad": 0.5})
     ax.set_xticks(x, [str(i).replace("_", " ") for i in v.index], rotation=30, ha="right")
     for lab in ax.get_xticklabels():
         lab.set_rotation_mode("anchor")
     ax.set_ylim(0, max(float(v.max()) if len(v) else 1.0, 1e-9) * 1.3)
     if money:
-        ax.yaxis.set_major_formatter(FuncFormatter(lambda val, _: tr.compact(val)))
+        _money_axis(ax.yaxis, tr, currency)
+    # The twin axes is drawn after ``ax``: the cumulative line lies over the bars.
     ax2 = ax.twinx()
     cum = v.cumsum() / total if total else v * 0
-    ax2.plot(x, cum.to_numpy(dtype=float), color=_GREY, linestyle="--", marker="o",
-             markersize=4)
+    ax2.plot(x, cum.to_numpy(dtype=float), color="#111111", linestyle="--", marker="o",
+             markersize=4, linewidth=1.4, label=tr.t("plots.reasons.cumulative"))
     ax2.set_ylim(0, 1.05)
     _pct(ax2.yaxis, tr)
     ax2.spines["right"].set_visible(True)
-    ax.set_zorder(ax2.get_zorder() + 1)  # bars and their labels over the cumulative line
-    ax.patch.set_visible(False)
+    ax2.legend(loc="center right")
+    # Value labels go on the twin axes, after the line: readable where the line crosses them.
+    for xi, val in zip(x, v, strict=True):
+        share = val / total if total else 0
+        amount = money_label(val, currency=currency, tr=tr) if money else tr.number(int(val))
+        ax2.text(xi, val, amount + "\n" + tr.percent(share, 0), transform=ax.transData,
+                 ha="center", va="bottom", fontsize=7.5, zorder=5,
+                 bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "none", "pad": 0.5})
     ax.set_title(title, loc="left")
     return ax2
 
 
 def plot_reasons_pareto(
     by_count: pd.Series, by_revenue: pd.Series, *, title: str = "Why customers left",
-    tr: Translator | None = None,
+    currency: str = DEFAULT_SETTINGS.currency, tr: Translator | None = None,
 ) -> Figure:
     """Pareto charts of exit reasons by count and by lost revenue, side by side.
 
@@ -396,20 +438,23 @@ def plot_reasons_pareto(
         Index: reason category (str); values: number of lost customers (int).
     by_revenue
         Index: reason category (str); values: lost revenue (float).
+    currency
+        ISO code of the amounts, shown with them (:func:`money_label`).
 
     Returns
     -------
     Figure
         Two bar axes (plus their cumulative-share twin axes): bars sorted descending with
-        value and share labels, and a dashed cumulative-share line with circle markers.
+        value and share labels, and a dashed cumulative-share line with circle markers drawn
+        over the bars and named in a legend.
         The index labels are shown as given (pass display names).
     """
     tr = _tr(tr)
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(WIDE[0], WIDE[1] + 0.8))
     _pareto(ax1, by_count, colour="#c6d4ea", hatch="", money=False,
-            title=tr.t("plots.reasons.by_count"), tr=tr)
+            title=tr.t("plots.reasons.by_count"), tr=tr, currency=currency)
     _pareto(ax2, by_revenue, colour="#1f3b73", hatch="//", money=True,
-            title=tr.t("plots.reasons.by_revenue"), tr=tr)
+            title=tr.t("plots.reasons.by_revenue"), tr=tr, currency=currency)
     fig.suptitle(title, x=0.01, ha="left", fontweight="bold")
     fig.tight_layout()
     return fig
@@ -437,7 +482,7 @@ def _heatmap(ax, matrix: pd.DataFrame, *, fmt, cmap: str = "Greys", vmin=None, v
 
 def plot_rfm_heatmap(
     rfm: pd.DataFrame, *, value: str = "customers", title: str | None = None,
-    tr: Translator | None = None,
+    currency: str = DEFAULT_SETTINGS.currency, tr: Translator | None = None,
 ) -> Figure:
     """R × F grid of customer counts or mean monetary value.
 
@@ -448,6 +493,8 @@ def plot_rfm_heatmap(
         ``value="monetary"``, a float column ``monetary``.
     value
         ``"customers"`` (count per cell) or ``"monetary"`` (mean ``monetary`` per cell).
+    currency
+        ISO code of ``monetary``, shown with the amounts (:func:`money_label`).
 
     Returns
     -------
@@ -465,7 +512,8 @@ def plot_rfm_heatmap(
     else:
         grid = rfm.assign(R=r, F=f).pivot_table(index="R", columns="F", values="monetary",
                                                 aggfunc="mean")
-        fmt = tr.compact
+        def fmt(v):
+            return money_label(v, currency=currency, tr=tr)
     grid = grid.reindex(index=[5, 4, 3, 2, 1], columns=[1, 2, 3, 4, 5])
     if value == "customers":
         grid = grid.fillna(0)
@@ -475,7 +523,8 @@ def plot_rfm_heatmap(
     ax.set_ylabel(tr.t("plots.rfm.ylabel"))
     cb = fig.colorbar(im, ax=ax, shrink=0.8, label=tr.t(f"plots.rfm.colorbar_{value}"))
     cb.ax.yaxis.set_major_formatter(FuncFormatter(
-        (lambda v, _: tr.number(v)) if value == "customers" else (lambda v, _: tr.compact(v))
+        (lambda v, _: tr.number(v)) if value == "customers"
+        else (lambda v, _: money_label(v, currency=currency, tr=tr))
     ))
     ax.set_title(title or tr.t(f"plots.rfm.title_{value}"), loc="left")
     fig.tight_layout()

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from ._quick_import import import_jsonschema_quickly
 
@@ -24,16 +25,61 @@ from nbconvert import HTMLExporter  # noqa: E402
 from nbconvert.preprocessors import Preprocessor  # noqa: E402
 
 __all__ = [
+    "ARCHIVE_HREF",
     "DirectorOutputPreprocessor",
+    "EXECUTIVE_PAGE",
+    "PageLink",
     "RenderError",
     "TEMPLATE_DIR",
     "TEMPLATE_NAME",
     "external_references",
+    "page_href",
+    "page_label",
+    "page_links",
     "render_html",
 ]
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 TEMPLATE_NAME = "retention_html"
+
+#: The notebook whose page is the folder's ``index.html``.
+EXECUTIVE_PAGE = "monthly_report"
+#: From a page in ``OUT/<period>/`` to the archive page ``OUT/index.html``.
+ARCHIVE_HREF = "../index.html"
+
+
+class PageLink(NamedTuple):
+    """One entry of a page's navigation bar."""
+
+    name: str  #: notebook name (``customer_base``)
+    label: str  #: the page's name in the report's language
+    href: str  #: relative link from a sibling page (``customer_base.html``)
+
+
+def page_href(name: str) -> str:
+    """File name of the page of notebook ``name`` (the executive page is ``index.html``)."""
+    return "index.html" if name == EXECUTIVE_PAGE else f"{name}.html"
+
+
+def page_label(name: str, *, language: str = "en") -> str:
+    """The page's name in ``language`` (catalog ``navigation.pages.<name>``).
+
+    A notebook the catalog does not know (a user's own) is named after its file:
+    ``my_notebook`` → ``my notebook``.
+    """
+    from .i18n import get_translator
+
+    tr = get_translator(language)
+    key = f"navigation.pages.{name}"
+    return tr.t(key) if tr.has(key) else name.replace("_", " ")
+
+
+def page_links(names: Sequence[str], *, language: str = "en") -> list[PageLink]:
+    """The navigation entries of a report folder: the executive page first, then ``names``
+    in the given order (duplicates dropped)."""
+    ordered = [n for n in dict.fromkeys(names) if n == EXECUTIVE_PAGE]
+    ordered += [n for n in dict.fromkeys(names) if n != EXECUTIVE_PAGE]
+    return [PageLink(n, page_label(n, language=language), page_href(n)) for n in ordered]
 
 _WARNING_TEXT = re.compile(r"\b[A-Za-z]*Warning:")
 _EXTERNAL = re.compile(
@@ -96,6 +142,9 @@ def render_html(
     *,
     title: str,
     language: str = "en",
+    nav: Sequence[PageLink] = (),
+    current: str | None = None,
+    archive_href: str | None = ARCHIVE_HREF,
 ) -> str:
     """Render an executed notebook as one self-contained HTML page without code.
 
@@ -107,6 +156,11 @@ def render_html(
         Text of the page's ``<title>`` (escaped by the template), e.g. company and period.
     language
         BCP 47 code for ``<html lang=...>``: ``en``, ``ru`` or ``uk``.
+    nav
+        The pages of the report folder (:func:`page_links`): shown as a navigation bar at
+        the top of the page (not in print), ``current`` (a notebook name) marked as this page.
+    archive_href
+        Link to the archive of all reports, first in the bar (``None``: no link).
 
     Returns
     -------
@@ -134,6 +188,16 @@ def render_html(
     )
     exporter.register_preprocessor(DirectorOutputPreprocessor(), enabled=True)
     resources: dict[str, Any] = {"metadata": {"name": title}}
+    if nav or archive_href:
+        from .i18n import get_translator
+
+        tr = get_translator(language)
+        resources["rl_nav"] = {
+            "label": tr.t("navigation.label"),
+            "archive": tr.t("navigation.archive") if archive_href else "",
+            "archive_href": archive_href or "",
+            "pages": [(link.label, link.href, link.name == current) for link in nav],
+        }
     body, _ = exporter.from_notebook_node(nb, resources=resources)
     external = external_references(body)
     if external:

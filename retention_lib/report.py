@@ -88,7 +88,7 @@ from .publish import (
     remove_stale_staging,
     staging_folder,
 )
-from .render import RenderError, render_html
+from .render import PageLink, RenderError, page_links, render_html
 from .workers import WorkerError
 
 __all__ = [
@@ -759,6 +759,7 @@ def _run_notebook(
     title: str,
     language: str,
     say: Callable[[str], None],
+    nav: Sequence[PageLink] = (),
 ) -> NotebookRun:
     """Execute one notebook into ``staging`` and render its page there.
 
@@ -778,7 +779,8 @@ def _run_notebook(
     say(f"{source.name} done in {seconds:.1f} s")
     html_name = _html_name(source)
     try:
-        page = render_html(executed, title=title, language=language)
+        page = render_html(executed, title=title, language=language, nav=nav,
+                           current=source.stem)
     except RenderError as exc:
         raise ReportError(f"rendering {source.name} failed: {exc}") from exc
     (staging / html_name).write_text(page, encoding="utf-8")
@@ -880,12 +882,13 @@ def _build(
     staging = staging_folder(out_dir, period)
     title = f"{settings.company_name} — {_TITLES[language]} — {period}"
     jobs = min(jobs, len(sources))
+    nav = page_links([s.stem for s in sources], language=language)
 
     def run_one(source: Path) -> NotebookRun:
         return _run_notebook(
             source, staging=staging, parameters=parameters, cell_timeout=cell_timeout,
             progress_bar=jobs == 1 and sys.stdout.isatty(), kernel_env=kernel_env,
-            title=title, language=language, say=say,
+            title=title, language=language, say=say, nav=nav,
         )
 
     headline, contact_report = analyses

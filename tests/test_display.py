@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import re
+import struct
+import urllib.parse
 
 import matplotlib.pyplot as plt
 import pandas as pd
@@ -88,16 +90,51 @@ class TestTable:
 
 
 class TestFigure:
-    def test_embeds_png_with_alt_and_closes(self):
+    def test_embeds_svg_with_alt_and_closes(self):
         fig, ax = plt.subplots()
         ax.plot([0, 1], [0, 1])
+        ax.set_title("Отток & <churn>")
         num = fig.number
         out = display.figure_html(fig, alt='churn "rises" <fast>')
-        m = re.search(r'src="data:image/png;base64,([^"]+)"', out)
+        m = re.search(r'<img src="data:image/svg\+xml;charset=utf-8,([^"]+)" alt=', out)
         assert m is not None
-        assert base64.b64decode(m.group(1))[:8] == b"\x89PNG\r\n\x1a\n"
+        svg = urllib.parse.unquote(m.group(1))
+        assert svg.startswith("<svg") and svg.endswith("</svg>")
+        # the text stays text (sharp, searchable), escaped, with fallback fonts
+        assert "Отток &amp; &lt;churn&gt;</text>" in svg
+        assert "<style>text{white-space:pre}</style>" in svg  # " 397" keeps its space
+        assert display.SVG_FONTS in svg
+        # no quote, ampersand or angle bracket left raw inside the attribute
+        assert not set(m.group(1)) & set("\"'&<>#")
         assert 'alt="churn &quot;rises&quot; &lt;fast&gt;"' in out
         assert num not in plt.get_fignums()
+
+    def test_svg_is_deterministic(self):
+        def one():
+            fig, ax = plt.subplots()
+            ax.bar([0, 1], [1, 2], hatch="//")
+            return display.figure_html(fig, alt="x")
+
+        assert one() == one()
+
+    def test_png_has_twice_the_pixels_of_its_display_size(self):
+        fig = plt.figure(figsize=(4, 2))
+        fig.add_subplot().plot([0, 1], [0, 1])
+        out = display.figure_html(fig, alt="x", dpi=100, image_format="png")
+        m = re.search(r'src="data:image/png;base64,([^"]+)" width="(\d+)" height="(\d+)"', out)
+        assert m is not None
+        raw = base64.b64decode(m.group(1))
+        assert raw[:8] == b"\x89PNG\r\n\x1a\n"
+        width, height = struct.unpack(">II", raw[16:24])
+        assert (width // 2, height // 2) == (int(m.group(2)), int(m.group(3)))
+        # 4 in x 2 in at 100 px per inch, trimmed to the drawing by bbox_inches="tight"
+        assert 300 < int(m.group(2)) <= 400 and 120 < int(m.group(3)) <= 200
+
+    def test_unknown_image_format(self):
+        fig, _ = plt.subplots()
+        with pytest.raises(ValueError, match="svg"):
+            display.figure_html(fig, alt="x", image_format="gif")
+        assert fig.number not in plt.get_fignums()
 
     def test_alt_text_is_required(self):
         fig, _ = plt.subplots()
@@ -119,3 +156,25 @@ class TestSectionOff:
 def test_style_block_has_print_rules():
     css = display.style_block()
     assert css.startswith("<style>") and "@media print" in css and "break-inside: avoid" in css
+    # tables break between rows and repeat their header; definitions never float
+    assert ".rl-table thead { display: table-header-group; }" in css
+    assert ".rl-table { font-size: 0.86em; break-inside: auto;" in css
+    assert "float: left" not in css
+
+
+def test_many_columns_make_a_wide_table():
+    narrow = display.table_html(pd.DataFrame({c: [1] for c in "abc"}))
+    wide = display.table_html(pd.DataFrame({c: [1] for c in "abcdefghi"}))
+    wider = display.table_html(pd.DataFrame({c: [1] for c in "abcdefghijkl"}))
+    assert '<table class="rl-table">' in narrow
+    assert '<table class="rl-table rl-wide">' in wide
+    assert '<table class="rl-table rl-wide rl-xwide">' in wider
+
+
+def test_prose_columns_are_marked_for_a_minimum_width():
+    advice = "Explain the value received and how the product differs from competitors'."
+    out = display.table_html(pd.DataFrame(
+        {"customer": ["Ann", "Bob"], "action": [advice, None], "value": [1.0, 2.0]}))
+    assert '<td class="txt">Explain the value' in out
+    assert '<td class="txt"></td>' in out  # the whole column, empty cells included
+    assert "<td>Ann</td>" in out and '<td class="num">1.00</td>' in out

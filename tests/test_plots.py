@@ -59,10 +59,11 @@ class TestChurnSeries:
         # events are numbered by date (1 = the price increase), as in the table under the chart
         assert {"normal", "warning", "critical", "1"} <= texts
 
-    def test_event_within_a_year_before_the_series_widens_the_axis(self, series):
+    def test_axis_starts_at_the_data_and_an_earlier_event_is_named_at_the_edge(self, series):
         from matplotlib.dates import num2date
 
         first = pd.DatetimeIndex(series.index).min()
+        last = pd.DatetimeIndex(series.index).max()
         events = pd.DataFrame(
             {
                 "date": [first - pd.DateOffset(months=6), first - pd.DateOffset(months=30)],
@@ -70,13 +71,24 @@ class TestChurnSeries:
             }
         )
         ax = plots.plot_churn_series(series, events=events).axes[0]
-        left = num2date(ax.get_xlim()[0]).replace(tzinfo=None)
-        # the event 6 months before the first point is on the axis; the one 30 months before is not
-        assert left <= first - pd.DateOffset(months=6)
-        assert left > first - pd.DateOffset(months=30)
+        left, right = (num2date(v).replace(tzinfo=None) for v in ax.get_xlim())
+        # half a month of air either side of the data (2024-01-31 .. 2024-04-30), no more
+        assert left == first - pd.Timedelta(days=15)
+        assert right == last + pd.Timedelta(days=15)
         vlines = [ln for ln in ax.get_lines() if len(ln.get_xdata()) == 2
                   and ln.get_xdata()[0] == ln.get_xdata()[1]]
-        assert len(vlines) == 1
+        assert vlines == []
+        # events are numbered by date: the one 30 months before is 1, 6 months before is 2;
+        # only number 2 falls inside the 12-month windows of the first points
+        texts = [t.get_text() for t in ax.texts]
+        assert "\u2190 earlier: 2" in texts
+        assert not any("1" in t for t in texts if t.startswith("\u2190"))
+
+    def test_bands_are_in_the_legend_with_their_thresholds(self, series):
+        ax = plots.plot_churn_series(series, normal_max=0.10, critical_min=0.20).axes[0]
+        legend = [t.get_text() for t in ax.get_legend().get_texts()]
+        assert legend[:2] == ["customer churn", "revenue churn"]
+        assert {"normal: up to 10%", "act: 10% to 20%", "critical: 20% or more"} <= set(legend)
 
     def test_customer_churn_only(self, series):
         fig = plots.plot_churn_series(series[["customer_churn"]])
@@ -98,6 +110,17 @@ class TestChurnByGroup:
         # 5 lost of 20 active = 25.0 %
         assert "25.0%  (5 of 20)" in labels
         assert _title(fig) == "Churn by manager"
+
+    def test_reference_lines_are_in_the_legend(self):
+        table = pd.DataFrame({"churn_rate": [0.05], "lost": [1], "active_at_start": [20]},
+                             index=["Ann"])
+        ax = plots.plot_churn_by_group(table, title="t", normal_max=0.10, critical_min=0.20,
+                                       overall=0.125).axes[0]
+        legend = [t.get_text() for t in ax.get_legend().get_texts()]
+        assert legend == ["normal up to 10%", "critical from 20%", "company 12.5%"]
+        # the lines sit above the bars
+        assert all(ln.get_zorder() > b.get_zorder() for ln in ax.get_lines()
+                   for b in _bars(ax))
 
 
 class TestTierShare:
@@ -135,6 +158,34 @@ class TestReasonsPareto:
         np.testing.assert_allclose(lines[1].get_ydata(), [0.9, 1.0, 1.0])
         assert _title(fig)
 
+    def test_cumulative_line_is_drawn_over_the_bars_and_named(self):
+        by_count = pd.Series({"price": 5, "unknown": 2})
+        by_rev = pd.Series({"price": 1000.0, "unknown": 9000.0})
+        fig = plots.plot_reasons_pareto(by_count, by_rev)
+        for bar_ax in [ax for ax in fig.axes if _bars(ax)]:
+            (line_ax,) = [ax for ax in fig.axes if ax is not bar_ax
+                          and ax.get_shared_x_axes().joined(ax, bar_ax)]
+            # axes are drawn by zorder, then in order of creation: the line's axes comes last
+            assert line_ax.get_zorder() >= bar_ax.get_zorder()
+            assert fig.axes.index(line_ax) > fig.axes.index(bar_ax)
+            assert [t.get_text() for t in line_ax.get_legend().get_texts()] == [
+                "cumulative share"]
+
+    def test_money_labels_carry_the_currency_like_the_tables(self):
+        from retention_lib.i18n import get_translator
+
+        by_count = pd.Series({"price": 5, "unknown": 2})
+        by_rev = pd.Series({"price": 1000.0, "unknown": 9000.0})
+        texts = lambda fig: [t.get_text() for ax in fig.axes for t in ax.texts]  # noqa: E731
+        en = texts(plots.plot_reasons_pareto(by_count, by_rev, currency="EUR"))
+        # 9,000 of 10,000 lost = 90 %; whole euros, as in the tables
+        assert "€9,000\n90%" in en and "€1,000\n10%" in en
+        ru = texts(plots.plot_reasons_pareto(by_count, by_rev, currency="RUB",
+                                             tr=get_translator("ru")))
+        assert "9\xa0000\xa0₽\n90\xa0%" in ru
+        assert not any("K" in t or "тыс" in t for t in en + ru)
+        assert plots.money_label(103_412.4, currency="EUR") == "€103,412"
+
 
 class TestHeatmaps:
     def test_rfm_counts_grid(self):
@@ -150,6 +201,7 @@ class TestHeatmaps:
         rfm = pd.DataFrame({"R": [5, 5, 1], "F": [1, 1, 5], "monetary": [10.0, 30.0, 5.0]})
         fig = plots.plot_rfm_heatmap(rfm, value="monetary")
         assert fig.axes[0].images[0].get_array()[0, 0] == 20.0  # (10 + 30) / 2
+        assert "€20" in [t.get_text() for t in fig.axes[0].texts]
 
     def test_rfm_bad_value(self):
         with pytest.raises(ValueError, match="monetary"):
