@@ -191,7 +191,8 @@ class Settings:
         (:attr:`retention_lib.io.Dataset.data_end`, :mod:`retention_lib.periods`).
     """
 
-    company_name: str = "Sample Distribution Co."
+    # empty by default: a report on a company's own export never carries another name
+    company_name: str = ""
     language: str = "en"
     currency: str = "EUR"
     lapse_days: int = 365

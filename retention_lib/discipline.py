@@ -790,7 +790,9 @@ def executive_actions(
         concerned), ``money`` (float), ``money_kind`` (``"at_risk"``, ``"revenue"``,
         ``"expected"``) and the figures of the sentence (``manager``, ``rate``,
         ``company_rate``, ``lost``, ``customers_start``; ``total``, ``vip``; ``top``;
-        ``save``, ``save_money``, ``winback``, ``winback_money``, ``managers``).
+        ``save``, ``save_money``, ``winback``, ``winback_money``, ``managers``: the
+        number of named managers, 0 when nobody is named).  Customers without a named
+        manager make the director the owner of their action.
     """
     top = DIRECTOR_TOP if top is None else int(top)
     at_risk = report.at_risk if at_risk is None else at_risk
@@ -798,10 +800,20 @@ def executive_actions(
     out: list[dict[str, Any]] = []
 
     def owner_of(frame: pd.DataFrame, money: np.ndarray) -> str:
+        # customers without a named manager ("unassigned", or a file with no manager
+        # column at all) are the director's to hand out, never a person called "unassigned"
         by = pd.Series(money, index=frame["manager"].astype(str).to_numpy()).groupby(
             level=0).sum()
+        by = by.drop(index=[m for m in by.index if m.strip() in ("", cadence.UNASSIGNED)])
+        if by.empty:
+            return "director"
         best = by.max()
         return sorted(str(m) for m in by.index[by == best])[0]
+
+    def mine_of(frame: pd.DataFrame, owner: str) -> pd.DataFrame:
+        if owner == "director":  # nobody named: the director's list is all of it
+            return frame
+        return frame.loc[(frame["manager"].astype(str) == owner).to_numpy()]
 
     fit = report.fit
     if fit is not None and len(fit):
@@ -824,7 +836,7 @@ def executive_actions(
     ok = report.overdue_key
     if ok is not None and len(ok):
         m = owner_of(ok, cadence.at_stake(ok))
-        mine = ok.loc[(ok["manager"].astype(str) == m).to_numpy()]
+        mine = mine_of(ok, m)
         out.append({
             "kind": "overdue_key", "owner": m, "customers": mine["name"].astype(str).tolist(),
             "count": len(mine), "total": len(ok), "vip": int((mine["tier"] == "VIP").sum()),
@@ -837,7 +849,7 @@ def executive_actions(
             continue
         head = frame.head(top)
         m = owner_of(head, head[col].to_numpy(dtype=float))
-        mine = head.loc[(head["manager"].astype(str) == m).to_numpy()]
+        mine = mine_of(head, m)
         out.append({
             "kind": kind, "owner": m, "customers": mine["name"].astype(str).tolist(),
             "count": len(mine), "top": len(head), "money": float(mine[col].sum()),
@@ -849,7 +861,8 @@ def executive_actions(
         managers_ = set()
         for frame in (at_risk, queue):
             if frame is not None:
-                managers_ |= set(frame["manager"].astype(str))
+                managers_ |= {m for m in frame["manager"].astype(str)
+                              if m.strip() not in ("", cadence.UNASSIGNED)}
         out.append({
             "kind": "call_lists", "owner": "director", "customers": [],
             "count": n_save + n_wb, "save": n_save,

@@ -182,7 +182,8 @@ def title_html(
     """
     tr = _tr(tr)
     sub = f" · {escape(subtitle)}" if subtitle else ""
-    heading = tr.t("title.heading", company=company, period=period_label)
+    heading = (tr.t("title.heading", company=company, period=period_label) if company
+               else tr.t("title.heading_no_company", period=period_label))
     if partial:
         line = tr.t("title.partial", date=as_of, month=period_label)
         return (

@@ -1116,6 +1116,9 @@ def _action_item(action: dict[str, Any], report: MonthlyReport) -> str:
         text = tr.t("lists.exec.review_manager", manager=tr.label("manager", action["manager"]),
                     rate=tr.percent(action["rate"]), company=tr.percent(action["company_rate"]),
                     lost=action["lost"], customers=action["customers_start"])
+    elif kind in ("overdue_key", "save", "win_back") and owner == "director":
+        # nobody is named as these customers' manager: the director assigns them
+        text = tr.t(f"lists.exec.{kind}_unowned", total=action.get("total", 0))
     elif kind == "overdue_key":
         text = tr.t("lists.exec.overdue_key", count=action["count"], total=action["total"],
                     vip=action["vip"])

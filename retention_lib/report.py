@@ -880,7 +880,8 @@ def _build(
 ) -> ReportResult:
     remove_stale_staging(out_dir, period)
     staging = staging_folder(out_dir, period)
-    title = f"{settings.company_name} — {_TITLES[language]} — {period}"
+    title = " — ".join(part for part in (settings.company_name, _TITLES[language], period)
+                       if part)
     jobs = min(jobs, len(sources))
     nav = page_links([s.stem for s in sources], language=language)
 

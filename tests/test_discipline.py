@@ -385,3 +385,52 @@ class TestExecutiveActions:
         quiet = dataclasses.replace(report, fit=report.fit.assign(flagged=False),
                                     overdue_key=report.overdue_key.iloc[:0])
         assert discipline.executive_actions(quiet, at_risk=None, queue=None) == []
+
+
+class TestActionsWithoutManagers:
+    """A file without a manager column: the director owns the actions, never a person
+    called "unassigned"; the call-list sentence says there is one list for the company."""
+
+    @staticmethod
+    def _report(manager: str):
+        from types import SimpleNamespace
+
+        at_risk = pd.DataFrame({"name": ["a", "b", "c"], "manager": [manager] * 3,
+                                "value_at_risk": [300.0, 200.0, 100.0]})
+        queue = pd.DataFrame({"name": ["x", "y"], "manager": [manager] * 2,
+                              "expected_revenue": [50.0, 25.0]})
+        return SimpleNamespace(fit=None, overdue_key=None, at_risk=at_risk, queue=queue)
+
+    def test_unassigned_customers_are_the_directors(self):
+        from retention_lib.discipline import executive_actions
+
+        acts = executive_actions(self._report("unassigned"))
+        assert [(a["kind"], a["owner"]) for a in acts] == [
+            ("save", "director"), ("win_back", "director"), ("call_lists", "director")]
+        save, win_back, lists = acts
+        assert save["customers"] == ["a", "b", "c"] and save["money"] == 600.0
+        assert win_back["money"] == 75.0
+        assert lists["managers"] == 0 and lists["money"] == 675.0
+
+    def test_a_named_manager_owns_them(self):
+        from retention_lib.discipline import executive_actions
+
+        acts = executive_actions(self._report("Anna"))
+        assert [a["owner"] for a in acts] == ["Anna", "Anna", "director"]
+        assert acts[-1]["managers"] == 1
+
+    @pytest.mark.parametrize(("lang", "text"), [
+        ("en", "in one list for the whole company (no account managers in the data)"),
+        ("ru", "один список на всю компанию (менеджеров в данных нет)"),
+        ("uk", "один список на всю компанію (менеджерів у даних немає)"),
+    ])
+    def test_call_list_sentence(self, lang, text):
+        from retention_lib.i18n import get_translator
+
+        tr = get_translator(lang)
+        sentence = tr.t("lists.exec.call_lists", save=3, save_money="600", winback=2,
+                        winback_money="75", managers=0)
+        assert text in sentence
+        assert "across 2 managers" in get_translator("en").t(
+            "lists.exec.call_lists", save=3, save_money="600", winback=2, winback_money="75",
+            managers=2)

@@ -178,3 +178,19 @@ def test_prose_columns_are_marked_for_a_minimum_width():
     assert '<td class="txt">Explain the value' in out
     assert '<td class="txt"></td>' in out  # the whole column, empty cells included
     assert "<td>Ann</td>" in out and '<td class="num">1.00</td>' in out
+
+
+@pytest.mark.parametrize(("lang", "company", "heading"), [
+    ("en", "", "Customer retention, October 2026"),
+    ("en", "Acme", "Acme: customer retention, October 2026"),
+    ("ru", "", "Удержание клиентов, октябрь 2026"),
+    ("uk", "", "Утримання клієнтів, жовтень 2026"),
+], ids=["en-no-company", "en-company", "ru-no-company", "uk-no-company"])
+def test_title_without_a_company_name(lang, company, heading):
+    from retention_lib.i18n import get_translator
+
+    tr = get_translator(lang)
+    label = tr.month(pd.Timestamp("2026-10-01"))
+    assert label.lower() == heading.split(", ")[-1].lower()
+    html = display.title_html(company=company, period_label=label, as_of="31", tr=tr)
+    assert f"<h1>{heading.split(', ')[0]}, {label}</h1>" in html
