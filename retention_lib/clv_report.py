@@ -108,7 +108,7 @@ CLV_DEFAULTS: dict[str, Any] = {
 #: Potential classes, best first, with the share of ranked customers in each.
 POTENTIAL_CLASSES = (("high", 0.20), ("medium", 0.30), ("low", 0.50))
 #: Customers listed in the executive report's "probability alive dropped most" table.
-EXECUTIVE_DROPS_TOP = 10
+EXECUTIVE_DROPS_TOP = 5
 TIER_ORDER = ("VIP", "A", "B", "C")
 #: Display symbols of the model parameters (Fader & Hardie's notation; γ is lifetimes' v).
 PARAM_SYMBOLS = {"r": "r", "alpha": "α", "a": "a", "b": "b", "s": "s", "beta": "β",

@@ -139,7 +139,7 @@ CSS = """
   .rl-table thead { display: table-header-group; }
   .rl-table caption, .rl-report h2, .rl-report h3 { break-after: avoid;
     page-break-after: avoid; }
-  .rl-figure img { max-height: 80mm; width: auto; }
+  .rl-figure img { max-height: 68mm; width: auto; }
   .rl-nav { display: none; }
 }
 """

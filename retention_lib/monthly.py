@@ -1445,7 +1445,7 @@ def section_exit_reasons(report: MonthlyReport):
     return _wrap(*parts)
 
 
-def section_lost_customers(report: MonthlyReport, *, top: int = 25):
+def section_lost_customers(report: MonthlyReport, *, top: int = 15):
     """The biggest customers lost this month (name, manager, tier, lost revenue) and the
     customers won back."""
     tr = report.tr
