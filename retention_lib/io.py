@@ -967,8 +967,13 @@ def _date_problem(raw: _Raw, column: str, kind: str, bad: pd.Series, values: pd.
             what = "written month/day/year (some cannot be day first)"
             hint = f'csv: {{date_format: "{us}"}}'
         else:
-            what = ("that could be read day first or month first ('03/04/2010': 3 April or "
-                    "4 March)")
+            both = distinct[(as_us & as_eu).to_numpy()]
+            example = str(both.iloc[0]) if len(both) else "03/04/2010"
+            day_first = pd.to_datetime(example, format=eu)
+            month_first = pd.to_datetime(example, format=us)
+            what = (f"that could be read day first or month first ('{example}': "
+                    f"{day_first.day} {day_first:%B} {day_first.year} or "
+                    f"{month_first.day} {month_first:%B} {month_first.year})")
             hint = (f'csv: {{date_format: "{us}"}} (month first) or csv: {{date_format: '
                     f'"{eu}"}} (day first)')
         return _problem(

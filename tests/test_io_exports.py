@@ -151,10 +151,17 @@ def test_day_month_dates_without_a_format_are_never_guessed(tmp_path):
     with pytest.raises(DataValidationError) as exc:
         load_dataset(both, as_of=AS_OF)
     (p,) = errors(exc)
-    assert "3 April or 4 March" in p.message
+    assert "('03/04/2010': 3 April 2010 or 4 March 2010)" in p.message
     assert 'csv: {date_format: "%m/%d/%Y"} (month first)' in p.message
     assert 'csv: {date_format: "%d/%m/%Y"} (day first)' in p.message
     assert p.examples == [(2, "03/04/2010"), (3, "05/06/2010")]
+    # the example is the file's own value, not a fixed one
+    other = folder(tmp_path / "c", {"transactions.csv": (
+        "customer_id,date,amount\nC1,05/06/2025,1\n")})
+    with pytest.raises(DataValidationError) as exc:
+        load_dataset(other, as_of=AS_OF)
+    (p,) = errors(exc)
+    assert "('05/06/2025': 5 June 2025 or 6 May 2025)" in p.message
 
 
 def test_iso_and_dotted_dates_need_no_format(tmp_path):
