@@ -509,6 +509,15 @@ def summary_expr(
     cust = agg.left_join(firsts, agg.customer_id == firsts.m_id)
     cust = cust.mutate(
         repeat_sum=cust.revenue_total - cust.first_sum.fill_null(cust.first_row))
+    return _summary_columns(cust, repeat_sum=cust.repeat_sum, as_of_period=as_of_period)
+
+
+def _summary_columns(cust: ir.Table, *, repeat_sum: Any, as_of_period: int) -> ir.Table:
+    """The summary's columns (:data:`~retention_lib.summary.SUMMARY_COLUMNS` with the day
+    numbers) from one row per customer: ``first_day``, ``last_day``, ``n_transactions``,
+    ``n_periods``, ``first_period``, ``last_period``, ``revenue_total``, ``revenue_window``;
+    ``repeat_sum`` is the revenue of the periods after the first (monetary value's sum)."""
+    ibis = _ibis()
     frequency = (cust.n_periods - 1).cast("float64")
     out = cust.select(
         "customer_id",
@@ -518,9 +527,7 @@ def summary_expr(
         frequency=frequency,
         recency=(cust.last_period - cust.first_period).cast("float64"),
         T=(ibis.literal(as_of_period, type="int64") - cust.first_period).cast("float64"),
-        monetary_value=ibis.ifelse(
-            frequency > 0, cust.repeat_sum / frequency, 0.0
-        ).cast("float64"),
+        monetary_value=ibis.ifelse(frequency > 0, repeat_sum / frequency, 0.0).cast("float64"),
         revenue_total=cust.revenue_total.cast("float64"),
         revenue_window=cust.revenue_window.cast("float64"),
     )
@@ -638,7 +645,6 @@ def _column(arrow: Any, name: str, dtype: Any) -> np.ndarray:
 
 def _purchase_summary_expr(rows: ir.Table, *, freq: str, as_of_period: int) -> ir.Table:
     """:func:`summary_expr` with ``purchases_only``: periods of purchase days only."""
-    ibis = _ibis()
     days = rows.group_by(["customer_id", "day"]).aggregate(
         net=rows.amount.sum(), win=rows.win.sum(), n=rows.count())
     totals = days.group_by("customer_id").aggregate(
@@ -661,22 +667,8 @@ def _purchase_summary_expr(rows: ir.Table, *, freq: str, as_of_period: int) -> i
     cust = (totals.left_join(agg, "customer_id")
             .left_join(span, "customer_id")
             .left_join(firsts, totals.customer_id == firsts.f_id))
-    frequency = (cust.n_periods - 1).cast("float64")
-    out = cust.select(
-        "customer_id",
-        first_day=cust.first_day.cast("int64"),
-        last_day=cust.last_day.cast("int64"),
-        n_transactions=cust.n_transactions.cast("int64"),
-        frequency=frequency,
-        recency=(cust.last_period - cust.first_period).cast("float64"),
-        T=(ibis.literal(as_of_period, type="int64") - cust.first_period).cast("float64"),
-        monetary_value=ibis.ifelse(
-            frequency > 0, (cust.purchase_sum - cust.first_sum) / frequency, 0.0
-        ).cast("float64"),
-        revenue_total=cust.revenue_total.cast("float64"),
-        revenue_window=cust.revenue_window.cast("float64"),
-    )
-    return out.order_by("customer_id")
+    return _summary_columns(cust, repeat_sum=cust.purchase_sum - cust.first_sum,
+                            as_of_period=as_of_period)
 
 
 def summarize_table(
