@@ -197,5 +197,9 @@ def test_archive_marks_a_partial_month(tmp_path):
         (tmp_path / period / "metrics.json").write_text(json.dumps(
             {"period": period, "partial": partial, "data_end": "2010-12-09"}), encoding="utf-8")
     page = build_archive_index(tmp_path)
-    assert page.count("partial: data up to 2010-12-09") == 1
-    assert "неполный: данные по 2010-12-09" in build_archive_index(tmp_path, language="ru")
+    # the data end written as the report's language writes dates (archive.partial)
+    assert page.count("partial: data up to 9 December 2010") == 1
+    assert "неполный месяц: данные по 9 декабря 2010" in build_archive_index(
+        tmp_path, language="ru")
+    assert "неповний місяць: дані по 9 грудня 2010" in build_archive_index(
+        tmp_path, language="uk")
