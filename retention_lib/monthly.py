@@ -1256,7 +1256,9 @@ def section_churn_series(report: MonthlyReport):
         ))
     if "company events on the churn chart" in report.sections_off:
         parts.append(_off(report, "company events on the churn chart"))
-    if bool(s["partial_history"].any()):
+    if bool(s["partial_history"].all()):  # e.g. a report in the data's first year
+        parts.append(d.note_html(tr.t("series.partial_note_all")))
+    elif bool(s["partial_history"].any()):
         parts.append(d.note_html(tr.t("series.partial_note",
                                       count=int(s["partial_history"].sum()))))
     return _wrap(*parts)
