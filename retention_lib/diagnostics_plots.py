@@ -92,7 +92,9 @@ def plot_backtest(
     if len(bm):
         labels = [marker_label(m, tr=tr) for m in bm.index]
         ax2.barh(labels[::-1], np.nan_to_num(bm["lift"].to_numpy())[::-1], color="#6f8fb3")
-        ax2.axvline(1.0, color="black", linewidth=0.8, linestyle=":")
+        ax2.axvline(1.0, color="black", linewidth=0.8, linestyle=":",
+                    label=tr.t("diagnostics.backtest.chart_lift_one"))
+        ax2.legend(loc="lower right", fontsize="small", frameon=False)
         ax2.set_xlabel(tr.t("diagnostics.backtest.chart_lift"))
     ax2.set_title(tr.t("diagnostics.backtest.chart_right"))
     fig.suptitle(title if title is not None else tr.t("diagnostics.backtest.chart_title"))

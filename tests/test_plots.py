@@ -232,3 +232,27 @@ def test_use_report_style_sets_font():
 
     plots.use_report_style()
     assert mpl.rcParams["font.family"] == ["DejaVu Sans"]
+
+
+@pytest.mark.parametrize(("lang", "label"), [
+    ("en", "1 = no more often than the unflagged customers"),
+    ("ru", "1 — не чаще, чем неотмеченные клиенты"),
+])
+def test_backtest_lift_reference_line_is_in_the_legend(lang, label):
+    import dataclasses
+
+    from retention_lib.backtest import Backtest
+    from retention_lib.diagnostics_plots import plot_backtest
+    from retention_lib.i18n import get_translator
+
+    names = {f.name for f in dataclasses.fields(Backtest) if f.default is dataclasses.MISSING
+             and f.default_factory is dataclasses.MISSING}
+    values = {n: 0 for n in names} | {
+        "at": pd.Timestamp("2026-01-01"), "horizon_end": pd.Timestamp("2026-04-01"),
+        "data_end": pd.Timestamp("2026-10-31"), "provisional": False,
+        "churn_rate_flagged": 0.4, "churn_rate_unflagged": 0.1}
+    by_marker = pd.DataFrame({"lift": [3.0, 0.8]}, index=["orders_down", "overdue"])
+    fig = plot_backtest(Backtest(**values, by_marker=by_marker), tr=get_translator(lang))
+    legend = fig.axes[1].get_legend()
+    assert legend is not None and [t.get_text() for t in legend.get_texts()] == [label]
+    plt.close(fig)
