@@ -75,3 +75,33 @@ def test_cli_reports_a_partial_month_of_a_short_history(tmp_path):
     assert metrics["data_quality"]["as_of"] == END
     html = (out / "2026-10" / "index.html").read_text(encoding="utf-8")
     assert "Data up to 9 October 2026" in html
+
+
+def test_retail_export_reports_every_month(tmp_path):
+    """The export of issue 18 (a year of invoice lines ending on Friday 9 December 2011,
+    quantity x unit price, US dates, Latin-1, a quarter of the lines without an id) loads
+    with its YAML alone; every month from December 2010 to the partial December 2011 builds;
+    the default period is the last full month, November 2011."""
+    from retention_lib.periods import last_complete_month
+    from retention_lib.sample import write_retail_export
+
+    config = write_retail_export(tmp_path / "retail")
+    ds = load_dataset(tmp_path / "retail", config=config, as_of="2011-12-31")
+    assert ds.data_end == pd.Timestamp("2011-12-09")
+    assert last_complete_month(ds.data_end) == "2011-11"
+    no_id = [e for e in ds.exclusions if e.amount is not None]
+    assert len(no_id) == 1 and no_id[0].rows > 0
+    for period in pd.period_range("2010-12", "2011-12", freq="M").astype(str):
+        report = monthly.build_monthly(ds, period=period)
+        for section in (monthly.section_header, monthly.section_verdict, monthly.section_kpis,
+                        monthly.section_churn_series, monthly.section_churn_breakdown):
+            assert section(report).data
+        diagnostics.build_diagnostics(ds, period=period)
+        discipline.build_contact_discipline(ds, period=period)
+        clv_report.build_clv_page(ds, period=period)
+        m = monthly.report_metrics(ds, period=period)
+        json.dumps(m, allow_nan=False)
+        assert m["as_of"] <= "2011-12-09"
+        assert m["partial"] is (period == "2011-12")
+        # no manager column: the manager sections are off, never one "unassigned" bar
+        assert "churn by manager" in report.sections_off
