@@ -333,16 +333,9 @@ def _core(dataset, *, period: str, settings: Settings | None) -> _Core:
                     penalizer=float(options["penalizer"]),
                     discount_rate_monthly=float(options["discount_rate_monthly"]),
                     regular_share=regularity["regular_share"])
-    try:
-        pred = model.predict(summary, horizon="12M")
-    except ValueError:
-        # a fit the degeneracy check let through but the prediction cannot use (parameters
-        # near 0 break the quadrature): switched off with the reason, never a stopped report
-        model.purchases_ok_ = False
-        model._note("purchases_degenerate", f"The purchase model ({options['model']}) "
-                    "fitted these data to degenerate parameters: probability alive, expected "
-                    "purchases and CLV are not computed.", model=options["model"])
-        pred = model.predict(summary, horizon="12M")
+    # a degenerate fit (parameters near 0 break the P(alive) quadrature) never reaches
+    # predict: fit_clv switches the model off with the note purchases_degenerate
+    pred = model.predict(summary, horizon="12M")
     core = _Core(period=period, as_of=as_of, options=options, tx=tx, summary=summary,
                  model=model, pred=pred, settings=_settings_of(dataset, settings))
     _CACHE[key] = (dataset, core)
@@ -501,14 +494,10 @@ def _validation(tx: pd.DataFrame, *, as_of: pd.Timestamp, options: dict[str, Any
                     discount_rate_monthly=float(options["discount_rate_monthly"]))
     if not model.purchases_ok_:
         return None, {"code": "calibration_failed", "notes": list(model.fit_codes_)}
-    try:
-        table = holdout_by_frequency(split, model=model)
-        errors = holdout_errors(split, model=model)
-        cumulative = cumulative_transactions(tx, model=model, calibration_end=cal_end,
-                                             holdout_end=as_of)
-    except ValueError:  # degenerate calibration fit (see _core): the check is left out
-        return None, {"code": "calibration_failed",
-                      "notes": [{"code": "purchases_degenerate", "model": options["model"]}]}
+    table = holdout_by_frequency(split, model=model)
+    errors = holdout_errors(split, model=model)
+    cumulative = cumulative_transactions(tx, model=model, calibration_end=cal_end,
+                                         holdout_end=as_of)
     return {
         "calibration_end": cal_end,
         "holdout_weeks": holdout_weeks,
