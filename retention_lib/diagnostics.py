@@ -94,6 +94,7 @@ __all__ = [
     "DIAGNOSTICS_SECTIONS",
     "Diagnostics",
     "build_diagnostics",
+    "diagnostics_for",
     "diagnostics_metrics",
     "executive_save",
     "executive_winback",
@@ -411,6 +412,16 @@ def _diagnostics(
     want = lang or settings.language
     return diag if diag.tr.lang == want else dataclasses.replace(diag,
                                                                  tr=get_translator(want))
+
+
+def diagnostics_for(
+    dataset, *, period: str, settings: Settings | None = None, lang: str | None = None,
+) -> Diagnostics:
+    """The churn diagnostics of ``period`` in ``lang``, built once per run: the cached
+    report of the executive blocks (:func:`executive_save`, :func:`executive_winback`),
+    for other pages that read it (the executive page's actions)."""
+    return _diagnostics(dataset, period=period, settings=settings, lang=lang,
+                        diagnostics=None)
 
 
 # --------------------------------------------------------------------------- metrics

@@ -1093,8 +1093,7 @@ def section_actions(report: MonthlyReport, *, dataset, settings: Settings | None
     contact = discipline.build_contact_discipline(dataset, period=report.period,
                                                   settings=settings, lang=tr.lang,
                                                   with_funnel=False)
-    diag = dx._diagnostics(dataset, period=report.period, settings=settings, lang=tr.lang,
-                           diagnostics=None)
+    diag = dx.diagnostics_for(dataset, period=report.period, settings=settings, lang=tr.lang)
     actions = discipline.executive_actions(contact, at_risk=diag.at_risk, queue=diag.queue)
     parts = [_heading("rl-actions", tr.t("lists.exec.heading"))]
     if not actions:
@@ -1633,7 +1632,7 @@ def _build_customer_base(
     status = churn.customer_status(tx, as_of=as_of, lapse_days=settings.lapse_days,
                                    customers=dataset.customers)
     active_ids = status.index[status["status"] == "active"]
-    tier_active = tier_now.loc[churn._lookup(tier_now.index, active_ids) >= 0]
+    tier_active = tier_now.loc[tier_now.index.isin(active_ids)]
     both = tier_active[["tier"]].join(xyz[xyz_col].rename("xyz"), how="inner")
     mat = pd.crosstab(both["tier"], both["xyz"])
     mat = mat.reindex(index=[t for t in TIER_ORDER if t in mat.index]

@@ -416,8 +416,8 @@ def _build_pages(
     if contact is not None and contact.plan is not None:
         # the call lists carry the director's save and win-back targets (the diagnostics
         # the headline figures just built, from the run cache)
-        contact = discipline.with_targets(contact, diagnostics._diagnostics(
-            ds, period=period, settings=settings, lang=language, diagnostics=None))
+        contact = discipline.with_targets(contact, diagnostics.diagnostics_for(
+            ds, period=period, settings=settings, lang=language))
     return metrics, contact
 
 
