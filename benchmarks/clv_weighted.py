@@ -7,7 +7,7 @@ summary shipped with lifetimes) with replacement, so the share of repeated
 
 * **plain**: ``BetaGeoFitter().fit(x, t_x, T)`` and ``GammaGammaFitter().fit(x, m)`` on the
   repeat buyers — one row per customer, as most ``lifetimes`` users do;
-* **weighted**: :func:`retention_lib.clv.fit_clv` (unique histories with counts as weights,
+* **weighted**: :func:`retention_lib.analysis.clv.fit_clv` (unique histories with counts as weights,
   plus the input checks and the Gamma-Gamma exclusions).
 
 ``--jitter-days N`` moves each repeat buyer's last purchase by up to N days (uniformly,
@@ -42,8 +42,8 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from lifetimes import BetaGeoFitter, GammaGammaFitter
 
-from retention_lib.cdnow import load_cdnow_transactions
-from retention_lib.clv import calibration_holdout_split, fit_clv
+from retention_lib.analysis.clv import calibration_holdout_split, fit_clv
+from retention_lib.data.cdnow import load_cdnow_transactions
 
 RESULTS = Path(__file__).resolve().parent / "results" / "clv_weighted.txt"
 DEFAULT_SIZES = (100_000, 500_000, 2_000_000)

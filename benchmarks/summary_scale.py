@@ -18,8 +18,9 @@ Engines (each run in a fresh subprocess)
     ``lifetimes``: ``pd.read_parquet`` of the three columns, then
     ``lifetimes.utils.summary_data_from_transaction_data(..., freq="D",
     observation_period_end=as_of)``;
-    ``pandas``: the same read, then ``retention_lib.summary.customer_summary``;
-    ``duckdb``: ``retention_lib.engine.summarize_files`` on the Parquet file (nothing loaded
+    ``pandas``: the same read, then ``retention_lib.analysis.summary.customer_summary``;
+    ``duckdb``: ``retention_lib.analysis.engine.summarize_files`` on the Parquet file (nothing
+    loaded
     into pandas but the per-customer result);
     ``floor``: the bare DuckDB group-by ``SELECT customer_id, min(date), max(date), count(*),
     sum(amount) FROM read_parquet(...) GROUP BY 1``, fetched to Arrow.
@@ -83,7 +84,7 @@ def child(engine: str, path: str) -> dict[str, float]:
         if engine == "lifetimes":
             from lifetimes.utils import summary_data_from_transaction_data
         else:
-            from retention_lib.summary import customer_summary
+            from retention_lib.analysis.summary import customer_summary
         start = time.perf_counter()
         tx = pd.read_parquet(path, columns=["customer_id", "date", "amount"])
         loaded = time.perf_counter()
@@ -100,7 +101,7 @@ def child(engine: str, path: str) -> dict[str, float]:
         import ibis
         import ibis.backends.duckdb  # noqa: F401 - imports are not timed
 
-        from retention_lib.engine import summarize_files
+        from retention_lib.analysis.engine import summarize_files
 
         ibis.duckdb.connect().disconnect()  # first-use import of the backend, not timed
 

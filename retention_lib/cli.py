@@ -55,11 +55,11 @@ def sample(
 ) -> None:
     """Write the deterministic sample business (or CDNOW) as CSV tables."""
     if cdnow:
-        from .cdnow import write_cdnow
+        from .data.cdnow import write_cdnow
 
         counts = write_cdnow(out)
     else:
-        from .sample import write_sample
+        from .data.sample import write_sample
 
         counts = write_sample(out, customers=customers, seed=seed, end=end, months=months)
     for table, n in counts.items():
@@ -81,7 +81,7 @@ def validate(
 ) -> None:
     """Check a data folder against the data contract; exit 0 when clean, 1 otherwise."""
     from .config import ConfigError, load_settings
-    from .io import DataValidationError, load_dataset
+    from .data.io import DataValidationError, load_dataset
 
     try:
         settings = load_settings(config)
@@ -129,8 +129,8 @@ def report(
 ) -> None:
     """Build the monthly report into OUT/PERIOD/ (atomically: all or nothing)."""
     from .config import ConfigError
-    from .io import DataValidationError
-    from .report import ReportError, run_report
+    from .data.io import DataValidationError
+    from .runner.report import ReportError, run_report
 
     try:
         result = run_report(

@@ -161,18 +161,19 @@ class Settings:
     cadence_scale_by_cycle, cadence_cycle_bounds
         Scale each customer's required intervals by their own median purchase interval
         relative to their tier's median, the factor clipped to ``(lo, hi)``
-        (:func:`retention_lib.cadence.required_intervals`); off by default.
+        (:func:`retention_lib.analysis.cadence.required_intervals`); off by default.
     meeting_counts_as_call
         Let a meeting or visit also satisfy the call requirement (default: calls and
         meetings are required separately, as the practitioners' rule says).
     funnel_regular_months, funnel_expansion_factor, key_tiers
-        Development-funnel stages (:mod:`retention_lib.funnel`): "regular" = purchases in at
+        Development-funnel stages (:mod:`retention_lib.analysis.funnel`): "regular" = purchases in
+        at
         least this many of the last 12 months; "expanded" = this multiple of the first
         year's revenue (or more categories); "key account" = a tier among ``key_tiers``
         (also the tiers of the "overdue key accounts" lists).
     manager_fit_alpha
         Significance level of the manager-fit one-sided binomial test
-        (:func:`retention_lib.managers.manager_fit`).
+        (:func:`retention_lib.analysis.managers.manager_fit`).
     reason_keywords
         Extra keywords per reason category, merged with the built-in taxonomy.
     columns
@@ -188,7 +189,7 @@ class Settings:
         The last day the data cover (YAML ``data_end: 2010-12-31``, CLI ``--data-end``),
         when it is not the last date present in the data (an export taken on the 1st whose
         last sale was the 29th); ``None``: the last date present
-        (:attr:`retention_lib.io.Dataset.data_end`, :mod:`retention_lib.periods`).
+        (:attr:`retention_lib.data.io.Dataset.data_end`, :mod:`retention_lib.periods`).
     """
 
     # empty by default: a report on a company's own export never carries another name

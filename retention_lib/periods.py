@@ -2,7 +2,7 @@
 
 The rule (DESIGN.md, "The data end")
 ------------------------------------
-* The **data end** is the last date present in the data (:attr:`retention_lib.io.Dataset.
+* The **data end** is the last date present in the data (:attr:`retention_lib.data.io.Dataset.
   data_end`: the latest date of transactions, contacts, surveys, signals and usage periods),
   or the ``data_end`` the user gives (YAML ``data_end:``, CLI ``--data-end``).
 * A report for the month ``YYYY-MM`` measures everything up to
@@ -46,7 +46,7 @@ __all__ = [
 TRAILING_DAYS = 3
 
 #: Environment variable through which the report runner hands ``--data-end`` to the notebook
-#: kernels (read by :func:`retention_lib.monthly.notebook_settings`).
+#: kernels (read by :func:`retention_lib.pages.monthly.notebook_settings`).
 DATA_END_ENV = "RETENTION_DATA_END"
 
 _PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -109,7 +109,7 @@ def previous_month_end(period: str, data_end: Any = None, *, months: int = 1) ->
 def window_start(as_of: Any, *, months: int = 12) -> pd.Timestamp:
     """The start S of the ``months``-month window (S, as_of]: the month end ``months`` earlier
     when ``as_of`` is a month end, else the same day ``months`` months earlier (the rule of
-    :func:`retention_lib.churn.churn_rate`)."""
+    :func:`retention_lib.analysis.churn.churn_rate`)."""
     day = _day(as_of, "as_of")
     if (day + pd.Timedelta(days=1)).day == 1:
         return (day.to_period("M") - months).to_timestamp(how="end").normalize()

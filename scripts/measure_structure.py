@@ -148,7 +148,8 @@ def measure(root: Path) -> dict:
                 private.append(f"{mod} <- {aliases[node.value.id]}.{node.attr}")
     # import cycles: Tarjan on module-level imports, ignoring package __init__ re-exports
     pkg = root.name
-    edges = {m: {t for t in graph[m] if t != pkg and not (t in mods and mods[t].name == "__init__.py")}
+    edges = {m: {t for t in graph[m]
+                 if t != pkg and not (t in mods and mods[t].name == "__init__.py")}
              for m in mods}
     cycles = _scc(edges)
     edges_all = {m: {t for t in graph_all[m] if t != m and t != pkg

@@ -8,7 +8,7 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 import pandas as pd
 import pytest
 
-from retention_lib import summary
+from retention_lib.analysis import summary
 
 Reader = Callable[[pd.DataFrame], AbstractContextManager]
 

@@ -28,7 +28,7 @@ class TestDefaults:
     def test_analysis_defaults_agree_with_settings(self):
         import inspect
 
-        from retention_lib import cadence, funnel, managers
+        from retention_lib.analysis import cadence, funnel, managers
 
         def default(func, name):
             return inspect.signature(func).parameters[name].default

@@ -12,7 +12,8 @@ import pandas as pd
 import pytest
 from babel.numbers import format_currency
 
-from retention_lib import i18n, monthly
+from retention_lib import i18n
+from retention_lib.data.io import load_dataset
 from retention_lib.i18n import (
     LANGUAGES,
     UnknownLanguageError,
@@ -24,7 +25,7 @@ from retention_lib.i18n import (
     get_translator,
     placeholders,
 )
-from retention_lib.io import load_dataset
+from retention_lib.pages import monthly
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 NBSP = "\u00a0"
@@ -68,8 +69,8 @@ class TestCatalogs:
             assert text.strip() and "{" not in text, key
 
     def test_every_reason_category_and_segment_has_a_name(self):
-        from retention_lib import rfm
-        from retention_lib.reasons import REASON_CATEGORIES
+        from retention_lib.analysis import rfm
+        from retention_lib.analysis.reasons import REASON_CATEGORIES
 
         for lang in LANGUAGES:
             tr = get_translator(lang)
@@ -82,7 +83,7 @@ class TestCatalogs:
                 assert tr.has(f"status_badge.{status}")
 
     def test_recommended_actions_come_from_the_english_catalog(self):
-        from retention_lib.reasons import RECOMMENDED_ACTIONS
+        from retention_lib.analysis.reasons import RECOMMENDED_ACTIONS
 
         tr = get_translator("en")
         assert RECOMMENDED_ACTIONS == {c: tr.t(f"action.{c}") for c in RECOMMENDED_ACTIONS}
@@ -303,7 +304,7 @@ class TestFormatting:
 
 @pytest.fixture(scope="module")
 def sample_dataset():
-    from retention_lib.sample import generate_sample
+    from retention_lib.data.sample import generate_sample
 
     return load_dataset(generate_sample(customers=150), as_of="2026-11-22")
 
@@ -353,7 +354,7 @@ class TestSections:
 
     def test_contents_links_point_at_headings(self, sample_dataset):
         report = monthly.build_monthly(sample_dataset, period="2026-10", lang="uk")
-        from retention_lib import clv_report, diagnostics, discipline
+        from retention_lib.pages import clv_report, diagnostics, discipline
 
         kw = {"period": "2026-10", "settings": sample_dataset.settings, "lang": "uk"}
         page = _sections(report) + "".join(
@@ -388,7 +389,7 @@ def _neutral_fixture(folder: Path) -> None:
     Replacing them with Cyrillic placeholders keeps English *data* out of the check, so any
     English word left in the page comes from the code or the catalogs.
     """
-    from retention_lib.sample import write_sample
+    from retention_lib.data.sample import write_sample
 
     write_sample(folder, customers=150)
     cust = pd.read_csv(folder / "customers.csv", dtype=str)

@@ -5,9 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from retention_lib import monthly, periods
+from retention_lib import periods
 from retention_lib.config import ConfigError, load_settings
-from retention_lib.io import load_dataset
+from retention_lib.data.io import load_dataset
+from retention_lib.pages import monthly
 
 
 def _tx(rows):
@@ -145,7 +146,7 @@ class TestRunner:
     def test_resolve_period_default_partial_and_outside(self):
         from datetime import date
 
-        from retention_lib.report import ReportError, _resolve_period
+        from retention_lib.runner.report import ReportError, _resolve_period
 
         first = date(2010, 12, 1)
         assert _resolve_period(None, first, date(2011, 12, 9)) == ("2011-11", date(2011, 11, 30))
@@ -158,7 +159,7 @@ class TestRunner:
             _resolve_period("2012-01", first, date(2011, 12, 9))
 
     def test_data_end_after_today_is_a_usage_error(self, tmp_path):
-        from retention_lib.report import ReportError, run_report
+        from retention_lib.runner.report import ReportError, run_report
 
         tx = _tx([("a", "2026-01-05", 10.0), ("a", "2026-02-05", 10.0)])
         (tmp_path / "data").mkdir()
@@ -190,7 +191,7 @@ class TestRunner:
 def test_archive_marks_a_partial_month(tmp_path):
     import json
 
-    from retention_lib.archive import build_archive_index
+    from retention_lib.runner.archive import build_archive_index
 
     for period, partial in (("2010-11", False), ("2010-12", True)):
         (tmp_path / period).mkdir()

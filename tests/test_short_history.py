@@ -1,6 +1,6 @@
 """Short histories never crash (issue 18, point 3), as a property over generated businesses.
 
-The sample business (:func:`retention_lib.sample.generate_sample`) cut to 1, 3, 6, 13 and 25
+The sample business (:func:`retention_lib.data.sample.generate_sample`) cut to 1, 3, 6, 13 and 25
 months of history ending on Friday 9 October 2026; for every month from the second month of
 data to the data end, every page of the report is built in-process with the library's page
 builders, and the headline figures are computed; one real CLI run reports a partial month.
@@ -13,9 +13,9 @@ import json
 import pandas as pd
 import pytest
 
-from retention_lib import clv_report, diagnostics, discipline, monthly
-from retention_lib.io import load_dataset
-from retention_lib.sample import generate_sample
+from retention_lib.data.io import load_dataset
+from retention_lib.data.sample import generate_sample
+from retention_lib.pages import clv_report, diagnostics, discipline, monthly
 
 pytestmark = pytest.mark.slow
 
@@ -61,7 +61,7 @@ def test_cli_reports_a_partial_month_of_a_short_history(tmp_path):
     from typer.testing import CliRunner
 
     from retention_lib.cli import app
-    from retention_lib.sample import write_sample
+    from retention_lib.data.sample import write_sample
 
     data = tmp_path / "data"
     write_sample(data, customers=100, months=3, end=END)
@@ -82,8 +82,8 @@ def test_retail_export_reports_every_month(tmp_path):
     quantity x unit price, US dates, Latin-1, a quarter of the lines without an id) loads
     with its YAML alone; every month from December 2010 to the partial December 2011 builds;
     the default period is the last full month, November 2011."""
+    from retention_lib.data.sample import write_retail_export
     from retention_lib.periods import last_complete_month
-    from retention_lib.sample import write_retail_export
 
     config = write_retail_export(tmp_path / "retail")
     ds = load_dataset(tmp_path / "retail", config=config, as_of="2011-12-31")

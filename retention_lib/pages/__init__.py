@@ -1,0 +1,1 @@
+"""The report's pages: each builds one notebook's content from the analyses."""

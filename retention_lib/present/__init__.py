@@ -1,0 +1,1 @@
+"""Presentation: HTML display helpers and the charts of every page."""

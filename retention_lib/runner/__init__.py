@@ -1,0 +1,3 @@
+"""The monthly run: build the pages, execute and render the notebooks, publish atomically,
+keep the archive.
+"""

@@ -1,0 +1,943 @@
+"""The monthly report runner: validate → execute notebooks → render HTML → publish atomically.
+
+:func:`run_report` is what ``retention report`` calls.  Order of work (nothing is written
+before step 5):
+
+1. settings from ``config``; language = ``lang`` or ``settings.language`` (en/ru/uk);
+2. the dataset is loaded and validated (:func:`retention_lib.data.io.load_dataset`, report date =
+   today, so rows after the requested month are allowed and older months can be rebuilt);
+3. the period: ``period`` or, by default, the last *complete* calendar month in the data (the
+   month of the latest transaction once that month is over by today, else the month before;
+   see :func:`default_period`); a month outside the data's date range is an error naming
+   the range;
+4. each notebook must declare every parameter the runner passes
+   (``data_dir``, ``config_path``, ``period``, ``company_name``, ``language``), checked with
+   ``papermill.inspect_notebook``;
+5. under the lock ``OUT/.lock-<period>``, every page the notebooks show is built once in
+   the runner (:func:`_compute_metrics`; :mod:`retention_lib.caching.memo` stores each result in the
+   run cache; with ``jobs > 1`` in two worker processes forked with the loaded dataset,
+   :mod:`retention_lib.runner.workers`) and the headline figures come from the same results; a
+   page that fails in a worker fails the run like one failing in the runner; the dataset is then
+   released and each notebook is executed into ``OUT/.staging-<period>-<pid>/``, where its
+   kernel reuses the built pages, and rendered to HTML (``monthly_report`` →
+   ``index.html``, any other ``name`` → ``name.html``), up to ``jobs`` notebooks at a time
+   (one kernel each; default :data:`DEFAULT_JOBS`); ``metrics.json`` is written; the
+   staging folder is renamed to ``OUT/<period>/`` (see :mod:`retention_lib.runner.publish`) and
+   ``OUT/index.html`` is rebuilt (:mod:`retention_lib.runner.archive`).
+
+On a failing notebook the executed notebook is kept in ``OUT/failed/<period>-<timestamp>/``
+with an ``error.txt``, the staging folder is removed, the previous report stays untouched and
+:class:`ReportError` names the notebook, the cell (0-based index in the source notebook and its
+first line), the exception line and the failed folder.  With ``jobs > 1`` the first failure
+stops notebooks that have not started yet; those already running are let finish (a kernel is
+not interrupted mid-cell), and every notebook that failed is kept and named, in notebook order.
+
+Speed (see ``benchmarks/report_sample.py`` and ``benchmarks/report_scale.py``): the dataset
+is loaded and validated once by the runner and stored in a private run cache
+(:mod:`retention_lib.caching.cache`, a temporary folder outside ``OUT`` removed after the run); the
+kernels find it through ``RETENTION_CACHE_DIR``, so :func:`retention_lib.data.io.load_dataset` in a
+notebook gets the dataset with its tables read only on first use, and the pages' builders
+(:mod:`retention_lib.caching.memo`) read what the runner built: each page is computed once per run
+instead of up to three times, and no kernel holds the transactions.  The runner logs
+``pages: N built by the runner, M reused by the notebooks, 0 built again in a notebook``.
+
+The period folder is replaced as a whole: ``notebooks`` selects what the new folder contains;
+``monthly_report`` is always run because it is the folder's ``index.html``.
+"""
+
+from __future__ import annotations
+
+import calendar
+import contextlib
+import dataclasses
+import gc
+import json
+import math
+import os
+import platform
+import re
+import shutil
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from importlib import metadata as importlib_metadata
+from pathlib import Path
+from typing import Any
+
+from ..caching.cache import CACHE_ENV, active_cache
+from ..config import LANGUAGES, Settings, load_settings
+from ..periods import (
+    DATA_END_ENV,
+    TRAILING_DAYS,
+    is_partial,
+    last_complete_month,
+    report_as_of,
+)
+from .archive import write_archive_index
+from .execute import NotebookFailure, check_parameters, execute_notebook
+from .publish import (
+    LockError,
+    failed_folder,
+    period_lock,
+    publish_folder,
+    remove_stale_staging,
+    staging_folder,
+)
+from .render import PageLink, RenderError, page_links, render_html
+from .workers import WorkerError
+
+__all__ = [
+    "DEFAULT_JOBS",
+    "EXECUTIVE_NOTEBOOK",
+    "METRICS_SCHEMA_VERSION",
+    "NotebookRun",
+    "ReportError",
+    "ReportResult",
+    "default_notebooks_dir",
+    "default_period",
+    "run_report",
+]
+
+EXECUTIVE_NOTEBOOK = "monthly_report"
+#: Notebooks executed at a time by default: one kernel per core, at most 2.  Measured on the
+#: shared 2-core build machine (benchmarks/results/report_sample.txt): jobs=2 took 0.70x the
+#: wall time of jobs=1; jobs=3 was not reliably faster than 2 (each kernel is CPU-bound).
+DEFAULT_JOBS = max(1, min(2, os.cpu_count() or 1))
+METRICS_SCHEMA_VERSION = 1
+VERSIONED_PACKAGES = (
+    "retention_lib", "pandas", "numpy", "lifetimes", "papermill", "nbconvert", "matplotlib",
+)
+_PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+_TITLES = {"en": "Customer retention", "ru": "Удержание клиентов", "uk": "Утримання клієнтів"}
+
+
+class ReportError(RuntimeError):
+    """The report could not be built; nothing was published.
+
+    ``exit_code`` is 2 for wrong usage (unknown language, malformed period, unknown notebook),
+    1 otherwise (failed notebook, period outside the data, lock held by another run).
+    """
+
+    def __init__(self, message: str, *, exit_code: int = 1) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+@dataclass(frozen=True)
+class NotebookRun:
+    """One executed notebook: its name, the HTML and ipynb file names, and seconds taken."""
+
+    name: str
+    html: str
+    ipynb: str
+    seconds: float
+
+
+@dataclass(frozen=True)
+class ReportResult:
+    """What a successful :func:`run_report` published.
+
+    Attributes
+    ----------
+    period
+        ``YYYY-MM``.
+    folder
+        ``OUT/<period>/``.
+    index_html, metrics_json
+        The executive report and the metrics file inside ``folder``.
+    archive_index
+        ``OUT/index.html``.
+    notebooks
+        The notebooks run, in order.
+    metrics
+        The content of ``metrics.json``.
+    """
+
+    period: str
+    folder: Path
+    index_html: Path
+    metrics_json: Path
+    archive_index: Path
+    notebooks: tuple[NotebookRun, ...]
+    metrics: dict[str, Any] = field(repr=False)
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def default_notebooks_dir() -> Path:
+    """``notebooks/`` next to the package (a source checkout), else ``./notebooks``."""
+    here = Path(__file__).resolve().parents[2] / "notebooks"
+    return here if here.is_dir() else Path.cwd() / "notebooks"
+
+
+def _period_bounds(period: str) -> tuple[date, date]:
+    match = _PERIOD.match(period)
+    if not match:
+        raise ReportError(
+            f"period {period!r} is not a month; use YYYY-MM, e.g. 2026-10", exit_code=2
+        )
+    year, month = int(match.group(1)), int(match.group(2))
+    return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
+
+
+def default_period(data_end: date) -> str:
+    """The default report period: the last month the data cover (``YYYY-MM``).
+
+    :func:`retention_lib.periods.last_complete_month`: the month of ``data_end`` counts when
+    it ends at most :data:`~retention_lib.periods.TRAILING_DAYS` days after ``data_end``
+    (weekends, holidays), otherwise the month before.  So data ending on Friday 2026-10-30
+    give ``"2026-10"`` (reported up to the 30th), data ending on 2010-12-09 ``"2010-11"``.
+    """
+    return last_complete_month(data_end)
+
+
+def _resolve_period(
+    period: str | None, first: date, data_end: date
+) -> tuple[str, date]:
+    """``(period, as_of)``: the period asked for, or the default one, checked against the
+    data (``first`` .. ``data_end``); ``as_of = min(end of the period, data_end)``."""
+    span = f"{first.isoformat()} to {data_end.isoformat()}"
+    if period is None:
+        chosen = default_period(data_end)
+        start, end = _period_bounds(chosen)
+        if end < first:
+            raise ReportError(
+                f"the data ({span}) cover no calendar month (a month counts when the data "
+                f"end within its last {TRAILING_DAYS} days); pass --period YYYY-MM to report "
+                f"the partial month {data_end:%Y-%m}"
+            )
+        return chosen, min(end, data_end)
+    start, end = _period_bounds(period)
+    if end < first or start > data_end:
+        raise ReportError(
+            f"period {period} is outside the data: the data run from {span}; choose a "
+            f"month between {first:%Y-%m} and {data_end:%Y-%m}"
+        )
+    return period, min(end, data_end)
+
+
+def _resolve_notebooks(
+    notebooks: Sequence[str] | None, notebooks_dir: Path
+) -> list[Path]:
+    available = sorted(p.stem for p in notebooks_dir.glob("*.ipynb"))
+    if EXECUTIVE_NOTEBOOK not in available:
+        raise ReportError(
+            f"the executive notebook {EXECUTIVE_NOTEBOOK}.ipynb is missing from {notebooks_dir}",
+            exit_code=2,
+        )
+    wanted = [n.removesuffix(".ipynb") for n in notebooks] if notebooks else available
+    unknown = [n for n in wanted if n not in available]
+    if unknown:
+        raise ReportError(
+            f"unknown notebook(s) {', '.join(unknown)}; available in {notebooks_dir}: "
+            f"{', '.join(available)}",
+            exit_code=2,
+        )
+    ordered = [EXECUTIVE_NOTEBOOK] + [n for n in dict.fromkeys(wanted) if n != EXECUTIVE_NOTEBOOK]
+    return [notebooks_dir / f"{n}.ipynb" for n in ordered]
+
+
+def _html_name(notebook: Path) -> str:
+    return "index.html" if notebook.stem == EXECUTIVE_NOTEBOOK else f"{notebook.stem}.html"
+
+
+def _versions() -> dict[str, str | None]:
+    found: dict[str, str | None] = {}
+    for package in VERSIONED_PACKAGES:
+        try:
+            found[package] = importlib_metadata.version(package)
+        except importlib_metadata.PackageNotFoundError:
+            found[package] = None
+    found["python"] = platform.python_version()
+    return found
+
+
+def _jsonable(value: Any) -> Any:
+    """Convert numpy/pandas scalars, dates and NaN to plain JSON values (NaN → null)."""
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [_jsonable(v) for v in value]
+    if hasattr(value, "item") and callable(value.item) and not isinstance(value, str | bytes):
+        try:
+            value = value.item()
+        except (ValueError, TypeError):
+            pass
+    if isinstance(value, float):
+        return None if math.isnan(value) or math.isinf(value) else value
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if value is None or isinstance(value, str | int | bool):
+        return value
+    if value != value:  # pandas NA / NaT
+        return None
+    return str(value)
+
+
+def _say(progress: Callable[[str], None] | None) -> Callable[[str], None]:
+    if progress is not None:
+        return progress
+    return lambda line: print(line, file=sys.stderr, flush=True)
+
+
+def _compute_metrics(
+    dataset: Any, period: str, *, parameters: Mapping[str, str],
+    notebooks: frozenset[str] = frozenset(), say: Callable[[str], None] | None = None,
+    jobs: int = 1, worker_stats: dict[str, int] | None = None,
+) -> tuple[dict[str, Any], Any]:
+    """:func:`_build_pages` with what every page starts from computed first, once: the rows
+    up to the month's end (:func:`retention_lib.analysis.shared.pinned_rows`) and the transactions'
+    customer codes and per-customer-day table (:func:`retention_lib.analysis.summary.
+    pinned_aggregates`).  The worker processes inherit them instead of each build making
+    its own copy of the rows and its own pass over them."""
+    from ..analysis.shared import pinned_rows
+    from ..analysis.summary import pinned_aggregates
+
+    as_of = report_as_of(period, dataset.data_end)
+    with contextlib.ExitStack() as pinned:
+        with _timer(say)("month's rows and customer-day table"):
+            pinned.enter_context(pinned_aggregates(dataset.transactions, as_of=as_of))
+            if dataset.contacts is not None:
+                pinned.enter_context(pinned_rows(dataset.contacts, as_of))
+        return _build_pages(dataset, period, parameters=parameters, notebooks=notebooks,
+                            say=say, jobs=jobs, worker_stats=worker_stats)
+
+
+def _build_pages(
+    dataset: Any, period: str, *, parameters: Mapping[str, str],
+    notebooks: frozenset[str] = frozenset(), say: Callable[[str], None] | None = None,
+    jobs: int = 1, worker_stats: dict[str, int] | None = None,
+) -> tuple[dict[str, Any], Any]:
+    """Headline figures for ``metrics.json``, after building the pages of ``notebooks``.
+
+    Every page the notebooks will show is built here once, before any kernel starts: with
+    the run cache active (:mod:`retention_lib.caching.memo`) each builder's result is stored and the
+    kernels, which make the very same calls (the settings
+    :func:`retention_lib.pages.monthly.notebook_settings` gives them from the same parameters, the
+    same arguments), read it instead of computing it again.  ``notebooks`` empty: only what
+    the headline figures need.
+
+    With ``jobs > 1`` the pages are built in two worker processes forked from this one
+    (:mod:`retention_lib.runner.workers`): the churn pages (diagnostics, then the executive report)
+    and the others (contact discipline, customer base, CLV page), side by side; the run cache
+    hands their results back.  ``worker_stats`` (a dict, filled in) receives the workers'
+    :func:`retention_lib.caching.memo.cache_stats`, which this process's counts do not include.
+
+    :func:`retention_lib.pages.monthly.report_metrics` holds every section (``compliance``,
+    ``at_risk``, ``backtest``, ``winback``, ``clv``); each is ``None`` when its input table is
+    missing, so ``metrics.json`` always has the same keys.  Returns ``(metrics, discipline
+    report)``: the contact-discipline report (in the report language) feeds the call lists
+    (:func:`_write_extra_files`).
+    """
+    from ..caching import memo
+    from ..data.io import _release_memory
+    from ..pages import clv_report, diagnostics, discipline, monthly
+    from . import workers
+
+    settings = monthly.notebook_settings(
+        parameters["config_path"], company_name=parameters["company_name"],
+        language=parameters["language"], data_end=dataset.settings.data_end,
+    )
+    language = parameters["language"]
+    ds = dataclasses.replace(dataset, settings=settings)  # what a kernel's load_dataset gives
+    timed = _timer(say)
+    timed_say = say if say is not None else (lambda line: None)
+    worker_stats = {} if worker_stats is None else worker_stats
+    if notebooks:
+        # the calls of notebooks/*.ipynb and of the executive blocks they use.  The CLV model
+        # is needed by both groups below (diagnostics' probability alive, the CLV page): it is
+        # fitted first, here, and every worker starts with it in memory; the first group
+        # stores it for the kernels (pickling it computes its drops and tiers: ~10 s at 20M
+        # transactions, which the second group's longer run covers)
+        core_call = {"period": period, "settings": settings}
+        with timed("CLV model"):
+            core = clv_report._core.__wrapped__(ds, **core_call)
+            clv_report._core.remember(core, ds, **core_call)
+
+        def churn_pages(say: Callable[[str], None]) -> dict[str, int]:
+            before, timed = memo.cache_stats(), _timer(say)
+            with timed("CLV model stored"):
+                clv_report._core.seed(core, ds, **core_call)
+            with timed("diagnostics"):
+                diagnostics.build_diagnostics(ds, period=period, settings=settings,
+                                              lang=language)
+            with timed("monthly"):  # reads the diagnostics just built
+                monthly.build_monthly(ds, period=period)
+            return _stats_since(before)
+
+        def other_pages(say: Callable[[str], None]) -> dict[str, int]:
+            before, timed = memo.cache_stats(), _timer(say)
+            if "contact_discipline" in notebooks:
+                with timed("contact discipline"):
+                    full = discipline.build_contact_discipline(
+                        ds, period=period, settings=settings, lang=settings.language
+                    )
+                # the executive block's report is the same without the funnel: not built twice
+                discipline.build_contact_discipline.seed(
+                    discipline.without_funnel(full), ds, period=period, settings=settings,
+                    lang=language, with_funnel=False,
+                )
+            if "customer_base" in notebooks:
+                with timed("customer base"):
+                    monthly.build_customer_base(ds, period=period)
+            if "clv" in notebooks:
+                with timed("CLV page"):
+                    clv_report.build_clv_page(ds, period=period, settings=settings)
+            return _stats_since(before)
+
+        # two groups of about equal length at scale (benchmarks/results/report_scale.md),
+        # each in a worker process forked with the loaded tables when jobs > 1; every page
+        # lands in the run cache, where the steps below and the notebooks read it
+        forked = jobs > 1 and workers.can_fork()
+        if forked:
+            _release_memory()  # workers do not inherit the loader's freed heap
+            forked = _room_for_two_builds(ds, say=timed_say)
+        counts = workers.run_tasks(
+            [("diagnostics", churn_pages), ("contact discipline", other_pages)],
+            say=timed_say, parallel=forked,
+        )
+        if forked:
+            for count in counts:
+                for name, value in count.items():
+                    worker_stats[name] = worker_stats.get(name, 0) + value
+    with timed("contact-discipline block"):
+        # discipline.executive_block's call: its plan also feeds the call lists
+        contact = discipline.build_contact_discipline(
+            ds, period=period, settings=settings, lang=language, with_funnel=False
+        )
+    with timed("headline figures"):
+        metrics = dict(monthly.report_metrics(ds, period=period, contact_discipline=contact))
+    if contact is not None and contact.plan is not None:
+        # the call lists carry the director's save and win-back targets (the diagnostics
+        # the headline figures just built, from the run cache)
+        contact = discipline.with_targets(contact, diagnostics.diagnostics_for(
+            ds, period=period, settings=settings, lang=language))
+    return metrics, contact
+
+
+#: Memory the page builds take beyond the loaded tables, per byte of tables, measured at
+#: 21M transactions / 37M contacts (3.46 GB of tables; benchmarks/results/report_scale.md):
+#: two workers side by side peaked about 11.4 GB above the runner's 4 GB after loading,
+#: the builds one after the other (``--jobs 1``) about 8.2 GB.
+TWO_BUILDS_PER_TABLE_BYTE = 3.3
+ONE_BUILD_PER_TABLE_BYTE = 2.4
+
+
+def _room_for_two_builds(dataset: Any, *, say: Callable[[str], None]) -> bool:
+    """Whether the pages may be built in two workers side by side: the memory available
+    (:func:`retention_lib.runner.workers.available_memory`) holds what two builds take for tables
+    of this size.  Otherwise they are built one after the other in this process (slower,
+    a third less memory at 20M transactions) rather than risk the out-of-memory killer; the
+    log says why.  Unknown available memory: two workers."""
+    from . import workers
+
+    available = workers.available_memory()
+    tables = sum(int(f.memory_usage(deep=True).sum()) for f in dataset.tables.values())
+    two = TWO_BUILDS_PER_TABLE_BYTE * tables
+    if available is None or available >= two:
+        return True
+    one = ONE_BUILD_PER_TABLE_BYTE * tables
+    say(f"pages built one at a time, not in two workers: for {tables / 1e9:.1f} GB of tables "
+        f"two builds side by side take about {two / 1e9:.1f} GB more, one {one / 1e9:.1f} GB, "
+        f"and {available / 1e9:.1f} GB is available"
+        + ("" if available >= one else " (it may not be enough: close other programs or "
+           "add memory)"))
+    return False
+
+
+def _stats_since(before: dict[str, int]) -> dict[str, int]:
+    """This process's :func:`retention_lib.caching.memo.cache_stats` counted since ``before``."""
+    from ..caching import memo
+
+    return {name: value - before.get(name, 0) for name, value in memo.cache_stats().items()}
+
+
+def _timer(say: Callable[[str], None] | None):
+    """``with timed("step"):`` logs ``step: 1.2 s`` through ``say`` (nothing when ``None``)."""
+
+    @contextlib.contextmanager
+    def timed(step: str):
+        start = time.perf_counter()
+        yield
+        if say is not None:
+            say(f"  {step}: {time.perf_counter() - start:.1f} s")
+
+    return timed
+
+
+def _write_extra_files(contact_report: Any, staging: Path) -> None:
+    """Files beside the HTML pages: the per-manager call lists (``call_lists/*.xlsx`` and a
+    ``*.csv`` beside each).
+
+    ``contact_report`` is the discipline report from :func:`_compute_metrics` (``None``:
+    nothing to write).
+    """
+    if contact_report is None:
+        return
+    from ..pages import discipline
+
+    discipline.write_report_call_lists(contact_report, staging / "call_lists")
+
+
+# --------------------------------------------------------------------------- runner
+
+
+def run_report(
+    *,
+    data: str | Path,
+    config: str | Path | None = None,
+    period: str | None = None,
+    out: str | Path = "reports",
+    notebooks: Sequence[str] | None = None,
+    cell_timeout: int = 600,
+    lang: str | None = None,
+    notebooks_dir: str | Path | None = None,
+    progress: Callable[[str], None] | None = None,
+    jobs: int | None = None,
+    dataset_cache: bool = True,
+    data_end: str | date | None = None,
+) -> ReportResult:
+    """Build the monthly report for one period into ``OUT/<period>/``, all or nothing.
+
+    Parameters
+    ----------
+    data
+        Folder of input tables (see the data contract).
+    config
+        YAML settings file, or ``None`` for the defaults.
+    period
+        ``YYYY-MM``; default: the last month the data cover
+        (:func:`retention_lib.periods.last_complete_month`: the data may end up to
+        :data:`~retention_lib.periods.TRAILING_DAYS` days before the month's end).  A month
+        the data end in is reported up to the data end and marked partial.
+    out
+        Reports folder; the report goes to ``out/<period>/``, the archive page to
+        ``out/index.html``.
+    notebooks
+        Names (without ``.ipynb``) of the notebooks to run; default: every notebook in
+        ``notebooks_dir``.  ``monthly_report`` is always included.
+    cell_timeout
+        Seconds allowed per cell.
+    lang
+        ``en``, ``ru`` or ``uk``; default: the config's ``language``.
+    notebooks_dir
+        Where the notebooks are; default :func:`default_notebooks_dir`.
+    progress
+        Receives one plain log line per step (called from worker threads when ``jobs > 1``);
+        default: print to stderr.  Papermill's progress bar is shown only when stdout is a
+        terminal and ``jobs`` is 1.
+    jobs
+        Notebooks executed at a time (one kernel each); default :data:`DEFAULT_JOBS`.
+    data_end
+        The last day the data cover (``YYYY-MM-DD``), overriding the config's ``data_end``
+        and the last date present in the data (:attr:`retention_lib.data.io.Dataset.data_end`).
+    dataset_cache
+        Hand the validated dataset to the kernels through a private temporary cache
+        (:mod:`retention_lib.caching.cache`) instead of letting each re-read the files.
+
+    Returns
+    -------
+    ReportResult
+
+    Raises
+    ------
+    retention_lib.config.ConfigError
+        Unreadable or invalid ``config``.
+    retention_lib.data.io.DataValidationError
+        Bad input data (nothing written).
+    ReportError
+        Anything else that stops the run (nothing published; see the module docstring).
+    """
+    say = _say(progress)
+    settings: Settings = load_settings(config)
+    language = lang or settings.language
+    if language not in LANGUAGES:
+        raise ReportError(
+            f"language {language!r} is not supported; choose one of {', '.join(LANGUAGES)}",
+            exit_code=2,
+        )
+    # the report language reaches every in-process product (metrics are language-free; the
+    # call lists' headers are not)
+    settings = settings.replace(language=language)
+    if data_end is not None:
+        settings = settings.replace(data_end=data_end)
+    if period is not None:
+        _period_bounds(period)  # malformed month: usage error before reading any data
+    if cell_timeout <= 0:
+        raise ReportError(f"cell timeout must be positive, got {cell_timeout}", exit_code=2)
+    jobs = DEFAULT_JOBS if jobs is None else jobs
+    if jobs < 1:
+        raise ReportError(f"jobs must be at least 1, got {jobs}", exit_code=2)
+    data_dir = Path(data).resolve()
+    config_path = Path(config).resolve() if config is not None else None
+    out_dir = Path(out).resolve()
+    nb_dir = Path(notebooks_dir).resolve() if notebooks_dir else default_notebooks_dir()
+    sources = _resolve_notebooks(notebooks, nb_dir)
+
+    cache_dir = Path(tempfile.mkdtemp(prefix="retention-cache-")) if dataset_cache else None
+    try:
+        with active_cache(cache_dir):
+            return _validate_and_build(
+                data_dir=data_dir, config_path=config_path, out_dir=out_dir, sources=sources,
+                settings=settings, language=language, period=period,
+                cell_timeout=cell_timeout, jobs=jobs, cache_dir=cache_dir, say=say,
+            )
+    finally:
+        if cache_dir is not None:
+            shutil.rmtree(cache_dir, ignore_errors=True)
+
+
+def _validate_and_build(
+    *,
+    data_dir: Path,
+    config_path: Path | None,
+    out_dir: Path,
+    sources: list[Path],
+    settings: Settings,
+    language: str,
+    period: str | None,
+    cell_timeout: int,
+    jobs: int,
+    cache_dir: Path | None,
+    say: Callable[[str], None],
+) -> ReportResult:
+    from ..data.io import AS_OF_ENV, load_dataset
+
+    say(f"validating {data_dir}")
+    worker_stats: dict[str, int] = {}
+    # one date for the whole run, kernels included (AS_OF_ENV): a run started before
+    # midnight otherwise had kernels load the data for the next day, missing every cache
+    today = date.today()
+    dataset = load_dataset(data_dir, config=settings, as_of=today, cache_dir=cache_dir)
+    if settings.data_end is not None and settings.data_end > today:
+        raise ReportError(
+            f"data_end {settings.data_end} is after today ({today}): the data cannot cover "
+            "days that have not come", exit_code=2,
+        )
+    dates = dataset.transactions["date"]
+    first, last, data_end = dates.min().date(), dates.max().date(), dataset.data_end.date()
+    period, as_of = _resolve_period(period, first, data_end)
+    say(f"period {period} (data {first} to {data_end}; last transaction {last})")
+    if is_partial(period, data_end):
+        say(f"period {period} is partial: the data end on {data_end}; every figure is "
+            f"measured up to {as_of}")
+
+    parameters = {
+        "data_dir": str(data_dir),
+        "config_path": str(config_path) if config_path else "",
+        "period": period,
+        "company_name": settings.company_name,
+        "language": language,
+    }
+    for source in sources:
+        try:
+            check_parameters(source, parameters)
+        except ValueError as exc:
+            raise ReportError(f"{exc}; nothing was executed", exit_code=2) from None
+
+    inputs = {
+        table: {"file": Path(dataset.sources[table]).name, "sha256": sha}
+        for table, sha in dataset.sha256.items()
+    }
+    try:
+        with period_lock(out_dir, period):
+            say("building the pages' tables")
+            try:
+                analyses = _compute_metrics(
+                    dataset, period, parameters=parameters,
+                    notebooks=frozenset(s.stem for s in sources) if cache_dir else frozenset(),
+                    say=say, jobs=jobs, worker_stats=worker_stats,
+                )
+            except Exception as exc:  # noqa: BLE001 - report which step failed
+                kind = exc.kind if isinstance(exc, WorkerError) else type(exc).__name__
+                text = exc.message if isinstance(exc, WorkerError) else str(exc)
+                raise ReportError(
+                    f"computing the headline figures for metrics.json failed: "
+                    f"{kind}: {text}; nothing was published"
+                ) from exc
+            del dataset  # the kernels read the built pages; free the tables before they start
+            _release_analysis_memory()
+            say(f"tables built ({_memo_summary(worker_stats)})")
+            runner_lines = _log_lines(cache_dir) if cache_dir is not None else 0
+            kernel_env = {AS_OF_ENV: today.isoformat()}  # the run's date in every kernel
+            if settings.data_end is not None:  # --data-end: the kernels' settings hold it too
+                kernel_env[DATA_END_ENV] = settings.data_end.isoformat()
+            if cache_dir is not None:
+                kernel_env[CACHE_ENV] = str(cache_dir)
+            return _build(
+                sources=sources,
+                parameters=parameters,
+                out_dir=out_dir,
+                period=period,
+                as_of=as_of,
+                data_end=data_end,
+                language=language,
+                settings=settings,
+                inputs=inputs,
+                analyses=analyses,
+                cell_timeout=cell_timeout,
+                jobs=jobs,
+                kernel_env=kernel_env,
+                runner_lines=runner_lines,
+                say=say,
+            )
+    except LockError as exc:
+        raise ReportError(str(exc)) from None
+
+
+def _release_analysis_memory() -> None:
+    """Drop the in-process caches that keep the dataset alive (the results are on disk)."""
+    from ..caching import memo
+    from ..data.io import _release_memory
+    from ..pages import clv_report, diagnostics
+
+    memo.clear_memory()
+    clv_report._CACHE.clear()
+    diagnostics._CACHE.clear()
+    gc.collect()
+    _release_memory()  # pyarrow's pool and the C heap give the freed tables back
+
+
+def _read_log(cache_dir: Path) -> list[str]:
+    try:
+        return (cache_dir / "results.log").read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return []
+
+
+def _log_lines(cache_dir: Path) -> int:
+    """Lines in the run cache's log so far (those of the runner and its workers)."""
+    return len(_read_log(cache_dir))
+
+
+def _page_reuse(cache_dir: Path, *, runner_lines: int) -> str:
+    """One log line from the run cache's log: pages built by the runner (its first
+    ``runner_lines`` lines, written before any kernel started: the runner and its build
+    workers), reused by the notebooks, built again in a notebook (0 unless a notebook makes a
+    call the runner did not foresee), tables a notebook had to read."""
+    built = reused = rebuilt = 0
+    read: set[str] = set()
+    for number, line in enumerate(_read_log(cache_dir)):
+        _, what, *rest = line.split()
+        runner = number < runner_lines
+        if what == "built":
+            built += runner
+            rebuilt += not runner
+        elif what == "reused" and not runner:
+            reused += 1
+        elif what == "read" and not runner:
+            read.add(rest[-1])
+    tables = ", ".join(sorted(read)) or "none"
+    return (
+        f"pages: {built} built by the runner, {reused} reused by the notebooks, "
+        f"{rebuilt} built again in a notebook; tables read by the notebooks: {tables}"
+    )
+
+
+def _memo_summary(worker_stats: Mapping[str, int]) -> str:
+    from ..caching import memo
+
+    stats = memo.cache_stats()
+    built = stats["misses"] + worker_stats.get("misses", 0)
+    reused = stats["hits"] + worker_stats.get("hits", 0)
+    return f"{built} built, {reused} reused"
+
+
+def _run_notebook(
+    source: Path,
+    *,
+    staging: Path,
+    parameters: dict[str, str],
+    cell_timeout: int,
+    progress_bar: bool,
+    kernel_env: dict[str, str] | None,
+    title: str,
+    language: str,
+    say: Callable[[str], None],
+    nav: Sequence[PageLink] = (),
+) -> NotebookRun:
+    """Execute one notebook into ``staging`` and render its page there.
+
+    Raises :class:`~retention_lib.runner.execute.NotebookFailure` or :class:`ReportError` (render).
+    """
+    executed = staging / source.name
+    say(f"executing {source.name} …")
+    seconds = execute_notebook(
+        source,
+        executed,
+        parameters=parameters,
+        cwd=source.parent,
+        cell_timeout=cell_timeout,
+        progress_bar=progress_bar,
+        env=kernel_env,
+    )
+    say(f"{source.name} done in {seconds:.1f} s")
+    html_name = _html_name(source)
+    try:
+        page = render_html(executed, title=title, language=language, nav=nav,
+                           current=source.stem)
+    except RenderError as exc:
+        raise ReportError(f"rendering {source.name} failed: {exc}") from exc
+    (staging / html_name).write_text(page, encoding="utf-8")
+    return NotebookRun(source.stem, html_name, source.name, round(seconds, 2))
+
+
+def _run_notebooks(
+    sources: list[Path], *, jobs: int, run: Callable[[Path], NotebookRun]
+) -> tuple[list[NotebookRun], list[tuple[Path, BaseException]]]:
+    """Run ``run`` over ``sources``, ``jobs`` at a time; stop starting new ones on a failure.
+
+    Returns the successful runs and the failures ``(source, exception)``, both in ``sources``
+    order.  Notebooks not started because of an earlier failure are in neither list.
+    """
+    if jobs == 1 or len(sources) == 1:
+        done: list[NotebookRun] = []
+        for source in sources:
+            try:
+                done.append(run(source))
+            except Exception as exc:  # noqa: BLE001 - reported by the caller
+                return done, [(source, exc)]
+        return done, []
+    stop = threading.Event()
+
+    def guarded(source: Path) -> NotebookRun | None:
+        if stop.is_set():
+            return None  # an earlier notebook failed: do not start another kernel
+        try:
+            return run(source)
+        except BaseException:
+            stop.set()
+            raise
+
+    with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="notebook") as pool:
+        futures: dict[Path, Future] = {s: pool.submit(guarded, s) for s in sources}
+        wait(futures.values(), return_when=FIRST_EXCEPTION)
+        if stop.is_set():
+            for future in futures.values():
+                future.cancel()
+        # leaving the block waits for the notebooks already running
+    runs = []
+    failures: list[tuple[Path, BaseException]] = []
+    for source, future in futures.items():
+        if future.cancelled():
+            continue
+        exc = future.exception()
+        if exc is not None:
+            failures.append((source, exc))
+        elif future.result() is not None:
+            runs.append(future.result())
+    return runs, failures
+
+
+def _report_failures(
+    failures: list[tuple[Path, BaseException]], *, out_dir: Path, period: str
+) -> ReportError:
+    """Keep the failed executed notebooks and build the error naming each failure."""
+    notebook_failures = [(s, e) for s, e in failures if isinstance(e, NotebookFailure)]
+    if not notebook_failures:
+        source, exc = failures[0]
+        if isinstance(exc, ReportError):
+            return exc
+        return ReportError(f"running {source.name} failed: {type(exc).__name__}: {exc}")
+    kept = failed_folder(out_dir, period)
+    for source, failure in notebook_failures:
+        if failure.executed.exists():
+            shutil.move(str(failure.executed), kept / source.name)
+    described = "\n".join(str(failure) for _, failure in notebook_failures)
+    message = (
+        f"report for {period} failed: {described}\n"
+        f"The failed notebook is kept in {kept}; the previous report (if any) "
+        "is unchanged."
+    )
+    (kept / "error.txt").write_text(message + "\n", encoding="utf-8")
+    error = ReportError(message)
+    error.__cause__ = notebook_failures[0][1]
+    return error
+
+
+def _build(
+    *,
+    sources: list[Path],
+    parameters: dict[str, str],
+    out_dir: Path,
+    period: str,
+    as_of: date,
+    language: str,
+    settings: Settings,
+    inputs: dict[str, Any],
+    data_end: date | None = None,
+    analyses: tuple[dict[str, Any], Any],
+    cell_timeout: int,
+    jobs: int,
+    kernel_env: dict[str, str] | None,
+    say: Callable[[str], None],
+    runner_lines: int = 0,
+) -> ReportResult:
+    remove_stale_staging(out_dir, period)
+    staging = staging_folder(out_dir, period)
+    title = " — ".join(part for part in (settings.company_name, _TITLES[language], period)
+                       if part)
+    jobs = min(jobs, len(sources))
+    nav = page_links([s.stem for s in sources], language=language)
+
+    def run_one(source: Path) -> NotebookRun:
+        return _run_notebook(
+            source, staging=staging, parameters=parameters, cell_timeout=cell_timeout,
+            progress_bar=jobs == 1 and sys.stdout.isatty(), kernel_env=kernel_env,
+            title=title, language=language, say=say, nav=nav,
+        )
+
+    headline, contact_report = analyses
+    try:
+        runs, failures = _run_notebooks(sources, jobs=jobs, run=run_one)
+        if failures:
+            raise _report_failures(failures, out_dir=out_dir, period=period)
+        if kernel_env is not None:
+            say(_page_reuse(Path(kernel_env[CACHE_ENV]), runner_lines=runner_lines))
+
+        metrics = _jsonable(
+            {
+                **headline,
+                "schema_version": METRICS_SCHEMA_VERSION,
+                "period": period,
+                "as_of": as_of.isoformat(),
+                "data_end": (data_end or as_of).isoformat(),
+                "partial": data_end is not None and is_partial(period, data_end),
+                "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                "language": language,
+                "company_name": settings.company_name,
+                "inputs": inputs,
+                "versions": _versions(),
+                "notebooks": [run.__dict__ for run in runs],
+            }
+        )
+        _write_extra_files(contact_report, staging)
+        metrics_path = staging / "metrics.json"
+        metrics_path.write_text(
+            json.dumps(metrics, indent=2, ensure_ascii=False, allow_nan=False) + "\n",
+            encoding="utf-8",
+        )
+        folder = out_dir / period
+        publish_folder(staging, folder)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+    archive = write_archive_index(out_dir, language=language)
+    say(f"published {folder}")
+    return ReportResult(
+        period=period,
+        folder=folder,
+        index_html=folder / "index.html",
+        metrics_json=folder / "metrics.json",
+        archive_index=archive,
+        notebooks=tuple(runs),
+        metrics=metrics,
+    )
