@@ -18,7 +18,7 @@ import pytest
 ibis = pytest.importorskip("ibis")
 pytest.importorskip("duckdb")
 
-from retention_lib import engine  # noqa: E402
+from retention_lib.analysis import engine  # noqa: E402
 from retention_lib.analysis.summary import (  # noqa: E402
     SUMMARY_COLUMNS,
     customer_days,

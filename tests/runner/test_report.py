@@ -567,7 +567,7 @@ def _real_pipeline_available() -> bool:
     if not all(p.exists() for p in REAL_NOTEBOOKS):
         return False
     try:
-        from retention_lib import sample  # noqa: F401
+        from retention_lib.data import sample  # noqa: F401
         from retention_lib.pages import monthly
     except ImportError:
         return False
