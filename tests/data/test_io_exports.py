@@ -17,7 +17,11 @@ from retention_lib.config import ConfigError, load_settings
 from retention_lib.data import table_reader
 from retention_lib.data.io import DataValidationError, load_dataset
 from retention_lib.data.problems import Exclusion, Problem
-from retention_lib.data.sample import RETAIL_EXPORT_CONFIG, retail_export, write_retail_export
+from retention_lib.data.sample_retail import (
+    RETAIL_EXPORT_CONFIG,
+    retail_export,
+    write_retail_export,
+)
 from retention_lib.i18n import get_translator
 from retention_lib.present.quality_notes import quality_table
 
