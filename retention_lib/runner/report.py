@@ -338,7 +338,7 @@ def _build_pages(
     (:func:`_write_extra_files`).
     """
     from ..caching import memo
-    from ..data.io import _release_memory
+    from ..data.memory import release_memory
     from ..pages import clv_report, diagnostics, discipline, monthly
     from . import workers
 
@@ -398,7 +398,7 @@ def _build_pages(
         # lands in the run cache, where the steps below and the notebooks read it
         forked = jobs > 1 and workers.can_fork()
         if forked:
-            _release_memory()  # workers do not inherit the loader's freed heap
+            release_memory()  # workers do not inherit the loader's freed heap
             forked = _room_for_two_builds(ds, say=timed_say)
         counts = workers.run_tasks(
             [("diagnostics", churn_pages), ("contact discipline", other_pages)],
@@ -696,14 +696,14 @@ def _validate_and_build(
 def _release_analysis_memory() -> None:
     """Drop the in-process caches that keep the dataset alive (the results are on disk)."""
     from ..caching import memo
-    from ..data.io import _release_memory
+    from ..data.memory import release_memory
     from ..pages import clv_report, diagnostics
 
     memo.clear_memory()
     clv_report._CACHE.clear()
     diagnostics._CACHE.clear()
     gc.collect()
-    _release_memory()  # pyarrow's pool and the C heap give the freed tables back
+    release_memory()  # pyarrow's pool and the C heap give the freed tables back
 
 
 def _read_log(cache_dir: Path) -> list[str]:

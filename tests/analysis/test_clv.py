@@ -594,7 +594,8 @@ class TestDataTheModelIsNotMeantFor:
         assert (early["judged"], early["regular"]) == (1, 0)
 
     def test_cdnow_and_the_sample_are_not_regular(self):
-        from retention_lib.data.sample import generate_sample, generate_subscription
+        from retention_lib.data.sample import generate_sample
+        from retention_lib.data.sample_subscription import generate_subscription
 
         cdnow = load_cdnow_transactions(sample=True)
         assert clv.billing_regularity(cdnow, as_of="1998-06-30")["regular_share"] < 0.05
