@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from ..config import DEFAULT_SETTINGS
+from ._frames import as_day, day_number
 from .signals import (
     HISTORY_OK,
     MARKERS,
@@ -44,7 +45,6 @@ from .signals import (
     _tx_days,
     early_warning,
 )
-from .summary import _as_day, _day_number
 
 __all__ = [
     "Backtest",
@@ -152,7 +152,7 @@ def truncate_tables(
     dict
         Keys ``transactions``, ``customers``, ``contacts``, ``signals``, ``usage``.
     """
-    T = _as_day(at, "at")
+    T = as_day(at, "at")
 
     def cut(frame: pd.DataFrame | None, column: str) -> pd.DataFrame | None:
         if frame is None:
@@ -224,10 +224,10 @@ def backtest_markers(
     if horizon_days <= 0:
         raise ValueError(f"horizon_days must be positive, got {horizon_days}")
     end = (
-        _as_day(transactions["date"].max(), "data_end") if data_end is None
-        else _as_day(data_end, "data_end")
+        as_day(transactions["date"].max(), "data_end") if data_end is None
+        else as_day(data_end, "data_end")
     )
-    T = end - pd.Timedelta(days=horizon_days + lapse_days) if at is None else _as_day(at, "at")
+    T = end - pd.Timedelta(days=horizon_days + lapse_days) if at is None else as_day(at, "at")
     if T >= end:
         raise ValueError(f"at={T:%Y-%m-%d} must be before the end of the data {end:%Y-%m-%d}")
     h_end = T + pd.Timedelta(days=horizon_days)
@@ -249,7 +249,7 @@ def backtest_markers(
     # early_warning read (customer codes: the sorted ids, no string grouping); explicit
     # ends in (T, T + horizon]
     uniq, e_code, e_day, _, e_bought = _tx_days(transactions)
-    sel = e_bought & (e_day <= _day_number(end))
+    sel = e_bought & (e_day <= day_number(end))
     b_code, b_day = e_code[sel], e_day[sel]  # sorted by code, then day
     runs_end = np.flatnonzero(np.r_[b_code[1:] != b_code[:-1], True]) if len(b_code) else (
         np.zeros(0, dtype=np.int64))
@@ -257,7 +257,7 @@ def backtest_markers(
     last_code[b_code[runs_end]] = b_day[runs_end]
     where = _index_in(pd.Index(judged.index.astype(str)), pd.Index(uniq))
     last = np.where(where >= 0, last_code[np.maximum(where, 0)], np.iinfo(np.int64).max)
-    churned = last <= _day_number(h_end)
+    churned = last <= day_number(h_end)
     if customers is not None and "churned_on" in customers.columns:
         # churned_on of the first row per id (as set_index / drop duplicates / reindex)
         rows = _rows_at(_first_row_of_code(customers, uniq), where)
@@ -326,8 +326,8 @@ def backtest_date(
     ``min_history_days`` of data before it; otherwise ``data_start + min_history_days``
     (the result is then provisional), but never later than ``data_end - horizon_days - 1``.
     On short data such as CDNOW (18 months) this gives a usable, provisional back-test."""
-    start = _as_day(transactions["date"].min(), "data start")
-    end = _as_day(transactions["date"].max(), "data end")
+    start = as_day(transactions["date"].min(), "data start")
+    end = as_day(transactions["date"].max(), "data end")
     full = end - pd.Timedelta(days=horizon_days + lapse_days)
     if (full - start).days >= min_history_days:
         return full

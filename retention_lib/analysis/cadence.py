@@ -71,9 +71,10 @@ import numpy as np
 import pandas as pd
 
 from ..config import DEFAULT_SETTINGS, CadenceRule
+from ._frames import day_number, money_key
 from .churn import _lost_revenue
+from .customer_days import customer_day_table
 from .shared import FrameMemo, text_codes
-from .summary import _day_number, _days, _money_key
 
 __all__ = [
     "CALL_CHANNELS",
@@ -397,10 +398,10 @@ def purchase_cycle(transactions: pd.DataFrame, *, as_of: Any) -> pd.Series:
     _require(transactions, ("customer_id", "date", "amount"), "transactions")
     as_of = _ts(as_of, "as_of")
     # the purchase days of the per-customer-day table
-    # (retention_lib.analysis.summary.customer_days),
+    # (retention_lib.analysis.customer_days),
     # sorted by customer then day: gaps are differences of neighbours
-    days = _days(transactions)
-    keep = days.bought & (days.day <= _day_number(as_of))
+    days = customer_day_table(transactions)
+    keep = days.bought & (days.day <= day_number(as_of))
     code, day = days.code[keep], days.day[keep]
     buyers = np.unique(code)  # sorted, as the ids
     same = code[1:] == code[:-1]
@@ -863,8 +864,8 @@ def never_disappear(
     if "last_purchase" in lost.columns:
         last_p = pd.Series(lost["last_purchase"].to_numpy(), index=ids).astype("datetime64[ns]")
     else:  # the last transaction day on or before as_of, from the per-customer-day table
-        tdays = _days(transactions)
-        date_ok = tdays.day <= _day_number(as_of)
+        tdays = customer_day_table(transactions)
+        date_ok = tdays.day <= day_number(as_of)
         tpos = np.where(date_ok, _coded_positions(tdays.code, tdays.uniques, ids), -1)
         d = tdays.day.astype("datetime64[D]").astype("datetime64[ns]")
         last_p = pd.Series(_last_date(tpos, d, date_ok, len(ids)), index=ids)
@@ -889,7 +890,7 @@ def never_disappear(
         },
         index=ids,
     ).loc[forgotten]
-    order = np.lexsort((out.index.astype(str), -_money_key(out["former_value"])))
+    order = np.lexsort((out.index.astype(str), -money_key(out["former_value"])))
     out = out.iloc[order]
     out.attrs = {"as_of": as_of, "lost_days": int(lost_days)}
     return out

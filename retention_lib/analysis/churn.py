@@ -44,7 +44,7 @@ Precisions this module adds (they follow from the rules above):
   ``end - 12 months``.
 
 Implementation: one sorted array of (customer, day) keys per table, read from the
-per-customer-day table (:func:`retention_lib.analysis.summary.customer_days`), never from the raw
+per-customer-day table (:mod:`retention_lib.analysis.customer_days`), never from the raw
 rows; "last purchase on or before d" and "revenue in (a, b]" for every customer are a
 ``numpy.searchsorted`` each, so a 24-month series costs 48 binary searches over the
 customers, not 24 passes over the data.  Building that history from the day table is the
@@ -67,8 +67,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..config import DEFAULT_SETTINGS
+from .customer_days import customer_day_table
 from .shared import FrameMemo
-from .summary import _days
 
 __all__ = [
     "RATE_COLUMNS",
@@ -313,9 +313,9 @@ def _build_history(transactions: pd.DataFrame, customers: pd.DataFrame | None) -
                 f"transactions.{col} has {int(bad.sum())} missing value(s) "
                 f"(first row positions {rows}); clean the data with load_dataset first"
             )
-    # the per-customer-day table (retention_lib.analysis.summary.customer_days): shared with early
+    # the per-customer-day table (retention_lib.analysis.customer_days): shared with early
     # warning and the cohorts, computed once per frame inside a build or a report
-    days = _days(transactions)
+    days = customer_day_table(transactions)
     uniques = days.uniques
     base = int(days.day.min()) - 1
     rel = days.day - base

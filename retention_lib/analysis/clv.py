@@ -64,7 +64,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .summary import _days as _day_table  # the per-customer-day table
+from .customer_days import customer_day_table as _day_table  # the per-customer-day table
 
 with warnings.catch_warnings():
     # lifetimes sets pd.options.mode.chained_assignment at import (a no-op on pandas 3 that
@@ -951,7 +951,7 @@ def calibration_holdout_split(
         raise ValueError(f"holdout_end ({holdout_end}) must be after calibration_end "
                          f"({calibration_end})")
     unit = TIME_UNITS[freq]
-    # the per-customer-day table (retention_lib.analysis.summary.customer_days): customers as
+    # the per-customer-day table (retention_lib.analysis.customer_days): customers as
     # integer codes in id order, one entry per (customer, day) with the day's net amount
     table = _day_table(transactions)
     uniques = table.uniques

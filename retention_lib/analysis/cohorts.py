@@ -19,7 +19,8 @@ import numpy as np
 import pandas as pd
 
 from ..config import DEFAULT_SETTINGS
-from .summary import _day_number, _days, _share_subset
+from ._frames import day_number
+from .customer_days import customer_day_table, share_subset_codes
 
 __all__ = [
     "NEW_CUSTOMER",
@@ -55,10 +56,10 @@ def _purchase_months(
             raise KeyError(
                 f"transactions has no column {col!r}; required: customer_id, date, amount"
             )
-    # the purchase days of the per-customer-day table (retention_lib.analysis.summary.customer_days,
+    # the purchase days of the per-customer-day table (retention_lib.analysis.customer_days,
     # shared with the churn history), sorted by customer, then day: months follow in order
-    days = _days(transactions)
-    keep = days.bought & (days.day <= _day_number(as_of))
+    days = customer_day_table(transactions)
+    keep = days.bought & (days.day <= day_number(as_of))
     code = days.code[keep]
     month = days.day[keep].astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
     month += 1970 * 12
@@ -224,7 +225,7 @@ def _migration(
     prev = previous_month_end(as_of)
     keep = (transactions["date"] <= prev).to_numpy(dtype=bool, na_value=False)
     before = transactions.loc[keep]
-    _share_subset(transactions, keep, before)  # inside shared_customer_codes: no new pass
+    share_subset_codes(transactions, keep, before)  # inside shared_customer_codes: no new pass
     prev_tbl = _rfm(rfm, before, prev, lapse_days)
     now_seg = now_tbl["segment"].astype("str")
     prev_seg = prev_tbl["segment"].astype("str").reindex(now_seg.index).fillna(NEW_CUSTOMER)

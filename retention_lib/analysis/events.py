@@ -63,9 +63,9 @@ import pandas as pd
 from scipy.stats import fisher_exact
 
 from ..config import DEFAULT_SETTINGS
+from ._frames import as_day, day_number
 from .churn import customer_status
 from .signals import _first_row_of_code, _index_in, _rows_at, _tx_days
-from .summary import _as_day, _day_number
 
 __all__ = ["EVENT_COLUMNS", "event_impact", "stop_rate"]
 
@@ -102,7 +102,7 @@ class _Base:
     Customer ids are matched once: the status at the end of the data fixes the order of the
     customers, every window maps its base onto it by position, and revenue is summed per
     integer code over the per-customer-day table
-    (:func:`retention_lib.analysis.summary.customer_days`:
+    (:mod:`retention_lib.analysis.customer_days`:
     each day's net amount), not over the raw rows.
     """
 
@@ -118,7 +118,7 @@ class _Base:
         # superset of those up to as_of, same order: the same sums per customer); shared
         # with early_warning and the churn history
         uniq, code, day, net, _ = _tx_days(transactions)
-        upto = day <= _day_number(as_of)
+        upto = day <= day_number(as_of)
         self.codes, self.days, self.net = code[upto], day[upto], net[upto]
         self.n_codes = len(uniq)
         self.as_of = as_of
@@ -170,7 +170,7 @@ class _Base:
             stopped = stopped | ((co > np.datetime64(a)) & (co <= np.datetime64(b)))
         lo = a - pd.Timedelta(days=self.lapse)
         dv = self.days
-        sel = (dv > _day_number(lo)) & (dv <= _day_number(a))
+        sel = (dv > day_number(lo)) & (dv <= day_number(a))
         by_code = np.zeros(self.n_codes, dtype=np.float64)
         if sel.any():
             s = pd.Series(self.net[sel]).groupby(self.codes[sel]).sum()
@@ -202,8 +202,8 @@ def stop_rate(
         ``revenue_start``, ``revenue_stopped``, ``revenue_churn`` (float).
     """
     data_end = transactions["date"].max() if as_of is None else as_of
-    base = _Base(transactions, _as_day(data_end, "as_of"), lapse_days, customers)
-    n, k, r, rk = base.window(_as_day(start, "start"), _as_day(end, "end"))
+    base = _Base(transactions, as_day(data_end, "as_of"), lapse_days, customers)
+    n, k, r, rk = base.window(as_day(start, "start"), as_day(end, "end"))
     return {
         "active": n, "stopped": k, "churn": k / n if n else float("nan"),
         "revenue_start": r, "revenue_stopped": rk,
@@ -298,8 +298,8 @@ def event_impact(
         raise ValueError(
             f"months_before and months_after must be >= 1, got {months_before}, {months_after}"
         )
-    data_end = _as_day(transactions["date"].max() if as_of is None else as_of, "as_of")
-    data_start = _as_day(transactions["date"].min(), "first transaction date")
+    data_end = as_day(transactions["date"].max() if as_of is None else as_of, "as_of")
+    data_start = as_day(transactions["date"].min(), "first transaction date")
     ev = events.sort_values("date", kind="stable").reset_index(drop=True)
     expected = _is_expected(ev, expected_kinds, expected_keywords)
     base = _Base(transactions, data_end, lapse_days, customers)

@@ -48,10 +48,11 @@ import numpy as np
 import pandas as pd
 
 from ..config import DEFAULT_SETTINGS
+from ._frames import day_number
 from .cadence import _factorized
 from .churn import customer_status
+from .customer_days import customer_day_table
 from .shared import text_codes
-from .summary import _day_number, _days
 
 __all__ = [
     "STAGES",
@@ -95,7 +96,7 @@ class _Prepared:
 
     ``ids`` are the sorted distinct customer ids (as in ``customer_status``'s index).
     Purchase days and months and the revenue sums are read from the per-customer-day table
-    (``e_*``, :func:`retention_lib.analysis.summary.customer_days`); only the categories bought need
+    (``e_*``, :mod:`retention_lib.analysis.customer_days`); only the categories bought need
     the rows (``code``, ``ns``, ``cat``, in transaction order).
     """
 
@@ -151,7 +152,7 @@ def _prepare(transactions: pd.DataFrame, customers: pd.DataFrame | None) -> _Pre
         cat_key = code * (len(cats) + 1) + (cat + 1)
         cat_order = np.argsort(cat_key, kind="stable")
     valid &= code >= 0
-    days = _days(transactions)  # its ids: the sorted distinct ids, as ids
+    days = customer_day_table(transactions)  # its ids: the sorted distinct ids, as ids
     e_code = days.code
     if len(days.uniques) != len(ids) or not pd.Index(days.uniques).equals(ids):
         # pragma: no cover - both are the sorted distinct ids
@@ -220,7 +221,7 @@ def _stages_at(
     slot_of[pos] = np.arange(n, dtype=np.int64)
 
     # purchase days, purchase months and revenue from the per-customer-day table
-    as_day = _day_number(as_of)
+    as_day = day_number(as_of)
     e_slot = slot_of[prep.e_code]  # output row of each customer-day, or -1
     e_use = (prep.e_day <= as_day) & (e_slot >= 0)
     e_buy = e_use & prep.e_bought

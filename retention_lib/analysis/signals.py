@@ -93,9 +93,10 @@ import pyarrow.compute as pc
 
 from ..config import DEFAULT_SETTINGS
 from ..i18n import Translator, get_translator
+from ._frames import as_day, day_number, money_key
 from .churn import _require
+from .customer_days import customer_codes, customer_day_table
 from .shared import FrameMemo, text_codes
-from .summary import _as_day, _customer_codes, _day_number, _days, _money_key
 from .tiers import value_tiers
 
 __all__ = [
@@ -287,14 +288,15 @@ def _tx_codes(transactions: pd.DataFrame) -> tuple[np.ndarray, pd.Index]:
     """``pd.factorize`` of ``transactions["customer_id"]`` as strings, sorted: (int64 codes
     of every row, sorted distinct ids).
 
-    String ids go through :func:`retention_lib.analysis.summary._customer_codes` (one factorization
-    per frame inside :func:`retention_lib.analysis.summary.shared_customer_codes`, shared with value
-    tiers); the result is remembered per frame inside a :func:`shared_inputs` block, so
-    calls on the same frame get the same ``uniq`` object."""
+    String ids go through :func:`~retention_lib.analysis.customer_days.customer_codes` (one
+    factorization per frame inside :func:`~retention_lib.analysis.customer_days.
+    shared_customer_codes`, shared with value tiers); the result is remembered per frame
+    inside a :func:`shared_inputs` block, so calls on the same frame get the same ``uniq``
+    object."""
     def compute() -> tuple[np.ndarray, pd.Index]:
         ids = transactions["customer_id"]
         if isinstance(ids.dtype, pd.StringDtype):
-            codes, uniq = _customer_codes(transactions)
+            codes, uniq = customer_codes(transactions)
         else:
             codes, uniq = pd.factorize(ids.astype(str), sort=True)
         return np.asarray(codes, dtype=np.int64), pd.Index(uniq)
@@ -306,14 +308,14 @@ def _tx_days(
     transactions: pd.DataFrame,
 ) -> tuple[pd.Index, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The per-customer-day table of ``transactions``
-    (:func:`retention_lib.analysis.summary.customer_days`) with customer codes into
+    (:mod:`retention_lib.analysis.customer_days`) with customer codes into
     :func:`_tx_codes`' sorted ids: ``(uniq, code, day, net, bought)``, sorted by code, then
     day.  Remembered per frame inside a :func:`shared_inputs` block; the table itself is
     shared with the churn history and the cohorts (one per frame inside a build, or a
-    report: :func:`retention_lib.analysis.summary.pinned_aggregates`)."""
+    report: :func:`retention_lib.analysis.pinned.pinned_aggregates`)."""
     def compute() -> tuple[pd.Index, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         _, uniq = _tx_codes(transactions)
-        days = _days(transactions)
+        days = customer_day_table(transactions)
         code, day, net, bought = days.code, days.day, days.net, days.bought
         if not isinstance(transactions["customer_id"].dtype, pd.StringDtype):
             # ids of another dtype: _tx_codes sorts them as strings
@@ -731,7 +733,7 @@ def early_warning(
         marker, or ``as_of`` is not a date.
     """
     _require(transactions, ("customer_id", "date", "amount"), "transactions")
-    T = _as_day(as_of, "as_of")
+    T = as_day(as_of, "as_of")
     if orders_rule not in ("both", "orders", "revenue", "either"):
         raise ValueError(
             f"orders_rule={orders_rule!r} is not one of ['both', 'orders', 'revenue', 'either']"
@@ -774,7 +776,7 @@ def early_warning(
     # every figure below is read from the per-customer-day table (:func:`_tx_days`): the
     # days up to T with their net amount, and the purchase days among them
     uniq, e_code, e_day, e_net, e_bought = _tx_days(transactions)
-    T_day = _day_number(T)
+    T_day = day_number(T)
     upto = e_day <= T_day
     if not upto.all():
         e_code, e_day, e_net, e_bought = e_code[upto], e_day[upto], e_net[upto], e_bought[upto]
@@ -831,7 +833,7 @@ def early_warning(
     orders_r = _count_at(d_pos, in_r, n)
     orders_b = _count_at(d_pos, in_b, n)
     exp_orders = orders_b * scale
-    r_day, b_day = _day_number(r_start), _day_number(b_start)
+    r_day, b_day = day_number(r_start), day_number(b_start)
     t_r = e_day > r_day
     t_b = (e_day > b_day) & (e_day <= r_day)
     amt = e_net
@@ -1022,7 +1024,7 @@ def early_warning(
     for col in ("name", "manager", "tier", "history"):
         out[col] = out[col].astype(str)
     # value at risk descending (equal to the cent: a tie), then customer_id
-    out = out.iloc[np.lexsort((np.arange(len(out)), -_money_key(out["value_at_risk"])))]
+    out = out.iloc[np.lexsort((np.arange(len(out)), -money_key(out["value_at_risk"])))]
     out.attrs = {
         "markers_on": on,
         "markers_off": off,
@@ -1129,7 +1131,7 @@ def at_risk_list(early: pd.DataFrame, *, top: int | None = None) -> pd.DataFrame
     flagged = early[early["flagged"].to_numpy(bool)]
     order = np.lexsort(
         (np.asarray(flagged.index.astype(str)), -flagged["risk_score"].to_numpy(),
-         -_money_key(flagged["value_at_risk"]))
+         -money_key(flagged["value_at_risk"]))
     )
     out = flagged.iloc[order]
     if top is not None:

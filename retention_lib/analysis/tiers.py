@@ -31,17 +31,16 @@ import numpy as np
 import pandas as pd
 
 from ..config import DEFAULT_SETTINGS
-from .summary import (
-    _as_timestamp,
-    _check_columns,
-    _customer_codes,
-    _day_number,
-    _day_view,
-    _filtered,
-    _money_key,
-    _string_index,
-    monthly_revenue,
+from ._frames import (
+    as_timestamp,
+    check_columns,
+    contract_rows_until,
+    day_number,
+    money_key,
+    string_index,
 )
+from .customer_days import customer_codes, known_days_until
+from .summary import monthly_revenue
 
 __all__ = ["TIERS", "XYZ_CLASSES", "value_tiers", "xyz_classes"]
 
@@ -128,7 +127,7 @@ def _value_tiers(
     positions in ``sorted_ids`` of ``tiers``' rows, so callers can align the tiers with a
     summary without a look-up of the string ids.
     """
-    _check_columns(transactions)
+    check_columns(transactions)
     if not 0 < a_share < b_share <= 1:
         raise ValueError(
             f"tier shares must satisfy 0 < a_share < b_share <= 1, got a_share={a_share}, "
@@ -136,26 +135,26 @@ def _value_tiers(
         )
     if not 0 <= vip_share <= 1:
         raise ValueError(f"vip_share must be between 0 and 1, got {vip_share}")
-    as_of_ts = _as_timestamp(as_of, "as_of")
+    as_of_ts = as_timestamp(as_of, "as_of")
     window_start = as_of_ts - pd.Timedelta(days=window_days)
-    view = _day_view(transactions, as_of_ts)
+    view = known_days_until(transactions, as_of_ts)
     if view is not None:  # the per-customer-day table, when at hand (as customer_summary)
         uniques, code, day, net, _ = view
-        in_window = day > _day_number(window_start)
+        in_window = day > day_number(window_start)
         revenue = np.bincount(code[in_window], weights=net[in_window], minlength=len(uniques))
     else:
         keep = (transactions["date"] <= as_of_ts).to_numpy(dtype=bool, na_value=False)
-        tx = _filtered(transactions, as_of_ts, keep)
+        tx = contract_rows_until(transactions, as_of_ts, keep)
         in_window = (tx["date"] > window_start).to_numpy(dtype=bool)
-        codes, uniques = _customer_codes(transactions, keep, tx)
+        codes, uniques = customer_codes(transactions, keep, tx)
         amount = tx["amount"].to_numpy(dtype=np.float64)
         revenue = np.bincount(codes[in_window], weights=amount[in_window],
                               minlength=len(uniques))
-    sorted_ids = _string_index(uniques)
+    sorted_ids = string_index(uniques)
 
     # Rank: revenue descending (equal to the cent: a tie), then customer_id ascending
     # (uniques are sorted: code order).
-    order = np.lexsort((np.arange(len(uniques)), -_money_key(revenue)))
+    order = np.lexsort((np.arange(len(uniques)), -money_key(revenue)))
     revenue = revenue[order]
     index = pd.Index(sorted_ids.take(order), name="customer_id")
     n_ids = len(index)
@@ -244,12 +243,12 @@ def xyz_classes(
         ``cv`` (float64, NaN when the mean is <= 0), ``xyz`` (ordered Categorical X < Y < Z).
         ``attrs["months"]`` is the monthly ``PeriodIndex`` used.
     """
-    _check_columns(transactions)
+    check_columns(transactions)
     if months < 1:
         raise ValueError(f"months must be at least 1, got {months}")
     if not 0 <= x_max <= y_max:
         raise ValueError(f"need 0 <= x_max <= y_max, got x_max={x_max}, y_max={y_max}")
-    as_of_ts = _as_timestamp(as_of, "as_of")
+    as_of_ts = as_timestamp(as_of, "as_of")
     as_of_month = as_of_ts.to_period("M")
     complete = (as_of_ts.normalize() + pd.Timedelta(days=1)).to_period("M") != as_of_month
     last = as_of_month if complete else as_of_month - 1
@@ -257,11 +256,11 @@ def xyz_classes(
     window = pd.period_range(first, last, freq="M", name="month")
     view = None
     if isinstance(transactions["customer_id"].dtype, pd.StringDtype):  # ids sort as strings
-        view = _day_view(transactions, as_of_ts)
+        view = known_days_until(transactions, as_of_ts)
     if view is not None:
         # the customer × month matrix from the per-customer-day table: no pass over the rows
         uniques, code, day, net, _ = view
-        customers = _string_index(uniques)
+        customers = string_index(uniques)
         month = day.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
         lo, n_months = first.ordinal, len(window)
         inw = (month >= lo) & (month <= last.ordinal)
@@ -269,7 +268,7 @@ def xyz_classes(
                              minlength=len(customers) * n_months
                              ).reshape(len(customers), n_months)
     else:
-        tx = _filtered(transactions, as_of_ts)
+        tx = contract_rows_until(transactions, as_of_ts)
         matrix = monthly_revenue(
             tx, as_of=last.end_time.normalize(), start=first.start_time
         ).reindex(columns=window, fill_value=0.0)

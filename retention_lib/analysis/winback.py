@@ -56,10 +56,10 @@ import numpy as np
 import pandas as pd
 
 from ..config import DEFAULT_SETTINGS
+from ._frames import as_day, money_key
 from .churn import _lost_revenue, customer_status, won_back, won_back_by_month
 from .reasons import PRIORITY, RECOMMENDED_ACTIONS, categorize_reasons
 from .signals import _factorized, _isin
-from .summary import _as_day, _money_key
 
 __all__ = [
     "QUEUE_COLUMNS",
@@ -198,7 +198,7 @@ def winback_queue(
         ``max(lost_revenue, 0) * score``). ``attrs["reason_chance"]``: the chances used;
         ``attrs["p_alive_used"]``: whether ``p_alive`` is part of the chance.
     """
-    T = _as_day(as_of, "as_of")
+    T = as_day(as_of, "as_of")
     if within_days <= 0:
         raise ValueError(f"within_days must be positive, got {within_days}")
     chances = dict(REASON_CHANCE)
@@ -287,8 +287,8 @@ def winback_queue(
     for col in ("name", "manager", "reason", "reason_category", "action"):
         out[col] = out[col].astype(str)
     order = np.lexsort(
-        (np.asarray(ids.astype(str)), -_money_key(out["lost_revenue"]),
-         -_money_key(out["expected_revenue"]))
+        (np.asarray(ids.astype(str)), -money_key(out["lost_revenue"]),
+         -money_key(out["expected_revenue"]))
     )
     out = out.iloc[order]
     out.attrs = {"reason_chance": chances, "p_alive_used": p_alive is not None and use_p_alive,

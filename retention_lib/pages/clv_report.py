@@ -273,7 +273,7 @@ class _Core:
         """Pickled (the report runner's cache) with ``drops`` and ``tiers`` computed and
         without ``tx``: a notebook kernel then shows the executive CLV block without the
         transactions (at 20M transactions: ~40 s and gigabytes saved per kernel)."""
-        from ..analysis.summary import shared_customer_codes
+        from ..analysis.customer_days import shared_customer_codes
 
         state = dict(self.__dict__)
         with shared_customer_codes():  # one factorisation of the ids for both
@@ -519,7 +519,7 @@ def build_clv_page(
     ``settings.language``.  Never raises for model trouble: the notes say what was skipped
     and why.  The value tiers get the predicted 12-month CLV as their ``potential``.
     """
-    from ..analysis.summary import shared_customer_codes
+    from ..analysis.customer_days import shared_customer_codes
 
     with shared_customer_codes():  # customer ids factorised once per transaction frame
         return _build_clv_page(dataset, period=period, settings=settings, validate=validate)

@@ -1593,7 +1593,7 @@ def build_customer_base(
 
     ``lang`` (en, ru, uk; default ``settings.language``) only chooses the words shown.
     """
-    from ..analysis.summary import shared_customer_codes
+    from ..analysis.customer_days import shared_customer_codes
 
     with shared_customer_codes():  # customer ids factorised once for every table
         return _build_customer_base(dataset, period=period, settings=settings,
@@ -1604,7 +1604,7 @@ def _build_customer_base(
     dataset, *, period: str, settings: Settings | None, cohort_months: int, lang: str | None
 ) -> CustomerBase:
     from ..analysis import churn, cohorts, tiers
-    from ..analysis.summary import _share_subset
+    from ..analysis.customer_days import share_subset_codes
 
     settings = settings or getattr(dataset, "settings", None) or DEFAULT_SETTINGS
     tr = get_translator(lang or settings.language)
@@ -1613,7 +1613,7 @@ def _build_customer_base(
     all_tx = dataset.transactions
     tx = rows_until(all_tx, as_of)  # all_tx itself when no row is later (no copy)
     if tx is not all_tx:  # value tiers read all_tx, the rest tx: one pass
-        _share_subset(all_tx, (all_tx["date"] <= as_of).to_numpy(dtype=bool), tx)
+        share_subset_codes(all_tx, (all_tx["date"] <= as_of).to_numpy(dtype=bool), tx)
     rfm_raw = _rfm_raw(tx, as_of=as_of, settings=settings)  # also the "now" of the migration
     pairs = cohorts._purchase_months(tx, as_of)  # one pass for the cohort matrix and sizes
     rfm = _rfm(tx, as_of=as_of, settings=settings, raw=rfm_raw)

@@ -294,12 +294,12 @@ def _compute_metrics(
     jobs: int = 1, worker_stats: dict[str, int] | None = None,
 ) -> tuple[dict[str, Any], Any]:
     """:func:`_build_pages` with what every page starts from computed first, once: the rows
-    up to the month's end (:func:`retention_lib.analysis.shared.pinned_rows`) and the transactions'
-    customer codes and per-customer-day table (:func:`retention_lib.analysis.summary.
-    pinned_aggregates`).  The worker processes inherit them instead of each build making
-    its own copy of the rows and its own pass over them."""
-    from ..analysis.shared import pinned_rows
-    from ..analysis.summary import pinned_aggregates
+    up to the month's end (:func:`retention_lib.analysis.pinned.pinned_rows`) and the
+    transactions' customer codes and per-customer-day table
+    (:func:`retention_lib.analysis.pinned.pinned_aggregates`).  The worker processes
+    inherit them instead of each build making its own copy of the rows and its own pass
+    over them."""
+    from ..analysis.pinned import pinned_aggregates, pinned_rows
 
     as_of = report_as_of(period, dataset.data_end)
     with contextlib.ExitStack() as pinned:

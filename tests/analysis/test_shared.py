@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from retention_lib.analysis.shared import FrameMemo, pinned_rows, rows_until, text_codes
+from retention_lib.analysis.pinned import pinned_rows
+from retention_lib.analysis.shared import FrameMemo, rows_until, text_codes
 
 
 def counter():
