@@ -71,7 +71,7 @@ import numpy as np
 import pandas as pd
 
 from ..config import DEFAULT_SETTINGS, CadenceRule
-from .churn import _lost_revenue
+from ._churn_history import lost_revenue
 from .shared import FrameMemo, text_codes
 from .summary import _day_number, _days, _money_key
 
@@ -869,7 +869,7 @@ def never_disappear(
         d = tdays.day.astype("datetime64[D]").astype("datetime64[ns]")
         last_p = pd.Series(_last_date(tpos, d, date_ok, len(ids)), index=ids)
     # the ARCHITECTURE "lost revenue", as churn.lost_customers reads it
-    former = pd.Series(_lost_revenue(transactions, customers, ids, last_p.to_numpy()), index=ids)
+    former = pd.Series(lost_revenue(transactions, customers, ids, last_p.to_numpy()), index=ids)
     lost_on = (
         pd.Series(lost["lost_on"].to_numpy(), index=ids).astype("datetime64[ns]")
         if "lost_on" in lost.columns
