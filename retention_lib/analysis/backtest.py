@@ -35,15 +35,8 @@ import numpy as np
 import pandas as pd
 
 from ..config import DEFAULT_SETTINGS
-from .signals import (
-    HISTORY_OK,
-    MARKERS,
-    _first_row_of_code,
-    _index_in,
-    _rows_at,
-    _tx_days,
-    early_warning,
-)
+from ._frame_ids import first_row_of_code, index_in, rows_at, tx_days
+from .signals import HISTORY_OK, MARKERS, early_warning
 from .summary import _as_day, _day_number
 
 __all__ = [
@@ -248,19 +241,19 @@ def backtest_markers(
     # the future: last purchase day up to data_end, from the per-customer-day table that
     # early_warning read (customer codes: the sorted ids, no string grouping); explicit
     # ends in (T, T + horizon]
-    uniq, e_code, e_day, _, e_bought = _tx_days(transactions)
+    uniq, e_code, e_day, _, e_bought = tx_days(transactions)
     sel = e_bought & (e_day <= _day_number(end))
     b_code, b_day = e_code[sel], e_day[sel]  # sorted by code, then day
     runs_end = np.flatnonzero(np.r_[b_code[1:] != b_code[:-1], True]) if len(b_code) else (
         np.zeros(0, dtype=np.int64))
     last_code = np.full(len(uniq), np.iinfo(np.int64).max, dtype=np.int64)  # max: none
     last_code[b_code[runs_end]] = b_day[runs_end]
-    where = _index_in(pd.Index(judged.index.astype(str)), pd.Index(uniq))
+    where = index_in(pd.Index(judged.index.astype(str)), pd.Index(uniq))
     last = np.where(where >= 0, last_code[np.maximum(where, 0)], np.iinfo(np.int64).max)
     churned = last <= _day_number(h_end)
     if customers is not None and "churned_on" in customers.columns:
         # churned_on of the first row per id (as set_index / drop duplicates / reindex)
-        rows = _rows_at(_first_row_of_code(customers, uniq), where)
+        rows = rows_at(first_row_of_code(customers, uniq), where)
         c = customers["churned_on"]
         ended = ((c > T) & (c <= h_end)).to_numpy(dtype=bool, na_value=False)
         if len(ended):

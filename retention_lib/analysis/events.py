@@ -63,8 +63,8 @@ import pandas as pd
 from scipy.stats import fisher_exact
 
 from ..config import DEFAULT_SETTINGS
+from ._frame_ids import first_row_of_code, index_in, rows_at, tx_days
 from .churn import customer_status
-from .signals import _first_row_of_code, _index_in, _rows_at, _tx_days
 from .summary import _as_day, _day_number
 
 __all__ = ["EVENT_COLUMNS", "event_impact", "stop_rate"]
@@ -117,7 +117,7 @@ class _Base:
         # the per-customer-day table up to as_of, with the sorted ids of the whole frame (a
         # superset of those up to as_of, same order: the same sums per customer); shared
         # with early_warning and the churn history
-        uniq, code, day, net, _ = _tx_days(transactions)
+        uniq, code, day, net, _ = tx_days(transactions)
         upto = day <= _day_number(as_of)
         self.codes, self.days, self.net = code[upto], day[upto], net[upto]
         self.n_codes = len(uniq)
@@ -131,14 +131,14 @@ class _Base:
         self.end_last = self.end_status["last_purchase"].to_numpy()
         self.end_lost = (self.end_status["status"] == "lost").to_numpy(bool)
         # transaction code of every customer of end_status (all have a purchase)
-        self.end_code = _index_in(pd.Index(self.end_status.index), pd.Index(uniq))
+        self.end_code = index_in(pd.Index(self.end_status.index), pd.Index(uniq))
         self.churned_on = None
         if customers is not None and "churned_on" in customers.columns:
             col = customers["churned_on"]
             if isinstance(col.dtype, np.dtype) and col.dtype.kind == "M":
                 # first row per id, NaT when absent (what set_index / reindex give)
                 # (every id of end_status is in uniq: end_code finds it)
-                rows = _rows_at(_first_row_of_code(customers, uniq), self.end_code)
+                rows = rows_at(first_row_of_code(customers, uniq), self.end_code)
                 values = col.to_numpy()
                 got = np.full(len(rows), np.datetime64("NaT"), dtype=values.dtype)
                 got[rows >= 0] = values[rows[rows >= 0]]
@@ -159,7 +159,7 @@ class _Base:
         st = customer_status(source, as_of=a, lapse_days=self.lapse, customers=self.customers)
         active = (st["status"] == "active").to_numpy(dtype=bool, na_value=False)
         # every customer's position in end_status (hashed in pyarrow), then the base's
-        pos = _index_in(pd.Index(st.index.astype(str)), self.end_status.index)[active]
+        pos = index_in(pd.Index(st.index.astype(str)), self.end_status.index)[active]
         n_base = int(active.sum())
         found = pos >= 0
         p = np.maximum(pos, 0)

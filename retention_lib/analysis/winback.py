@@ -56,9 +56,10 @@ import numpy as np
 import pandas as pd
 
 from ..config import DEFAULT_SETTINGS
-from .churn import _lost_revenue, customer_status, won_back, won_back_by_month
+from ._churn_history import lost_revenue
+from ._frame_ids import factorized, isin
+from .churn import customer_status, won_back, won_back_by_month
 from .reasons import PRIORITY, RECOMMENDED_ACTIONS, categorize_reasons
-from .signals import _factorized, _isin
 from .summary import _as_day, _money_key
 
 __all__ = [
@@ -112,7 +113,7 @@ def _reasons(
     if surveys is None or len(ids) == 0:
         return cat, text
     sid = surveys["customer_id"].astype(str)
-    sel = _isin(sid, ids.astype(str))
+    sel = isin(sid, ids.astype(str))
     if not sel.any():
         return cat, text
     answers = pd.DataFrame(
@@ -215,7 +216,7 @@ def winback_queue(
     ].copy()
     lost.index = lost.index.astype(str)
     # net revenue per lost customer, from the churn history customer_status just used
-    lost["lost_revenue"] = _lost_revenue(
+    lost["lost_revenue"] = lost_revenue(
         transactions, customers, pd.Index(lost.index), lost["last_purchase"].to_numpy(),
         days=_LOST_REVENUE_DAYS,
     )
@@ -252,7 +253,7 @@ def winback_queue(
     if contacts is not None:
         keep = (contacts["date"] <= T).to_numpy(dtype=bool, na_value=False)
         # grouped on integer codes of the ids, then matched once per distinct id
-        c_codes, c_uniq = _factorized(contacts, "customer_id")  # shared with early_warning
+        c_codes, c_uniq = factorized(contacts, "customer_id")  # shared with early_warning
         keep = keep & (c_codes >= 0)
         lc = contacts["date"][keep].groupby(c_codes[keep]).max()
         lc.index = pd.Index(c_uniq).take(lc.index.to_numpy(np.int64)).astype(str)
