@@ -223,23 +223,37 @@ def winback_queue(
             last_contact.isna() | (last_contact <= T - pd.Timedelta(days=contact_every_days))
         ).to_numpy(bool)
 
+    out = _queue_frame(ids, lost, {
+        "name": name, "manager": manager, "days_since_lost": since, "reason": text,
+        "reason_category": cat, "last_contact": last_contact.to_numpy(),
+        "contact_overdue": overdue, "p_alive": pa, "score": score, "expected_revenue": expected,
+    })
+    out.attrs = {"reason_chance": chances, "p_alive_used": p_alive is not None and use_p_alive,
+                 "within_days": within_days, "as_of": T}
+    return out
+
+
+def _queue_frame(ids: pd.Index, lost: pd.DataFrame, cols: Mapping[str, Any]) -> pd.DataFrame:
+    """The :data:`QUEUE_COLUMNS` frame of the lost customers ``ids``, ordered by expected
+    revenue, lost revenue, then id (``attrs`` left to the caller)."""
+    cat = cols["reason_category"]
     out = pd.DataFrame(
         {
-            "name": name,
-            "manager": manager,
+            "name": cols["name"],
+            "manager": cols["manager"],
             "last_purchase": lost["last_purchase"].to_numpy(),
             "lost_on": lost["lost_on"].to_numpy(),
-            "days_since_lost": since,
+            "days_since_lost": cols["days_since_lost"],
             "lost_revenue": lost["lost_revenue"].to_numpy(np.float64),
-            "reason": text,
+            "reason": cols["reason"],
             "reason_category": cat,
             "fixable": np.array([c != "uncontrollable" for c in cat], dtype=bool),
             "action": np.array([RECOMMENDED_ACTIONS[c] for c in cat], dtype=object),
-            "last_contact": last_contact.to_numpy(),
-            "contact_overdue": overdue,
-            "p_alive": pa,
-            "score": np.asarray(score, dtype=np.float64),
-            "expected_revenue": np.asarray(expected, dtype=np.float64),
+            "last_contact": cols["last_contact"],
+            "contact_overdue": cols["contact_overdue"],
+            "p_alive": cols["p_alive"],
+            "score": np.asarray(cols["score"], dtype=np.float64),
+            "expected_revenue": np.asarray(cols["expected_revenue"], dtype=np.float64),
         },
         index=ids,
     )
@@ -249,10 +263,7 @@ def winback_queue(
         (np.asarray(ids.astype(str)), -_money_key(out["lost_revenue"]),
          -_money_key(out["expected_revenue"]))
     )
-    out = out.iloc[order]
-    out.attrs = {"reason_chance": chances, "p_alive_used": p_alive is not None and use_p_alive,
-                 "within_days": within_days, "as_of": T}
-    return out
+    return out.iloc[order]
 
 
 def _reason_chances(reason_chance: Mapping[str, float] | None) -> dict[str, float]:
