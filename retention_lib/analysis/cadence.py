@@ -71,8 +71,8 @@ import numpy as np
 import pandas as pd
 
 from ..config import DEFAULT_SETTINGS, CadenceRule
+from ._churn_history import lost_revenue
 from ._frames import day_number, money_key
-from .churn import _lost_revenue
 from .customer_days import customer_day_table
 from .shared import FrameMemo, text_codes
 
@@ -398,7 +398,7 @@ def purchase_cycle(transactions: pd.DataFrame, *, as_of: Any) -> pd.Series:
     _require(transactions, ("customer_id", "date", "amount"), "transactions")
     as_of = _ts(as_of, "as_of")
     # the purchase days of the per-customer-day table
-    # (retention_lib.analysis.customer_days),
+    # (retention_lib.analysis.summary.customer_days),
     # sorted by customer then day: gaps are differences of neighbours
     days = customer_day_table(transactions)
     keep = days.bought & (days.day <= day_number(as_of))
@@ -870,7 +870,7 @@ def never_disappear(
         d = tdays.day.astype("datetime64[D]").astype("datetime64[ns]")
         last_p = pd.Series(_last_date(tpos, d, date_ok, len(ids)), index=ids)
     # the ARCHITECTURE "lost revenue", as churn.lost_customers reads it
-    former = pd.Series(_lost_revenue(transactions, customers, ids, last_p.to_numpy()), index=ids)
+    former = pd.Series(lost_revenue(transactions, customers, ids, last_p.to_numpy()), index=ids)
     lost_on = (
         pd.Series(lost["lost_on"].to_numpy(), index=ids).astype("datetime64[ns]")
         if "lost_on" in lost.columns

@@ -528,7 +528,7 @@ def build_clv_page(
 def _build_clv_page(
     dataset, *, period: str, settings: Settings | None, validate: bool
 ) -> CLVPage:
-    from ..analysis.tiers import _value_tiers as value_tiers_aligned
+    from ..analysis.tiers import value_tiers_aligned
 
     settings = _settings_of(dataset, settings)
     core = _core(dataset, period=period, settings=settings)

@@ -266,7 +266,7 @@ def _rfm(
 
 def _segment_order() -> list[str]:
     from ..analysis import rfm
-    from ..analysis.cohorts import _segment_order as order
+    from ..analysis.cohorts import rfm_segment_order as order
 
     return order(rfm)
 
@@ -536,6 +536,7 @@ def build_monthly(
         See its attributes.
     """
     from ..analysis import churn
+    from ..analysis._churn_history import lookup
     from ..present.quality_notes import quality_table
 
     settings = settings or getattr(dataset, "settings", None) or DEFAULT_SETTINGS
@@ -615,7 +616,7 @@ def build_monthly(
 
         tiers_now = _tiers(dataset, as_of=as_of, settings=settings)
         active_ids = status_now.index[status_now["status"] == "active"]
-        tiers_active = tiers_now.loc[churn._lookup(tiers_now.index, active_ids) >= 0]
+        tiers_active = tiers_now.loc[lookup(tiers_now.index, active_ids) >= 0]
         tiers_table = _share_table(tiers_active["tier"], tiers_active["revenue"], list(TIER_ORDER))
         rfm_now = _rfm(tx, as_of=as_of, settings=settings)
         seg_rev = tiers_now["revenue"].reindex(rfm_now.index).fillna(0.0)
@@ -1615,7 +1616,7 @@ def _build_customer_base(
     if tx is not all_tx:  # value tiers read all_tx, the rest tx: one pass
         share_subset_codes(all_tx, (all_tx["date"] <= as_of).to_numpy(dtype=bool), tx)
     rfm_raw = _rfm_raw(tx, as_of=as_of, settings=settings)  # also the "now" of the migration
-    pairs = cohorts._purchase_months(tx, as_of)  # one pass for the cohort matrix and sizes
+    pairs = cohorts.purchase_months(tx, as_of)  # one pass for the cohort matrix and sizes
     rfm = _rfm(tx, as_of=as_of, settings=settings, raw=rfm_raw)
     tier_now = _tiers(dataset, as_of=as_of, settings=settings)
     rev = tier_now["revenue"].reindex(rfm.index).fillna(0.0)
@@ -1647,9 +1648,10 @@ def _build_customer_base(
         rfm=rfm,
         segments=segs,
         abc_xyz=mat.astype("int64"),
-        cohorts=cohorts._retention(pairs, as_of=as_of, months=cohort_months),
-        cohort_sizes=cohorts._cohort_sizes(pairs, as_of=as_of, months=cohort_months),
-        migration=cohorts._migration(rfm_raw, tx, as_of=as_of, lapse_days=settings.lapse_days),
+        cohorts=cohorts.cohort_retention_from_pairs(pairs, as_of=as_of, months=cohort_months),
+        cohort_sizes=cohorts.cohort_sizes_from_pairs(pairs, as_of=as_of, months=cohort_months),
+        migration=cohorts.segment_migration_from_rfm(rfm_raw, tx, as_of=as_of,
+                                                     lapse_days=settings.lapse_days),
         tr=tr,
         active=len(active_ids),
         ever=len(rfm),
