@@ -70,6 +70,7 @@ plain ``groupby`` by id.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -78,7 +79,7 @@ import pandas as pd
 from ..config import DEFAULT_SETTINGS, CadenceRule
 from ._discipline_inputs import as_date, manager_names, require_columns, string_ids
 from .cadence_intervals import required_intervals
-from .contacts_log import check_contacts, last_date
+from .contacts_log import Contacts, check_contacts, last_date
 
 __all__ = [
     "CALL_CHANNELS",
@@ -255,32 +256,76 @@ def compliance_table(
     req = required_intervals(
         book.set_axis(ids), cadence=cadence, cycle=cycle, cycle_bounds=cycle_bounds
     )
+    pos = cont.positions(ids)  # book row of each contact, -1 outside the book
+    last = _last_contacts(cont, pos, ids, meeting_counts_as_call=meeting_counts_as_call)
+    log_start = pd.Timestamp(cont.date.min()) if len(cont.date) else pd.NaT
+    clock = _clock_start(book, ids, log_start, as_of)
+    rules = _requirements(req, last, clock, as_of, due_soon_days=due_soon_days)
+    attempts = _attempts(req, cont, pos, as_of, len(ids))
+    out = _compliance_frame(book, ids, req, last, rules, attempts)
+    out = _order(out)
+    out.attrs = {"as_of": as_of, "due_soon_days": due_soon_days, "log_start": log_start}
+    return out
+
+
+def _last_contacts(
+    cont: Contacts, pos: np.ndarray, ids: pd.Index, *, meeting_counts_as_call: bool
+) -> dict[str, pd.Series]:
+    """Last answered call and last answered meeting of every book customer (NaT = never)."""
     is_contact = cont.contact
     is_meeting = cont.is_channel(MEETING_CHANNELS) & is_contact
     is_call = cont.is_channel(CALL_CHANNELS) & is_contact
     if meeting_counts_as_call:
         is_call = is_call | is_meeting
-    pos = cont.positions(ids)  # book row of each contact, -1 outside the book
-    last_call = pd.Series(last_date(pos, cont.date, is_call, len(ids)), index=ids)
-    last_meeting = pd.Series(last_date(pos, cont.date, is_meeting, len(ids)), index=ids)
+    return {
+        "call": pd.Series(last_date(pos, cont.date, is_call, len(ids)), index=ids),
+        "meeting": pd.Series(last_date(pos, cont.date, is_meeting, len(ids)), index=ids),
+    }
 
-    log_start = pd.Timestamp(cont.date.min()) if len(cont.date) else pd.NaT
+
+def _clock_start(
+    book: pd.DataFrame, ids: pd.Index, log_start: pd.Timestamp, as_of: pd.Timestamp
+) -> pd.Series:
+    """When the clock of a never-met requirement starts: the later of the first purchase and
+    the first date of the contact log."""
     if "first_purchase" in book.columns:
         first = pd.Series(book["first_purchase"].to_numpy(), index=ids).astype("datetime64[ns]")
     else:
         first = pd.Series(pd.NaT, index=ids, dtype="datetime64[ns]")
     clock = first if pd.isna(log_start) else first.where(first > log_start, log_start)
-    clock = clock.fillna(as_of if pd.isna(log_start) else log_start)
+    return clock.fillna(as_of if pd.isna(log_start) else log_start)
 
-    overdue = np.zeros(len(ids), dtype=np.int64)
-    violated = np.zeros(len(ids), dtype=bool)
-    due_soon = np.zeros(len(ids), dtype=bool)
+
+@dataclass
+class _Requirements:
+    """Per book row: the call and meeting requirements checked at the report date."""
+
+    since: dict[str, pd.Series]  # kind -> days since the last contact (NaN = never)
+    kind_status: dict[str, np.ndarray]  # kind -> overdue/never/due soon/ok/""
+    kind_over: dict[str, np.ndarray]  # kind -> days overdue of that requirement
+    overdue: np.ndarray  # int64: the row's days overdue (max over its requirements)
+    status: np.ndarray  # the row's status: overdue/due soon/ok
+
+
+def _requirements(
+    req: pd.DataFrame,
+    last: dict[str, pd.Series],
+    clock: pd.Series,
+    as_of: pd.Timestamp,
+    *,
+    due_soon_days: int,
+) -> _Requirements:
+    """Status and days overdue of each requirement and of the row (module definitions)."""
+    n = len(clock)
+    overdue = np.zeros(n, dtype=np.int64)
+    violated = np.zeros(n, dtype=bool)
+    due_soon = np.zeros(n, dtype=bool)
     since: dict[str, pd.Series] = {}
     kind_status: dict[str, np.ndarray] = {}
     kind_over: dict[str, np.ndarray] = {}
-    for kind, last in (("call", last_call), ("meeting", last_meeting)):
+    for kind in ("call", "meeting"):
         required = req[f"{kind}_required_days"].astype("Float64")
-        days = (as_of - last).dt.days.astype("float64")
+        days = (as_of - last[kind]).dt.days.astype("float64")
         since[kind] = days
         never = days.isna().to_numpy()
         elapsed = days.fillna((as_of - clock).dt.days.astype("float64"))
@@ -301,36 +346,50 @@ def compliance_table(
             np.where(late & never, "never",
                      np.where(late, "overdue", np.where(soon, "due soon", "ok"))))
         kind_over[kind] = np.where(late & ~never, over, 0)
-
     status = np.where(violated, "overdue", np.where(due_soon, "due soon", "ok"))
+    return _Requirements(since, kind_status, kind_over, overdue, status)
 
-    # attempts: unanswered rows within the last required interval
+
+def _attempts(
+    req: pd.DataFrame, cont: Contacts, pos: np.ndarray, as_of: pd.Timestamp, n: int
+) -> np.ndarray:
+    """Unanswered rows of each book customer within their last required interval (int64)."""
     window = req["call_required_days"].fillna(req["meeting_required_days"])
-    att = ~is_contact & (pos >= 0)
+    att = ~cont.contact & (pos >= 0)
     att_pos = pos[att]
     win = window.to_numpy(dtype="float64", na_value=0)[att_pos]
     age = (np.datetime64(as_of, "ns") - cont.date[att]).astype("timedelta64[D]")
     in_win = age.astype(np.int64).astype("float64") < win
-    attempts = np.bincount(att_pos[in_win], minlength=len(ids)).astype(np.int64)
+    return np.bincount(att_pos[in_win], minlength=n).astype(np.int64)
 
+
+def _compliance_frame(
+    book: pd.DataFrame,
+    ids: pd.Index,
+    req: pd.DataFrame,
+    last: dict[str, pd.Series],
+    rules: _Requirements,
+    attempts: np.ndarray,
+) -> pd.DataFrame:
+    """The compliance columns (:data:`COMPLIANCE_COLUMNS`) with their dtypes, book order."""
     out = pd.DataFrame(
         {
             "name": book["name"].astype("string").to_numpy(),
             "tier": book["tier"].astype("string").to_numpy(),
             "manager": manager_names(pd.Series(book["manager"].to_numpy(), index=ids)).to_numpy(),
-            "last_call": last_call.to_numpy(),
-            "last_meeting": last_meeting.to_numpy(),
-            "days_since_call": since["call"].to_numpy(),
-            "days_since_meeting": since["meeting"].to_numpy(),
+            "last_call": last["call"].to_numpy(),
+            "last_meeting": last["meeting"].to_numpy(),
+            "days_since_call": rules.since["call"].to_numpy(),
+            "days_since_meeting": rules.since["meeting"].to_numpy(),
             "call_required_days": req["call_required_days"].to_numpy(),
             "meeting_required_days": req["meeting_required_days"].to_numpy(),
-            "days_overdue": overdue,
-            "status": status,
+            "days_overdue": rules.overdue,
+            "status": rules.status,
             "attempts": attempts,
-            "call_status": kind_status["call"],
-            "meeting_status": kind_status["meeting"],
-            "call_days_overdue": kind_over["call"],
-            "meeting_days_overdue": kind_over["meeting"],
+            "call_status": rules.kind_status["call"],
+            "meeting_status": rules.kind_status["meeting"],
+            "call_days_overdue": rules.kind_over["call"],
+            "meeting_days_overdue": rules.kind_over["meeting"],
             "value": (book["value"].to_numpy(dtype="float64") if "value" in book.columns
                       else np.zeros(len(ids))),
         },
@@ -340,8 +399,6 @@ def compliance_table(
         out[col] = out[col].astype("string")
     for col in ("call_required_days", "meeting_required_days"):
         out[col] = out[col].astype("Int64")
-    out = _order(out)
-    out.attrs = {"as_of": as_of, "due_soon_days": due_soon_days, "log_start": log_start}
     return out
 
 

@@ -165,6 +165,31 @@ def contact_plan(
         period_end = pd.Timestamp(end)
     period_end = as_date(period_end, "period_end")
     first_day = as_of + pd.Timedelta(days=1)
+    parts = _requirement_rows(compliance, as_of, first_day)
+    if lost is not None and len(lost):
+        parts.append(_keep_in_touch_rows(lost, as_of, first_day))
+    parts = [p.loc[(p["due_by"] <= period_end).to_numpy()] for p in parts]
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return _empty_plan()
+    plan = _prioritized(_typed(pd.concat(parts, ignore_index=True)))
+    if spread_days is not None:
+        plan = _scheduled(plan, first_day, period_end, spread_days=spread_days,
+                          holidays=holidays)
+    # ... then by date within each manager, priority kept within a day
+    order = np.lexsort((np.arange(len(plan)), plan["due_by"].to_numpy(),
+                        _sort_codes(plan["manager"])))
+    plan = plan.iloc[order].reset_index(drop=True)
+    plan.attrs = {"as_of": as_of, "period_end": period_end,
+                  "spread_days": spread_days}
+    return plan[list(PLAN_COLUMNS)]
+
+
+def _requirement_rows(
+    compliance: pd.DataFrame, as_of: pd.Timestamp, first_day: pd.Timestamp
+) -> list[pd.DataFrame]:
+    """One row per customer and call/meeting requirement, due on ``last + required`` (overdue
+    or never done: ``first_day``)."""
     parts = []
     value_all = (compliance["value"].to_numpy(dtype="float64", na_value=0.0)
                  if "value" in compliance.columns else np.zeros(len(compliance)))
@@ -183,7 +208,7 @@ def contact_plan(
                  else np.where(over > 0, "overdue", ""))
         status = np.where(kstat == "never", "never",
                           np.where(over.to_numpy() > 0, "overdue", "due"))
-        part = pd.DataFrame(
+        parts.append(pd.DataFrame(
             {
                 "manager": sub["manager"].to_numpy(),
                 "customer_id": sub.index.astype(str),
@@ -197,34 +222,38 @@ def contact_plan(
                 "status": status,
                 "value": value_all[has],
             }
-        )
-        parts.append(part.loc[(part["due_by"] <= period_end).to_numpy()])
-    if lost is not None and len(lost):
-        lost_days = int(lost.attrs.get("lost_days", 365))
-        due = lost["due_by"].where(lost["due_by"] > as_of, first_day)
-        over = ((lost["days_since_contact"] - lost_days).clip(lower=0).fillna(0)
-                .to_numpy(dtype=np.int64))
-        part = pd.DataFrame(
-            {
-                "manager": manager_names(lost["manager"]).to_numpy(),
-                "customer_id": lost.index.astype(str),
-                "name": lost["name"].to_numpy(),
-                "tier": "lost",
-                "action": "keep in touch",
-                "due_by": due.to_numpy(),
-                "days_overdue": over,
-                "last_done": lost["last_contact"].to_numpy(),
-                "every_days": float(lost_days),
-                "status": np.where(lost["last_contact"].isna().to_numpy(), "never",
-                                   np.where(over > 0, "overdue", "due")),
-                "value": lost["former_value"].to_numpy(dtype="float64", na_value=0.0),
-            }
-        )
-        parts.append(part.loc[(part["due_by"] <= period_end).to_numpy()])
-    parts = [p for p in parts if len(p)]
-    if not parts:
-        return _empty_plan()
-    plan = pd.concat(parts, ignore_index=True)
+        ))
+    return parts
+
+
+def _keep_in_touch_rows(
+    lost: pd.DataFrame, as_of: pd.Timestamp, first_day: pd.Timestamp
+) -> pd.DataFrame:
+    """One ``keep in touch`` row per forgotten lost customer (tier ``lost``)."""
+    lost_days = int(lost.attrs.get("lost_days", 365))
+    due = lost["due_by"].where(lost["due_by"] > as_of, first_day)
+    over = ((lost["days_since_contact"] - lost_days).clip(lower=0).fillna(0)
+            .to_numpy(dtype=np.int64))
+    return pd.DataFrame(
+        {
+            "manager": manager_names(lost["manager"]).to_numpy(),
+            "customer_id": lost.index.astype(str),
+            "name": lost["name"].to_numpy(),
+            "tier": "lost",
+            "action": "keep in touch",
+            "due_by": due.to_numpy(),
+            "days_overdue": over,
+            "last_done": lost["last_contact"].to_numpy(),
+            "every_days": float(lost_days),
+            "status": np.where(lost["last_contact"].isna().to_numpy(), "never",
+                               np.where(over > 0, "overdue", "due")),
+            "value": lost["former_value"].to_numpy(dtype="float64", na_value=0.0),
+        }
+    )
+
+
+def _typed(plan: pd.DataFrame) -> pd.DataFrame:
+    """The plan columns in their output dtypes."""
     for col in ("manager", "customer_id", "name", "tier", "action", "status"):
         plan[col] = plan[col].astype("string")
     plan["due_by"] = plan["due_by"].astype("datetime64[ns]")
@@ -232,6 +261,12 @@ def contact_plan(
     plan["every_days"] = plan["every_days"].round().astype("Int64")
     plan["days_overdue"] = plan["days_overdue"].astype(np.int64)
     plan["value"] = plan["value"].astype("float64")
+    return plan
+
+
+def _prioritized(plan: pd.DataFrame) -> pd.DataFrame:
+    """Rows in priority order (manager, tier, money at stake, value, id) for the scheduling,
+    with ``priority`` 1, 2, ... per manager and action."""
     rank = {t: i for i, t in enumerate((*TIER_ORDER, "lost"))}
     tcodes, tiers = pd.factorize(plan["tier"])
     tr = np.array([rank.get(t, len(rank)) for t in tiers] + [len(rank)])[tcodes]
@@ -239,27 +274,32 @@ def contact_plan(
     stake = np.clip(value, 0, None) * plan["days_overdue"].to_numpy(dtype="float64")
     mgr = _sort_codes(plan["manager"])
     cid = _sort_codes(plan["customer_id"])
-    # priority order (manager, tier, money at stake, value, id) for the scheduling ...
     plan = plan.iloc[np.lexsort((cid, -value, -stake, tr, mgr))].reset_index(drop=True)
     plan["priority"] = (plan.groupby(["manager", "action"], sort=False).cumcount() + 1
                         ).astype(np.int64)
-    if spread_days is not None:
-        plan["due_by"] = spread_due_dates(plan, start=first_day, end=period_end,
-                                          spread_days=spread_days, holidays=holidays)
-        lost_rows = (plan["action"] == "keep in touch").to_numpy(dtype=bool)
-        if lost_rows.any():  # a yearly contact: its backlog over the whole period
-            plan.loc[lost_rows, "due_by"] = spread_due_dates(
-                plan.loc[lost_rows], start=first_day, end=period_end,
-                spread_days=max(len(working_days(first_day, period_end, holidays=holidays)),
-                                1),
-                holidays=holidays).to_numpy()
-    # ... then by date within each manager, priority kept within a day
-    order = np.lexsort((np.arange(len(plan)), plan["due_by"].to_numpy(),
-                        _sort_codes(plan["manager"])))
-    plan = plan.iloc[order].reset_index(drop=True)
-    plan.attrs = {"as_of": as_of, "period_end": period_end,
-                  "spread_days": spread_days}
-    return plan[list(PLAN_COLUMNS)]
+    return plan
+
+
+def _scheduled(
+    plan: pd.DataFrame,
+    first_day: pd.Timestamp,
+    period_end: pd.Timestamp,
+    *,
+    spread_days: int,
+    holidays: Iterable[Any],
+) -> pd.DataFrame:
+    """``plan`` with working-day due dates (:func:`spread_due_dates`); the yearly
+    keep-in-touch contacts are then spread again over all the period's working days."""
+    plan["due_by"] = spread_due_dates(plan, start=first_day, end=period_end,
+                                      spread_days=spread_days, holidays=holidays)
+    lost_rows = (plan["action"] == "keep in touch").to_numpy(dtype=bool)
+    if lost_rows.any():  # a yearly contact: its backlog over the whole period
+        plan.loc[lost_rows, "due_by"] = spread_due_dates(
+            plan.loc[lost_rows], start=first_day, end=period_end,
+            spread_days=max(len(working_days(first_day, period_end, holidays=holidays)),
+                            1),
+            holidays=holidays).to_numpy()
+    return plan
 
 
 def _sort_codes(values: pd.Series) -> np.ndarray:
