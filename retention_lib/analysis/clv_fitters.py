@@ -35,9 +35,11 @@ __all__ = [
     "ParetoNBD",
     "ParetoNBDFitter",
     "bgnbd_alive_expectation",
+    "conditional_purchases",
     "fit_purchase_model",
     "fit_spend_model",
     "purchase_log_likelihood",
+    "purchases_from_start",
     "quiet",
     "spend_log_likelihood",
 ]
