@@ -157,8 +157,9 @@ def tx_codes(transactions: pd.DataFrame) -> tuple[np.ndarray, pd.Index]:
 
     String ids go through :func:`retention_lib.analysis.customer_days.customer_codes` (one
     factorization per frame inside
-    :func:`retention_lib.analysis.customer_days.shared_customer_codes`, shared with value tiers); the result is remembered per frame inside a :func:`shared_inputs` block, so
-    calls on the same frame get the same ``uniq`` object."""
+    :func:`retention_lib.analysis.customer_days.shared_customer_codes`, shared with value
+    tiers); the result is remembered per frame inside a :func:`shared_inputs` block, so calls
+    on the same frame get the same ``uniq`` object."""
     def compute() -> tuple[np.ndarray, pd.Index]:
         ids = transactions["customer_id"]
         if isinstance(ids.dtype, pd.StringDtype):

@@ -34,7 +34,7 @@ to integer codes in sorted-id order, days, months, category codes, and the row o
 those arrays (distinct days/months/categories by change points along the sorted orders,
 revenue by pandas' group sum over integer codes in table order, hence bit-identical to the
 former string ``groupby``). :func:`funnel_transitions` prepares once for both dates, and
-the report (``_stages_and_transitions``) reuses the end stages and the
+the report (:func:`stages_and_transitions`) reuses the end stages and the
 :func:`~retention_lib.analysis.churn.customer_status` it already has.
 """
 
@@ -48,8 +48,8 @@ import numpy as np
 import pandas as pd
 
 from ..config import DEFAULT_SETTINGS
+from ._discipline_inputs import factorized
 from ._frames import day_number
-from .cadence import _factorized
 from .churn import customer_status
 from .customer_days import customer_day_table
 from .shared import text_codes
@@ -61,6 +61,7 @@ __all__ = [
     "funnel_counts",
     "funnel_stages",
     "funnel_transitions",
+    "stages_and_transitions",
 ]
 
 STAGES: tuple[str, ...] = ("first purchase", "repeat", "regular", "expanded", "key account")
@@ -96,7 +97,7 @@ class _Prepared:
 
     ``ids`` are the sorted distinct customer ids (as in ``customer_status``'s index).
     Purchase days and months and the revenue sums are read from the per-customer-day table
-    (``e_*``, :mod:`retention_lib.analysis.customer_days`); only the categories bought need
+    (``e_*``, :func:`retention_lib.analysis.summary.customer_days`); only the categories bought need
     the rows (``code``, ``ns``, ``cat``, in transaction order).
     """
 
@@ -133,7 +134,7 @@ def _managers(ids: pd.Index, customers: pd.DataFrame | None) -> pd.Series:
 
 
 def _prepare(transactions: pd.DataFrame, customers: pd.DataFrame | None) -> _Prepared:
-    codes, uniques = _factorized(transactions)  # shared with the cadence inside a build
+    codes, uniques = factorized(transactions)  # shared with the cadence inside a build
     ids = pd.Index(uniques)
     order = ids.argsort()
     rank = np.empty(len(order), dtype=np.int64)
@@ -422,14 +423,14 @@ def funnel_transitions(
         ``start_stage`` (string: a stage or ``"new"``), ``end_stage`` (string: a stage or
         ``"lost"``), ``manager`` (string, from ``customers``).
     """
-    return _stages_and_transitions(
+    return stages_and_transitions(
         transactions, start=start, end=end, tiers_start=tiers_start, tiers_end=tiers_end,
         customers=customers, lapse_days=lapse_days, regular_months=regular_months,
         expansion_factor=expansion_factor, key_tiers=key_tiers,
     )[1]
 
 
-def _stages_and_transitions(
+def stages_and_transitions(
     transactions: pd.DataFrame,
     *,
     start: Any,

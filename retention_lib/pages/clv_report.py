@@ -59,17 +59,15 @@ import numpy as np
 import pandas as pd
 
 from .. import periods
-from ..analysis.clv import (
-    CLVModel,
-    billing_regularity,
+from ..analysis.clv import CLVModel, fit_clv
+from ..analysis.clv_holdout import (
     calibration_holdout_split,
-    clv_metrics,
     cumulative_transactions,
-    fit_clv,
     holdout_by_frequency,
     holdout_errors,
-    p_alive_matrix,
 )
+from ..analysis.clv_inputs import billing_regularity
+from ..analysis.clv_outputs import clv_metrics, p_alive_matrix
 from ..analysis.shared import rows_until
 from ..caching.memo import cached_build
 from ..config import DEFAULT_SETTINGS, Settings
