@@ -18,9 +18,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..caching.frames import FrameMemo
 from ._checks import require
 from .customer_days import customer_day_table
-from .shared import FrameMemo
 
 __all__ = [
     "HISTORIES",

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .shared import FrameMemo
+from ..caching.frames import FrameMemo
 
 __all__ = [
     "UNASSIGNED",

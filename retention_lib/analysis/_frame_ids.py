@@ -18,9 +18,10 @@ import pandas as pd
 import pyarrow
 import pyarrow.compute as pc
 
+from ..caching.frames import FrameMemo
 from ._checks import require
 from .customer_days import customer_codes, customer_day_table
-from .shared import FrameMemo, text_codes
+from .shared import text_codes
 from .tiers import value_tiers
 
 __all__ = [

@@ -12,7 +12,8 @@ build starts from the same two expensive set-ups of the same frames:
 
 The runner opens :func:`pinned_aggregates` (and :func:`pinned_rows` for the contacts)
 around all the builds: the set-ups are computed now, in the runner, kept in this module's
-stores per frame object, and the forked workers inherit them instead of each computing its
+store per frame object (:class:`~retention_lib.caching.frames.FramePins`), and the forked
+workers inherit them instead of each computing its
 own.  The readers consult the stores through :func:`pinned_rows_until`,
 :func:`pinned_customer_codes` and :func:`pinned_day_table`
 (:func:`retention_lib.analysis.shared.rows_until`,
@@ -33,10 +34,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..caching.frames import FramePins
 from ._frames import as_timestamp, check_columns, codes_of_subset, rows_on_or_before
 from .day_table import CustomerDayTable, build_day_table, day_table_until
 
 __all__ = [
+    "PINS",
     "pinned_aggregates",
     "pinned_customer_codes",
     "pinned_day_table",
@@ -44,33 +47,28 @@ __all__ = [
     "pinned_rows_until",
 ]
 
-#: Rows kept by :func:`pinned_rows`, per (frame id, column, as_of).
-_PINNED_ROWS: dict[tuple[int, str, pd.Timestamp], tuple[pd.DataFrame, pd.DataFrame]] = {}
-#: Customer codes ``(frame, codes, uniques)`` and day tables ``(frame, table)`` kept by
-#: :func:`pinned_aggregates`, per frame id.
-_PINNED_CODES: dict[int, tuple[pd.DataFrame, np.ndarray, object]] = {}
-_PINNED_DAYS: dict[int, tuple[pd.DataFrame, CustomerDayTable]] = {}
+#: Everything pinned (:class:`~retention_lib.caching.frames.FramePins`): per frame object,
+#: the rows up to a date ``("rows", column, as_of)``, the customer codes ``("codes",)`` as
+#: ``(codes, uniques)`` and the per-customer-day table ``("days",)``.
+PINS = FramePins()
 
 
 def pinned_rows_until(frame: pd.DataFrame, as_of: Any, column: str = "date"
                       ) -> pd.DataFrame | None:
     """The rows of ``frame`` up to ``as_of`` kept by an open :func:`pinned_rows`, or ``None``."""
-    hit = _PINNED_ROWS.get((id(frame), column, pd.Timestamp(as_of)))
-    return hit[1] if hit is not None and hit[0] is frame else None
+    return PINS.get(frame, ("rows", column, pd.Timestamp(as_of)))
 
 
 def pinned_customer_codes(frame: pd.DataFrame) -> tuple[np.ndarray, object] | None:
     """``pd.factorize(frame["customer_id"], sort=True)`` kept by an open
     :func:`pinned_aggregates`, or ``None``."""
-    hit = _PINNED_CODES.get(id(frame))
-    return (hit[1], hit[2]) if hit is not None and hit[0] is frame else None
+    return PINS.get(frame, ("codes",))
 
 
 def pinned_day_table(frame: pd.DataFrame) -> CustomerDayTable | None:
     """The per-customer-day table of ``frame`` kept by an open :func:`pinned_aggregates`,
     or ``None``."""
-    hit = _PINNED_DAYS.get(id(frame))
-    return hit[1] if hit is not None and hit[0] is frame else None
+    return PINS.get(frame, ("days",))
 
 
 @contextmanager
@@ -82,15 +80,12 @@ def pinned_rows(frame: pd.DataFrame, as_of: Any, *, column: str = "date") -> Ite
     goes on past it made one copy of the rows per build, in each worker process.  The
     runner opens this block before the workers fork: one copy, shared by all of them, and
     the set-ups remembered per frame object (the per-customer-day table) apply to it."""
-    key = (id(frame), column, pd.Timestamp(as_of))
-    if key in _PINNED_ROWS:  # nested with the same arguments: the outer block owns it
+    what = ("rows", column, pd.Timestamp(as_of))
+    if (frame, what) in PINS:  # nested with the same arguments: the outer block owns it
         yield
         return
-    _PINNED_ROWS[key] = (frame, rows_on_or_before(frame, as_of, column=column))
-    try:
+    with PINS.pin(frame, what, rows_on_or_before(frame, as_of, column=column)):
         yield
-    finally:
-        _PINNED_ROWS.pop(key, None)
 
 
 @contextmanager
@@ -126,25 +121,18 @@ def _pinned_frame(frame: pd.DataFrame, *, parent: pd.DataFrame | None = None,
                   as_of: pd.Timestamp | None = None) -> Iterator[None]:
     """Pin ``frame``'s codes and day table (:func:`pinned_aggregates`); ``frame`` being the
     rows of ``parent`` (pinned) up to ``as_of``: derived from ``parent``'s."""
-    key = id(frame)
-    if key in _PINNED_CODES:  # nested on the same frame: the outer block owns the entry
+    if (frame, ("codes",)) in PINS:  # nested on the same frame: the outer block owns it
         yield
         return
     if parent is None:
         codes, uniques = pd.factorize(frame["customer_id"], sort=True)
-        _PINNED_CODES[key] = (frame, codes, uniques)
         days = build_day_table(frame, codes, uniques)
     else:
         keep = (parent["date"] <= as_of).to_numpy(dtype=bool, na_value=False)
         parent_codes, parent_uniques = pinned_customer_codes(parent)
         codes, uniques = codes_of_subset(parent_codes, parent_uniques, keep)
-        _PINNED_CODES[key] = (frame, codes, uniques)
         days = day_table_until(pinned_day_table(parent), as_of, len(uniques))
         if days is None:  # dates with a time of day: the rows' own table
             days = build_day_table(frame, codes, uniques)
-    try:
-        _PINNED_DAYS[key] = (frame, days)
+    with PINS.pin(frame, ("codes",), (codes, uniques)), PINS.pin(frame, ("days",), days):
         yield
-    finally:
-        _PINNED_CODES.pop(key, None)
-        _PINNED_DAYS.pop(key, None)

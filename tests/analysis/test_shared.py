@@ -1,4 +1,4 @@
-"""Tests of retention_lib.analysis.shared: the per-build memo and text codes."""
+"""Tests of retention_lib.analysis.shared: rows up to a date and text codes."""
 
 from __future__ import annotations
 
@@ -7,43 +7,7 @@ import pandas as pd
 import pytest
 
 from retention_lib.analysis.pinned import pinned_rows
-from retention_lib.analysis.shared import FrameMemo, rows_until, text_codes
-
-
-def counter():
-    calls = []
-
-    def compute():
-        calls.append(1)
-        return len(calls)
-
-    return calls, compute
-
-
-class TestFrameMemo:
-    def test_outside_a_block_every_call_computes(self):
-        memo, frame = FrameMemo("t"), pd.DataFrame({"a": [1]})
-        calls, compute = counter()
-        assert memo.get(frame, ("x",), compute) == 1
-        assert memo.get(frame, ("x",), compute) == 2
-        assert not memo.active
-
-    def test_inside_a_block_once_per_frame_object_and_key(self):
-        memo = FrameMemo("t")
-        frame, equal_copy = pd.DataFrame({"a": [1]}), pd.DataFrame({"a": [1]})
-        calls, compute = counter()
-        with memo.block():
-            assert memo.active
-            assert memo.get(frame, ("x",), compute) == 1
-            assert memo.get(frame, ("x",), compute) == 1  # remembered
-            assert memo.get(frame, ("y",), compute) == 2  # another question
-            assert memo.get(equal_copy, ("x",), compute) == 3  # equal data, other object
-            with memo.block():  # nested: the outer block owns the memo
-                assert memo.get(frame, ("x",), compute) == 1
-            assert memo.get(frame, ("x",), compute) == 1
-        assert not memo.active
-        assert memo.get(frame, ("x",), compute) == 4  # forgotten after the block
-        assert len(calls) == 4
+from retention_lib.analysis.shared import rows_until, text_codes
 
 
 class TestTextCodes:
