@@ -75,6 +75,7 @@ from ..caching.memo import cached_build
 from ..config import DEFAULT_SETTINGS, Settings
 from ..i18n import Translator, get_translator
 from ..present import display as d
+from .context import data_end
 
 __all__ = [
     "CLVPage",
@@ -248,9 +249,7 @@ def _month_end(period: str) -> pd.Timestamp:
 
 def _as_of(dataset, period: str) -> pd.Timestamp:
     """The day the CLV model is fitted at: ``min(end of period, data end)``."""
-    from .monthly import _data_end
-
-    return periods.report_as_of(period, _data_end(dataset))
+    return periods.report_as_of(period, data_end(dataset))
 
 
 # --------------------------------------------------------------------------- shared fit

@@ -92,6 +92,7 @@ from ..caching.memo import cached_build
 from ..config import DEFAULT_SETTINGS, Settings
 from ..i18n import Translator, code_key, get_translator
 from ..present import display as d
+from .context import report_days, resolve_period
 
 __all__ = [
     "DIAGNOSTICS_SECTIONS",
@@ -294,12 +295,11 @@ def _build_diagnostics(
     from ..analysis.economics import retention_scenario, save_top_value
     from ..analysis.events import event_impact
     from ..analysis.winback import winback_metrics, winback_queue, won_back_by_month
-    from .monthly import _report_days, resolve_period
 
     settings = settings or getattr(dataset, "settings", None) or DEFAULT_SETTINGS
     tr = get_translator(lang or settings.language)
     period = resolve_period(dataset, period)
-    as_of, prev_end, _ = _report_days(dataset, period)
+    as_of, prev_end, _ = report_days(dataset, period)
     tx = rows_until(dataset.transactions, as_of)
     if tx.empty:
         raise ValueError(f"period {period}: no transactions on or before {as_of.date()}")
@@ -402,8 +402,6 @@ def _diagnostics(
     settings = settings or getattr(dataset, "settings", None) or DEFAULT_SETTINGS
     diag = diagnostics
     if diag is None:
-        from .monthly import resolve_period
-
         resolved = resolve_period(dataset, period)
         hit = _CACHE.get((id(dataset), resolved, id(settings)))
         diag = hit[1] if hit is not None and hit[0] is dataset else None

@@ -51,6 +51,7 @@ from ..config import DEFAULT_SETTINGS, Settings
 from ..i18n import Translator, get_translator
 from ..present import cadence_plots, plots
 from ..present import display as d
+from .context import report_days, resolve_period
 
 __all__ = [
     "ContactDiscipline",
@@ -220,7 +221,7 @@ def build_contact_discipline(
         switches on compliance, plan and never-disappear; ``customers`` names and managers).
     period
         ``"YYYY-MM"``; empty = the last complete month
-        (:func:`retention_lib.pages.monthly.resolve_period`).
+        (:func:`retention_lib.pages.context.resolve_period`).
     settings
         Defaults to ``dataset.settings``. Cadence, funnel and manager-fit knobs are read
         from it (module docstring).
@@ -254,7 +255,6 @@ def _build_contact_discipline(
 ) -> ContactDiscipline:
     """:func:`build_contact_discipline` without the shared churn set-up."""
     from ..analysis.churn import churn_rate, customer_status
-    from .monthly import _report_days, resolve_period
 
     settings = settings or getattr(dataset, "settings", None) or DEFAULT_SETTINGS
     tr = get_translator(lang or settings.language)
@@ -262,7 +262,7 @@ def _build_contact_discipline(
         due_soon_days = settings.cadence_due_soon_days
     key_tiers = tuple(settings.key_tiers)
     period = resolve_period(dataset, period)
-    as_of, _, window_start = _report_days(dataset, period)
+    as_of, _, window_start = report_days(dataset, period)
     tx = rows_until(dataset.transactions, as_of)
     if tx.empty:
         raise ValueError(f"period {period}: no transactions on or before {as_of.date()}")

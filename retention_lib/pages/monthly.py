@@ -42,7 +42,6 @@ from __future__ import annotations
 
 import inspect
 import math
-import os
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -53,9 +52,10 @@ from .. import i18n, periods
 from ..analysis.managers import has_managers
 from ..analysis.shared import rows_until
 from ..caching.memo import cached_build
-from ..config import DEFAULT_SETTINGS, Settings, load_settings
+from ..config import DEFAULT_SETTINGS, Settings
 from ..i18n import Translator, get_translator
 from ..present import display as d
+from .context import data_end, report_days, resolve_period
 
 __all__ = [
     "CustomerBase",
@@ -70,9 +70,7 @@ __all__ = [
     "build_customer_base",
     "build_monthly",
     "format_money",
-    "notebook_settings",
     "report_metrics",
-    "resolve_period",
     "section_actions",
     "section_churn_breakdown",
     "section_churn_series",
@@ -121,28 +119,6 @@ def _float(value: Any) -> float:
         return float("nan")
 
 
-_month_end = periods.month_end  # the name the other page modules import
-
-
-def _report_days(dataset, period: str) -> tuple[pd.Timestamp, pd.Timestamp, pd.Timestamp]:
-    """``(as_of, previous month end, start of the 12-month window)`` of ``period`` for
-    ``dataset``, each capped at its data end (:func:`retention_lib.periods.report_as_of`)."""
-    data_end = _data_end(dataset)
-    as_of = periods.report_as_of(period, data_end)
-    return as_of, periods.previous_month_end(period, data_end), periods.window_start(as_of)
-
-
-def _data_end(data) -> pd.Timestamp | None:
-    """The data end of a Dataset (:attr:`~retention_lib.data.io.Dataset.data_end`), or the last
-    transaction date of a transactions frame; ``None`` when neither has one."""
-    if hasattr(data, "tables"):
-        return data.data_end
-    if isinstance(data, pd.DataFrame) and "date" in data.columns and len(data):
-        last = pd.Timestamp(data["date"].max())
-        return None if pd.isna(last) else last.normalize()
-    return None
-
-
 def _call(func, frame, **kwargs):
     """Call ``func(frame, **kwargs)`` passing only the keywords it accepts."""
     params = inspect.signature(func).parameters
@@ -150,45 +126,6 @@ def _call(func, frame, **kwargs):
         return func(frame, **kwargs)
     return func(frame, **{k: v for k, v in kwargs.items() if k in params})
 
-
-def resolve_period(transactions: pd.DataFrame, period: str = "") -> str:
-    """The report period: ``period`` when given (checked), else the last month the data cover.
-
-    ``transactions`` may also be a :class:`~retention_lib.data.io.Dataset`: its data end
-    (:attr:`~retention_lib.data.io.Dataset.data_end`, every dated table or the configured
-    ``data_end``) is then used, and its tables are only read when ``period`` is empty.  A
-    transactions frame: its last date.  The rule is
-    :func:`retention_lib.periods.last_complete_month` (a month counts as covered when the data
-    end within its last :data:`~retention_lib.periods.TRAILING_DAYS` days).
-    """
-    if period:
-        periods.month_end(period)
-        return str(pd.Period(period, freq="M"))
-    data_end = _data_end(transactions)
-    if data_end is None:
-        raise ValueError("the data hold no dates; pass period='YYYY-MM'")
-    return periods.last_complete_month(data_end)
-
-
-def notebook_settings(
-    config_path: str = "", *, company_name: str = "", language: str = "",
-    data_end: Any = None,
-) -> Settings:
-    """Settings for a notebook run: the YAML at ``config_path`` (or the defaults) with the
-    notebook's ``company_name`` and ``language`` parameters applied when non-empty, and the
-    data end given to the report runner (``data_end``, else the environment variable
-    :data:`retention_lib.periods.DATA_END_ENV` the runner sets for its kernels)."""
-    settings = load_settings(config_path or None)
-    changes: dict[str, Any] = {}
-    if company_name:
-        changes["company_name"] = company_name
-    if language:
-        changes["language"] = language
-    if data_end is None:
-        data_end = os.environ.get(periods.DATA_END_ENV) or None
-    if data_end is not None:
-        changes["data_end"] = data_end
-    return settings.replace(**changes) if changes else settings
 
 
 # --------------------------------------------------------------------------- analyses glue
@@ -541,7 +478,7 @@ def build_monthly(
     settings = settings or getattr(dataset, "settings", None) or DEFAULT_SETTINGS
     tr = get_translator(lang or settings.language)
     period = resolve_period(dataset, period)
-    as_of, prev_end, start = _report_days(dataset, period)
+    as_of, prev_end, start = report_days(dataset, period)
     tx = rows_until(dataset.transactions, as_of)
     if tx.empty:
         raise ValueError(f"period {period}: no transactions on or before {as_of.date()}")
@@ -559,7 +496,7 @@ def build_monthly(
         series = churn.churn_series(tx, end=as_of, months=24, **common)
         series = series.set_axis(series.index.to_timestamp(how="start") + pd.offsets.MonthEnd(0))
         series.index.name = "month_end"
-        if as_of < _month_end(period):
+        if as_of < periods.month_end(period):
             # a partial month: its point is the window ending at the data end (the headline)
             point = {c: overall[c] for c in series.columns if c in overall.index}
             if "partial_history" in series.columns:
@@ -600,7 +537,7 @@ def build_monthly(
             ["name", "manager", "returned_on", "gap_days", "revenue_since_return"]
         ]
         # the previous month's figures, for the changes on the KPI tiles
-        prev2_end = _month_end(str(pd.Period(period, freq="M") - 2))
+        prev2_end = periods.month_end(str(pd.Period(period, freq="M") - 2))
         status_prev = churn.customer_status(tx, as_of=prev_end, lapse_days=settings.lapse_days,
                                             customers=customers)
         lost_p = churn.lost_customers(tx, start=prev2_end, end=prev_end,
@@ -665,7 +602,7 @@ def build_monthly(
         period=period,
         period_label=tr.month(as_of),
         as_of=as_of,
-        data_end=_data_end(dataset),
+        data_end=data_end(dataset),
         data_start=pd.Timestamp(tx["date"].min()).normalize(),
         previous_end=prev_end,
         window_start=start,
@@ -1609,7 +1546,7 @@ def _build_customer_base(
     settings = settings or getattr(dataset, "settings", None) or DEFAULT_SETTINGS
     tr = get_translator(lang or settings.language)
     period = resolve_period(dataset, period)
-    as_of = periods.report_as_of(period, _data_end(dataset))
+    as_of = periods.report_as_of(period, data_end(dataset))
     all_tx = dataset.transactions
     tx = rows_until(all_tx, as_of)  # all_tx itself when no row is later (no copy)
     if tx is not all_tx:  # value tiers read all_tx, the rest tx: one pass

@@ -321,7 +321,7 @@ def _build_pages(
     Every page the notebooks will show is built here once, before any kernel starts: with
     the run cache active (:mod:`retention_lib.caching.memo`) each builder's result is stored and the
     kernels, which make the very same calls (the settings
-    :func:`retention_lib.pages.monthly.notebook_settings` gives them from the same parameters, the
+    :func:`retention_lib.pages.context.notebook_settings` gives them from the same parameters, the
     same arguments), read it instead of computing it again.  ``notebooks`` empty: only what
     the headline figures need.
 
@@ -339,10 +339,10 @@ def _build_pages(
     """
     from ..caching import memo
     from ..data.io import _release_memory
-    from ..pages import clv_report, diagnostics, discipline, monthly
+    from ..pages import clv_report, context, diagnostics, discipline, monthly
     from . import workers
 
-    settings = monthly.notebook_settings(
+    settings = context.notebook_settings(
         parameters["config_path"], company_name=parameters["company_name"],
         language=parameters["language"], data_end=dataset.settings.data_end,
     )

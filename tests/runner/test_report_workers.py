@@ -16,7 +16,7 @@ from retention_lib.caching import memo
 from retention_lib.caching.cache import active_cache
 from retention_lib.data.io import load_dataset
 from retention_lib.pages import clv_report, diagnostics
-from retention_lib.pages.monthly import notebook_settings
+from retention_lib.pages.context import notebook_settings
 from retention_lib.runner import report, workers
 from retention_lib.runner.report import ReportError, run_report
 from tests.runner.test_report import write_good_notebooks
