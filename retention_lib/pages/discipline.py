@@ -52,6 +52,7 @@ from ..i18n import Translator, get_translator
 from ..present import cadence_plots, plots
 from ..present import display as d
 from .context import report_days, resolve_period
+from .diagnostics import diagnostics_for
 
 __all__ = [
     "ContactDiscipline",
@@ -750,14 +751,11 @@ def write_call_lists_for(
 
     Returns manager code -> workbook path; ``{}`` without a contacts table.
     """
-    from .diagnostics import _diagnostics
-
     if getattr(dataset, "contacts", None) is None:
         return {}
     report = build_contact_discipline(dataset, period=period, settings=settings, lang=lang,
                                       with_funnel=False)
-    diag = _diagnostics(dataset, period=report.period, settings=settings, lang=lang,
-                        diagnostics=None)
+    diag = diagnostics_for(dataset, period=report.period, settings=settings, lang=lang)
     return write_report_call_lists(with_targets(report, diag), out_dir)
 
 

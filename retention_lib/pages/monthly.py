@@ -812,10 +812,10 @@ def report_metrics(
         ``compliance`` (:func:`discipline.discipline_metrics_section`, ``None`` without
         contacts), ``at_risk``, ``backtest``, ``winback``
         (:func:`diagnostics.diagnostics_metrics`), ``clv``
-        (:func:`clv_report.clv_metrics_section`: model, parameters, expected revenue over the
+        (:func:`clv_core.clv_metrics_section`: model, parameters, expected revenue over the
         next 12 months; ``None`` without transactions).
     """
-    from . import clv_report, diagnostics, discipline
+    from . import clv_core, diagnostics, discipline
 
     r = build_monthly(dataset, period=period, settings=settings)
     metrics = _metrics_from_report(r, dataset)
@@ -826,7 +826,7 @@ def report_metrics(
     else:
         metrics["compliance"] = discipline.discipline_metrics(contact_discipline)
     metrics.update(diagnostics.diagnostics_metrics(dataset, period=r.period, settings=r.settings))
-    metrics["clv"] = clv_report.clv_metrics_section(dataset, period=r.period, settings=r.settings)
+    metrics["clv"] = clv_core.clv_metrics_section(dataset, period=r.period, settings=r.settings)
     return metrics
 
 

@@ -339,7 +339,7 @@ def _build_pages(
     """
     from ..caching import memo
     from ..data.io import _release_memory
-    from ..pages import clv_report, context, diagnostics, discipline, monthly
+    from ..pages import clv_core, clv_report, context, diagnostics, discipline, monthly
     from . import workers
 
     settings = context.notebook_settings(
@@ -359,13 +359,12 @@ def _build_pages(
         # transactions, which the second group's longer run covers)
         core_call = {"period": period, "settings": settings}
         with timed("CLV model"):
-            core = clv_report._core.__wrapped__(ds, **core_call)
-            clv_report._core.remember(core, ds, **core_call)
+            core = clv_core.fit_core(ds, **core_call)
 
         def churn_pages(say: Callable[[str], None]) -> dict[str, int]:
             before, timed = memo.cache_stats(), _timer(say)
             with timed("CLV model stored"):
-                clv_report._core.seed(core, ds, **core_call)
+                clv_core.seed_core(core, ds, **core_call)
             with timed("diagnostics"):
                 diagnostics.build_diagnostics(ds, period=period, settings=settings,
                                               lang=language)
@@ -697,11 +696,8 @@ def _release_analysis_memory() -> None:
     """Drop the in-process caches that keep the dataset alive (the results are on disk)."""
     from ..caching import memo
     from ..data.io import _release_memory
-    from ..pages import clv_report, diagnostics
 
     memo.clear_memory()
-    clv_report._CACHE.clear()
-    diagnostics._CACHE.clear()
     gc.collect()
     _release_memory()  # pyarrow's pool and the C heap give the freed tables back
 

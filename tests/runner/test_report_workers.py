@@ -15,7 +15,7 @@ import pytest
 from retention_lib.caching import memo
 from retention_lib.caching.cache import active_cache
 from retention_lib.data.io import load_dataset
-from retention_lib.pages import clv_report, diagnostics
+from retention_lib.pages import diagnostics
 from retention_lib.pages.context import notebook_settings
 from retention_lib.runner import report, workers
 from retention_lib.runner.report import ReportError, run_report
@@ -33,8 +33,6 @@ pytestmark = pytest.mark.skipif(not workers.can_fork(), reason="no fork on this 
 
 def _forget_in_process_results() -> None:
     memo.clear_memory()
-    clv_report._CACHE.clear()
-    diagnostics._CACHE.clear()
 
 
 @pytest.fixture(scope="module")
