@@ -71,6 +71,7 @@ __all__ = [
     "discipline_metrics_section",
     "executive_actions",
     "executive_block",
+    "executive_report",
     "executive_section",
     "section_compliance_by_manager",
     "section_compliance_by_tier",
@@ -84,6 +85,7 @@ __all__ = [
     "section_manager_fit",
     "section_never_disappear",
     "section_overdue_key_accounts",
+    "seed_executive_report",
     "status_text",
     "with_targets",
     "without_funnel",
@@ -409,9 +411,8 @@ def discipline_metrics_section(
     """
     if getattr(dataset, "contacts", None) is None:
         return None
-    report = build_contact_discipline(dataset, period=period, settings=settings, lang="en",
-                                      with_funnel=False)
-    return discipline_metrics(report)
+    return discipline_metrics(executive_report(dataset, period=period, settings=settings,
+                                               lang="en"))
 
 
 #: Columns of :func:`call_list_tasks` (and of the CSV call lists), in order.
@@ -753,8 +754,7 @@ def write_call_lists_for(
     """
     if getattr(dataset, "contacts", None) is None:
         return {}
-    report = build_contact_discipline(dataset, period=period, settings=settings, lang=lang,
-                                      with_funnel=False)
+    report = executive_report(dataset, period=period, settings=settings, lang=lang)
     diag = diagnostics_for(dataset, period=report.period, settings=settings, lang=lang)
     return write_report_call_lists(with_targets(report, diag), out_dir)
 
@@ -1414,6 +1414,28 @@ def executive_block(
     """One-call notebook cell for the executive report: builds the contact-discipline tables
     (without the funnel) and returns :func:`executive_section` as a displayable HTML object,
     in ``lang`` (default ``settings.language``)."""
-    report = build_contact_discipline(dataset, period=period, settings=settings, lang=lang,
-                                      with_funnel=False)
+    report = executive_report(dataset, period=period, settings=settings, lang=lang)
     return d.html(executive_section(report))
+
+
+def executive_report(
+    dataset, *, period: str = "", settings: Settings | None = None, lang: str | None = None
+) -> ContactDiscipline:
+    """The contact-discipline report of the executive block and the call lists: the full
+    report without the funnel (:func:`build_contact_discipline` with ``with_funnel=False``,
+    cached like it)."""
+    return build_contact_discipline(dataset, period=period, settings=settings, lang=lang,
+                                    with_funnel=False)
+
+
+def seed_executive_report(
+    full: ContactDiscipline, dataset, *, period: str, settings: Settings | None = None,
+    lang: str | None = None,
+) -> bool:
+    """Store :func:`without_funnel` of the full report ``full`` in the run cache as the
+    result of :func:`executive_report` for the same arguments (it is not built twice);
+    ``False`` when no run cache is active."""
+    return build_contact_discipline.seed(
+        without_funnel(full), dataset, period=period, settings=settings, lang=lang,
+        with_funnel=False,
+    )

@@ -1027,9 +1027,8 @@ def section_actions(report: MonthlyReport, *, dataset, settings: Settings | None
 
     tr = report.tr
     settings = settings or getattr(dataset, "settings", None) or report.settings
-    contact = discipline.build_contact_discipline(dataset, period=report.period,
-                                                  settings=settings, lang=tr.lang,
-                                                  with_funnel=False)
+    contact = discipline.executive_report(dataset, period=report.period, settings=settings,
+                                          lang=tr.lang)
     diag = dx.diagnostics_for(dataset, period=report.period, settings=settings, lang=tr.lang)
     actions = discipline.executive_actions(contact, at_risk=diag.at_risk, queue=diag.queue)
     parts = [_heading("rl-actions", tr.t("lists.exec.heading"))]

@@ -113,6 +113,10 @@ VERSIONED_PACKAGES = (
     "retention_lib", "pandas", "numpy", "lifetimes", "papermill", "nbconvert", "matplotlib",
 )
 _PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+#: The runner's log name of each notebook's page build.
+_STEP_NAMES = {"monthly_report": "monthly", "customer_base": "customer base",
+               "churn_diagnostics": "diagnostics", "contact_discipline": "contact discipline",
+               "clv": "CLV page"}
 _TITLES = {"en": "Customer retention", "ru": "Удержание клиентов", "uk": "Утримання клієнтів"}
 
 
@@ -318,11 +322,12 @@ def _build_pages(
 ) -> tuple[dict[str, Any], Any]:
     """Headline figures for ``metrics.json``, after building the pages of ``notebooks``.
 
-    Every page the notebooks will show is built here once, before any kernel starts: with
-    the run cache active (:mod:`retention_lib.caching.memo`) each builder's result is stored and the
-    kernels, which make the very same calls (the settings
-    :func:`retention_lib.pages.context.notebook_settings` gives them from the same parameters, the
-    same arguments), read it instead of computing it again.  ``notebooks`` empty: only what
+    Every page the notebooks will show is built here once, before any kernel starts, through
+    :func:`retention_lib.pages.registry.build`: with the run cache active
+    (:mod:`retention_lib.caching.memo`) each builder's result is stored and the kernels, whose
+    setup cells make the very same registry calls (the settings
+    :func:`retention_lib.pages.context.notebook_settings` gives them from the same parameters),
+    read it instead of computing it again.  ``notebooks`` empty: only what
     the headline figures need.
 
     With ``jobs > 1`` the pages are built in two worker processes forked from this one
@@ -339,7 +344,7 @@ def _build_pages(
     """
     from ..caching import memo
     from ..data.io import _release_memory
-    from ..pages import clv_core, clv_report, context, diagnostics, discipline, monthly
+    from ..pages import clv_core, context, diagnostics, discipline, monthly, registry
     from . import workers
 
     settings = context.notebook_settings(
@@ -351,45 +356,36 @@ def _build_pages(
     timed = _timer(say)
     timed_say = say if say is not None else (lambda line: None)
     worker_stats = {} if worker_stats is None else worker_stats
+    call = {"period": period, "settings": settings}
+
+    def build(notebook: str, timed) -> None:
+        with timed(_STEP_NAMES[notebook]):
+            page = registry.build(notebook, ds, **call)
+        registry.share_derived(notebook, page, ds, **call)
+
     if notebooks:
-        # the calls of notebooks/*.ipynb and of the executive blocks they use.  The CLV model
-        # is needed by both groups below (diagnostics' probability alive, the CLV page): it is
-        # fitted first, here, and every worker starts with it in memory; the first group
-        # stores it for the kernels (pickling it computes its drops and tiers: ~10 s at 20M
+        # the pages of notebooks/*.ipynb (registry.build: the very calls of their setup
+        # cells) and what the executive report's blocks read.  The CLV model is needed by
+        # both groups below (diagnostics' probability alive, the CLV page): it is fitted
+        # first, here, and every worker starts with it in memory; the first group stores it
+        # for the kernels (pickling it computes its drops and tiers: ~10 s at 20M
         # transactions, which the second group's longer run covers)
-        core_call = {"period": period, "settings": settings}
         with timed("CLV model"):
-            core = clv_core.fit_core(ds, **core_call)
+            core = clv_core.fit_core(ds, **call)
 
         def churn_pages(say: Callable[[str], None]) -> dict[str, int]:
             before, timed = memo.cache_stats(), _timer(say)
             with timed("CLV model stored"):
-                clv_core.seed_core(core, ds, **core_call)
-            with timed("diagnostics"):
-                diagnostics.build_diagnostics(ds, period=period, settings=settings,
-                                              lang=language)
-            with timed("monthly"):  # reads the diagnostics just built
-                monthly.build_monthly(ds, period=period)
+                clv_core.seed_core(core, ds, **call)
+            build("churn_diagnostics", timed)  # the executive report reads it
+            build("monthly_report", timed)
             return _stats_since(before)
 
         def other_pages(say: Callable[[str], None]) -> dict[str, int]:
             before, timed = memo.cache_stats(), _timer(say)
-            if "contact_discipline" in notebooks:
-                with timed("contact discipline"):
-                    full = discipline.build_contact_discipline(
-                        ds, period=period, settings=settings, lang=settings.language
-                    )
-                # the executive block's report is the same without the funnel: not built twice
-                discipline.build_contact_discipline.seed(
-                    discipline.without_funnel(full), ds, period=period, settings=settings,
-                    lang=language, with_funnel=False,
-                )
-            if "customer_base" in notebooks:
-                with timed("customer base"):
-                    monthly.build_customer_base(ds, period=period)
-            if "clv" in notebooks:
-                with timed("CLV page"):
-                    clv_report.build_clv_page(ds, period=period, settings=settings)
+            for notebook in ("contact_discipline", "customer_base", "clv"):
+                if notebook in notebooks:
+                    build(notebook, timed)
             return _stats_since(before)
 
         # two groups of about equal length at scale (benchmarks/results/report_scale.md),
@@ -408,12 +404,12 @@ def _build_pages(
                 for name, value in count.items():
                     worker_stats[name] = worker_stats.get(name, 0) + value
     with timed("contact-discipline block"):
-        # discipline.executive_block's call: its plan also feeds the call lists
-        contact = discipline.build_contact_discipline(
-            ds, period=period, settings=settings, lang=language, with_funnel=False
-        )
+        # discipline.executive_block's report: its plan also feeds the call lists
+        contact = discipline.executive_report(ds, period=period, settings=settings,
+                                              lang=language)
     with timed("headline figures"):
-        metrics = dict(monthly.report_metrics(ds, period=period, contact_discipline=contact))
+        metrics = dict(monthly.report_metrics(ds, period=period, settings=settings,
+                                              contact_discipline=contact))
     if contact is not None and contact.plan is not None:
         # the call lists carry the director's save and win-back targets (the diagnostics
         # the headline figures just built, from the run cache)
