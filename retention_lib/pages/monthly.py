@@ -40,9 +40,7 @@ segments, reason categories) and are identical in every language; only the ``sec
 
 from __future__ import annotations
 
-import inspect
 import math
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -86,7 +84,6 @@ __all__ = [
 ]
 
 TIER_ORDER = ("VIP", "A", "B", "C")
-_PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
 # --------------------------------------------------------------------------- helpers
@@ -119,14 +116,6 @@ def _float(value: Any) -> float:
         return float("nan")
 
 
-def _call(func, frame, **kwargs):
-    """Call ``func(frame, **kwargs)`` passing only the keywords it accepts."""
-    params = inspect.signature(func).parameters
-    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
-        return func(frame, **kwargs)
-    return func(frame, **{k: v for k, v in kwargs.items() if k in params})
-
-
 
 # --------------------------------------------------------------------------- analyses glue
 
@@ -149,55 +138,30 @@ def _tiers(dataset, *, as_of: pd.Timestamp, settings: Settings) -> pd.DataFrame:
     """value_tiers at ``as_of``: index customer_id, columns ``tier`` (str), ``revenue``."""
     from ..analysis import tiers
 
-    kw = {
-        "as_of": as_of,
-        "window_days": settings.tier_window_days,
-        "a_share": settings.tier_a_share,
-        "b_share": settings.tier_b_share,
-        "vip_share": settings.vip_share,
-        "vip_ids": settings.vip_ids,
-    }
-    out = _call(tiers.value_tiers, dataset.transactions, **kw)
-    if "customer_id" in out.columns:
-        out = out.set_index("customer_id")
-    rev = next((c for c in ("revenue", "revenue_window", "window_revenue") if c in out), None)
+    out = tiers.value_tiers(
+        dataset.transactions, as_of=as_of, window_days=settings.tier_window_days,
+        a_share=settings.tier_a_share, b_share=settings.tier_b_share,
+        vip_share=settings.vip_share, vip_ids=settings.vip_ids,
+    )
     res = pd.DataFrame({"tier": out["tier"].astype(str)}, index=out.index)
-    res["revenue"] = out[rev].astype(float) if rev else float("nan")
+    res["revenue"] = out["revenue"].astype(float)
     return res
 
 
-def _rfm_raw(transactions: pd.DataFrame, *, as_of: pd.Timestamp, settings: Settings):
-    """:func:`rfm.rfm_table` at ``as_of``, indexed by customer_id."""
+def _rfm_raw(transactions: pd.DataFrame, *, as_of: pd.Timestamp):
+    """:func:`rfm.rfm_table` at ``as_of`` (index customer_id)."""
     from ..analysis import rfm
 
-    out = _call(rfm.rfm_table, transactions, as_of=as_of, lapse_days=settings.lapse_days)
-    if "customer_id" in out.columns:
-        out = out.set_index("customer_id")
-    return out
+    return rfm.rfm_table(transactions, as_of=as_of)
 
 
-def _rfm(
-    transactions: pd.DataFrame, *, as_of: pd.Timestamp, settings: Settings,
-    raw: pd.DataFrame | None = None,
-):
+def _rfm(transactions: pd.DataFrame, *, as_of: pd.Timestamp, raw: pd.DataFrame | None = None):
     """rfm_table at ``as_of``: index customer_id, columns R, F, M (int), segment (str),
     monetary (float).  ``raw``: the :func:`_rfm_raw` table when the caller has it."""
-    out = _rfm_raw(transactions, as_of=as_of, settings=settings) if raw is None else raw
-    pick = {}
-    for short, cands in {
-        "R": ("R", "r_score", "r"),
-        "F": ("F", "f_score", "f"),
-        "M": ("M", "m_score", "m"),
-    }.items():
-        pick[short] = next(c for c in cands if c in out.columns)
-    money = next(
-        (c for c in ("monetary", "monetary_value", "revenue", "revenue_total") if c in out), None
-    )
-    res = pd.DataFrame(
-        {k: out[v].astype("int64") for k, v in pick.items()}, index=out.index
-    )
+    out = _rfm_raw(transactions, as_of=as_of) if raw is None else raw
+    res = pd.DataFrame({k: out[k].astype("int64") for k in ("R", "F", "M")}, index=out.index)
     res["segment"] = out["segment"].astype(str)
-    res["monetary"] = out[money].astype(float) if money else float("nan")
+    res["monetary"] = out["monetary"].astype(float)
     return res
 
 
@@ -434,18 +398,8 @@ def _reasons(dataset, lost12: pd.DataFrame, *, as_of: pd.Timestamp, settings: Se
 
     surveys = dataset.surveys
     surveys = surveys.loc[surveys["date"] <= as_of]
-    lost_rev = lost12["lost_revenue"]
-    kw = {
-        "lost": lost12,
-        "lost_customers": lost12,
-        "lost_revenue": lost_rev,
-        "as_of": as_of,
-        "keywords": settings.reason_keywords,
-        "reason_keywords": settings.reason_keywords,
-        "settings": settings,
-    }
-    ranked = _call(reasons.rank_reasons, surveys, **kw)
-    coverage = _call(reasons.survey_coverage, surveys, **kw)
+    ranked = reasons.rank_reasons(surveys, lost=lost12, keywords=settings.reason_keywords)
+    coverage = reasons.survey_coverage(surveys, lost=lost12)
     return ranked, coverage
 
 
@@ -554,7 +508,7 @@ def build_monthly(
         active_ids = status_now.index[status_now["status"] == "active"]
         tiers_active = tiers_now.loc[churn._lookup(tiers_now.index, active_ids) >= 0]
         tiers_table = _share_table(tiers_active["tier"], tiers_active["revenue"], list(TIER_ORDER))
-        rfm_now = _rfm(tx, as_of=as_of, settings=settings)
+        rfm_now = _rfm(tx, as_of=as_of)
         seg_rev = tiers_now["revenue"].reindex(rfm_now.index).fillna(0.0)
         segments = _share_table(rfm_now["segment"], seg_rev, _segment_order())
 
@@ -574,7 +528,7 @@ def build_monthly(
             lost12 = churn.lost_customers(tx, end=as_of, lapse_days=settings.lapse_days,
                                           customers=customers)
             ranked, cov = _reasons(dataset, lost12, as_of=as_of, settings=settings)
-            reasons_table = _normalise_ranked(ranked)
+            reasons_table = _reason_table(ranked)
             reasons_by_count = (
                 reasons_table[["customers", "count_share"]]
                 .rename(columns={"count_share": "share"})
@@ -585,7 +539,7 @@ def build_monthly(
                 .rename(columns={"revenue_share": "share"})
                 .sort_values("lost_revenue", ascending=False, kind="stable")
             )
-            coverage = _normalise_coverage(cov)
+            coverage = _coverage(cov)
         else:
             sections_off["exit reasons"] = "surveys"
     if not dataset.has("customers"):
@@ -641,47 +595,30 @@ def _scenario(dataset, *, period: str, settings: Settings, lang: str) -> str:
     return diagnostics.scenario_sentence(dataset, period=period, settings=settings, lang=lang)
 
 
-def _normalise_ranked(ranked: pd.DataFrame) -> pd.DataFrame:
-    """rank_reasons output → index category; customers, count_share, lost_revenue,
-    revenue_share, action."""
+def _reason_table(ranked: pd.DataFrame) -> pd.DataFrame:
+    """:func:`~retention_lib.analysis.reasons.rank_reasons` → index category; customers,
+    count_share (of the surveyed lost customers), lost_revenue, revenue_share, action."""
     from ..analysis import reasons
 
-    r = ranked.copy()
-    if "category" in r.columns:
-        r = r.set_index("category")
-    count = next(c for c in ("customers", "count", "n_customers", "lost") if c in r.columns)
-    rev = next(c for c in ("lost_revenue", "revenue") if c in r.columns)
+    r = ranked.set_index("category")
     out = pd.DataFrame(
         {
-            "customers": r[count].astype("int64"),
-            "lost_revenue": r[rev].astype(float),
+            "customers": r["customers"].astype("int64").to_numpy(),
+            "count_share": r["count_share"].astype(float).to_numpy(),
+            "lost_revenue": r["lost_revenue"].astype(float).to_numpy(),
+            "revenue_share": r["revenue_share"].astype(float).to_numpy(),
         },
         index=pd.Index([str(i) for i in r.index], name="category"),
     )
-    tc, tr = out["customers"].sum(), out["lost_revenue"].clip(lower=0).sum()
-    if "count_share" in r.columns:  # rank_reasons: of the surveyed lost customers
-        out["count_share"] = r["count_share"].astype(float).to_numpy()
-    else:
-        out["count_share"] = out["customers"] / tc if tc else float("nan")
-    if "revenue_share" in r.columns:
-        out["revenue_share"] = r["revenue_share"].astype(float).to_numpy()
-    else:
-        out["revenue_share"] = out["lost_revenue"].clip(lower=0) / tr if tr else float("nan")
-    actions = getattr(reasons, "RECOMMENDED_ACTIONS", {})
-    out["action"] = [str(actions.get(c, "")) for c in out.index]  # English; shown translated
-    return out[["customers", "count_share", "lost_revenue", "revenue_share", "action"]]
+    # English; shown translated
+    out["action"] = [str(reasons.RECOMMENDED_ACTIONS.get(c, "")) for c in out.index]
+    return out
 
 
-def _normalise_coverage(cov: Any) -> dict[str, Any]:
-    if isinstance(cov, pd.DataFrame):
-        cov = cov.iloc[-1].to_dict()
-    elif isinstance(cov, pd.Series):
-        cov = cov.to_dict()
-    cov = dict(cov)
-    lost = int(cov.get("lost", cov.get("n_lost", 0)) or 0)
-    surveyed = int(cov.get("surveyed", cov.get("n_surveyed", 0)) or 0)
-    share = cov.get("coverage", surveyed / lost if lost else float("nan"))
-    return {"lost": lost, "surveyed": surveyed, "coverage": _float(share)}
+def _coverage(cov: dict[str, Any]) -> dict[str, Any]:
+    """:func:`~retention_lib.analysis.reasons.survey_coverage` as plain numbers."""
+    return {"lost": int(cov["lost"]), "surveyed": int(cov["surveyed"]),
+            "coverage": _float(cov["coverage"])}
 
 
 # --------------------------------------------------------------------------- verdict
@@ -1550,26 +1487,23 @@ def _build_customer_base(
     tx = rows_until(all_tx, as_of)  # all_tx itself when no row is later (no copy)
     if tx is not all_tx:  # value tiers read all_tx, the rest tx: one pass
         _share_subset(all_tx, (all_tx["date"] <= as_of).to_numpy(dtype=bool), tx)
-    rfm_raw = _rfm_raw(tx, as_of=as_of, settings=settings)  # also the "now" of the migration
+    rfm_raw = _rfm_raw(tx, as_of=as_of)  # also the "now" of the migration
     pairs = cohorts._purchase_months(tx, as_of)  # one pass for the cohort matrix and sizes
-    rfm = _rfm(tx, as_of=as_of, settings=settings, raw=rfm_raw)
+    rfm = _rfm(tx, as_of=as_of, raw=rfm_raw)
     tier_now = _tiers(dataset, as_of=as_of, settings=settings)
     rev = tier_now["revenue"].reindex(rfm.index).fillna(0.0)
     segs = _share_table(rfm["segment"], rev, _segment_order())
     means = rfm.groupby("segment")[["R", "F", "M"]].mean()
     segs = segs.join(means.rename(columns=lambda c: f"mean_{c}"))
-    xyz = _call(tiers.xyz_classes, tx, as_of=as_of, x_max=settings.xyz_x_max,
-                y_max=settings.xyz_y_max)
-    if "customer_id" in xyz.columns:
-        xyz = xyz.set_index("customer_id")
-    xyz_col = next(c for c in ("xyz", "xyz_class", "class") if c in xyz.columns)
+    xyz = tiers.xyz_classes(tx, as_of=as_of, x_max=settings.xyz_x_max,
+                            y_max=settings.xyz_y_max)
     # one label, one set: value tiers are those of the customers active at as_of (the
     # executive page's tier table); RFM and the migration cover every customer ever seen
     status = churn.customer_status(tx, as_of=as_of, lapse_days=settings.lapse_days,
                                    customers=dataset.customers)
     active_ids = status.index[status["status"] == "active"]
     tier_active = tier_now.loc[tier_now.index.isin(active_ids)]
-    both = tier_active[["tier"]].join(xyz[xyz_col].rename("xyz"), how="inner")
+    both = tier_active[["tier"]].join(xyz["xyz"], how="inner")
     mat = pd.crosstab(both["tier"], both["xyz"])
     mat = mat.reindex(index=[t for t in TIER_ORDER if t in mat.index]
                       + [t for t in mat.index if t not in TIER_ORDER])
