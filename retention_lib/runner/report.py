@@ -49,20 +49,14 @@ The period folder is replaced as a whole: ``notebooks`` selects what the new fol
 from __future__ import annotations
 
 import calendar
-import json
-import math
 import os
-import platform
 import re
 import shutil
 import sys
 import tempfile
-import threading
-from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
-from importlib import metadata as importlib_metadata
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -76,7 +70,8 @@ from ..periods import (
 )
 from .archive import write_archive_index
 from .build import compute_metrics, log_lines, memo_summary, page_reuse, release_analysis_memory
-from .execute import NotebookFailure, check_parameters, execute_notebook
+from .execute import NotebookFailure, check_parameters, execute_notebook, run_each
+from .metrics_file import write_metrics
 from .publish import (
     LockError,
     failed_folder,
@@ -91,7 +86,6 @@ from .workers import WorkerError
 __all__ = [
     "DEFAULT_JOBS",
     "EXECUTIVE_NOTEBOOK",
-    "METRICS_SCHEMA_VERSION",
     "NotebookRun",
     "ReportError",
     "ReportResult",
@@ -105,10 +99,6 @@ EXECUTIVE_NOTEBOOK = "monthly_report"
 #: shared 2-core build machine (benchmarks/results/report_sample.txt): jobs=2 took 0.70x the
 #: wall time of jobs=1; jobs=3 was not reliably faster than 2 (each kernel is CPU-bound).
 DEFAULT_JOBS = max(1, min(2, os.cpu_count() or 1))
-METRICS_SCHEMA_VERSION = 1
-VERSIONED_PACKAGES = (
-    "retention_lib", "pandas", "numpy", "lifetimes", "papermill", "nbconvert", "matplotlib",
-)
 _PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 _TITLES = {"en": "Customer retention", "ru": "Удержание клиентов", "uk": "Утримання клієнтів"}
 
@@ -242,41 +232,6 @@ def _resolve_notebooks(
 
 def _html_name(notebook: Path) -> str:
     return "index.html" if notebook.stem == EXECUTIVE_NOTEBOOK else f"{notebook.stem}.html"
-
-
-def _versions() -> dict[str, str | None]:
-    found: dict[str, str | None] = {}
-    for package in VERSIONED_PACKAGES:
-        try:
-            found[package] = importlib_metadata.version(package)
-        except importlib_metadata.PackageNotFoundError:
-            found[package] = None
-    found["python"] = platform.python_version()
-    return found
-
-
-def _jsonable(value: Any) -> Any:
-    """Convert numpy/pandas scalars, dates and NaN to plain JSON values (NaN → null)."""
-    if isinstance(value, Mapping):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | set):
-        return [_jsonable(v) for v in value]
-    if hasattr(value, "item") and callable(value.item) and not isinstance(value, str | bytes):
-        try:
-            value = value.item()
-        except (ValueError, TypeError):
-            pass
-    if isinstance(value, float):
-        return None if math.isnan(value) or math.isinf(value) else value
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    if value is None or isinstance(value, str | int | bool):
-        return value
-    if value != value:  # pandas NA / NaT
-        return None
-    return str(value)
 
 
 def _say(progress: Callable[[str], None] | None) -> Callable[[str], None]:
@@ -544,53 +499,6 @@ def _run_notebook(
     return NotebookRun(source.stem, html_name, source.name, round(seconds, 2))
 
 
-def _run_notebooks(
-    sources: list[Path], *, jobs: int, run: Callable[[Path], NotebookRun]
-) -> tuple[list[NotebookRun], list[tuple[Path, BaseException]]]:
-    """Run ``run`` over ``sources``, ``jobs`` at a time; stop starting new ones on a failure.
-
-    Returns the successful runs and the failures ``(source, exception)``, both in ``sources``
-    order.  Notebooks not started because of an earlier failure are in neither list.
-    """
-    if jobs == 1 or len(sources) == 1:
-        done: list[NotebookRun] = []
-        for source in sources:
-            try:
-                done.append(run(source))
-            except Exception as exc:  # noqa: BLE001 - reported by the caller
-                return done, [(source, exc)]
-        return done, []
-    stop = threading.Event()
-
-    def guarded(source: Path) -> NotebookRun | None:
-        if stop.is_set():
-            return None  # an earlier notebook failed: do not start another kernel
-        try:
-            return run(source)
-        except BaseException:
-            stop.set()
-            raise
-
-    with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="notebook") as pool:
-        futures: dict[Path, Future] = {s: pool.submit(guarded, s) for s in sources}
-        wait(futures.values(), return_when=FIRST_EXCEPTION)
-        if stop.is_set():
-            for future in futures.values():
-                future.cancel()
-        # leaving the block waits for the notebooks already running
-    runs = []
-    failures: list[tuple[Path, BaseException]] = []
-    for source, future in futures.items():
-        if future.cancelled():
-            continue
-        exc = future.exception()
-        if exc is not None:
-            failures.append((source, exc))
-        elif future.result() is not None:
-            runs.append(future.result())
-    return runs, failures
-
-
 def _report_failures(
     failures: list[tuple[Path, BaseException]], *, out_dir: Path, period: str
 ) -> ReportError:
@@ -651,34 +559,18 @@ def _build(
 
     headline, contact_report = analyses
     try:
-        runs, failures = _run_notebooks(sources, jobs=jobs, run=run_one)
+        runs, failures = run_each(sources, jobs=jobs, run=run_one)
         if failures:
             raise _report_failures(failures, out_dir=out_dir, period=period)
         if kernel_env is not None:
             say(page_reuse(Path(kernel_env[CACHE_ENV]), runner_lines=runner_lines))
 
-        metrics = _jsonable(
-            {
-                **headline,
-                "schema_version": METRICS_SCHEMA_VERSION,
-                "period": period,
-                "as_of": as_of.isoformat(),
-                "data_end": (data_end or as_of).isoformat(),
-                "partial": data_end is not None and is_partial(period, data_end),
-                "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
-                "language": language,
-                "company_name": settings.company_name,
-                "inputs": inputs,
-                "versions": _versions(),
-                "notebooks": [run.__dict__ for run in runs],
-            }
+        metrics = write_metrics(
+            staging / "metrics.json", headline, period=period, as_of=as_of,
+            data_end=data_end, language=language, company_name=settings.company_name,
+            inputs=inputs, notebooks=[run.__dict__ for run in runs],
         )
         _write_extra_files(contact_report, staging)
-        metrics_path = staging / "metrics.json"
-        metrics_path.write_text(
-            json.dumps(metrics, indent=2, ensure_ascii=False, allow_nan=False) + "\n",
-            encoding="utf-8",
-        )
         folder = out_dir / period
         publish_folder(staging, folder)
     finally:
