@@ -436,115 +436,26 @@ def build_monthly(
     tx = rows_until(dataset.transactions, as_of)
     if tx.empty:
         raise ValueError(f"period {period}: no transactions on or before {as_of.date()}")
-    customers = dataset.customers
-    common = {
-        "lapse_days": settings.lapse_days,
-        "customers": customers,
-        "normal_max": settings.churn_normal_max,
-        "critical_min": settings.churn_critical_min,
-    }
+    month = _Month(period=period, as_of=as_of, previous_end=prev_end, window_start=start,
+                   tx=tx, customers=dataset.customers, settings=settings)
+    sections_off: dict[str, str] = {}
     # tx is this function's own frame: every churn call below shares one sorted history
     with churn.shared_history():
-        overall = churn.churn_rate(tx, end=as_of, **common).loc["all"]
-        previous = churn.churn_rate(tx, end=prev_end, **common).loc["all"]
-        series = churn.churn_series(tx, end=as_of, months=24, **common)
-        series = series.set_axis(series.index.to_timestamp(how="start") + pd.offsets.MonthEnd(0))
-        series.index.name = "month_end"
-        if as_of < periods.month_end(period):
-            # a partial month: its point is the window ending at the data end (the headline)
-            point = {c: overall[c] for c in series.columns if c in overall.index}
-            if "partial_history" in series.columns:
-                point["partial_history"] = bool(
-                    start - pd.Timedelta(days=settings.lapse_days) < tx["date"].min())
-            series = pd.concat([series.iloc[1:], pd.DataFrame([point], index=pd.DatetimeIndex(
-                [as_of], name="month_end"))]).astype(series.dtypes.to_dict())
-
+        figures = _churn_figures(month)
         info = _customer_info(dataset)
         tiers_start = _tiers(dataset, as_of=start, settings=settings)
-        tier_labels = pd.Series(
-            pd.Categorical(tiers_start["tier"], categories=list(TIER_ORDER)),
-            index=tiers_start.index,
-        )
-        by_tier = _group_table(churn.churn_rate(tx, end=as_of, by=tier_labels, **common))
-        by_manager = None
-        if has_managers(customers):
-            by_manager = _group_table(churn.churn_rate(tx, end=as_of, by="manager", **common))
-            by_manager = by_manager.sort_values(["churn_rate", "active_at_start"],
-                                                ascending=[False, False])
-
+        figures.update(_churn_by_tier_and_manager(month, tiers_start))
         status_now = churn.customer_status(tx, as_of=as_of, lapse_days=settings.lapse_days,
-                                           customers=customers)
-        active_now = int((status_now["status"] == "active").sum())
-
-        lost_m = churn.lost_customers(tx, start=prev_end, end=as_of, lapse_days=settings.lapse_days,
-                                      customers=customers)
-        lost_month = lost_m.join(info, how="left").join(tiers_start["tier"], how="left")
-        lost_month["manager"] = lost_month["manager"].fillna("unassigned")
-        lost_month = lost_month[
-            ["name", "manager", "tier", "last_purchase", "lost_on", "lost_revenue"]
-        ].sort_values("lost_revenue", ascending=False, kind="stable")
-        won = churn.won_back(tx, start=prev_end, end=as_of, lapse_days=settings.lapse_days,
-                             customers=customers)
-        won_month = won.join(info, how="left")
-        won_month["manager"] = won_month["manager"].fillna("unassigned")
-        won_month = won_month[
-            ["name", "manager", "returned_on", "gap_days", "revenue_since_return"]
-        ]
-        # the previous month's figures, for the changes on the KPI tiles
-        prev2_end = periods.month_end(str(pd.Period(period, freq="M") - 2))
-        status_prev = churn.customer_status(tx, as_of=prev_end, lapse_days=settings.lapse_days,
-                                            customers=customers)
-        lost_p = churn.lost_customers(tx, start=prev2_end, end=prev_end,
-                                      lapse_days=settings.lapse_days, customers=customers)
-        won_p = churn.won_back(tx, start=prev2_end, end=prev_end,
-                               lapse_days=settings.lapse_days, customers=customers)
-        previous_month = {
-            "active": int((status_prev["status"] == "active").sum()),
-            "lost": len(lost_p), "lost_revenue": float(lost_p["lost_revenue"].sum()),
-            "won": len(won_p), "won_revenue": float(won_p["revenue_since_return"].sum()),
-        }
-
-        tiers_now = _tiers(dataset, as_of=as_of, settings=settings)
-        active_ids = status_now.index[status_now["status"] == "active"]
-        tiers_active = tiers_now.loc[churn._lookup(tiers_now.index, active_ids) >= 0]
-        tiers_table = _share_table(tiers_active["tier"], tiers_active["revenue"], list(TIER_ORDER))
-        rfm_now = _rfm(tx, as_of=as_of)
-        seg_rev = tiers_now["revenue"].reindex(rfm_now.index).fillna(0.0)
-        segments = _share_table(rfm_now["segment"], seg_rev, _segment_order())
-
-        sections_off: dict[str, str] = {}
-        by_attribute: dict[str, pd.DataFrame] = {}
-        for column in BREAKDOWN_ATTRIBUTES:
-            if customers is not None and column in customers.columns:
-                by_attribute[column] = _attribute_table(
-                    churn.churn_rate(tx, end=as_of, by=column, **common), customers, column,
-                    tiers_active["revenue"])
-            else:
-                sections_off[f"churn by {column}"] = (
-                    "customers" if customers is None else f"customers.{column}")
-        reasons_by_count = reasons_by_revenue = reasons_table = None
-        coverage = None
-        if dataset.has("surveys"):
-            lost12 = churn.lost_customers(tx, end=as_of, lapse_days=settings.lapse_days,
-                                          customers=customers)
-            ranked, cov = _reasons(dataset, lost12, as_of=as_of, settings=settings)
-            reasons_table = _reason_table(ranked)
-            reasons_by_count = (
-                reasons_table[["customers", "count_share"]]
-                .rename(columns={"count_share": "share"})
-                .sort_values("customers", ascending=False, kind="stable")
-            )
-            reasons_by_revenue = (
-                reasons_table[["lost_revenue", "revenue_share"]]
-                .rename(columns={"revenue_share": "share"})
-                .sort_values("lost_revenue", ascending=False, kind="stable")
-            )
-            coverage = _coverage(cov)
-        else:
-            sections_off["exit reasons"] = "surveys"
+                                           customers=month.customers)
+        figures.update(_lost_and_won(month, status_now, info, tiers_start))
+        figures["previous_month"] = _previous_month(month)
+        tiers_active, shares = _tier_and_segment_shares(dataset, month, status_now)
+        figures.update(shares)
+        figures["by_attribute"] = _attribute_tables(month, tiers_active, sections_off)
+        figures.update(_exit_reasons(dataset, month, sections_off))
     if not dataset.has("customers"):
         sections_off["churn by manager"] = "customers"
-    elif by_manager is None:  # a customers table without a manager column
+    elif figures["by_manager"] is None:  # a customers table without a manager column
         sections_off["churn by manager"] = "customers.manager"
     events = None
     if dataset.has("events"):
@@ -563,29 +474,193 @@ def build_monthly(
         company=settings.company_name,
         currency=settings.currency,
         settings=settings,
-        overall=overall,
-        previous=previous,
-        series=series,
-        by_tier=by_tier,
-        by_manager=by_manager,
-        active_now=active_now,
-        lost_month=lost_month,
-        won_month=won_month,
-        tiers=tiers_table,
-        segments=segments,
-        reasons_by_count=reasons_by_count,
-        reasons_by_revenue=reasons_by_revenue,
-        reasons_table=reasons_table,
-        coverage=coverage,
         events=events,
         data_quality=dataset.data_quality(),
         sections_off=sections_off,
         quality=quality_table(dataset, tr=tr),
         tr=tr,
         scenario=_scenario(dataset, period=period, settings=settings, lang=tr.lang),
-        by_attribute=by_attribute,
-        previous_month=previous_month,
+        **figures,
     )
+
+
+@dataclass(frozen=True)
+class _Month:
+    """What every step of :func:`build_monthly` reads: the period, its days (see
+    :class:`MonthlyReport`), the transactions up to ``as_of``, the customers table (or
+    ``None``) and the settings."""
+
+    period: str
+    as_of: pd.Timestamp
+    previous_end: pd.Timestamp
+    window_start: pd.Timestamp
+    tx: pd.DataFrame
+    customers: pd.DataFrame | None
+    settings: Settings
+
+    @property
+    def churn_options(self) -> dict[str, Any]:
+        """The keywords of every :func:`~retention_lib.analysis.churn.churn_rate` call."""
+        s = self.settings
+        return {"lapse_days": s.lapse_days, "customers": self.customers,
+                "normal_max": s.churn_normal_max, "critical_min": s.churn_critical_min}
+
+
+def _churn_figures(month: _Month) -> dict[str, Any]:
+    """``overall`` and ``previous`` (churn now and a month earlier) and the 24-month
+    ``series``; a partial month's last point is the window ending at the data end."""
+    from ..analysis import churn
+
+    tx, as_of, common = month.tx, month.as_of, month.churn_options
+    overall = churn.churn_rate(tx, end=as_of, **common).loc["all"]
+    previous = churn.churn_rate(tx, end=month.previous_end, **common).loc["all"]
+    series = churn.churn_series(tx, end=as_of, months=24, **common)
+    series = series.set_axis(series.index.to_timestamp(how="start") + pd.offsets.MonthEnd(0))
+    series.index.name = "month_end"
+    if as_of < periods.month_end(month.period):
+        # a partial month: its point is the window ending at the data end (the headline)
+        point = {c: overall[c] for c in series.columns if c in overall.index}
+        if "partial_history" in series.columns:
+            point["partial_history"] = bool(
+                month.window_start - pd.Timedelta(days=month.settings.lapse_days)
+                < tx["date"].min())
+        series = pd.concat([series.iloc[1:], pd.DataFrame([point], index=pd.DatetimeIndex(
+            [as_of], name="month_end"))]).astype(series.dtypes.to_dict())
+    return {"overall": overall, "previous": previous, "series": series}
+
+
+def _churn_by_tier_and_manager(month: _Month, tiers_start: pd.DataFrame) -> dict[str, Any]:
+    """``by_tier`` (value tiers at the window start) and ``by_manager`` (``None`` without a
+    manager column), worst manager first."""
+    from ..analysis import churn
+
+    tx, as_of, common = month.tx, month.as_of, month.churn_options
+    tier_labels = pd.Series(
+        pd.Categorical(tiers_start["tier"], categories=list(TIER_ORDER)),
+        index=tiers_start.index,
+    )
+    by_tier = _group_table(churn.churn_rate(tx, end=as_of, by=tier_labels, **common))
+    by_manager = None
+    if has_managers(month.customers):
+        by_manager = _group_table(churn.churn_rate(tx, end=as_of, by="manager", **common))
+        by_manager = by_manager.sort_values(["churn_rate", "active_at_start"],
+                                            ascending=[False, False])
+    return {"by_tier": by_tier, "by_manager": by_manager}
+
+
+def _lost_and_won(
+    month: _Month, status_now: pd.DataFrame, info: pd.DataFrame, tiers_start: pd.DataFrame,
+) -> dict[str, Any]:
+    """``active_now`` and the customers lost (``lost_month``) and won back (``won_month``)
+    during the month, with name, manager (and tier for the lost)."""
+    from ..analysis import churn
+
+    tx, settings, customers = month.tx, month.settings, month.customers
+    start, end = month.previous_end, month.as_of
+    lost_m = churn.lost_customers(tx, start=start, end=end, lapse_days=settings.lapse_days,
+                                  customers=customers)
+    lost_month = lost_m.join(info, how="left").join(tiers_start["tier"], how="left")
+    lost_month["manager"] = lost_month["manager"].fillna("unassigned")
+    lost_month = lost_month[
+        ["name", "manager", "tier", "last_purchase", "lost_on", "lost_revenue"]
+    ].sort_values("lost_revenue", ascending=False, kind="stable")
+    won = churn.won_back(tx, start=start, end=end, lapse_days=settings.lapse_days,
+                         customers=customers)
+    won_month = won.join(info, how="left")
+    won_month["manager"] = won_month["manager"].fillna("unassigned")
+    won_month = won_month[
+        ["name", "manager", "returned_on", "gap_days", "revenue_since_return"]
+    ]
+    return {"active_now": int((status_now["status"] == "active").sum()),
+            "lost_month": lost_month, "won_month": won_month}
+
+
+def _previous_month(month: _Month) -> dict[str, Any]:
+    """The previous month's figures, for the changes on the KPI tiles."""
+    from ..analysis import churn
+
+    tx, lapse, customers = month.tx, month.settings.lapse_days, month.customers
+    prev_end = month.previous_end
+    prev2_end = periods.month_end(str(pd.Period(month.period, freq="M") - 2))
+    status_prev = churn.customer_status(tx, as_of=prev_end, lapse_days=lapse,
+                                        customers=customers)
+    lost_p = churn.lost_customers(tx, start=prev2_end, end=prev_end, lapse_days=lapse,
+                                  customers=customers)
+    won_p = churn.won_back(tx, start=prev2_end, end=prev_end, lapse_days=lapse,
+                           customers=customers)
+    return {
+        "active": int((status_prev["status"] == "active").sum()),
+        "lost": len(lost_p), "lost_revenue": float(lost_p["lost_revenue"].sum()),
+        "won": len(won_p), "won_revenue": float(won_p["revenue_since_return"].sum()),
+    }
+
+
+def _tier_and_segment_shares(
+    dataset, month: _Month, status_now: pd.DataFrame,
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """``(tiers of the active customers, {"tiers": ..., "segments": ...})``: the value tiers
+    of the customers active at ``as_of`` and the RFM segments of every customer ever seen,
+    with their shares of customers and revenue."""
+    from ..analysis import churn
+
+    tiers_now = _tiers(dataset, as_of=month.as_of, settings=month.settings)
+    active_ids = status_now.index[status_now["status"] == "active"]
+    tiers_active = tiers_now.loc[churn._lookup(tiers_now.index, active_ids) >= 0]
+    tiers_table = _share_table(tiers_active["tier"], tiers_active["revenue"], list(TIER_ORDER))
+    rfm_now = _rfm(month.tx, as_of=month.as_of)
+    seg_rev = tiers_now["revenue"].reindex(rfm_now.index).fillna(0.0)
+    segments = _share_table(rfm_now["segment"], seg_rev, _segment_order())
+    return tiers_active, {"tiers": tiers_table, "segments": segments}
+
+
+def _attribute_tables(
+    month: _Month, tiers_active: pd.DataFrame, sections_off: dict[str, str],
+) -> dict[str, pd.DataFrame]:
+    """Churn by each of :data:`BREAKDOWN_ATTRIBUTES` the customers table has; the others
+    are added to ``sections_off``."""
+    from ..analysis import churn
+
+    customers = month.customers
+    by_attribute: dict[str, pd.DataFrame] = {}
+    for column in BREAKDOWN_ATTRIBUTES:
+        if customers is not None and column in customers.columns:
+            by_attribute[column] = _attribute_table(
+                churn.churn_rate(month.tx, end=month.as_of, by=column, **month.churn_options),
+                customers, column, tiers_active["revenue"])
+        else:
+            sections_off[f"churn by {column}"] = (
+                "customers" if customers is None else f"customers.{column}")
+    return by_attribute
+
+
+def _exit_reasons(dataset, month: _Month, sections_off: dict[str, str]) -> dict[str, Any]:
+    """The exit reasons of the customers lost in the window (``reasons_table``, by count, by
+    revenue) and the survey ``coverage``; ``None``s and a section off without surveys."""
+    from ..analysis import churn
+
+    out: dict[str, Any] = dict.fromkeys(
+        ("reasons_by_count", "reasons_by_revenue", "reasons_table", "coverage"))
+    if not dataset.has("surveys"):
+        sections_off["exit reasons"] = "surveys"
+        return out
+    lost12 = churn.lost_customers(month.tx, end=month.as_of,
+                                  lapse_days=month.settings.lapse_days,
+                                  customers=month.customers)
+    ranked, cov = _reasons(dataset, lost12, as_of=month.as_of, settings=month.settings)
+    table = _reason_table(ranked)
+    out["reasons_table"] = table
+    out["reasons_by_count"] = (
+        table[["customers", "count_share"]]
+        .rename(columns={"count_share": "share"})
+        .sort_values("customers", ascending=False, kind="stable")
+    )
+    out["reasons_by_revenue"] = (
+        table[["lost_revenue", "revenue_share"]]
+        .rename(columns={"revenue_share": "share"})
+        .sort_values("lost_revenue", ascending=False, kind="stable")
+    )
+    out["coverage"] = _coverage(cov)
+    return out
 
 
 def _scenario(dataset, *, period: str, settings: Settings, lang: str) -> str:
