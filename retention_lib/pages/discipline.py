@@ -505,7 +505,6 @@ def call_list_tasks(report: ContactDiscipline) -> pd.DataFrame:
         priority. Empty (with the columns) without a plan and targets.
     """
     tr = report.tr
-    parts: list[pd.DataFrame] = []
     markers: dict[str, str] = {}
     ar = report.at_risk
     if ar is not None and len(ar):
@@ -518,114 +517,156 @@ def call_list_tasks(report: ContactDiscipline) -> pd.DataFrame:
     start = report.as_of + pd.Timedelta(days=1)
     end = report.as_of + pd.offsets.MonthEnd(1)
     plan = report.plan
+    parts: list[pd.DataFrame] = []
     if plan is not None and len(plan):
         end = pd.Timestamp(plan.attrs.get("period_end", end))
-        ids = plan["customer_id"].astype(str).to_numpy()
-        tasks = plan["action"].astype(str).to_numpy()
-        status = plan["status"].astype(str).to_numpy()
-        lost = tasks == "keep in touch"
-        cat = np.array([reasons.get(i, "") if lk else "" for i, lk in zip(ids, lost,
-                                                                           strict=True)],
-                       dtype=object)
-        queued = np.array([lk and i in reasons for i, lk in zip(ids, lost, strict=True)],
-                          dtype=bool)
-        lost_on = pd.Series(pd.NaT, index=range(len(ids)), dtype="datetime64[ns]")
-        if report.never is not None and len(report.never) and lost.any():
-            lo = report.never["lost_on"]
-            lo = pd.Series(lo.to_numpy(), index=report.never.index.astype(str))
-            lost_on = pd.Series(lo.reindex(ids).to_numpy(), dtype="datetime64[ns]")
-            lost_on[~lost] = pd.NaT
-        parts.append(pd.DataFrame({
-            "task": tasks,
-            "priority": plan["priority"].to_numpy(np.int64),
-            "director_target": False,
-            "due_by": plan["due_by"].to_numpy(),
-            "name": plan["name"].astype(str).to_numpy(),
-            "customer_id": ids,
-            "tier": plan["tier"].astype(str).to_numpy(),
-            "value": plan["value"].to_numpy(np.float64),
-            "value_at_risk": np.nan,
-            "chance": np.nan,
-            "expected_revenue": np.nan,
-            "status": status,
-            "days_overdue": plan["days_overdue"].to_numpy(np.int64),
-            "last_done": plan["last_done"].to_numpy(),
-            "every_days": plan["every_days"].to_numpy(dtype="float64", na_value=np.nan),
-            "lost_on": lost_on.to_numpy(),
-            "risk_markers": [markers.get(i, "") for i in ids],
-            "exit_reason": [tr.label("reason", c) if c else "" for c in cat],
-            "action": [_task_action(tr, t, st, dd, ev, c, qd) for t, st, dd, ev, c, qd in zip(
-                tasks, status, plan["days_overdue"], plan["every_days"].astype(object), cat,
-                queued, strict=True)],
-            "manager": plan["manager"].astype(str).to_numpy(),
-        }))
+        parts.append(_plan_tasks(report, markers=markers, reasons=reasons))
     if ar is not None and len(ar):
-        rank = np.arange(1, len(ar) + 1)
-        parts.append(pd.DataFrame({
-            "task": "save",
-            "priority": rank,
-            "director_target": rank <= DIRECTOR_TOP,
-            "due_by": start,
-            "name": ar["name"].astype(str).to_numpy(),
-            "customer_id": ar.index.astype(str),
-            "tier": ar["tier"].astype(str).to_numpy(),
-            "value": ar["revenue_12m"].to_numpy(np.float64),
-            "value_at_risk": ar["value_at_risk"].to_numpy(np.float64),
-            "chance": np.nan,
-            "expected_revenue": np.nan,
-            "status": "",
-            "days_overdue": 0,
-            "last_done": ar["last_purchase"].to_numpy(),
-            "every_days": np.nan,
-            "lost_on": pd.NaT,
-            "risk_markers": [markers.get(str(i), "") for i in ar.index],
-            "exit_reason": "",
-            "action": _task_action(tr, "save", "", 0, None),
-            "manager": ar["manager"].astype(str).to_numpy(),
-        }))
+        parts.append(_save_tasks(report, markers=markers, start=start))
     if q is not None and len(q):
-        rank = np.arange(1, len(q) + 1)
-        cats = q["reason_category"].astype(str).to_numpy()
-        parts.append(pd.DataFrame({
-            "task": "win back",
-            "priority": rank,
-            "director_target": rank <= DIRECTOR_TOP,
-            "due_by": start,
-            "name": q["name"].astype(str).to_numpy(),
-            "customer_id": q.index.astype(str),
-            "tier": "lost",
-            "value": q["lost_revenue"].to_numpy(np.float64),
-            "value_at_risk": np.nan,
-            "chance": q["score"].to_numpy(np.float64),
-            "expected_revenue": q["expected_revenue"].to_numpy(np.float64),
-            "status": "",
-            "days_overdue": 0,
-            "last_done": q["last_contact"].to_numpy(),
-            "every_days": np.nan,
-            "lost_on": q["lost_on"].to_numpy(),
-            "risk_markers": "",
-            "exit_reason": [tr.label("reason", c) for c in cats],
-            "action": [_task_action(tr, "win back", "", 0, None, c) for c in cats],
-            "manager": q["manager"].astype(str).to_numpy(),
-        }))
+        parts.append(_winback_tasks(report, start=start))
     if not parts:
         return pd.DataFrame({c: [] for c in TASK_COLUMNS})
     out = pd.concat(parts, ignore_index=True)
     for col in ("due_by", "last_done", "lost_on"):
         out[col] = pd.to_datetime(out[col]).astype("datetime64[ns]")
     out["manager"] = out["manager"].replace({"": cadence.UNASSIGNED, "nan": cadence.UNASSIGNED})
+    _spread_target_dates(out, plan=plan, start=start, end=end)
+    out = _in_list_order(out)
+    out.attrs = {"start": start, "end": end}
+    return out[list(TASK_COLUMNS)]
+
+
+def _plan_tasks(
+    report: ContactDiscipline, *, markers: dict[str, str], reasons: dict[str, str],
+) -> pd.DataFrame:
+    """The contact plan's calls, meetings and keep-in-touch contacts as task rows
+    (``markers``: warning signs per customer; ``reasons``: exit reason of the queued lost)."""
+    tr, plan = report.tr, report.plan
+    ids = plan["customer_id"].astype(str).to_numpy()
+    tasks = plan["action"].astype(str).to_numpy()
+    status = plan["status"].astype(str).to_numpy()
+    lost = tasks == "keep in touch"
+    cat = np.array([reasons.get(i, "") if lk else "" for i, lk in zip(ids, lost,
+                                                                       strict=True)],
+                   dtype=object)
+    queued = np.array([lk and i in reasons for i, lk in zip(ids, lost, strict=True)],
+                      dtype=bool)
+    lost_on = pd.Series(pd.NaT, index=range(len(ids)), dtype="datetime64[ns]")
+    if report.never is not None and len(report.never) and lost.any():
+        lo = report.never["lost_on"]
+        lo = pd.Series(lo.to_numpy(), index=report.never.index.astype(str))
+        lost_on = pd.Series(lo.reindex(ids).to_numpy(), dtype="datetime64[ns]")
+        lost_on[~lost] = pd.NaT
+    return pd.DataFrame({
+        "task": tasks,
+        "priority": plan["priority"].to_numpy(np.int64),
+        "director_target": False,
+        "due_by": plan["due_by"].to_numpy(),
+        "name": plan["name"].astype(str).to_numpy(),
+        "customer_id": ids,
+        "tier": plan["tier"].astype(str).to_numpy(),
+        "value": plan["value"].to_numpy(np.float64),
+        "value_at_risk": np.nan,
+        "chance": np.nan,
+        "expected_revenue": np.nan,
+        "status": status,
+        "days_overdue": plan["days_overdue"].to_numpy(np.int64),
+        "last_done": plan["last_done"].to_numpy(),
+        "every_days": plan["every_days"].to_numpy(dtype="float64", na_value=np.nan),
+        "lost_on": lost_on.to_numpy(),
+        "risk_markers": [markers.get(i, "") for i in ids],
+        "exit_reason": [tr.label("reason", c) if c else "" for c in cat],
+        "action": [_task_action(tr, t, st, dd, ev, c, qd) for t, st, dd, ev, c, qd in zip(
+            tasks, status, plan["days_overdue"], plan["every_days"].astype(object), cat,
+            queued, strict=True)],
+        "manager": plan["manager"].astype(str).to_numpy(),
+    })
+
+
+def _save_tasks(
+    report: ContactDiscipline, *, markers: dict[str, str], start: pd.Timestamp,
+) -> pd.DataFrame:
+    """Every customer of the at-risk list as a ``save`` task, ranked by value at risk."""
+    tr, ar = report.tr, report.at_risk
+    rank = np.arange(1, len(ar) + 1)
+    return pd.DataFrame({
+        "task": "save",
+        "priority": rank,
+        "director_target": rank <= DIRECTOR_TOP,
+        "due_by": start,
+        "name": ar["name"].astype(str).to_numpy(),
+        "customer_id": ar.index.astype(str),
+        "tier": ar["tier"].astype(str).to_numpy(),
+        "value": ar["revenue_12m"].to_numpy(np.float64),
+        "value_at_risk": ar["value_at_risk"].to_numpy(np.float64),
+        "chance": np.nan,
+        "expected_revenue": np.nan,
+        "status": "",
+        "days_overdue": 0,
+        "last_done": ar["last_purchase"].to_numpy(),
+        "every_days": np.nan,
+        "lost_on": pd.NaT,
+        "risk_markers": [markers.get(str(i), "") for i in ar.index],
+        "exit_reason": "",
+        "action": _task_action(tr, "save", "", 0, None),
+        "manager": ar["manager"].astype(str).to_numpy(),
+    })
+
+
+def _winback_tasks(report: ContactDiscipline, *, start: pd.Timestamp) -> pd.DataFrame:
+    """Every lost customer of the win-back queue as a ``win back`` task, in queue order."""
+    tr, q = report.tr, report.queue
+    rank = np.arange(1, len(q) + 1)
+    cats = q["reason_category"].astype(str).to_numpy()
+    return pd.DataFrame({
+        "task": "win back",
+        "priority": rank,
+        "director_target": rank <= DIRECTOR_TOP,
+        "due_by": start,
+        "name": q["name"].astype(str).to_numpy(),
+        "customer_id": q.index.astype(str),
+        "tier": "lost",
+        "value": q["lost_revenue"].to_numpy(np.float64),
+        "value_at_risk": np.nan,
+        "chance": q["score"].to_numpy(np.float64),
+        "expected_revenue": q["expected_revenue"].to_numpy(np.float64),
+        "status": "",
+        "days_overdue": 0,
+        "last_done": q["last_contact"].to_numpy(),
+        "every_days": np.nan,
+        "lost_on": q["lost_on"].to_numpy(),
+        "risk_markers": "",
+        "exit_reason": [tr.label("reason", c) for c in cats],
+        "action": [_task_action(tr, "win back", "", 0, None, c) for c in cats],
+        "manager": q["manager"].astype(str).to_numpy(),
+    })
+
+
+def _spread_target_dates(
+    out: pd.DataFrame, *, plan: pd.DataFrame | None, start: pd.Timestamp, end: pd.Timestamp,
+) -> None:
+    """Set ``due_by`` of the save and win-back tasks (in place): the director's order first,
+    customers to save over the plan's first working days (10 by default), the win-back calls
+    over every working day of the month."""
     targets = out["task"].isin(["save", "win back"]).to_numpy()
-    if targets.any():  # the director's order first, spread over the first working days
-        sub = out.loc[targets].sort_values(["manager", "task", "priority"], kind="stable")
-        key = sub.assign(manager=sub["manager"].astype(str) + "\x00" + sub["task"])
-        days = int((plan.attrs.get("spread_days") if plan is not None else None) or 10)
-        save = (sub["task"] == "save").to_numpy(dtype=bool)
-        # customers to save within the first days; the win-back calls over the month
-        for rows, width in ((save, days), (~save, max(len(cadence.working_days(start, end)),
-                                                       1))):
-            if rows.any():
-                out.loc[sub.index[rows], "due_by"] = cadence.spread_due_dates(
-                    key.loc[rows], start=start, end=end, spread_days=width).to_numpy()
+    if not targets.any():
+        return
+    sub = out.loc[targets].sort_values(["manager", "task", "priority"], kind="stable")
+    key = sub.assign(manager=sub["manager"].astype(str) + "\x00" + sub["task"])
+    days = int((plan.attrs.get("spread_days") if plan is not None else None) or 10)
+    save = (sub["task"] == "save").to_numpy(dtype=bool)
+    # customers to save within the first days; the win-back calls over the month
+    for rows, width in ((save, days), (~save, max(len(cadence.working_days(start, end)),
+                                                   1))):
+        if rows.any():
+            out.loc[sub.index[rows], "due_by"] = cadence.spread_due_dates(
+                key.loc[rows], start=start, end=end, spread_days=width).to_numpy()
+
+
+def _in_list_order(out: pd.DataFrame) -> pd.DataFrame:
+    """The tasks by manager, task (:data:`TASKS` order), due date and priority, with the
+    columns' final types and roundings."""
     kind = out["task"].map({t: i for i, t in enumerate(TASKS)}).to_numpy()
     order = np.lexsort((out["priority"].to_numpy(), out["due_by"].to_numpy(), kind,
                         pd.factorize(out["manager"], sort=True)[0]))
@@ -636,8 +677,7 @@ def call_list_tasks(report: ContactDiscipline) -> pd.DataFrame:
     for col in ("value", "value_at_risk", "expected_revenue"):
         out[col] = out[col].astype("float64").round(2)
     out["chance"] = out["chance"].astype("float64").round(4)
-    out.attrs = {"start": start, "end": end}
-    return out[list(TASK_COLUMNS)]
+    return out
 
 
 def _shown_tasks(tasks: pd.DataFrame, tr: Translator) -> pd.DataFrame:
