@@ -42,7 +42,8 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from lifetimes import BetaGeoFitter, GammaGammaFitter
 
-from retention_lib.analysis.clv import calibration_holdout_split, fit_clv
+from retention_lib.analysis.clv import fit_clv
+from retention_lib.analysis.clv_holdout import calibration_holdout_split
 from retention_lib.data.cdnow import load_cdnow_transactions
 
 RESULTS = Path(__file__).resolve().parent / "results" / "clv_weighted.txt"

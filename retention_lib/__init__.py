@@ -37,7 +37,7 @@ _EXPORTS = {
     "rfm_segment": "analysis.rfm",
     "rfm_table": "analysis.rfm",
     "customer_summary": "analysis.summary",
-    "customer_days": "analysis.summary",
+    "customer_days": "analysis.customer_days",
     "monthly_revenue": "analysis.summary",
     "value_tiers": "analysis.tiers",
     "xyz_classes": "analysis.tiers",

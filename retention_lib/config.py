@@ -161,7 +161,8 @@ class Settings:
     cadence_scale_by_cycle, cadence_cycle_bounds
         Scale each customer's required intervals by their own median purchase interval
         relative to their tier's median, the factor clipped to ``(lo, hi)``
-        (:func:`retention_lib.analysis.cadence.required_intervals`); off by default.
+        (:func:`retention_lib.analysis.cadence_intervals.required_intervals`); off by
+        default.
     meeting_counts_as_call
         Let a meeting or visit also satisfy the call requirement (default: calls and
         meetings are required separately, as the practitioners' rule says).

@@ -95,6 +95,7 @@ def measure(root: Path) -> dict:
     private = []
     inner_imports = 0
     caches = []
+    cached_builds = []
     for mod, path in mods.items():
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
@@ -105,6 +106,8 @@ def measure(root: Path) -> dict:
                     dname = d.attr if isinstance(d, ast.Attribute) else getattr(d, "id", "")
                     if dname in ("lru_cache", "cache"):
                         caches.append(f"{mod}.{node.name} (@{dname})")
+                    elif dname == "cached_build":
+                        cached_builds.append(f"{mod}.{node.name}")
         for stmt in tree.body:
             targets = []
             if isinstance(stmt, ast.Assign):
@@ -114,7 +117,9 @@ def measure(root: Path) -> dict:
                 targets, value = [stmt.target.id], stmt.value
             for t in targets:
                 low = t.lower()
-                if any(w in low for w in ("cache", "memo", "pinned")) and isinstance(
+                frame_memo = (isinstance(value, ast.Call)
+                              and getattr(value.func, "id", "") == "FrameMemo")
+                if frame_memo or any(w in low for w in ("cache", "memo", "pinned")) and isinstance(
                         value, (ast.Dict, ast.Call)):
                     if isinstance(value, ast.Call):
                         f = value.func
@@ -156,6 +161,7 @@ def measure(root: Path) -> dict:
                      and not (t in mods and mods[t].name == "__init__.py")} for m in mods}
     return {"mods": mods, "lines": lines, "funcs": funcs, "private": private,
             "inner_imports": inner_imports, "cycles": cycles, "caches": caches,
+            "cached_builds": cached_builds,
             "cycles_all": _scc(edges_all), "graph_all": edges_all}
 
 
@@ -211,6 +217,8 @@ def main(argv):
     for p in m["private"][:200]:
         print("   ", p)
     print(f"cache stores: {len(m['caches'])}: " + ", ".join(m["caches"]))
+    print(f"page builds stored by cached_build: {len(m['cached_builds'])}: "
+          + ", ".join(m["cached_builds"]))
     print(f"imports inside functions: {m['inner_imports']}")
     print(f"import cycles (module level): {len(m['cycles'])}: " +
           "; ".join(" <-> ".join(c) for c in m["cycles"]))
@@ -221,34 +229,47 @@ def main(argv):
     print(f"modules to open to follow one page build: {len(build)}: " + ", ".join(build))
 
 
-# Modules that hold analyses or data (what a page is built *from*); everything else the
-# runner's build step reaches is orchestration, a page or its presentation.
-_NOT_BUILD = ("analysis", "data", "caching", "locales")
-_FLAT_ANALYSES = {"summary", "engine", "rfm", "tiers", "cohorts", "churn", "reasons", "clv",
-                  "signals", "backtest", "winback", "events", "economics", "cadence", "funnel",
-                  "managers", "calllists", "io", "schema", "sample", "cdnow", "dataset",
-                  "config", "periods", "i18n", "quality_notes", "shared", "memo", "cache",
-                  "_quick_import"}
+# Following one page's build and publication (the CLV page): start at the runner, follow
+# every import, but from the runner and from a registry only into the CLV page's own module
+# (a reader looks that entry up and opens nothing else); analyses, data and the foundation are
+# what a page is built *from*, not how it is built, and are not counted.
+_PAGES = ("monthly", "diagnostics", "discipline", "clv_report", "customer_base")
+_BELOW = ("analysis", "data", "caching", "locales", "config", "periods", "i18n")
 
 
-def _page_build_modules(m, pkg):
-    """Modules reached from the runner's build step, analyses and data left out."""
-    start = [k for k in m["mods"] if k in (f"{pkg}.report", f"{pkg}.runner.build")]
+def _page_build_modules(m, pkg, page="clv_report"):
+    graph = m["graph_all"]
+    start = [k for k in m["mods"] if k.startswith(f"{pkg}.runner.") or k == f"{pkg}.report"]
+
+    def is_other_page(mod):
+        leaf = mod.split(".")[-1]
+        return leaf in _PAGES and leaf != page
+
     seen, todo = set(), list(start)
     while todo:
         mod = todo.pop()
         if mod in seen:
             continue
         seen.add(mod)
-        todo.extend(m["graph_all"].get(mod, ()))
+        dispatcher = ".runner." in mod or mod.endswith(".registry") or mod == f"{pkg}.report"
+        for target in graph.get(mod, ()):
+            if dispatcher and is_other_page(target):
+                continue
+            todo.append(target)
     keep = []
     for mod in sorted(seen):
         parts = mod.split(".")[1:]
-        if not parts or parts[0] in _NOT_BUILD or parts[-1] in _FLAT_ANALYSES:
+        if not parts or parts[0] in _BELOW or parts[-1] in _FLAT_BELOW:
             continue
         keep.append(mod)
     return keep
 
+
+# The same, for the flat layout before the architecture step (module names without a layer).
+_FLAT_BELOW = {"summary", "engine", "rfm", "tiers", "cohorts", "churn", "reasons", "clv",
+               "signals", "backtest", "winback", "events", "economics", "cadence", "funnel",
+               "managers", "calllists", "io", "schema", "sample", "cdnow", "config", "periods",
+               "i18n", "shared", "memo", "cache"}
 
 if __name__ == "__main__":
     main(sys.argv[1:])

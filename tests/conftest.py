@@ -8,7 +8,8 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 import pandas as pd
 import pytest
 
-from retention_lib.analysis import summary
+from retention_lib.analysis.customer_days import known_day_table
+from retention_lib.analysis.pinned import pinned_aggregates
 
 Reader = Callable[[pd.DataFrame], AbstractContextManager]
 
@@ -22,8 +23,8 @@ def read_from(request: pytest.FixtureRequest) -> Reader:
 
     @contextmanager
     def pinned(tx: pd.DataFrame) -> Iterator[None]:
-        with summary.pinned_aggregates(tx):
-            assert summary._known_days(tx) is not None
+        with pinned_aggregates(tx):
+            assert known_day_table(tx) is not None
             yield
 
     return pinned

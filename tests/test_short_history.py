@@ -82,7 +82,7 @@ def test_retail_export_reports_every_month(tmp_path):
     quantity x unit price, US dates, Latin-1, a quarter of the lines without an id) loads
     with its YAML alone; every month from December 2010 to the partial December 2011 builds;
     the default period is the last full month, November 2011."""
-    from retention_lib.data.sample import write_retail_export
+    from retention_lib.data.sample_retail import write_retail_export
     from retention_lib.periods import last_complete_month
 
     config = write_retail_export(tmp_path / "retail")

@@ -35,16 +35,9 @@ import numpy as np
 import pandas as pd
 
 from ..config import DEFAULT_SETTINGS
-from .signals import (
-    HISTORY_OK,
-    MARKERS,
-    _first_row_of_code,
-    _index_in,
-    _rows_at,
-    _tx_days,
-    early_warning,
-)
-from .summary import _as_day, _day_number
+from ._frame_ids import first_row_of_code, index_in, rows_at, tx_days
+from ._frames import as_day, day_number
+from .signals import HISTORY_OK, MARKERS, early_warning
 
 __all__ = [
     "Backtest",
@@ -152,7 +145,7 @@ def truncate_tables(
     dict
         Keys ``transactions``, ``customers``, ``contacts``, ``signals``, ``usage``.
     """
-    T = _as_day(at, "at")
+    T = as_day(at, "at")
 
     def cut(frame: pd.DataFrame | None, column: str) -> pd.DataFrame | None:
         if frame is None:
@@ -224,10 +217,10 @@ def backtest_markers(
     if horizon_days <= 0:
         raise ValueError(f"horizon_days must be positive, got {horizon_days}")
     end = (
-        _as_day(transactions["date"].max(), "data_end") if data_end is None
-        else _as_day(data_end, "data_end")
+        as_day(transactions["date"].max(), "data_end") if data_end is None
+        else as_day(data_end, "data_end")
     )
-    T = end - pd.Timedelta(days=horizon_days + lapse_days) if at is None else _as_day(at, "at")
+    T = end - pd.Timedelta(days=horizon_days + lapse_days) if at is None else as_day(at, "at")
     if T >= end:
         raise ValueError(f"at={T:%Y-%m-%d} must be before the end of the data {end:%Y-%m-%d}")
     h_end = T + pd.Timedelta(days=horizon_days)
@@ -244,47 +237,13 @@ def backtest_markers(
     )
     ok = (early["history"] == HISTORY_OK).to_numpy(bool)
     judged = early[ok]
-
-    # the future: last purchase day up to data_end, from the per-customer-day table that
-    # early_warning read (customer codes: the sorted ids, no string grouping); explicit
-    # ends in (T, T + horizon]
-    uniq, e_code, e_day, _, e_bought = _tx_days(transactions)
-    sel = e_bought & (e_day <= _day_number(end))
-    b_code, b_day = e_code[sel], e_day[sel]  # sorted by code, then day
-    runs_end = np.flatnonzero(np.r_[b_code[1:] != b_code[:-1], True]) if len(b_code) else (
-        np.zeros(0, dtype=np.int64))
-    last_code = np.full(len(uniq), np.iinfo(np.int64).max, dtype=np.int64)  # max: none
-    last_code[b_code[runs_end]] = b_day[runs_end]
-    where = _index_in(pd.Index(judged.index.astype(str)), pd.Index(uniq))
-    last = np.where(where >= 0, last_code[np.maximum(where, 0)], np.iinfo(np.int64).max)
-    churned = last <= _day_number(h_end)
-    if customers is not None and "churned_on" in customers.columns:
-        # churned_on of the first row per id (as set_index / drop duplicates / reindex)
-        rows = _rows_at(_first_row_of_code(customers, uniq), where)
-        c = customers["churned_on"]
-        ended = ((c > T) & (c <= h_end)).to_numpy(dtype=bool, na_value=False)
-        if len(ended):
-            churned |= np.where(rows >= 0, ended[np.maximum(rows, 0)], False)
+    churned = _churned_in_horizon(transactions, customers, judged.index, T, h_end, end)
     flagged = judged["flagged"].to_numpy(bool)
 
     n_f, n_u = int(flagged.sum()), int((~flagged).sum())
     c_f, c_u = int((churned & flagged).sum()), int((churned & ~flagged).sum())
     rate_f, rate_u = _div(c_f, n_f), _div(c_u, n_u)
-    rows = []
-    for m in early.attrs["markers_on"]:
-        fired = judged[m].to_numpy(bool)
-        k, ck = int(fired.sum()), int((churned & fired).sum())
-        rest = _div(int((churned & ~fired).sum()), int((~fired).sum()))
-        rows.append(
-            {
-                "marker": m, "fired": k, "churned": ck, "churn_rate": _div(ck, k),
-                "lift": _div(_div(ck, k), rest) if rest == rest else float("nan"),
-                "recall": _div(ck, int(churned.sum())),
-            }
-        )
-    by_marker = pd.DataFrame(
-        rows, columns=["marker", "fired", "churned", "churn_rate", "lift", "recall"]
-    ).set_index("marker")
+    by_marker = _by_marker(judged, churned, early.attrs["markers_on"])
     follow = int((end - h_end).days)
     return Backtest(
         at=T,
@@ -314,6 +273,55 @@ def backtest_markers(
     )
 
 
+def _churned_in_horizon(
+    transactions: pd.DataFrame, customers: pd.DataFrame | None, ids: pd.Index,
+    T: pd.Timestamp, h_end: pd.Timestamp, end: pd.Timestamp,
+) -> np.ndarray:
+    """Per customer of ``ids``: no purchase after ``h_end`` up to ``end``, or an explicit
+    ``churned_on`` in ``(T, h_end]``."""
+    # the future: last purchase day up to data_end, from the per-customer-day table that
+    # early_warning read (customer codes: the sorted ids, no string grouping); explicit
+    # ends in (T, T + horizon]
+    uniq, e_code, e_day, _, e_bought = tx_days(transactions)
+    sel = e_bought & (e_day <= day_number(end))
+    b_code, b_day = e_code[sel], e_day[sel]  # sorted by code, then day
+    runs_end = np.flatnonzero(np.r_[b_code[1:] != b_code[:-1], True]) if len(b_code) else (
+        np.zeros(0, dtype=np.int64))
+    last_code = np.full(len(uniq), np.iinfo(np.int64).max, dtype=np.int64)  # max: none
+    last_code[b_code[runs_end]] = b_day[runs_end]
+    where = index_in(pd.Index(ids.astype(str)), pd.Index(uniq))
+    last = np.where(where >= 0, last_code[np.maximum(where, 0)], np.iinfo(np.int64).max)
+    churned = last <= day_number(h_end)
+    if customers is not None and "churned_on" in customers.columns:
+        # churned_on of the first row per id (as set_index / drop duplicates / reindex)
+        rows = rows_at(first_row_of_code(customers, uniq), where)
+        c = customers["churned_on"]
+        ended = ((c > T) & (c <= h_end)).to_numpy(dtype=bool, na_value=False)
+        if len(ended):
+            churned |= np.where(rows >= 0, ended[np.maximum(rows, 0)], False)
+    return churned
+
+
+def _by_marker(judged: pd.DataFrame, churned: np.ndarray, markers_on: Iterable[str]
+               ) -> pd.DataFrame:
+    """Per marker switched on: fired, churned among them, churn rate, lift, recall."""
+    rows = []
+    for m in markers_on:
+        fired = judged[m].to_numpy(bool)
+        k, ck = int(fired.sum()), int((churned & fired).sum())
+        rest = _div(int((churned & ~fired).sum()), int((~fired).sum()))
+        rows.append(
+            {
+                "marker": m, "fired": k, "churned": ck, "churn_rate": _div(ck, k),
+                "lift": _div(_div(ck, k), rest) if rest == rest else float("nan"),
+                "recall": _div(ck, int(churned.sum())),
+            }
+        )
+    return pd.DataFrame(
+        rows, columns=["marker", "fired", "churned", "churn_rate", "lift", "recall"]
+    ).set_index("marker")
+
+
 def backtest_date(
     transactions: pd.DataFrame,
     *,
@@ -326,8 +334,8 @@ def backtest_date(
     ``min_history_days`` of data before it; otherwise ``data_start + min_history_days``
     (the result is then provisional), but never later than ``data_end - horizon_days - 1``.
     On short data such as CDNOW (18 months) this gives a usable, provisional back-test."""
-    start = _as_day(transactions["date"].min(), "data start")
-    end = _as_day(transactions["date"].max(), "data end")
+    start = as_day(transactions["date"].min(), "data start")
+    end = as_day(transactions["date"].max(), "data end")
     full = end - pd.Timedelta(days=horizon_days + lapse_days)
     if (full - start).days >= min_history_days:
         return full

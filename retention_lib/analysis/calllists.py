@@ -179,7 +179,8 @@ def write_call_lists(
     Parameters
     ----------
     plan
-        :func:`retention_lib.analysis.cadence.contact_plan` output (needs a ``manager`` column).
+        :func:`retention_lib.analysis.contact_planning.contact_plan` output (needs a ``manager``
+        column).
     out_dir
         Folder to write into (created), e.g. ``reports/<period>/call_lists``.
     columns

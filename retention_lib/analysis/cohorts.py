@@ -19,14 +19,20 @@ import numpy as np
 import pandas as pd
 
 from ..config import DEFAULT_SETTINGS
-from .summary import _day_number, _days, _share_subset
+from ._frames import day_number
+from .customer_days import customer_day_table, share_subset_codes
 
 __all__ = [
     "NEW_CUSTOMER",
     "cohort_retention",
     "cohort_sizes",
+    "cohort_retention_from_pairs",
+    "cohort_sizes_from_pairs",
     "previous_month_end",
+    "purchase_months",
+    "rfm_segment_order",
     "segment_migration",
+    "segment_migration_from_rfm",
 ]
 
 #: Row label in :func:`segment_migration` for customers without a purchase at the previous
@@ -40,7 +46,7 @@ def previous_month_end(as_of: pd.Timestamp | str) -> pd.Timestamp:
     return (ts.to_period("M") - 1).to_timestamp(how="start") + pd.offsets.MonthEnd(0)
 
 
-def _purchase_months(
+def purchase_months(
     transactions: pd.DataFrame, as_of: pd.Timestamp
 ) -> tuple[np.ndarray, np.ndarray]:
     """Distinct (customer, purchase month) pairs of the purchases up to ``as_of``.
@@ -55,10 +61,10 @@ def _purchase_months(
             raise KeyError(
                 f"transactions has no column {col!r}; required: customer_id, date, amount"
             )
-    # the purchase days of the per-customer-day table (retention_lib.analysis.summary.customer_days,
+    # the purchase days of the per-customer-day table (retention_lib.analysis.customer_days,
     # shared with the churn history), sorted by customer, then day: months follow in order
-    days = _days(transactions)
-    keep = days.bought & (days.day <= _day_number(as_of))
+    days = customer_day_table(transactions)
+    keep = days.bought & (days.day <= day_number(as_of))
     code = days.code[keep]
     month = days.day[keep].astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
     month += 1970 * 12
@@ -105,13 +111,13 @@ def cohort_sizes(
         customers).  Name ``customers``.
     """
     as_of = pd.Timestamp(as_of)
-    return _cohort_sizes(_purchase_months(transactions, as_of), as_of=as_of, months=months)
+    return cohort_sizes_from_pairs(purchase_months(transactions, as_of), as_of=as_of, months=months)
 
 
-def _cohort_sizes(
+def cohort_sizes_from_pairs(
     pairs: tuple[np.ndarray, np.ndarray], *, as_of: pd.Timestamp, months: int
 ) -> pd.Series:
-    """:func:`cohort_sizes` from :func:`_purchase_months` (shared with the retention)."""
+    """:func:`cohort_sizes` from :func:`purchase_months` (shared with the retention)."""
     first, offset = pairs
     cohorts = _cohort_range(as_of, months)
     return pd.Series(
@@ -146,13 +152,14 @@ def cohort_retention(
         and rows of empty cohorts are NaN.
     """
     as_of = pd.Timestamp(as_of)
-    return _retention(_purchase_months(transactions, as_of), as_of=as_of, months=months)
+    pairs = purchase_months(transactions, as_of)
+    return cohort_retention_from_pairs(pairs, as_of=as_of, months=months)
 
 
-def _retention(
+def cohort_retention_from_pairs(
     pairs: tuple[np.ndarray, np.ndarray], *, as_of: pd.Timestamp, months: int
 ) -> pd.DataFrame:
-    """:func:`cohort_retention` from :func:`_purchase_months` (shared with the sizes)."""
+    """:func:`cohort_retention` from :func:`purchase_months` (shared with the sizes)."""
     first, offset = pairs
     cohorts = _cohort_range(as_of, months)
     sizes = _sizes(first, offset, cohorts)
@@ -211,10 +218,10 @@ def segment_migration(
 
     as_of = pd.Timestamp(as_of)
     now_tbl = _rfm(rfm, transactions, as_of, lapse_days)
-    return _migration(now_tbl, transactions, as_of=as_of, lapse_days=lapse_days)
+    return segment_migration_from_rfm(now_tbl, transactions, as_of=as_of, lapse_days=lapse_days)
 
 
-def _migration(
+def segment_migration_from_rfm(
     now_tbl: pd.DataFrame, transactions: pd.DataFrame, *, as_of: pd.Timestamp, lapse_days: int
 ) -> pd.DataFrame:
     """:func:`segment_migration` given the RFM table now (a caller that has it already,
@@ -224,13 +231,13 @@ def _migration(
     prev = previous_month_end(as_of)
     keep = (transactions["date"] <= prev).to_numpy(dtype=bool, na_value=False)
     before = transactions.loc[keep]
-    _share_subset(transactions, keep, before)  # inside shared_customer_codes: no new pass
+    share_subset_codes(transactions, keep, before)  # inside shared_customer_codes: no new pass
     prev_tbl = _rfm(rfm, before, prev, lapse_days)
     now_seg = now_tbl["segment"].astype("str")
     prev_seg = prev_tbl["segment"].astype("str").reindex(now_seg.index).fillna(NEW_CUSTOMER)
     frame = pd.DataFrame({"previous_segment": prev_seg.to_numpy(), "segment": now_seg.to_numpy()})
     table = pd.crosstab(frame["previous_segment"], frame["segment"]).astype("int64")
-    order = _segment_order(rfm)
+    order = rfm_segment_order(rfm)
     rows = [s for s in order if s in table.index] + sorted(
         s for s in table.index if s not in order and s != NEW_CUSTOMER
     )
@@ -258,7 +265,8 @@ def _rfm(rfm_module, transactions: pd.DataFrame, as_of: pd.Timestamp, lapse_days
     return tbl
 
 
-def _segment_order(rfm_module) -> list[str]:
+def rfm_segment_order(rfm_module) -> list[str]:
+    """The RFM segment names in ``rfm_module.RFM_SEGMENTS`` order (empty without it)."""
     segs = getattr(rfm_module, "RFM_SEGMENTS", None)
     if segs is None:
         return []

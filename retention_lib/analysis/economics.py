@@ -127,17 +127,8 @@ def retention_scenario(
         raise ValueError(
             f"acquisition_cost_multiplier must be >= 1, got {acquisition_cost_multiplier}"
         )
-    if (lost_customers is None) != (lost_revenue is None):
-        raise ValueError("lost_customers and lost_revenue go together: give both or neither")
-    basis = "average"
-    per_customer = float(avg_revenue)
-    if lost_customers is not None:
-        if lost_customers < 0 or lost_customers > customers:
-            raise ValueError(f"lost_customers must be between 0 and customers ({customers}), "
-                             f"got {lost_customers}")
-        basis = "lost"
-        # a net-negative lost revenue (refunds only) keeps nothing, never a negative amount
-        per_customer = max(float(lost_revenue), 0.0) / lost_customers if lost_customers else 0.0
+    basis, per_customer = _revenue_per_customer(customers, avg_revenue, lost_customers,
+                                                lost_revenue)
     cut = min(cut_asked, churn_rate)
     kept = customers * cut
     revenue = kept * per_customer
@@ -146,6 +137,70 @@ def retention_scenario(
     acq = nan if retention_cost is None else retention_cost * acquisition_cost_multiplier
     replace = nan if retention_cost is None else kept * acq
     spend = nan if retention_cost is None else kept * retention_cost
+    sentence = _scenario_sentence(
+        customers=customers, churn_rate=churn_rate, cut=cut, kept=kept, revenue=revenue,
+        margin=margin, margin_rate=margin_rate, replace=replace, retention_cost=retention_cost,
+        acquisition_cost_multiplier=acquisition_cost_multiplier, basis=basis,
+        per_customer=per_customer, avg_revenue=avg_revenue, lost_customers=lost_customers,
+        lost_revenue=lost_revenue, currency=currency,
+    )
+    return {
+        "basis": basis,
+        "revenue_per_customer": per_customer,
+        "lost_customers": None if lost_customers is None else int(lost_customers),
+        "lost_revenue_12m": nan if lost_revenue is None else float(lost_revenue),
+        "customers": int(customers),
+        "churn_rate": churn_rate,
+        "churn_cut_points": cut,
+        "new_churn_rate": churn_rate - cut,
+        "customers_kept": kept,
+        "revenue_kept": revenue,
+        "margin_kept": margin,
+        "acquisition_cost": acq,
+        "replacement_cost": replace,
+        "retention_spend": spend,
+        "acquisition_cost_multiplier": float(acquisition_cost_multiplier),
+        "sentence": sentence,
+    }
+
+
+
+def _revenue_per_customer(
+    customers: int, avg_revenue: float, lost_customers: int | None, lost_revenue: float | None
+) -> tuple[str, float]:
+    """``(basis, revenue of one customer kept)``: from the customers lost (``"lost"``), else
+    the average revenue (``"average"``)."""
+    if (lost_customers is None) != (lost_revenue is None):
+        raise ValueError("lost_customers and lost_revenue go together: give both or neither")
+    if lost_customers is None:
+        return "average", float(avg_revenue)
+    if lost_customers < 0 or lost_customers > customers:
+        raise ValueError(f"lost_customers must be between 0 and customers ({customers}), "
+                         f"got {lost_customers}")
+    # a net-negative lost revenue (refunds only) keeps nothing, never a negative amount
+    return "lost", (max(float(lost_revenue), 0.0) / lost_customers if lost_customers else 0.0)
+
+
+def _scenario_sentence(
+    *,
+    customers: int,
+    churn_rate: float,
+    cut: float,
+    kept: float,
+    revenue: float,
+    margin: float,
+    margin_rate: float,
+    replace: float,
+    retention_cost: float | None,
+    acquisition_cost_multiplier: float,
+    basis: str,
+    per_customer: float,
+    avg_revenue: float,
+    lost_customers: int | None,
+    lost_revenue: float | None,
+    currency: str,
+) -> str:
+    """The scenario's result in one English paragraph, with its assumptions."""
     sentence = (
         f"Cutting customer churn from {100 * churn_rate:.1f} % to "
         f"{100 * (churn_rate - cut):.1f} % ({100 * cut:.1f} points) keeps about "
@@ -175,24 +230,7 @@ def retention_scenario(
         f"{100 * margin_rate:.0f} %, current churn {100 * churn_rate:.1f} %; "
         f"acquiring a customer costs {acquisition_cost_multiplier:g} times keeping one."
     )
-    return {
-        "basis": basis,
-        "revenue_per_customer": per_customer,
-        "lost_customers": None if lost_customers is None else int(lost_customers),
-        "lost_revenue_12m": nan if lost_revenue is None else float(lost_revenue),
-        "customers": int(customers),
-        "churn_rate": churn_rate,
-        "churn_cut_points": cut,
-        "new_churn_rate": churn_rate - cut,
-        "customers_kept": kept,
-        "revenue_kept": revenue,
-        "margin_kept": margin,
-        "acquisition_cost": acq,
-        "replacement_cost": replace,
-        "retention_spend": spend,
-        "acquisition_cost_multiplier": float(acquisition_cost_multiplier),
-        "sentence": sentence,
-    }
+    return sentence
 
 
 def save_top_value(

@@ -1,23 +1,27 @@
 """The heavy aggregations written once with Ibis: DuckDB on files, or any Ibis backend.
 
-:mod:`retention_lib.analysis.summary` computes the per-customer summary, the per-customer-day table
-and the customer × month revenue with pandas + numpy on a DataFrame already in memory.  This
-module expresses the same three aggregations as Ibis expressions, so they run
+:mod:`retention_lib.analysis.summary` computes the per-customer summary and the customer ×
+month revenue, and :mod:`retention_lib.analysis.customer_days` the per-customer-day table,
+with pandas + numpy on a DataFrame already in memory.  The same three aggregations, written as
+Ibis expressions (:mod:`retention_lib.analysis.engine_expressions`), run from this module
 
 * on **DuckDB, directly on Parquet / CSV files** (:func:`summarize_files`,
-  :func:`customer_days_files`, :func:`monthly_revenue_files`): the transactions are never
-  loaded into pandas, only the per-customer (per customer-day, per customer-month) result is;
+  :func:`customer_days_files`, :func:`monthly_revenue_files`; which files:
+  :mod:`retention_lib.analysis.engine_files`): the transactions are never loaded into
+  pandas, only the per-customer (per customer-day, per customer-month) result is;
 * on **any other Ibis backend** (:func:`summarize_table`, :func:`customer_days_table`,
   :func:`monthly_revenue_table`): PySpark (``ibis.pyspark.connect(spark)``, see
   :func:`spark_table`), or a warehouse (Snowflake, BigQuery, Postgres, ...).
 
-The results are the same pandas frames as :func:`retention_lib.analysis.summary.customer_summary`
-(same index, columns, dtypes, ``attrs``) and :func:`retention_lib.analysis.summary.customer_days`
-and, for the monthly table, the long form of :func:`retention_lib.analysis.summary.monthly_revenue`
-(:func:`monthly_matrix` pivots it to the same matrix).
+The results are the same pandas frames as
+:func:`retention_lib.analysis.summary.customer_summary` (same index, columns, dtypes,
+``attrs``) and :func:`retention_lib.analysis.customer_days.customer_days` and, for the
+monthly table, the long form of :func:`retention_lib.analysis.summary.monthly_revenue`
+(:func:`monthly_matrix` pivots it to the same matrix; the months a backend returns are
+converted and checked by :mod:`retention_lib.analysis.engine_months`).
 
 Definitions (identical to :mod:`retention_lib.analysis.summary`)
--------------------------------------------------------
+----------------------------------------------------------------
 * Rows dated after ``as_of`` are dropped; amounts are net (refunds added, never dropped).
 * Day number = calendar days since 1970-01-01 of the date (time of day ignored).  Period
   ``"D"`` = the day number; period ``"W"`` = ``floor((day + 3) / 7)``, the Monday-to-Sunday
@@ -51,7 +55,6 @@ or deduplicate upstream.
 
 from __future__ import annotations
 
-import glob
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -60,7 +63,10 @@ import numpy as np
 import pandas as pd
 
 from ..config import DEFAULT_SETTINGS, load_settings
-from .summary import SUMMARY_COLUMNS, SUPPORTED_FREQS, _as_timestamp
+from ._frames import REQUIRED_COLUMNS, SUMMARY_COLUMNS, as_timestamp, dates_from_days
+from .engine_expressions import days_expr, monthly_expr, require_ibis, summary_expr
+from .engine_files import transaction_files
+from .engine_months import check_month_bounds, month_number, months_since_epoch
 
 if TYPE_CHECKING:  # pragma: no cover
     import ibis.expr.types as ir
@@ -70,8 +76,6 @@ __all__ = [
     "contract_table",
     "customer_days_files",
     "customer_days_table",
-    "days_expr",
-    "monthly_expr",
     "monthly_matrix",
     "monthly_revenue_files",
     "monthly_revenue_table",
@@ -79,26 +83,10 @@ __all__ = [
     "spark_table",
     "summarize_files",
     "summarize_table",
-    "summary_expr",
 ]
 
 #: Columns of the long customer × month table, in order.
 LONG_COLUMNS = ("customer_id", "month", "revenue")
-
-_REQUIRED = ("customer_id", "date", "amount")
-_WEEK_SHIFT = 3  # 1970-01-01 is a Thursday: day d is in the Monday-Sunday week (d + 3) // 7
-_FILE_KINDS = {".parquet": "parquet", ".pq": "parquet", ".csv": "csv", ".gz": "csv",
-               ".txt": "csv", ".tsv": "csv"}
-
-
-def _ibis() -> Any:
-    try:
-        import ibis
-    except ImportError as exc:  # pragma: no cover - depends on the installation
-        raise ImportError(
-            "the scale engine needs Ibis with DuckDB: pip install 'ibis-framework[duckdb]'"
-        ) from exc
-    return ibis
 
 
 # --------------------------------------------------------------------------- input
@@ -125,7 +113,7 @@ def contract_table(table: ir.Table, *, config: Any = None) -> ir.Table:
     KeyError
         A required column is missing after mapping (the message lists the columns found).
     """
-    ibis = _ibis()
+    ibis = require_ibis()
     settings = load_settings(config)
     mapping = dict(settings.columns.get("transactions", {}))
     found = list(table.columns)
@@ -135,16 +123,16 @@ def contract_table(table: ir.Table, *, config: Any = None) -> ir.Table:
         by_name.setdefault(target, source)
     for source in found:  # contract names match case-insensitively, after the mapping
         target = mapping.get(source, source)
-        for name in _REQUIRED:
+        for name in REQUIRED_COLUMNS:
             if target.lower() == name and name not in by_name:
                 by_name[name] = source
-    missing = [c for c in _REQUIRED if c not in by_name]
+    missing = [c for c in REQUIRED_COLUMNS if c not in by_name]
     if missing:
         raise KeyError(
-            f"transactions lack column(s) {missing}; required: {list(_REQUIRED)}, "
+            f"transactions lack column(s) {missing}; required: {list(REQUIRED_COLUMNS)}, "
             f"found: {found}" + (f" (after mapping {mapping})" if mapping else "")
         )
-    cid, date, amount = (table[by_name[c]] for c in _REQUIRED)
+    cid, date, amount = (table[by_name[c]] for c in REQUIRED_COLUMNS)
     if not cid.type().is_string():
         cid = cid.cast("string")
     if not date.type().is_timestamp():
@@ -156,73 +144,6 @@ def contract_table(table: ir.Table, *, config: Any = None) -> ir.Table:
     if amount.type() != ibis.dtype("float64"):
         amount = amount.cast("float64")
     return table.select(customer_id=cid, date=date, amount=amount)
-
-
-def _files(paths_or_folder: str | Path | Iterable[str | Path]) -> tuple[str, list[str]]:
-    """Resolve the input to (kind, files): one kind, parquet or csv."""
-    if isinstance(paths_or_folder, (str, Path)):
-        path = Path(paths_or_folder)
-        if any(ch in str(paths_or_folder) for ch in "*?["):
-            files = sorted(glob.glob(str(paths_or_folder), recursive=True))
-        elif path.is_dir():
-            files = _folder_files(path)
-        elif path.is_file():
-            files = [str(path)]
-        else:
-            raise FileNotFoundError(f"transactions not found: {path} is neither a file nor a "
-                                    "folder")
-    else:
-        files = [str(Path(p)) for p in paths_or_folder]
-    if not files:
-        raise FileNotFoundError(f"no Parquet or CSV files found in {paths_or_folder}")
-    kinds = {_kind(f) for f in files}
-    if len(kinds) != 1:
-        raise ValueError(f"mix of file kinds {sorted(kinds)} in {files[:5]}...; give only "
-                         "Parquet or only CSV files")
-    return kinds.pop(), files
-
-
-def _kind(file: str) -> str:
-    kind = _FILE_KINDS.get(Path(file).suffix.lower())
-    if kind is None and Path(file).parent.name.lower().endswith(".parquet"):
-        kind = "parquet"  # a part file of a table folder, whatever its name (Hive: 000000_0)
-    if kind is None:
-        raise ValueError(f"{file}: unknown file type; allowed suffixes: {sorted(_FILE_KINDS)}")
-    return kind
-
-
-def _folder_files(folder: Path) -> list[str]:
-    # 1. a data-contract folder: transactions.parquet / .csv / .csv.gz, the Parquet table
-    #    possibly a folder of part files as Spark writes it (transactions.parquet/part-*)
-    for suffix in (".parquet", ".csv", ".csv.gz"):
-        path = folder / f"transactions{suffix}"
-        if path.is_file():
-            return [str(path)]
-        if suffix == ".parquet" and path.is_dir():
-            if (path / "_delta_log").is_dir():  # as the loader: old versions' files too
-                raise ValueError(
-                    f"{path} is a Delta table (it has a _delta_log): its folder also holds "
-                    "the files of earlier versions; export the current version as plain "
-                    "Parquet, or pass spark_table(spark.read.format('delta').load(...))")
-            return _data_files(path, "*")
-    # 2. a folder of transaction files, e.g. data/transactions/ (possibly hive-partitioned)
-    if (folder / "transactions").is_dir():
-        folder = folder / "transactions"
-    for pattern in ("*.parquet", "*.csv", "*.csv.gz"):
-        files = _data_files(folder, pattern)
-        if files:
-            return files
-    return []
-
-
-def _data_files(folder: Path, pattern: str) -> list[str]:
-    """Files under ``folder`` matching ``pattern``, in path order; a name starting with
-    ``_`` or ``.`` anywhere below ``folder`` (Spark's ``_SUCCESS``, ``.crc`` files) is not
-    data, as for Spark and pyarrow."""
-    return sorted(
-        str(p) for p in folder.rglob(pattern)
-        if p.is_file() and not any(n.startswith(("_", ".")) for n in p.relative_to(folder).parts)
-    )
 
 
 def read_transactions(
@@ -253,9 +174,9 @@ def read_transactions(
         ``customer_id`` (string), ``date`` (timestamp), ``amount`` (float64); nothing is
         read until the expression is executed.
     """
-    ibis = _ibis()
+    ibis = require_ibis()
     settings = load_settings(config)
-    kind, files = _files(paths_or_folder)
+    kind, files = transaction_files(paths_or_folder)
     con = con if con is not None else ibis.duckdb.connect()
     if kind == "parquet":
         raw = con.read_parquet(files)
@@ -287,7 +208,7 @@ def spark_table(source: Any, *, session: Any = None, config: Any = None) -> ir.T
     ibis.Table
         ``customer_id`` (string), ``date`` (timestamp), ``amount`` (float64).
     """
-    ibis = _ibis()
+    ibis = require_ibis()
     if isinstance(source, str):
         if session is None:
             from pyspark.sql import SparkSession
@@ -307,311 +228,12 @@ def spark_table(source: Any, *, session: Any = None, config: Any = None) -> ir.T
     return contract_table(table, config=config)
 
 
-# --------------------------------------------------------------------------- expressions
-
-
-def _day(date: Any) -> Any:
-    ibis = _ibis()
-    return date.cast("date").delta(ibis.date(1970, 1, 1), unit="day")
-
-
-def _month(date: Any) -> Any:
-    """Months since 1970-01 of a date/timestamp column, extracted from its calendar *date*.
-
-    The cast to DATE first is deliberate: DuckDB 2.0.1 derives wrong statistics for
-    ``EXTRACT(year FROM <TIMESTAMP_NS column>)`` (a pandas ``datetime64[ns]`` column written
-    to Parquet), so a ``GROUP BY`` on it used a perfect-hash aggregate over the wrong range
-    and returned months ~170 years off (CDNOW: 1829-08 .. 1831-01 for 1997-01 .. 1998-06),
-    or failed with "Perfect hash aggregate: aggregate group ... exceeded total groups".
-    DuckDB 2.0.0 and PySpark were right.  Extracting from a DATE is right on all of them.
-    """
-    day = date.cast("date")
-    return (day.year().cast("int64") - 1970) * 12 + day.month().cast("int64") - 1
-
-
-def _months_since_epoch(column: Any) -> np.ndarray:
-    """Months since 1970-01 (int64) of a month column, whatever type a backend returns.
-
-    Accepts a pyarrow ``Array``/``ChunkedArray`` of integers (already months since 1970-01,
-    as :func:`monthly_expr` computes them), ``date32``/``date64``, ``timestamp`` in any unit
-    (``s``, ``ms``, ``us``, ``ns``; with a time zone, the month of the local wall-clock
-    time), or strings (``"1997-01"``, ``"1997-01-01"``, ``"1997-01-01 00:00:00"``).  The
-    conversion is explicit per type, so it never depends on what unit a backend (or a
-    pyarrow/NumPy release) happens to pick.  Nulls are an error.
-    """
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    if isinstance(column, pa.ChunkedArray):
-        column = (column.combine_chunks() if column.num_chunks
-                  else pa.array([], type=column.type))
-    if column.null_count:
-        raise ValueError(f"the backend returned {column.null_count} empty month value(s)")
-    kind = column.type
-    if pa.types.is_integer(kind):
-        return column.to_numpy(zero_copy_only=False).astype(np.int64)
-    if pa.types.is_timestamp(kind):
-        if kind.tz is not None:
-            column = pc.local_timestamp(column)
-        values = column.to_numpy(zero_copy_only=False)  # datetime64[<unit>], unit kept
-    elif pa.types.is_date(kind):
-        values = column.to_numpy(zero_copy_only=False)  # datetime64[D] or [ms]
-    elif pa.types.is_string(kind) or pa.types.is_large_string(kind) or (
-            hasattr(pa.types, "is_string_view") and pa.types.is_string_view(kind)):
-        text = pd.Series(column.to_pylist(), dtype="string")
-        values = pd.to_datetime(text, format="ISO8601").to_numpy()
-    else:
-        raise TypeError(f"cannot read months from a column of type {kind}")
-    return values.astype("datetime64[M]").astype(np.int64)
-
-
-def _as_of_day(as_of: pd.Timestamp) -> int:
-    return int((as_of.normalize() - pd.Timestamp(0)).days)
-
-
-def _period(day: Any, freq: str) -> Any:
-    return day if freq == "D" else (day + _WEEK_SHIFT) // 7
-
-
-#: Largest span of periods (first period of the data to the period of ``as_of``) for which
-#: DuckDB counts distinct periods with a bitstring per customer (8192 bits = 1 KiB).
-MAX_BITSTRING_PERIODS = 8192
-
-
-def _duckdb_bits() -> tuple[Any, Any]:
-    ibis = _ibis()
-
-    @ibis.udf.agg.builtin(name="bitstring_agg")
-    def bitstring_agg(arg: int, lo: int, hi: int) -> str:  # type: ignore[empty-body]
-        """DuckDB: a bitstring with bit (arg - lo) set for each value."""
-
-    @ibis.udf.scalar.builtin(name="bit_count")
-    def bit_count(arg: str) -> int:  # type: ignore[empty-body]
-        """DuckDB: number of set bits."""
-
-    return bitstring_agg, bit_count
-
-
-def _backend_name(expr: Any) -> str | None:
-    """Name of the Ibis backend ``expr`` is bound to (``"duckdb"``, ``"pyspark"``), or
-    ``None`` for an unbound or multi-backend expression (then: the portable forms)."""
-    try:
-        return _ibis().get_backend(expr).name
-    except Exception:  # noqa: BLE001 - no single backend
-        return None
-
-
-def _distinct_count(rows: ir.Table, period: Any, *, as_of_period: int) -> Any:
-    """Number of distinct periods per group: a bitstring on DuckDB, COUNT(DISTINCT) else."""
-    if _backend_name(rows) == "duckdb":
-        lo = rows.aggregate(lo=rows.period.min()).to_pyarrow().column("lo")[0].as_py()
-        if lo is not None and 0 <= as_of_period - lo < MAX_BITSTRING_PERIODS:
-            bitstring_agg, bit_count = _duckdb_bits()
-            return bit_count(bitstring_agg(period, int(lo), as_of_period)).cast("int64")
-    return period.nunique()
-
-
-def _amount_at_first(rows: ir.Table) -> Any:
-    """The amount of a row of the first period per group: DuckDB's ``arg_min`` (Ibis's
-    ``argmin`` compiles to an ordered ``FIRST``, which sorts within each group: the whole
-    summary at 20M rows took 2.45 / 2.35 s with it against 2.03 / 2.27 s, medians of 5);
-    elsewhere ``argmin`` (Spark: ``min_by``)."""
-    ibis = _ibis()
-    if _backend_name(rows) == "duckdb":
-        @ibis.udf.agg.builtin(name="arg_min")
-        def arg_min(arg: float, key: int) -> float:  # type: ignore[empty-body]
-            """DuckDB: ``arg`` of the row with the smallest ``key``."""
-
-        return arg_min(rows.amount, rows.period)
-    return rows.amount.argmin(rows.period)
-
-
-def summary_expr(
-    table: ir.Table,
-    *,
-    as_of: object,
-    freq: str = "D",
-    window_days: int = DEFAULT_SETTINGS.tier_window_days,
-    purchases_only: bool = True,
-) -> ir.Table:
-    """The per-customer summary as an Ibis expression.
-
-    With ``purchases_only`` (the default, as
-    :func:`retention_lib.analysis.summary.customer_summary`)
-    the rows are first grouped by customer and day, the days whose net amount is positive
-    (purchase days) make the periods, and customers without one are left out; the rest of
-    this paragraph describes ``purchases_only=False`` (``lifetimes``' behaviour, every day
-    with a row is a period).
-
-    One group-by of the rows by customer computes everything but the net amount of each
-    customer's first period; that amount is the one row of the first period (``arg_min``)
-    when no period of the customer holds two rows, and for the other customers (as many as
-    have two rows in one period) it is summed over the rows joined to their first period.
-    At 20M transactions on DuckDB (``benchmarks/summary_scale.py``, medians of 5, two
-    rounds) :func:`summarize_files` takes 2.02 / 2.24 s this way against 2.13 / 2.59 s when
-    every row was joined to its customer's first period and grouped once more; the bare
-    group-by takes 0.52 / 0.64 s.  A customer × period group-by is slower still (5 s:
-    almost every row is its own group).  ``monetary_value`` is then (net amount − first
-    period's) / frequency, equal to the pandas path's sum of the repeat periods up to the
-    rounding of that subtraction.
-
-    Parameters
-    ----------
-    table
-        Ibis table with ``customer_id`` (string), ``date`` (timestamp), ``amount`` (float64),
-        e.g. from :func:`contract_table`.
-    as_of, freq, window_days, purchases_only
-        As in :func:`retention_lib.analysis.summary.customer_summary`.
-
-    Returns
-    -------
-    ibis.Table
-        One row per customer, ordered by ``customer_id``: ``customer_id``, ``first_day``,
-        ``last_day`` (int64 days since 1970-01-01), ``n_transactions`` (int64),
-        ``frequency``, ``recency``, ``T``, ``monetary_value``, ``revenue_total``,
-        ``revenue_window`` (float64).
-    """
-    ibis = _ibis()
-    if freq not in SUPPORTED_FREQS:
-        raise ValueError(f"freq={freq!r} is not supported; choose one of {list(SUPPORTED_FREQS)}")
-    as_of_ts = _as_timestamp(as_of, "as_of")
-    window_start = as_of_ts - pd.Timedelta(days=window_days)
-    t = table.filter(table.date <= ibis.literal(as_of_ts.to_pydatetime(), type="timestamp"))
-    in_window = t.date > ibis.literal(window_start.to_pydatetime(), type="timestamp")
-    rows = t.select(
-        "customer_id",
-        "amount",
-        day=_day(t.date),
-        win=ibis.ifelse(in_window, t.amount, 0.0),
-    )
-    as_of_period = _period(_as_of_day(as_of_ts), freq)  # Python int: floor division
-    if purchases_only:
-        return _purchase_summary_expr(rows, freq=freq, as_of_period=as_of_period)
-    rows = rows.mutate(period=_period(rows.day, freq))
-    agg = rows.group_by("customer_id").aggregate(
-        first_day=rows.day.min(),
-        last_day=rows.day.max(),
-        n_transactions=rows.count(),
-        n_periods=_distinct_count(rows, rows.period, as_of_period=as_of_period),
-        first_period=rows.period.min(),
-        last_period=rows.period.max(),
-        first_row=_amount_at_first(rows),  # exact when each period has one row
-        revenue_total=rows.amount.sum(),
-        revenue_window=rows.win.sum(),
-    )
-    # customers with two rows in one period: their first period's rows summed
-    multi = agg.filter(agg.n_transactions > agg.n_periods).select(
-        m_id=agg.customer_id, m_period=agg.first_period)
-    firsts = (
-        rows.inner_join(multi, [rows.customer_id == multi.m_id,
-                                rows.period == multi.m_period])
-        .group_by("m_id").aggregate(first_sum=rows.amount.sum())
-    )
-    cust = agg.left_join(firsts, agg.customer_id == firsts.m_id)
-    cust = cust.mutate(
-        repeat_sum=cust.revenue_total - cust.first_sum.fill_null(cust.first_row))
-    return _summary_columns(cust, repeat_sum=cust.repeat_sum, as_of_period=as_of_period)
-
-
-def _summary_columns(cust: ir.Table, *, repeat_sum: Any, as_of_period: int) -> ir.Table:
-    """The summary's columns (:data:`~retention_lib.analysis.summary.SUMMARY_COLUMNS` with the day
-    numbers) from one row per customer: ``first_day``, ``last_day``, ``n_transactions``,
-    ``n_periods``, ``first_period``, ``last_period``, ``revenue_total``, ``revenue_window``;
-    ``repeat_sum`` is the revenue of the periods after the first (monetary value's sum)."""
-    ibis = _ibis()
-    frequency = (cust.n_periods - 1).cast("float64")
-    out = cust.select(
-        "customer_id",
-        first_day=cust.first_day.cast("int64"),
-        last_day=cust.last_day.cast("int64"),
-        n_transactions=cust.n_transactions.cast("int64"),
-        frequency=frequency,
-        recency=(cust.last_period - cust.first_period).cast("float64"),
-        T=(ibis.literal(as_of_period, type="int64") - cust.first_period).cast("float64"),
-        monetary_value=ibis.ifelse(frequency > 0, repeat_sum / frequency, 0.0).cast("float64"),
-        revenue_total=cust.revenue_total.cast("float64"),
-        revenue_window=cust.revenue_window.cast("float64"),
-    )
-    return out.order_by("customer_id")
-
-
-def monthly_expr(
-    table: ir.Table,
-    *,
-    as_of: object | None = None,
-    start: object | None = None,
-) -> ir.Table:
-    """Net revenue per customer and calendar month, long form, as an Ibis expression.
-
-    Parameters
-    ----------
-    table
-        Ibis table with ``customer_id``, ``date``, ``amount`` (see :func:`contract_table`).
-    as_of, start
-        Keep rows dated in ``[start, as_of]`` (either bound optional).
-
-    Returns
-    -------
-    ibis.Table
-        One row per customer and month with at least one transaction row, ordered by
-        ``customer_id``, ``month``: ``customer_id`` (string), ``month`` (int64 months since
-        1970-01), ``revenue`` (float64 net amount).
-    """
-    ibis = _ibis()
-    t = table
-    if as_of is not None:
-        as_of_ts = _as_timestamp(as_of, "as_of")
-        t = t.filter(t.date <= ibis.literal(as_of_ts.to_pydatetime(), type="timestamp"))
-    if start is not None:
-        start_ts = _as_timestamp(start, "start")
-        t = t.filter(t.date >= ibis.literal(start_ts.to_pydatetime(), type="timestamp"))
-    rows = t.select("customer_id", "amount", month=_month(t.date))
-    out = rows.group_by(["customer_id", "month"]).aggregate(revenue=rows.amount.sum())
-    return out.order_by(["customer_id", "month"])
-
-
-def days_expr(table: ir.Table, *, as_of: object | None = None) -> ir.Table:
-    """Net amount, rows and purchases per customer and calendar day, as an Ibis expression.
-
-    The engine's form of :func:`retention_lib.analysis.summary.customer_days`.
-
-    Parameters
-    ----------
-    table
-        Ibis table with ``customer_id``, ``date``, ``amount`` (see :func:`contract_table`).
-    as_of
-        Keep the days up to the day of ``as_of`` (the time of day is ignored, as in
-        :func:`retention_lib.analysis.summary.customer_days`).
-
-    Returns
-    -------
-    ibis.Table
-        One row per customer and day with a row that has an id and a date, ordered by
-        ``customer_id``, ``day``: ``customer_id`` (string), ``day`` (int64 days since
-        1970-01-01), ``amount`` (float64 net amount, missing amounts left out of the sum),
-        ``rows`` (int64), ``purchase`` (bool: the day's net amount is positive).
-    """
-    t = table.filter(table.customer_id.notnull() & table.date.notnull())
-    rows = t.select("customer_id", "amount", day=_day(t.date).cast("int64"))
-    if as_of is not None:
-        rows = rows.filter(rows.day <= _as_of_day(_as_timestamp(as_of, "as_of")))
-    out = rows.group_by(["customer_id", "day"]).aggregate(
-        amount=rows.amount.sum().fill_null(0.0),
-        rows=rows.count(),
-        purchase=(rows.amount.sum().fill_null(0.0) > 0),
-    )
-    return out.order_by(["customer_id", "day"])
-
-
 # --------------------------------------------------------------------------- execution
 
 
-def _string_index(values: Any, name: str) -> pd.Index:
+def _arrow_string_index(values: Any, name: str) -> pd.Index:
+    """A ``string``-dtype Index named ``name`` of a pyarrow column (or any values)."""
     return pd.Index(pd.array(values, dtype="string"), name=name)
-
-
-def _dates_from_days(days: np.ndarray) -> np.ndarray:
-    return days.astype("datetime64[D]").astype("datetime64[ns]")
 
 
 def _to_arrow(expr: ir.Table) -> Any:
@@ -621,10 +243,11 @@ def _to_arrow(expr: ir.Table) -> Any:
     several parts read into ``WITH`` clauses) marked: row-level ones ``NOT MATERIALIZED``,
     since DuckDB would otherwise store the filtered transactions in memory (at 20M rows
     2.1 GB peak RSS instead of 1.0 GB); grouped ones ``MATERIALIZED``, computed once (the
-    per-customer aggregate read twice by :func:`summary_expr`: unmaterialized, the whole
+    per-customer aggregate read twice by
+    :func:`~retention_lib.analysis.engine_expressions.summary_expr`: unmaterialized, the whole
     summary at 20M rows took 3.3-3.5 s instead of 2.0-2.2 s).
     """
-    ibis = _ibis()
+    ibis = require_ibis()
     try:
         backend = ibis.get_backend(expr)
     except Exception:  # noqa: BLE001 - not bound to one backend: let Ibis decide
@@ -641,35 +264,8 @@ def _to_arrow(expr: ir.Table) -> Any:
 
 
 def _column(arrow: Any, name: str, dtype: Any) -> np.ndarray:
+    """Column ``name`` of a pyarrow table as a NumPy array of ``dtype``."""
     return arrow.column(name).to_numpy().astype(dtype, copy=False)
-
-
-def _purchase_summary_expr(rows: ir.Table, *, freq: str, as_of_period: int) -> ir.Table:
-    """:func:`summary_expr` with ``purchases_only``: periods of purchase days only."""
-    days = rows.group_by(["customer_id", "day"]).aggregate(
-        net=rows.amount.sum(), win=rows.win.sum(), n=rows.count())
-    totals = days.group_by("customer_id").aggregate(
-        n_transactions=days.n.sum(), revenue_total=days.net.sum(),
-        revenue_window=days.win.sum())
-    bought = days.filter(days.net > 0)
-    bought = bought.mutate(period=_period(bought.day, freq))
-    span = bought.group_by("customer_id").aggregate(
-        first_day=bought.day.min(), last_day=bought.day.max())
-    per = bought.group_by(["customer_id", "period"]).aggregate(psum=bought.net.sum())
-    agg = per.group_by("customer_id").aggregate(
-        n_periods=per.count(), first_period=per.period.min(),
-        last_period=per.period.max(), purchase_sum=per.psum.sum())
-    heads = agg.select(h_id=agg.customer_id, h_period=agg.first_period)
-    firsts = per.inner_join(heads, [per.customer_id == heads.h_id,
-                                    per.period == heads.h_period]).select(
-        f_id=per.customer_id, first_sum=per.psum)
-    # every customer with a row (totals) is kept: one without a purchase day has a null
-    # first_day, which summarize_table counts and leaves out
-    cust = (totals.left_join(agg, "customer_id")
-            .left_join(span, "customer_id")
-            .left_join(firsts, totals.customer_id == firsts.f_id))
-    return _summary_columns(cust, repeat_sum=cust.purchase_sum - cust.first_sum,
-                            as_of_period=as_of_period)
 
 
 def summarize_table(
@@ -697,12 +293,12 @@ def summarize_table(
     -------
     pandas.DataFrame
         Exactly the frame of :func:`retention_lib.analysis.summary.customer_summary`: index
-        ``customer_id`` (string dtype, sorted), columns :data:`~retention_lib.analysis.summary.
+        ``customer_id`` (string dtype, sorted), columns :data:`~retention_lib.analysis._frames.
         SUMMARY_COLUMNS` (``first_purchase``/``last_purchase`` datetime64[ns],
         ``n_transactions`` int64, the rest float64), ``attrs`` ``as_of``, ``freq``,
         ``window_days``.
     """
-    as_of_ts = _as_timestamp(as_of, "as_of")
+    as_of_ts = as_timestamp(as_of, "as_of")
     expr = summary_expr(contract_table(table, config=config), as_of=as_of_ts, freq=freq,
                         window_days=window_days, purchases_only=purchases_only)
     arrow = _to_arrow(expr)
@@ -715,13 +311,13 @@ def summarize_table(
         if no_purchase:
             arrow = arrow.filter(bought)
     data = {
-        "first_purchase": _dates_from_days(_column(arrow, "first_day", np.int64)),
-        "last_purchase": _dates_from_days(_column(arrow, "last_day", np.int64)),
+        "first_purchase": dates_from_days(_column(arrow, "first_day", np.int64)),
+        "last_purchase": dates_from_days(_column(arrow, "last_day", np.int64)),
         "n_transactions": _column(arrow, "n_transactions", np.int64),
     }
     for name in SUMMARY_COLUMNS[3:]:
         data[name] = _column(arrow, name, np.float64)
-    index = _string_index(arrow.column("customer_id"), "customer_id")
+    index = _arrow_string_index(arrow.column("customer_id"), "customer_id")
     out = pd.DataFrame(data, index=index)
     out.attrs = {"as_of": as_of_ts, "freq": freq, "window_days": window_days,
                  "purchases_only": bool(purchases_only), "no_purchase": no_purchase}
@@ -793,8 +389,8 @@ def monthly_revenue_table(
     """
     expr = monthly_expr(contract_table(table, config=config), as_of=as_of, start=start)
     arrow = _to_arrow(expr)
-    month_numbers = _months_since_epoch(arrow.column("month"))
-    _check_month_bounds(month_numbers, as_of=as_of, start=start)
+    month_numbers = months_since_epoch(arrow.column("month"))
+    check_month_bounds(month_numbers, as_of=as_of, start=start)
     months = month_numbers.astype("datetime64[M]")
     return pd.DataFrame({
         "customer_id": pd.array(arrow.column("customer_id"), dtype="string"),
@@ -803,45 +399,20 @@ def monthly_revenue_table(
     })
 
 
-def _month_number(bound: object, name: str) -> int:
-    return int(_as_timestamp(bound, name).to_numpy().astype("datetime64[M]").astype(np.int64))
-
-
-def _check_month_bounds(months: np.ndarray, *, as_of: object | None,
-                        start: object | None) -> None:
-    """Refuse months outside the requested bounds: a backend that computed them wrongly
-    must fail loudly rather than hand back a matrix 170 years wide."""
-    if not len(months):
-        return
-    checks = []
-    if as_of is not None:
-        checks.append(("as_of", as_of, months > _month_number(as_of, "as_of")))
-    if start is not None:
-        checks.append(("start", start, months < _month_number(start, "start")))
-    for name, bound, bad in checks:
-        if bad.any():
-            first = np.datetime64(int(months[bad][0]), "M")
-            raise RuntimeError(
-                f"the backend returned month {first} outside the requested {name} "
-                f"{_as_timestamp(bound, name).date()} ({int(bad.sum())} row(s)): its date "
-                "arithmetic is wrong for this column type; please report the backend "
-                "and its version")
-
-
 def customer_days_table(
     table: ir.Table, *, as_of: object | None = None, config: Any = None
 ) -> pd.DataFrame:
     """The per-customer-day table of an Ibis table, computed by its backend.
 
-    Returns the frame of :func:`retention_lib.analysis.summary.customer_days` (same columns, dtypes
-    and order: ``customer_id``, ``date``, ``amount``, ``rows``, ``purchase``, sorted by
-    ``customer_id`` then ``date``).  ``config``: settings or YAML path/mapping (column
+    Returns the frame of :func:`retention_lib.analysis.customer_days.customer_days` (same
+    columns, dtypes and order: ``customer_id``, ``date``, ``amount``, ``rows``, ``purchase``,
+    sorted by ``customer_id`` then ``date``).  ``config``: settings or YAML path/mapping (column
     mapping).
     """
     arrow = _to_arrow(days_expr(contract_table(table, config=config), as_of=as_of))
     return pd.DataFrame({
         "customer_id": pd.array(arrow.column("customer_id"), dtype="string"),
-        "date": _dates_from_days(_column(arrow, "day", np.int64)),
+        "date": dates_from_days(_column(arrow, "day", np.int64)),
         "amount": _column(arrow, "amount", np.float64),
         "rows": _column(arrow, "rows", np.int64),
         "purchase": _column(arrow, "purchase", bool),
@@ -907,10 +478,10 @@ def monthly_matrix(
         if len(long) else np.zeros(0, np.int64)
     if len(long) == 0:
         columns = pd.PeriodIndex([], freq="M", name="month")
-        empty_index = _string_index([], "customer_id")
+        empty_index = _arrow_string_index([], "customer_id")
         return pd.DataFrame(index=empty_index, columns=columns, dtype=np.float64)
-    first_m = _month_number(start, "start") if start is not None else int(months.min())
-    last_m = _month_number(as_of, "as_of") if as_of is not None else int(months.max())
+    first_m = month_number(start, "start") if start is not None else int(months.min())
+    last_m = month_number(as_of, "as_of") if as_of is not None else int(months.max())
     outside = (months < first_m) | (months > last_m)
     if outside.any():  # negative offsets would silently wrap around in the matrix
         raise ValueError(
@@ -927,5 +498,5 @@ def monthly_matrix(
     columns = pd.period_range(
         pd.Period(np.datetime64(first_m, "M"), freq="M"), periods=n_months, freq="M", name="month"
     )
-    index = _string_index(ids.to_numpy()[new], "customer_id")
+    index = _arrow_string_index(ids.to_numpy()[new], "customer_id")
     return pd.DataFrame(values, index=index, columns=columns)

@@ -63,9 +63,9 @@ import pandas as pd
 from scipy.stats import fisher_exact
 
 from ..config import DEFAULT_SETTINGS
+from ._frame_ids import first_row_of_code, index_in, rows_at, tx_days
+from ._frames import as_day, day_number
 from .churn import customer_status
-from .signals import _first_row_of_code, _index_in, _rows_at, _tx_days
-from .summary import _as_day, _day_number
 
 __all__ = ["EVENT_COLUMNS", "event_impact", "stop_rate"]
 
@@ -117,8 +117,8 @@ class _Base:
         # the per-customer-day table up to as_of, with the sorted ids of the whole frame (a
         # superset of those up to as_of, same order: the same sums per customer); shared
         # with early_warning and the churn history
-        uniq, code, day, net, _ = _tx_days(transactions)
-        upto = day <= _day_number(as_of)
+        uniq, code, day, net, _ = tx_days(transactions)
+        upto = day <= day_number(as_of)
         self.codes, self.days, self.net = code[upto], day[upto], net[upto]
         self.n_codes = len(uniq)
         self.as_of = as_of
@@ -131,14 +131,14 @@ class _Base:
         self.end_last = self.end_status["last_purchase"].to_numpy()
         self.end_lost = (self.end_status["status"] == "lost").to_numpy(bool)
         # transaction code of every customer of end_status (all have a purchase)
-        self.end_code = _index_in(pd.Index(self.end_status.index), pd.Index(uniq))
+        self.end_code = index_in(pd.Index(self.end_status.index), pd.Index(uniq))
         self.churned_on = None
         if customers is not None and "churned_on" in customers.columns:
             col = customers["churned_on"]
             if isinstance(col.dtype, np.dtype) and col.dtype.kind == "M":
                 # first row per id, NaT when absent (what set_index / reindex give)
                 # (every id of end_status is in uniq: end_code finds it)
-                rows = _rows_at(_first_row_of_code(customers, uniq), self.end_code)
+                rows = rows_at(first_row_of_code(customers, uniq), self.end_code)
                 values = col.to_numpy()
                 got = np.full(len(rows), np.datetime64("NaT"), dtype=values.dtype)
                 got[rows >= 0] = values[rows[rows >= 0]]
@@ -159,7 +159,7 @@ class _Base:
         st = customer_status(source, as_of=a, lapse_days=self.lapse, customers=self.customers)
         active = (st["status"] == "active").to_numpy(dtype=bool, na_value=False)
         # every customer's position in end_status (hashed in pyarrow), then the base's
-        pos = _index_in(pd.Index(st.index.astype(str)), self.end_status.index)[active]
+        pos = index_in(pd.Index(st.index.astype(str)), self.end_status.index)[active]
         n_base = int(active.sum())
         found = pos >= 0
         p = np.maximum(pos, 0)
@@ -170,7 +170,7 @@ class _Base:
             stopped = stopped | ((co > np.datetime64(a)) & (co <= np.datetime64(b)))
         lo = a - pd.Timedelta(days=self.lapse)
         dv = self.days
-        sel = (dv > _day_number(lo)) & (dv <= _day_number(a))
+        sel = (dv > day_number(lo)) & (dv <= day_number(a))
         by_code = np.zeros(self.n_codes, dtype=np.float64)
         if sel.any():
             s = pd.Series(self.net[sel]).groupby(self.codes[sel]).sum()
@@ -202,8 +202,8 @@ def stop_rate(
         ``revenue_start``, ``revenue_stopped``, ``revenue_churn`` (float).
     """
     data_end = transactions["date"].max() if as_of is None else as_of
-    base = _Base(transactions, _as_day(data_end, "as_of"), lapse_days, customers)
-    n, k, r, rk = base.window(_as_day(start, "start"), _as_day(end, "end"))
+    base = _Base(transactions, as_day(data_end, "as_of"), lapse_days, customers)
+    n, k, r, rk = base.window(as_day(start, "start"), as_day(end, "end"))
     return {
         "active": n, "stopped": k, "churn": k / n if n else float("nan"),
         "revenue_start": r, "revenue_stopped": rk,
@@ -298,89 +298,115 @@ def event_impact(
         raise ValueError(
             f"months_before and months_after must be >= 1, got {months_before}, {months_after}"
         )
-    data_end = _as_day(transactions["date"].max() if as_of is None else as_of, "as_of")
-    data_start = _as_day(transactions["date"].min(), "first transaction date")
+    data_end = as_day(transactions["date"].max() if as_of is None else as_of, "as_of")
+    data_start = as_day(transactions["date"].min(), "first transaction date")
     ev = events.sort_values("date", kind="stable").reset_index(drop=True)
     expected = _is_expected(ev, expected_kinds, expected_keywords)
     base = _Base(transactions, data_end, lapse_days, customers)
-    rows = []
-    for i, rec in ev.iterrows():
-        d = rec["date"]
-        row: dict[str, Any] = {
-            "date": d,
-            "kind": str(rec["kind"]),
-            "description": "" if pd.isna(rec.get("description", "")) else
-            str(rec.get("description", "")),
-            "expected": bool(expected[i]),
-        }
-        nan_fields = dict.fromkeys(
-            ("churn_before", "churn_after", "churn_change", "revenue_churn_before",
-             "revenue_churn_after", "revenue_churn_change", "p_value"), float("nan"),
-        )
-        zero_fields = dict.fromkeys(
-            ("active_before", "stopped_before", "active_after", "stopped_after"), 0
-        )
-        if pd.isna(d):
-            rows.append({**row, **nan_fields, **zero_fields, "before_start": pd.NaT,
-                         "after_end": pd.NaT, "significant": False,
-                         "verdict": "not measured", "note": "event without a date"})
-            continue
-        d = pd.Timestamp(d).normalize()
-        a0 = d - pd.DateOffset(months=months_before)
-        b1 = d + pd.DateOffset(months=months_after)
-        row.update(before_start=a0, after_end=b1)
-        if d <= data_start or d >= data_end:
-            rows.append({**row, **nan_fields, **zero_fields, "significant": False,
-                         "verdict": "not measured",
-                         "note": f"outside the data range ({data_start:%Y-%m-%d} to "
-                                 f"{data_end:%Y-%m-%d}); not measured"})
-            continue
-        notes = []
-        if (a0 - data_start).days < lapse_days:
-            notes.append(
-                "partial history: the active base before the event is counted on "
-                f"{max((a0 - data_start).days, 0)} days of data (fewer than {lapse_days})"
-            )
-        if b1 > data_end:
-            notes.append(f"after window incomplete: the data end on {data_end:%Y-%m-%d}")
-        elif (data_end - b1).days < lapse_days:
-            notes.append(
-                f"provisional: only {(data_end - b1).days} days of data after the window, "
-                "so customers who stopped may still come back"
-            )
-        nb, kb, rb, rkb = base.window(a0, d)
-        na, ka, ra, rka = base.window(d, min(b1, data_end))
-        cb = kb / nb if nb else float("nan")
-        ca = ka / na if na else float("nan")
-        rcb = rkb / rb if rb > 0 else float("nan")
-        rca = rka / ra if ra > 0 else float("nan")
-        if nb and na:
-            p = float(fisher_exact([[kb, nb - kb], [ka, na - ka]])[1])
-        else:
-            p = float("nan")
-        change = ca - cb
-        row.update(
-            active_before=nb, stopped_before=kb, churn_before=cb,
-            active_after=na, stopped_after=ka, churn_after=ca, churn_change=change,
-            revenue_churn_before=rcb, revenue_churn_after=rca,
-            revenue_churn_change=rca - rcb, p_value=p,
-            significant=bool(p < alpha),
-            verdict=_verdict(row["kind"], change, p, row["expected"], alpha),
-            note="; ".join(notes),
-        )
-        rows.append(row)
-    out = pd.DataFrame(rows, columns=list(EVENT_COLUMNS))
-    for col in ("date", "before_start", "after_end"):
-        out[col] = pd.to_datetime(out[col]).astype("datetime64[ns]")
-    for col in ("active_before", "stopped_before", "active_after", "stopped_after"):
-        out[col] = out[col].astype(np.int64)
-    for col in ("expected", "significant"):
-        out[col] = out[col].astype(bool)
-    for col in ("kind", "description", "verdict", "note"):
-        out[col] = out[col].astype(str)
+    rows = [
+        _event_row(rec, bool(expected[i]), base, data_start=data_start, data_end=data_end,
+                   months_before=months_before, months_after=months_after,
+                   lapse_days=lapse_days, alpha=alpha)
+        for i, rec in ev.iterrows()
+    ]
+    out = _typed_event_frame(rows)
     out.attrs = {
         "data_start": data_start, "data_end": data_end, "lapse_days": int(lapse_days),
         "months_before": int(months_before), "months_after": int(months_after),
         "alpha": float(alpha),
     }
+    return out
+
+
+_NAN_FIELDS = ("churn_before", "churn_after", "churn_change", "revenue_churn_before",
+               "revenue_churn_after", "revenue_churn_change", "p_value")
+_COUNT_FIELDS = ("active_before", "stopped_before", "active_after", "stopped_after")
+
+
+def _event_row(
+    rec: pd.Series, expected: bool, base: _Base, *, data_start: pd.Timestamp,
+    data_end: pd.Timestamp, months_before: int, months_after: int, lapse_days: int,
+    alpha: float,
+) -> dict[str, Any]:
+    """One :func:`event_impact` row: the windows around the event ``rec`` compared."""
+    d = rec["date"]
+    row: dict[str, Any] = {
+        "date": d,
+        "kind": str(rec["kind"]),
+        "description": "" if pd.isna(rec.get("description", "")) else
+        str(rec.get("description", "")),
+        "expected": expected,
+    }
+    nan_fields = dict.fromkeys(_NAN_FIELDS, float("nan"))
+    zero_fields = dict.fromkeys(_COUNT_FIELDS, 0)
+    if pd.isna(d):
+        return {**row, **nan_fields, **zero_fields, "before_start": pd.NaT,
+                "after_end": pd.NaT, "significant": False,
+                "verdict": "not measured", "note": "event without a date"}
+    d = pd.Timestamp(d).normalize()
+    a0 = d - pd.DateOffset(months=months_before)
+    b1 = d + pd.DateOffset(months=months_after)
+    row.update(before_start=a0, after_end=b1)
+    if d <= data_start or d >= data_end:
+        return {**row, **nan_fields, **zero_fields, "significant": False,
+                "verdict": "not measured",
+                "note": f"outside the data range ({data_start:%Y-%m-%d} to "
+                        f"{data_end:%Y-%m-%d}); not measured"}
+    notes = _window_notes(a0, b1, data_start, data_end, lapse_days)
+    nb, kb, rb, rkb = base.window(a0, d)
+    na, ka, ra, rka = base.window(d, min(b1, data_end))
+    cb = kb / nb if nb else float("nan")
+    ca = ka / na if na else float("nan")
+    rcb = rkb / rb if rb > 0 else float("nan")
+    rca = rka / ra if ra > 0 else float("nan")
+    if nb and na:
+        p = float(fisher_exact([[kb, nb - kb], [ka, na - ka]])[1])
+    else:
+        p = float("nan")
+    change = ca - cb
+    row.update(
+        active_before=nb, stopped_before=kb, churn_before=cb,
+        active_after=na, stopped_after=ka, churn_after=ca, churn_change=change,
+        revenue_churn_before=rcb, revenue_churn_after=rca,
+        revenue_churn_change=rca - rcb, p_value=p,
+        significant=bool(p < alpha),
+        verdict=_verdict(row["kind"], change, p, row["expected"], alpha),
+        note="; ".join(notes),
+    )
+    return row
+
+
+def _window_notes(
+    a0: pd.Timestamp, b1: pd.Timestamp, data_start: pd.Timestamp, data_end: pd.Timestamp,
+    lapse_days: int,
+) -> list[str]:
+    """The caveats of the windows ``(a0, event]`` and ``(event, b1]``: partial history before,
+    an incomplete or provisional window after."""
+    notes = []
+    if (a0 - data_start).days < lapse_days:
+        notes.append(
+            "partial history: the active base before the event is counted on "
+            f"{max((a0 - data_start).days, 0)} days of data (fewer than {lapse_days})"
+        )
+    if b1 > data_end:
+        notes.append(f"after window incomplete: the data end on {data_end:%Y-%m-%d}")
+    elif (data_end - b1).days < lapse_days:
+        notes.append(
+            f"provisional: only {(data_end - b1).days} days of data after the window, "
+            "so customers who stopped may still come back"
+        )
+    return notes
+
+
+def _typed_event_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """The rows as the :data:`EVENT_COLUMNS` frame with its column dtypes."""
+    out = pd.DataFrame(rows, columns=list(EVENT_COLUMNS))
+    for col in ("date", "before_start", "after_end"):
+        out[col] = pd.to_datetime(out[col]).astype("datetime64[ns]")
+    for col in _COUNT_FIELDS:
+        out[col] = out[col].astype(np.int64)
+    for col in ("expected", "significant"):
+        out[col] = out[col].astype(bool)
+    for col in ("kind", "description", "verdict", "note"):
+        out[col] = out[col].astype(str)
     return out

@@ -34,7 +34,7 @@ to integer codes in sorted-id order, days, months, category codes, and the row o
 those arrays (distinct days/months/categories by change points along the sorted orders,
 revenue by pandas' group sum over integer codes in table order, hence bit-identical to the
 former string ``groupby``). :func:`funnel_transitions` prepares once for both dates, and
-the report (``_stages_and_transitions``) reuses the end stages and the
+the report (:func:`stages_and_transitions`) reuses the end stages and the
 :func:`~retention_lib.analysis.churn.customer_status` it already has.
 """
 
@@ -48,10 +48,11 @@ import numpy as np
 import pandas as pd
 
 from ..config import DEFAULT_SETTINGS
-from .cadence import _factorized
+from ._discipline_inputs import factorized
+from ._frames import day_number
 from .churn import customer_status
+from .customer_days import customer_day_table
 from .shared import text_codes
-from .summary import _day_number, _days
 
 __all__ = [
     "STAGES",
@@ -60,6 +61,7 @@ __all__ = [
     "funnel_counts",
     "funnel_stages",
     "funnel_transitions",
+    "stages_and_transitions",
 ]
 
 STAGES: tuple[str, ...] = ("first purchase", "repeat", "regular", "expanded", "key account")
@@ -132,7 +134,7 @@ def _managers(ids: pd.Index, customers: pd.DataFrame | None) -> pd.Series:
 
 
 def _prepare(transactions: pd.DataFrame, customers: pd.DataFrame | None) -> _Prepared:
-    codes, uniques = _factorized(transactions)  # shared with the cadence inside a build
+    codes, uniques = factorized(transactions)  # shared with the cadence inside a build
     ids = pd.Index(uniques)
     order = ids.argsort()
     rank = np.empty(len(order), dtype=np.int64)
@@ -151,7 +153,7 @@ def _prepare(transactions: pd.DataFrame, customers: pd.DataFrame | None) -> _Pre
         cat_key = code * (len(cats) + 1) + (cat + 1)
         cat_order = np.argsort(cat_key, kind="stable")
     valid &= code >= 0
-    days = _days(transactions)  # its ids: the sorted distinct ids, as ids
+    days = customer_day_table(transactions)  # its ids: the sorted distinct ids, as ids
     e_code = days.code
     if len(days.uniques) != len(ids) or not pd.Index(days.uniques).equals(ids):
         # pragma: no cover - both are the sorted distinct ids
@@ -220,7 +222,7 @@ def _stages_at(
     slot_of[pos] = np.arange(n, dtype=np.int64)
 
     # purchase days, purchase months and revenue from the per-customer-day table
-    as_day = _day_number(as_of)
+    as_day = day_number(as_of)
     e_slot = slot_of[prep.e_code]  # output row of each customer-day, or -1
     e_use = (prep.e_day <= as_day) & (e_slot >= 0)
     e_buy = e_use & prep.e_bought
@@ -421,14 +423,14 @@ def funnel_transitions(
         ``start_stage`` (string: a stage or ``"new"``), ``end_stage`` (string: a stage or
         ``"lost"``), ``manager`` (string, from ``customers``).
     """
-    return _stages_and_transitions(
+    return stages_and_transitions(
         transactions, start=start, end=end, tiers_start=tiers_start, tiers_end=tiers_end,
         customers=customers, lapse_days=lapse_days, regular_months=regular_months,
         expansion_factor=expansion_factor, key_tiers=key_tiers,
     )[1]
 
 
-def _stages_and_transitions(
+def stages_and_transitions(
     transactions: pd.DataFrame,
     *,
     start: Any,

@@ -12,6 +12,8 @@ rate is not significant (2 lost of 5 against 10 %: p = 0.081, not flagged).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 from scipy.stats import binomtest
@@ -88,7 +90,50 @@ def manager_fit(
     """
     if not 0 < alpha < 1:
         raise ValueError(f"alpha must be in (0, 1), got {alpha}")
-    frame = churn_by_manager
+    rows = _manager_rows(churn_by_manager)
+    if company_rate is None:
+        company_rate = (rows.company_lost / rows.company_n if rows.company_n
+                        else float("nan"))
+    p0 = float(company_rate)
+    n, lost = rows.n, rows.lost
+    rate = np.where(n > 0, lost / np.maximum(n, 1), np.nan)
+    pvals = _p_values(lost, n, p0)
+    flagged = (pvals < alpha) & (rate > p0)
+    out = pd.DataFrame(
+        {
+            "customers": n,
+            "lost": lost,
+            "churn_rate": rate.astype("float64"),
+            "company_rate": p0,
+            "p_value": pvals.astype("float64"),
+            "flagged": np.asarray(flagged, dtype=bool),
+        },
+        index=rows.index,
+    )
+    out = _with_compliance(out, compliance, p0)
+    out = _flagged_first(out)
+    out.attrs = {
+        "company_rate": p0,
+        "alpha": alpha,
+        "company_customers": rows.company_n,
+        "company_lost": rows.company_lost,
+    }
+    return out[list(FIT_COLUMNS)]
+
+
+@dataclass(frozen=True)
+class _ManagerRows:
+    """The checked manager rows of a churn-by-manager table and the company totals."""
+
+    index: pd.Index  # manager names (string), the "all" row left out
+    n: np.ndarray  # int64: customers active at the window start
+    lost: np.ndarray  # int64: of them, lost by the window end
+    company_n: int
+    company_lost: int
+
+
+def _manager_rows(frame: pd.DataFrame) -> _ManagerRows:
+    """Manager rows and company totals (the ``"all"`` row, else the sum of the managers)."""
     n_col = "active_start" if "active_start" in frame.columns else "customers"
     missing = [c for c in (n_col, "lost") if c not in frame.columns]
     if missing:
@@ -109,11 +154,12 @@ def manager_fit(
         company_n, company_lost = int(tot[n_col]), int(tot["lost"])
     else:
         company_n, company_lost = int(n.sum()), int(lost.sum())
-    if company_rate is None:
-        company_rate = company_lost / company_n if company_n else float("nan")
-    p0 = float(company_rate)
+    idx = pd.Index(pd.array(list(labels[~is_total]), dtype="string"), name="manager")
+    return _ManagerRows(idx, n, lost, company_n, company_lost)
 
-    rate = np.where(n > 0, lost / np.maximum(n, 1), np.nan)
+
+def _p_values(lost: np.ndarray, n: np.ndarray, p0: float) -> np.ndarray:
+    """One-sided exact binomial p-values of ``lost`` of ``n`` against the company rate."""
     pvals = np.full(len(n), np.nan)
     if 0 < p0 < 1:
         for i, (k, m) in enumerate(zip(lost, n, strict=True)):
@@ -121,20 +167,15 @@ def manager_fit(
                 pvals[i] = binomtest(int(k), int(m), p0, alternative="greater").pvalue
     elif p0 == 0:  # any loss is above a zero company rate
         pvals = np.where(n > 0, np.where(lost > 0, 0.0, 1.0), np.nan)
-    flagged = (pvals < alpha) & (rate > p0)
+    return pvals
 
-    idx = pd.Index(pd.array(list(labels[~is_total]), dtype="string"), name="manager")
-    out = pd.DataFrame(
-        {
-            "customers": n,
-            "lost": lost,
-            "churn_rate": rate.astype("float64"),
-            "company_rate": p0,
-            "p_value": pvals.astype("float64"),
-            "flagged": np.asarray(flagged, dtype=bool),
-        },
-        index=idx,
-    )
+
+def _with_compliance(
+    out: pd.DataFrame, compliance: pd.DataFrame | None, p0: float
+) -> pd.DataFrame:
+    """``out`` with the compliance columns; managers with active customers but none active at
+    the window start are added as rows without churn."""
+    idx = out.index
     comp_n = pd.Series(pd.NA, index=idx, dtype="Int64")
     comp_share = pd.Series(np.nan, index=idx, dtype="float64")
     if compliance is not None:
@@ -161,6 +202,11 @@ def manager_fit(
     out["customers"] = out["customers"].astype(np.int64)
     out["lost"] = out["lost"].astype(np.int64)
     out["flagged"] = out["flagged"].astype(bool)
+    return out
+
+
+def _flagged_first(out: pd.DataFrame) -> pd.DataFrame:
+    """Flagged managers first, then by churn rate descending, then name."""
     order = np.lexsort(
         (
             out.index.astype(str).to_numpy(),
@@ -170,13 +216,7 @@ def manager_fit(
     )
     out = out.iloc[order]
     out.index.name = "manager"
-    out.attrs = {
-        "company_rate": p0,
-        "alpha": alpha,
-        "company_customers": company_n,
-        "company_lost": company_lost,
-    }
-    return out[list(FIT_COLUMNS)]
+    return out
 
 
 def flagged_managers(fit: pd.DataFrame) -> list[str]:

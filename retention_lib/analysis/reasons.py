@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 
 from ..i18n import get_translator
-from .churn import _require
+from ._checks import require
 
 __all__ = [
     "DEFAULT_KEYWORDS",
@@ -315,8 +315,8 @@ def rank_reasons(
         :data:`RECOMMENDED_ACTIONS`). ``attrs`` holds ``survey_rows``, ``rows_of_lost``,
         ``rows_ignored`` (answers of customers not in ``lost``) and ``surveyed_lost``.
     """
-    _require(surveys, ("customer_id", "reason"), "surveys")
-    _require(lost, ("lost_revenue",), "lost")
+    require(surveys, ("customer_id", "reason"), "surveys")
+    require(lost, ("lost_revenue",), "lost")
     lost_ids = _lost_ids(lost)
     revenue = pd.Series(lost["lost_revenue"].to_numpy(dtype=np.float64), index=lost_ids)
     ids = surveys["customer_id"].astype(str)
@@ -385,7 +385,7 @@ def survey_coverage(surveys: pd.DataFrame, *, lost: pd.DataFrame) -> dict[str, f
         ``lost`` (int: lost customers), ``surveyed`` (int: of them, those with at least one
         survey row), ``coverage`` (float: surveyed / lost; NaN when nobody was lost).
     """
-    _require(surveys, ("customer_id",), "surveys")
+    require(surveys, ("customer_id",), "surveys")
     lost_ids = _lost_ids(lost)
     n_lost = int(lost_ids.nunique())
     surveyed = int(pd.Index(surveys["customer_id"].astype(str).unique()).isin(lost_ids).sum())

@@ -30,7 +30,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .summary import _as_timestamp, _day_profile, _is_ibis_table, customer_summary
+from ._frames import as_timestamp, is_ibis_table
+from .customer_days import purchase_day_profile
+from .summary import customer_summary
 
 __all__ = ["OTHER_SEGMENT", "RFM_SEGMENTS", "rfm_score", "rfm_segment", "rfm_table"]
 
@@ -202,15 +204,15 @@ def rfm_table(
     """
     rules = _validated(segments)
     as_of_ts = pd.Timestamp(as_of)
-    if _is_ibis_table(transactions):  # aggregated by its backend
+    if is_ibis_table(transactions):  # aggregated by its backend
         summary = customer_summary(transactions, as_of=as_of_ts, freq="D")
         index = summary.index
         recency = (as_of_ts.normalize() - summary["last_purchase"]).dt.days.astype(np.int64)
         frequency = (summary["frequency"] + 1).astype(np.int64)
         monetary = summary["revenue_total"].astype(np.float64)
     else:  # the same three figures without the rest of the summary
-        index, last_day, n_days, revenue = _day_profile(transactions, as_of=as_of_ts)
-        as_of_day = (_as_timestamp(as_of_ts, "as_of").normalize() - pd.Timestamp(0)).days
+        index, last_day, n_days, revenue = purchase_day_profile(transactions, as_of=as_of_ts)
+        as_of_day = (as_timestamp(as_of_ts, "as_of").normalize() - pd.Timestamp(0)).days
         recency = pd.Series(as_of_day - last_day, index=index, dtype=np.int64)
         frequency = pd.Series(n_days, index=index, dtype=np.int64)
         monetary = pd.Series(revenue, index=index, dtype=np.float64)

@@ -24,11 +24,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["FrameMemo", "pinned_rows", "rows_until", "text_codes"]
+from ._frames import rows_on_or_before
+from .pinned import pinned_rows_until
 
-#: Results of :func:`rows_until` kept by :func:`pinned_rows`, per (frame id, column, as_of);
-#: the entry holds the frame, so a recycled id never matches another object.
-_PINNED_ROWS: dict[tuple[int, str, pd.Timestamp], tuple[pd.DataFrame, pd.DataFrame]] = {}
+__all__ = ["FrameMemo", "rows_until", "text_codes"]
 
 
 def rows_until(frame: pd.DataFrame, as_of: Any, *, column: str = "date") -> pd.DataFrame:
@@ -37,35 +36,13 @@ def rows_until(frame: pd.DataFrame, as_of: Any, *, column: str = "date") -> pd.D
     ``frame`` itself when that is every row: the usual monthly run, whose data ends in the
     report month, then makes no copy of a table of tens of millions of rows (at 21M
     transactions a copy is ~1.2 GB, at 37M contacts ~1.5 GB).  Otherwise a filtered copy,
-    the same object on every call inside :func:`pinned_rows`.  Either way the result must
-    not be modified (the analyses never modify their inputs).
+    the same object on every call inside :func:`retention_lib.analysis.pinned.pinned_rows`.
+    Either way the result must not be modified (the analyses never modify their inputs).
     """
-    hit = _PINNED_ROWS.get((id(frame), column, pd.Timestamp(as_of)))
-    if hit is not None and hit[0] is frame:
-        return hit[1]
-    keep = (frame[column] <= as_of).to_numpy(dtype=bool, na_value=False)
-    return frame if keep.all() else frame.loc[keep]
-
-
-@contextmanager
-def pinned_rows(frame: pd.DataFrame, as_of: Any, *, column: str = "date") -> Iterator[None]:
-    """Compute :func:`rows_until` of ``frame`` now and return that same frame from every
-    call with these arguments until the block ends.
-
-    A report's page builds each cut the tables at the report month's end; a run whose data
-    goes on past it (an export taken a few days into the next month) made one copy of the
-    rows per build, in each worker process.  The runner opens this block before the
-    workers fork: one copy, shared by all of them, and the set-ups remembered per frame
-    object (:mod:`retention_lib.analysis.summary`'s per-customer-day table) apply to it."""
-    key = (id(frame), column, pd.Timestamp(as_of))
-    if key in _PINNED_ROWS:  # nested with the same arguments: the outer block owns it
-        yield
-        return
-    _PINNED_ROWS[key] = (frame, rows_until(frame, as_of, column=column))
-    try:
-        yield
-    finally:
-        _PINNED_ROWS.pop(key, None)
+    pinned = pinned_rows_until(frame, as_of, column)
+    if pinned is not None:
+        return pinned
+    return rows_on_or_before(frame, as_of, column=column)
 
 
 def text_codes(values: pd.Series) -> tuple[np.ndarray, pd.Index]:

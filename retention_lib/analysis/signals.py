@@ -79,24 +79,21 @@ the marker fired in the sample back-test (at 2025-08-01).
 
 from __future__ import annotations
 
-import gc
-import math
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from decimal import Decimal
 from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyarrow
-import pyarrow.compute as pc
 
 from ..config import DEFAULT_SETTINGS
 from ..i18n import Translator, get_translator
-from .churn import _require
-from .shared import FrameMemo, text_codes
-from .summary import _as_day, _customer_codes, _day_number, _days, _money_key
-from .tiers import value_tiers
+from . import _marker_rules as rules
+from ._checks import require
+from ._frame_ids import INPUTS, customer_columns, first_row_of_code, rows_at, tier_column
+from ._frames import as_day, day_number, money_key
+from ._marker_rules import CustomerWindows, sum_at
+from ._sentence_memo import empty_lists, english_memo, fact_key
 
 __all__ = [
     "DEFAULT_WEIGHTS",
@@ -152,61 +149,6 @@ DEFAULT_WEIGHTS: dict[str, float] = {
 
 HISTORY_OK = "ok"
 HISTORY_SHORT = "not enough history"
-_MONTH_DAYS = 30.4375
-
-
-# ----------------------------------------------------------------------------- helpers
-
-
-def _norm_kinds(kinds: Iterable[str]) -> set[str]:
-    if isinstance(kinds, str):
-        kinds = (kinds,)
-    return {str(k).strip().casefold() for k in kinds}
-
-
-def _str_ids(ids: pd.Series) -> pd.Series:
-    """``ids`` as strings (``astype(str)`` unless they already are a string dtype)."""
-    return ids if isinstance(ids.dtype, pd.StringDtype) else ids.astype(str)
-
-
-def _arrow_strings(values: pd.Series | pd.Index) -> Any:
-    """The pyarrow array behind a pyarrow-backed string Series/Index, else ``None``."""
-    dtype = values.dtype
-    if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow":
-        return pyarrow.array(values.array)
-    return None
-
-
-def _index_in(values: pd.Index, uniq: pd.Index) -> np.ndarray:
-    """Position in ``uniq`` (distinct strings) of each of ``values`` (-1: absent), int64.
-
-    The same as ``uniq.get_indexer(values)``; with pyarrow strings on both sides the hash
-    lookup runs in pyarrow (``pyarrow.compute.index_in``), without Python string objects."""
-    left, right = _arrow_strings(values), _arrow_strings(uniq)
-    if left is None or right is None:
-        return uniq.get_indexer(values).astype(np.int64)
-    if right.type != left.type:
-        right = right.cast(left.type)
-    where = pc.index_in(left, value_set=right).fill_null(-1)
-    return where.to_numpy(zero_copy_only=False).astype(np.int64)
-
-
-def _isin(values: pd.Series | pd.Index, allowed: pd.Index) -> np.ndarray:
-    """``values.isin(allowed)`` for string values as a bool array (missing: ``False``).
-
-    With pyarrow strings on both sides the test runs in pyarrow (``pyarrow.compute.is_in``);
-    ``allowed`` must not hold missing values."""
-    left, right = _arrow_strings(values), _arrow_strings(allowed)
-    if left is None or right is None:
-        return np.asarray(values.isin(allowed), dtype=bool)
-    if right.type != left.type:
-        right = right.cast(left.type)
-    hit = pc.is_in(left, value_set=right).fill_null(False)
-    return hit.to_numpy(zero_copy_only=False).astype(bool)
-
-
-#: Memo of :func:`shared_inputs` (``None`` outside a block).
-_SHARED = FrameMemo("retention_lib_signals_shared")
 
 
 @contextmanager
@@ -222,340 +164,8 @@ def shared_inputs() -> Iterator[None]:
     modified inside the block. Blocks nest (the outermost owns the memo); outside any block
     nothing is kept.
     """
-    with _SHARED.block():
+    with INPUTS.block():
         yield
-
-
-def _memo(frame: pd.DataFrame, what: tuple[Any, ...], compute: Any) -> Any:
-    """``compute()``, remembered per frame object and ``what`` inside a
-    :func:`shared_inputs` block (computed every time outside one)."""
-    return _SHARED.get(frame, what, compute)
-
-
-def _factorized(frame: pd.DataFrame, column: str) -> tuple[np.ndarray, pd.Index]:
-    """``pd.factorize`` of ``frame[column]`` as strings: (codes, distinct values).
-
-    Remembered per frame object and column inside a :func:`shared_inputs` block."""
-    def compute() -> tuple[np.ndarray, pd.Index]:
-        if isinstance(frame[column].dtype, pd.CategoricalDtype):  # loader's compact dtype
-            return text_codes(frame[column])
-        codes, distinct = pd.factorize(_str_ids(frame[column]))
-        return codes, pd.Index(distinct)
-
-    return _memo(frame, ("factorize", column), compute)
-
-
-def _positions(frame: pd.DataFrame, column: str, uniq: pd.Index, pos_of_code: np.ndarray,
-               rows: np.ndarray | None = None) -> np.ndarray:
-    """Position of each id of ``frame[column]`` among the output rows (-1: not an output row).
-
-    ``uniq`` are the distinct transaction ids and ``pos_of_code`` maps their codes (and -1,
-    a missing id, in the last slot) to output positions; ``rows`` (positions in ``frame``)
-    restricts the answer to those rows. The ids are factorized first (:func:`_factorized`),
-    so strings are compared once per distinct id, not once per row.
-    """
-    codes, distinct = _factorized(frame, column)
-    if rows is not None:
-        codes = codes[rows]
-    if len(distinct) == 0:
-        return np.full(len(codes), -1, dtype=np.int64)
-    where = _code_of_distinct(frame, column, uniq)  # -1 when not a transaction id
-    return pos_of_code[np.where(codes >= 0, where[np.maximum(codes, 0)], -1)]
-
-
-def _memo_on(frame: pd.DataFrame, what: tuple[Any, ...], owner: Any, compute: Any) -> Any:
-    """:func:`_memo` for a result that also depends on the object ``owner`` (matched by
-    identity, kept alive by the memo)."""
-    def with_owner() -> tuple[Any, Any]:
-        return owner, compute()
-
-    hit = _memo(frame, (*what, id(owner)), with_owner)
-    if hit[0] is not owner:  # pragma: no cover - ids are unique while the memo holds owner
-        return compute()
-    return hit[1]
-
-
-def _code_of_distinct(frame: pd.DataFrame, column: str, uniq: pd.Index) -> np.ndarray:
-    """Position in ``uniq`` of each distinct value of ``frame[column]`` (:func:`_factorized`
-    order; -1: absent). Remembered per frame, column and ``uniq`` object inside a
-    :func:`shared_inputs` block (the two early-warning runs of a build share ``uniq``)."""
-    return _memo_on(frame, ("code_of_distinct", column), uniq,
-                    lambda: _index_in(_factorized(frame, column)[1], uniq))
-
-
-def _tx_codes(transactions: pd.DataFrame) -> tuple[np.ndarray, pd.Index]:
-    """``pd.factorize`` of ``transactions["customer_id"]`` as strings, sorted: (int64 codes
-    of every row, sorted distinct ids).
-
-    String ids go through :func:`retention_lib.analysis.summary._customer_codes` (one factorization
-    per frame inside :func:`retention_lib.analysis.summary.shared_customer_codes`, shared with value
-    tiers); the result is remembered per frame inside a :func:`shared_inputs` block, so
-    calls on the same frame get the same ``uniq`` object."""
-    def compute() -> tuple[np.ndarray, pd.Index]:
-        ids = transactions["customer_id"]
-        if isinstance(ids.dtype, pd.StringDtype):
-            codes, uniq = _customer_codes(transactions)
-        else:
-            codes, uniq = pd.factorize(ids.astype(str), sort=True)
-        return np.asarray(codes, dtype=np.int64), pd.Index(uniq)
-
-    return _memo(transactions, ("tx_codes",), compute)
-
-
-def _tx_days(
-    transactions: pd.DataFrame,
-) -> tuple[pd.Index, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """The per-customer-day table of ``transactions``
-    (:func:`retention_lib.analysis.summary.customer_days`) with customer codes into
-    :func:`_tx_codes`' sorted ids: ``(uniq, code, day, net, bought)``, sorted by code, then
-    day.  Remembered per frame inside a :func:`shared_inputs` block; the table itself is
-    shared with the churn history and the cohorts (one per frame inside a build, or a
-    report: :func:`retention_lib.analysis.summary.pinned_aggregates`)."""
-    def compute() -> tuple[pd.Index, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        _, uniq = _tx_codes(transactions)
-        days = _days(transactions)
-        code, day, net, bought = days.code, days.day, days.net, days.bought
-        if not isinstance(transactions["customer_id"].dtype, pd.StringDtype):
-            # ids of another dtype: _tx_codes sorts them as strings
-            code = uniq.get_indexer(pd.Index(days.uniques).astype(str))[code]
-            order = np.lexsort((day, code))
-            code, day, net, bought = code[order], day[order], net[order], bought[order]
-        return uniq, code, day, net, bought
-
-    return _memo(transactions, ("tx_days",), compute)
-
-
-def _first_row_of_code(customers: pd.DataFrame, uniq: pd.Index) -> np.ndarray:
-    """Row of ``customers`` holding the first occurrence of each of ``uniq`` (-1: absent),
-    ids compared as strings: ``_first_rows(customer ids, uniq)``. Remembered per frame and
-    ``uniq`` object inside a :func:`shared_inputs` block."""
-    def compute() -> np.ndarray:
-        keys = pd.Index(customers["customer_id"].astype(str))
-        first = ~np.asarray(keys.duplicated(), dtype=bool)
-        rows = np.flatnonzero(first)
-        out = np.full(len(uniq), -1, dtype=np.int64)
-        if len(rows):
-            where = _index_in(keys[first], uniq)  # distinct keys: each uniq slot hit once
-            hit = where >= 0
-            out[where[hit]] = rows[hit]
-        return out
-
-    return _memo_on(customers, ("first_row_of_code",), uniq, compute)
-
-
-def _rows_at(row_of_code: np.ndarray, codes: np.ndarray) -> np.ndarray:
-    """``row_of_code`` at ``codes`` (-1 where a code is -1)."""
-    if len(row_of_code) == 0:
-        return np.full(len(codes), -1, dtype=np.int64)
-    return np.where(codes >= 0, row_of_code[np.maximum(codes, 0)], -1)
-
-
-def _in_window(dates: pd.Series, lo: pd.Timestamp, hi: pd.Timestamp) -> np.ndarray:
-    """``(dates > lo) & (dates <= hi)`` as a bool array (missing: ``False``); on the numpy
-    datetime values when the column holds them."""
-    if isinstance(dates.dtype, np.dtype) and dates.dtype.kind == "M":
-        v = dates.to_numpy()
-        return (v > lo.to_datetime64()) & (v <= hi.to_datetime64())
-    return ((dates > lo) & (dates <= hi)).to_numpy(dtype=bool, na_value=False)
-
-
-def _month_numbers(frame: pd.DataFrame, column: str) -> np.ndarray | None:
-    """Months since 1970-01 (the monthly ``Period`` ordinal) of a datetime64 column;
-    missing dates give the smallest int64 (before every month). ``None`` for other dtypes.
-    Remembered inside a :func:`shared_inputs` block."""
-    dates = frame[column]
-    if not (isinstance(dates.dtype, np.dtype) and dates.dtype.kind == "M"):
-        return None
-    return _memo(frame, ("months", column),
-                 lambda: dates.to_numpy().astype("datetime64[M]").astype(np.int64))
-
-
-def _normalized_in(frame: pd.DataFrame, column: str, allowed: set[str]) -> np.ndarray:
-    """Rows whose ``frame[column]``, as a trimmed case-folded string, is in ``allowed``
-    (missing: no).
-
-    Normalizes each distinct value once (same result as normalizing every row)."""
-    codes, distinct = _factorized(frame, column)
-    if len(distinct) == 0:
-        return np.zeros(len(frame), dtype=bool)
-    norm = pd.Series(distinct).astype(str).str.strip().str.casefold()
-    ok = norm.isin(allowed).to_numpy(dtype=bool, na_value=False)
-    return np.where(codes >= 0, ok[np.maximum(codes, 0)], False)
-
-
-def _day_values(days: np.ndarray, dtype: Any) -> np.ndarray:
-    """Day numbers (since 1970-01-01) as midnight datetimes of ``dtype``."""
-    return days.astype("datetime64[D]").astype(dtype)
-
-
-def _count_at(pos: np.ndarray, mask: np.ndarray, n: int) -> np.ndarray:
-    """Rows per output position where ``mask`` holds (float64, length ``n``)."""
-    keep = mask & (pos >= 0)
-    return np.bincount(pos[keep], minlength=n).astype(np.float64)
-
-
-def _sum_at(values: np.ndarray, pos: np.ndarray, mask: np.ndarray, n: int) -> np.ndarray:
-    """Sum of ``values`` per output position where ``mask`` holds (0 for none; NaN skipped).
-
-    A pandas groupby sum over the rows in their order, so the figures are the same as
-    grouping by the customer id strings."""
-    keep = mask & (pos >= 0)
-    out = np.zeros(n, dtype=np.float64)
-    if keep.any():
-        s = pd.Series(values[keep]).groupby(pos[keep]).sum()
-        out[s.index.to_numpy(np.int64)] = s.to_numpy(np.float64)
-    return out
-
-
-def _mean_at(values: np.ndarray, pos: np.ndarray, mask: np.ndarray, n: int) -> np.ndarray:
-    """Mean of ``values`` per output position where ``mask`` holds (NaN for none)."""
-    keep = mask & (pos >= 0)
-    out = np.full(n, np.nan)
-    if keep.any():
-        s = pd.Series(values[keep]).groupby(pos[keep]).mean()
-        out[s.index.to_numpy(np.int64)] = s.to_numpy(np.float64)
-    return out
-
-
-class _MemoTranslator(Translator):
-    """A :class:`~retention_lib.i18n.Translator` that remembers what it formatted.
-
-    :func:`early_warning` writes the English sentences of every active customer; the same
-    message with the same arguments, and the same number, recur many times. Messages are
-    remembered by key and arguments; numbers and percentages by the exact rounded decimal
-    babel formats (``Decimal(str(value))`` scaled and quantized with the current decimal
-    context; an ``int`` with no decimals by its value), plural forms by the count. The
-    messages themselves are filled in by :meth:`Translator.t` (this class only overrides
-    the formatting it calls), so every string is the one the translator itself returns.
-    """
-
-    def __init__(self, tr: Translator) -> None:
-        super().__init__(tr.lang)
-        self._tr = tr
-        self._memo_messages: dict[Any, str] = {}
-        self._memo_numbers: dict[Any, str] = {}
-        self._memo_plural: dict[Any, str] = {}
-        #: sentence per :func:`_fact_key` (filled by :func:`early_warning`)
-        self.memo_facts: dict[Any, str] = {}
-
-    def t(self, key: str, /, **kwargs: Any) -> str:
-        try:
-            memo = (key, tuple(kwargs.items()), tuple(map(type, kwargs.values())))
-            hit = self._memo_messages.get(memo)
-        except TypeError:  # an unhashable argument
-            return super().t(key, **kwargs)
-        if hit is None:
-            hit = self._memo_messages[memo] = super().t(key, **kwargs)
-        return hit
-
-    __call__ = t
-
-    def plural_form(self, count: float | int) -> str:
-        try:
-            memo = (type(count), count)
-            hit = self._memo_plural.get(memo)
-        except TypeError:
-            return super().plural_form(count)
-        if hit is None:
-            hit = self._memo_plural[memo] = super().plural_form(count)
-        return hit
-
-    def _decimal_key(self, value: Any, scale: int, decimals: int) -> Any:
-        if not isinstance(value, (int, float)) or isinstance(value, bool):
-            return None
-        x = Decimal(str(value))
-        if not x.is_finite():
-            return None
-        x = x.scaleb(scale)
-        return (x.is_signed(), str(abs(x).normalize().quantize(Decimal(1).scaleb(-decimals))))
-
-    def number(self, value: Any, *, decimals: int | None = 0) -> str:
-        if type(value) is int and decimals == 0:
-            key: Any = ("i", value)
-        else:
-            key = None if decimals is None else self._decimal_key(value, 0, decimals)
-            if key is None:
-                return super().number(value, decimals=decimals)
-            key = ("n", decimals, key)
-        hit = self._memo_numbers.get(key)
-        if hit is None:
-            hit = self._memo_numbers[key] = super().number(value, decimals=decimals)
-        return hit
-
-    def percent(self, rate: Any, decimals: int = 1) -> str:
-        key = self._decimal_key(rate, 2, decimals)
-        if key is None:
-            return super().percent(rate, decimals)
-        key = ("p", decimals, key)
-        hit = self._memo_numbers.get(key)
-        if hit is None:
-            hit = self._memo_numbers[key] = super().percent(rate, decimals)
-        return hit
-
-
-_ENGLISH: list[_MemoTranslator] = []
-_ENGLISH_LIMIT = 200_000  # remembered messages and numbers before the memo starts afresh
-
-
-def _english_memo() -> _MemoTranslator:
-    """The English memo translator of :func:`early_warning`, kept between calls (the
-    catalog does not change while the process runs; the memo is bounded)."""
-    if not _ENGLISH or (len(_ENGLISH[0]._memo_messages) + len(_ENGLISH[0]._memo_numbers)
-                        + len(_ENGLISH[0].memo_facts) > _ENGLISH_LIMIT):
-        _ENGLISH[:] = [_MemoTranslator(get_translator("en"))]
-    return _ENGLISH[0]
-
-
-def _empty_lists(n: int) -> list[list[Any]]:
-    """``n`` distinct empty lists. The cyclic garbage collector is paused meanwhile: the
-    new lists hold nothing, so no cycle can be missed, and a collection triggered by every
-    few hundred allocations would otherwise rescan the heap (a tenth of a second per
-    hundred thousand customers)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        return [[] for _ in range(n)]
-    finally:
-        if enabled:
-            gc.enable()
-
-
-def _pct0_key(value: Any) -> Any:
-    """What ``percent(value, 0)`` depends on: the sign and the whole percentage rounded
-    half to even. Away from a half (more than 1e-6 from it, |percentage| below 1e9) the
-    float product ``value * 100`` rounds like the decimal text babel rounds; near a half,
-    or for anything else, the key is the value itself (formatted exactly)."""
-    if value is None or type(value) is not float:
-        return ("raw", value)
-    x = abs(value * 100.0)
-    if not x < 1e9:  # also NaN and inf
-        return ("raw", value)
-    whole = math.floor(x)
-    if abs(x - whole - 0.5) < 1e-6:
-        return ("raw", value)
-    return (math.copysign(1.0, value) < 0, whole + (x - whole > 0.5))
-
-
-def _fact_key(fact: Mapping[str, Any]) -> Any:
-    """A key under which every fact gets the same :func:`marker_sentences` sentence:
-    the marker and its figures, percentages by :func:`_pct0_key` (``None``: unknown)."""
-    m = fact["marker"]
-    if m == "orders_down":
-        return (m, fact["baseline_months"], fact["orders_drop"] is None,
-                fact["revenue_drop"] is None, _pct0_key(fact["orders_drop"]),
-                _pct0_key(fact["revenue_drop"]))
-    if m == "not_using":
-        return (m, fact["baseline_months"], _pct0_key(fact["drop"]))
-    if m == "low_p_alive":
-        return (m, _pct0_key(fact["p_alive"]))
-    if m in ("overdue", "contacts_down", "complaints_up", "competitor_interest"):
-        try:
-            key = (m, *((k, type(v), v) for k, v in fact.items()))
-            hash(key)
-        except TypeError:
-            return None
-        return key
-    return None
 
 
 def marker_label(marker: str, *, tr: Translator | None = None) -> str:
@@ -618,6 +228,8 @@ def marker_sentences(facts: Iterable[Mapping[str, Any]], *, tr: Translator | Non
 # ----------------------------------------------------------------------------- main
 
 
+# early_warning is long only by its signature (one keyword per rule of the module docstring)
+# and its docstring (the output contract); its body is about 60 lines of named steps.
 def early_warning(
     transactions: pd.DataFrame,
     *,
@@ -730,299 +342,57 @@ def early_warning(
         A table lacks a required column, ``markers`` or ``weights`` names an unknown
         marker, or ``as_of`` is not a date.
     """
-    _require(transactions, ("customer_id", "date", "amount"), "transactions")
-    T = _as_day(as_of, "as_of")
-    if orders_rule not in ("both", "orders", "revenue", "either"):
-        raise ValueError(
-            f"orders_rule={orders_rule!r} is not one of ['both', 'orders', 'revenue', 'either']"
-        )
-    if recent_days <= 0 or baseline_days <= 0:
-        raise ValueError(
-            f"recent_days and baseline_days must be positive, got {recent_days}, "
-            f"{baseline_days}"
-        )
+    require(transactions, ("customer_id", "date", "amount"), "transactions")
+    T = as_day(as_of, "as_of")
+    _check_windows(orders_rule, recent_days, baseline_days)
     if min_history_days is None:
         min_history_days = recent_days + 90
     wanted = list(MARKERS) if markers is None else list(markers)
     unknown = [m for m in wanted if m not in MARKERS]
     if unknown:
         raise ValueError(f"unknown marker(s) {unknown}; allowed: {list(MARKERS)}")
-    w = dict(DEFAULT_WEIGHTS)
-    if weights:
-        bad = [m for m in weights if m not in MARKERS]
-        if bad:
-            raise ValueError(f"unknown marker(s) {bad} in weights; allowed: {list(MARKERS)}")
-        w.update({m: float(v) for m, v in weights.items()})
-    out_of_range = {m: v for m, v in w.items() if not 0 <= v <= 1}
-    if out_of_range:
-        raise ValueError(f"marker weights must lie in [0, 1], got {out_of_range}")
-
+    w = _marker_weights(weights)
     inputs = {"contacts": contacts, "signals": signals, "usage": usage, "p_alive": p_alive}
-    off: dict[str, str] = {}
-    for m in MARKERS:
-        if m not in wanted:
-            off[m] = "not requested"
-        elif m in MARKER_TABLES and inputs[MARKER_TABLES[m]] is None:
-            off[m] = f"no {MARKER_TABLES[m]} table" if m != "low_p_alive" else "no p_alive"
+    off = _markers_off(wanted, inputs)
     on = [m for m in MARKERS if m not in off]
 
-    # --- purchases up to T, active customers -----------------------------------------
-    # Customer ids are factorized once (sorted, as a groupby would order them) and every
-    # per-customer figure is computed on integer positions; see _positions.
-    # (the sorted ids of the whole frame: a superset of those up to T, in the same order,
-    # so positions and the output are the same as with the ids up to T only)
-    # every figure below is read from the per-customer-day table (:func:`_tx_days`): the
-    # days up to T with their net amount, and the purchase days among them
-    uniq, e_code, e_day, e_net, e_bought = _tx_days(transactions)
-    T_day = _day_number(T)
-    upto = e_day <= T_day
-    if not upto.all():
-        e_code, e_day, e_net, e_bought = e_code[upto], e_day[upto], e_net[upto], e_bought[upto]
-    # distinct (customer, purchase day) pairs, sorted by customer then day
-    d_code, d_day = e_code[e_bought], e_day[e_bought]
-    date_dtype = transactions["date"].dtype
-    if not (isinstance(date_dtype, np.dtype) and date_dtype.kind == "M"):
-        date_dtype = np.dtype("datetime64[ns]")
-    starts = np.flatnonzero(np.r_[True, d_code[1:] != d_code[:-1]]) if len(d_code) else (
-        np.zeros(0, dtype=np.int64))
-    ends = np.r_[starts[1:], len(d_code)] - 1 if len(d_code) else np.zeros(0, dtype=np.int64)
-    buyers = d_code[starts]  # codes of customers with a purchase, ascending = sorted ids
-    first_all = _day_values(d_day[starts], date_dtype)
-    last_all = _day_values(d_day[ends], date_dtype)
-    active = last_all > np.datetime64(T - pd.Timedelta(days=lapse_days))
-    if customers is not None and "churned_on" in customers.columns:
-        # churned_on of the first row per id (as set_index / drop duplicates / reindex)
-        rows = _rows_at(_first_row_of_code(customers, uniq), buyers)
-        gone = (customers["churned_on"] <= T).to_numpy(dtype=bool, na_value=False)
-        active &= ~np.where(rows >= 0, gone[np.maximum(rows, 0)] if len(gone) else False,
-                            False)
-    act_codes = buyers[active]
-    index = pd.Index(uniq[act_codes], name="customer_id", dtype="string")
-    first = pd.Series(first_all[active], index=index)
-    last = pd.Series(last_all[active], index=index)
-    n = len(index)
-    # position in ``index`` of every tx code (-1: not an active customer)
-    pos_of_code = np.full(len(uniq) + 1, -1, dtype=np.int64)  # last slot: missing id
-    pos_of_code[act_codes] = np.arange(n, dtype=np.int64)
-    t_pos = pos_of_code[e_code]
-    d_pos = pos_of_code[d_code]
-
-    r_start = T - pd.Timedelta(days=recent_days)
-    b_start = r_start - pd.Timedelta(days=baseline_days)
-    # baseline length per customer: (max(b_start, first - 1 day), r_start]
-    b_from = (first - pd.Timedelta(days=1)).clip(lower=b_start)
-    b_len = ((r_start - b_from).dt.days).to_numpy(np.float64)
-    b_len = np.where(b_len > 0, b_len, np.nan)
-    scale = recent_days / b_len  # expected in R = count in B x scale
-    history_ok = (first <= T - pd.Timedelta(days=min_history_days)).to_numpy(bool)
-    # baseline length in whole months (at least 1; 0 without a baseline), rounded half to
-    # even like round() (np.rint)
-    with np.errstate(invalid="ignore"):
-        b_months = np.where(np.isnan(b_len), 0,
-                            np.maximum(1, np.rint(b_len / _MONTH_DAYS))).astype(np.int64)
-
-    fired = {m: np.zeros(n, dtype=bool) for m in MARKERS}
-    facts: dict[str, dict[int, dict[str, Any]]] = {m: {} for m in MARKERS}
-
-    # --- orders / revenue ---------------------------------------------------------------
-    d_dates = _day_values(d_day, date_dtype)
-    in_r = d_dates > np.datetime64(r_start)
-    in_b = (d_dates > np.datetime64(b_start)) & (d_dates <= np.datetime64(r_start))
-    orders_r = _count_at(d_pos, in_r, n)
-    orders_b = _count_at(d_pos, in_b, n)
-    exp_orders = orders_b * scale
-    r_day, b_day = _day_number(r_start), _day_number(b_start)
-    t_r = e_day > r_day
-    t_b = (e_day > b_day) & (e_day <= r_day)
-    amt = e_net
-    rev_r = _sum_at(amt, t_pos, t_r, n)
-    rev_b = _sum_at(amt, t_pos, t_b, n)
-    exp_rev = rev_b * scale
+    panel = rules.active_customers(
+        transactions, customers, T, lapse_days=lapse_days, recent_days=recent_days,
+        baseline_days=baseline_days, min_history_days=min_history_days)
+    days_since = rules.days_since_purchase(panel)
+    results: dict[str, rules.Fired] = {}
     if "orders_down" in on:
-        judged = history_ok & (exp_orders >= min_expected)
-        o_down = judged & (orders_r < drop_ratio * exp_orders)
-        r_down = judged & (exp_rev > 0) & (rev_r < drop_ratio * exp_rev)
-        fired["orders_down"] = {
-            "both": o_down & r_down, "orders": o_down, "revenue": r_down,
-            "either": o_down | r_down,
-        }[orders_rule]
-        for i in np.flatnonzero(fired["orders_down"]):
-            facts["orders_down"][i] = {
-                "orders_drop": float(1 - orders_r[i] / exp_orders[i]) if o_down[i] else None,
-                "revenue_drop": float(1 - rev_r[i] / exp_rev[i]) if r_down[i] else None,
-                "baseline_months": int(b_months[i]),
-            }
-
-    # --- overdue --------------------------------------------------------------------------
-    days_since = (T - last).dt.days.to_numpy(np.int64)
+        results["orders_down"] = rules.orders_down(
+            panel, drop_ratio=drop_ratio, min_expected=min_expected, orders_rule=orders_rule)
     if "overdue" in on:
-        same = (d_code[1:] == d_code[:-1]) & (d_pos[1:] >= 0)
-        gaps = np.diff(d_day)[same].astype(np.float64)
-        g_pos = d_pos[1:][same]
-        med = np.full(n, np.nan)
-        n_int = np.bincount(g_pos, minlength=n)
-        if len(gaps):
-            by = pd.Series(gaps).groupby(g_pos).median()
-            med[by.index.to_numpy()] = by.to_numpy(np.float64)
-        judged = history_ok & (n_int >= min_intervals)
-        fired["overdue"] = (
-            judged & (days_since > overdue_factor * med) & (days_since > min_overdue_days)
-        )
-        for i in np.flatnonzero(fired["overdue"]):
-            facts["overdue"][i] = {"days": int(days_since[i]), "interval": int(round(med[i]))}
-
-    # --- contacts ---------------------------------------------------------------------------
+        results["overdue"] = rules.overdue(
+            panel, days_since, overdue_factor=overdue_factor, min_intervals=min_intervals,
+            min_overdue_days=min_overdue_days)
     if "contacts_down" in on:
-        _require(contacts, ("customer_id", "date"), "contacts")
-        engaged = np.zeros(len(contacts), dtype=bool)
-        has_rule = False
-        if "answered" in contacts.columns:
-            engaged |= contacts["answered"].to_numpy(dtype=bool, na_value=False)
-            has_rule = True
-        if "direction" in contacts.columns:
-            engaged |= _normalized_in(contacts, "direction", {"inbound"})
-            has_rule = True
-        if not has_rule:
-            engaged[:] = True
-        # only the engaged contacts of B or R are read: R = (r_start, T], B = the rest
-        c_rows = np.flatnonzero(engaged & _in_window(contacts["date"], b_start, T))
-        c_pos = _positions(contacts, "customer_id", uniq, pos_of_code, c_rows)
-        c_date = contacts["date"].iloc[c_rows]
-        c_r = (c_date > r_start).to_numpy(bool, na_value=False)
-        c_b = ~c_r
-        con_r = _count_at(c_pos, c_r, n)
-        # the contact baseline starts where the customer's purchase baseline starts
-        b_from_v = b_from.to_numpy()
-        c_b_keep = c_b & (c_pos >= 0)
-        c_b_keep[c_b_keep] = c_date.to_numpy()[c_b_keep] > b_from_v[c_pos[c_b_keep]]
-        exp_con = _count_at(c_pos, c_b_keep, n) * scale
-        judged = history_ok & (exp_con >= min_expected)
-        fired["contacts_down"] = judged & (con_r < drop_ratio * exp_con)
-        for i in np.flatnonzero(fired["contacts_down"]):
-            facts["contacts_down"][i] = {
-                "recent": int(con_r[i]), "expected": round(float(exp_con[i]), 1),
-                "recent_days": int(recent_days), "baseline_months": int(b_months[i]),
-            }
-
-    # --- signals ------------------------------------------------------------------------------
+        results["contacts_down"] = rules.contacts_down(
+            panel, contacts, drop_ratio=drop_ratio, min_expected=min_expected)
     if "complaints_up" in on or "competitor_interest" in on:
-        _require(signals, ("customer_id", "date", "kind"), "signals")
-        s_pos = _positions(signals, "customer_id", uniq, pos_of_code)
-        s_date = signals["date"]
-        s_r = ((s_date > r_start) & (s_date <= T)).to_numpy(bool, na_value=False)
-        s_b = ((s_date > b_start) & (s_date <= r_start)).to_numpy(bool, na_value=False)
+        rows = rules.signal_windows(panel, signals)
         if "complaints_up" in on:
-            is_c = _normalized_in(signals, "kind", _norm_kinds(complaint_kinds))
-            comp_r = _count_at(s_pos, is_c & s_r, n)
-            exp_comp = np.nan_to_num(_count_at(s_pos, is_c & s_b, n) * scale)
-            fired["complaints_up"] = (
-                history_ok & (comp_r >= 1) & (comp_r > complaint_factor * exp_comp)
-            )
-            for i in np.flatnonzero(fired["complaints_up"]):
-                facts["complaints_up"][i] = {
-                    "recent": int(comp_r[i]), "usual": round(float(exp_comp[i]), 1),
-                    "recent_days": int(recent_days),
-                }
+            results["complaints_up"] = rules.complaints_up(
+                panel, signals, rows, complaint_kinds=complaint_kinds,
+                complaint_factor=complaint_factor)
         if "competitor_interest" in on:
-            is_k = _normalized_in(signals, "kind", _norm_kinds(competitor_kinds))
-            sel = is_k & s_r & (s_pos >= 0)
-            latest = s_date[sel].groupby(s_pos[sel]).max()
-            has = np.zeros(n, dtype=bool)
-            has[latest.index.to_numpy()] = latest.notna().to_numpy(bool)
-            fired["competitor_interest"] = history_ok & has
-            for i in np.flatnonzero(fired["competitor_interest"]):
-                facts["competitor_interest"][i] = {"date": pd.Timestamp(latest.loc[i])}
-
-    # --- usage -----------------------------------------------------------------------------------
+            results["competitor_interest"] = rules.competitor_interest(
+                panel, signals, rows, competitor_kinds=competitor_kinds)
     if "not_using" in on:
-        _require(usage, ("customer_id", "period", "active_units"), "usage")
-        last_month = (T + pd.Timedelta(days=1)).to_period("M") - 1  # last complete month
-        k_r = max(1, int(round(recent_days / _MONTH_DAYS)))
-        k_b = max(1, int(round(baseline_days / _MONTH_DAYS)))
-        # only the usage rows of the k_b + k_r months are read (by month ordinal)
-        month = _month_numbers(usage, "period")
-        if month is None:
-            month = usage["period"].dt.to_period("M").array.asi8  # NaT: smallest int64
-        lm = last_month.ordinal
-        u_rows = np.flatnonzero((month > lm - k_r - k_b) & (month <= lm))
-        u_pos = _positions(usage, "customer_id", uniq, pos_of_code, u_rows)
-        units = usage["active_units"].to_numpy(np.float64)[u_rows]
-        u_r = month[u_rows] > lm - k_r
-        u_b = ~u_r
-        mean_r = _mean_at(units, u_pos, u_r, n)
-        mean_b = _mean_at(units, u_pos, u_b, n)
-        judged = history_ok & (mean_b > 0) & ~np.isnan(mean_r)
-        with np.errstate(invalid="ignore"):
-            fired["not_using"] = judged & (mean_r < usage_ratio * mean_b)
-        for i in np.flatnonzero(fired["not_using"]):
-            facts["not_using"][i] = {
-                "drop": float(1 - mean_r[i] / mean_b[i]), "baseline_months": int(k_b),
-            }
-
-    # --- probability alive ---------------------------------------------------------------------
+        results["not_using"] = rules.not_using(
+            panel, usage, usage_ratio=usage_ratio, baseline_days=baseline_days)
     if "low_p_alive" in on:
-        pa = pd.Series(p_alive, dtype=np.float64)
-        pa.index = pa.index.astype(str)
-        pa = pa[~pa.index.duplicated()].reindex(index).to_numpy(np.float64)
-        fired["low_p_alive"] = history_ok & (pa < p_alive_threshold)
-        for i in np.flatnonzero(fired["low_p_alive"]):
-            facts["low_p_alive"][i] = {"p_alive": float(pa[i])}
+        results["low_p_alive"] = rules.low_p_alive(
+            panel, p_alive, p_alive_threshold=p_alive_threshold)
 
-    # --- combine ---------------------------------------------------------------------------------
-    keep_prob = np.ones(n)
-    n_markers = np.zeros(n, dtype=np.int64)
-    for m in MARKERS:
-        keep_prob *= np.where(fired[m], 1.0 - w[m], 1.0)
-        n_markers += fired[m]
-    risk = 1.0 - keep_prob
-    in_12m = e_day > T_day - 365
-    rev12 = _sum_at(amt, t_pos, in_12m, n)
-    row_facts: list[list[dict[str, Any]]] = _empty_lists(n)
-    sentences: list[list[str]] = _empty_lists(n)
-    english = _english_memo()
-    # one sentence per distinct fact (:func:`_fact_key`), each built by marker_sentences
-    said = english.memo_facts
-    fired_rows = {m: set(np.flatnonzero(fired[m]).tolist()) for m in MARKERS}
-    for i in np.flatnonzero(n_markers).tolist():
-        row = [{"marker": m, **facts[m][i]} for m in MARKERS if i in fired_rows[m]]
-        row_facts[i] = row
-        out_i = []
-        for f in row:
-            key = _fact_key(f)
-            text = said.get(key) if key is not None else None
-            if text is None:
-                text = marker_sentences([f], tr=english)[0]
-                if key is not None:
-                    said[key] = text
-            out_i.append(text)
-        sentences[i] = out_i
-
-    name, manager = _customer_columns(
-        customers, index,
-        None if customers is None else _rows_at(_first_row_of_code(customers, uniq), act_codes))
-    out = pd.DataFrame(
-        {
-            "name": name,
-            "manager": manager,
-            "tier": _tier_column(tiers, transactions, T, index),
-            "history": np.where(history_ok, HISTORY_OK, HISTORY_SHORT),
-            **{m: fired[m] for m in MARKERS},
-            "n_markers": n_markers,
-            "flagged": (n_markers >= min_markers) & (risk >= flag_threshold - 1e-12),
-            "risk_score": risk,
-            "revenue_12m": rev12,
-            "value_at_risk": np.maximum(rev12, 0.0) * risk,
-            "last_purchase": last.to_numpy(),
-            "days_since_purchase": days_since,
-            "markers": pd.Series(sentences, index=index, dtype=object).to_numpy(),
-            "marker_facts": pd.Series(row_facts, index=index, dtype=object).to_numpy(),
-        },
-        index=index,
-    )
-    for col in ("name", "manager", "tier", "history"):
-        out[col] = out[col].astype(str)
-    # value at risk descending (equal to the cent: a tie), then customer_id
-    out = out.iloc[np.lexsort((np.arange(len(out)), -_money_key(out["value_at_risk"])))]
+    fired = {m: results[m][0] if m in results else np.zeros(panel.n, dtype=bool)
+             for m in MARKERS}
+    facts = {m: results[m][1] if m in results else {} for m in MARKERS}
+    out = _early_warning_frame(
+        panel, fired, facts, days_since, w, customers=customers, tiers=tiers,
+        transactions=transactions, min_markers=min_markers, flag_threshold=flag_threshold)
     out.attrs = {
         "markers_on": on,
         "markers_off": off,
@@ -1033,79 +403,124 @@ def early_warning(
     return out
 
 
-def _first_rows(keys: pd.Index, targets: pd.Index) -> np.ndarray:
-    """Row of ``keys`` holding the first occurrence of each of ``targets`` (-1: absent).
-
-    What ``set_index(keys)``, dropping duplicated keys and ``reindex(targets)`` select,
-    as positions (string keys hashed once, in pyarrow when possible)."""
-    first = ~np.asarray(keys.duplicated(), dtype=bool)
-    rows = np.flatnonzero(first)
-    if len(rows) == 0:
-        return np.full(len(targets), -1, dtype=np.int64)
-    where = _index_in(targets, keys[first])
-    return np.where(where >= 0, rows[np.maximum(where, 0)], -1)
-
-
-def _reindexed(column: pd.Series, rows: np.ndarray) -> pd.Series | None:
-    """``column`` at ``rows`` (missing where -1) as ``reindex`` gives it, for object and
-    string columns (the fill keeps their dtype); ``None`` for other dtypes."""
-    if not (column.dtype == object or isinstance(column.dtype, pd.StringDtype)):
-        return None
-    miss = rows < 0
-    if len(column) == 0:
-        return pd.Series(np.nan, index=range(len(rows)), dtype=column.dtype)
-    out = column.iloc[np.maximum(rows, 0)].reset_index(drop=True)
-    return out.mask(pd.Series(miss)) if miss.any() else out
+def _check_windows(orders_rule: str, recent_days: int, baseline_days: int) -> None:
+    if orders_rule not in ("both", "orders", "revenue", "either"):
+        raise ValueError(
+            f"orders_rule={orders_rule!r} is not one of ['both', 'orders', 'revenue', 'either']"
+        )
+    if recent_days <= 0 or baseline_days <= 0:
+        raise ValueError(
+            f"recent_days and baseline_days must be positive, got {recent_days}, "
+            f"{baseline_days}"
+        )
 
 
-def _customer_columns(
-    customers: pd.DataFrame | None, index: pd.Index, rows: np.ndarray | None = None
-) -> tuple[np.ndarray, np.ndarray]:
-    """``name`` and ``manager`` of ``index``'s customers; ``rows``: their first rows in
-    ``customers`` (-1: absent; default: looked up)."""
-    n = len(index)
-    name = np.asarray(index.astype(str), dtype=object)
-    manager = np.full(n, "unassigned", dtype=object)
-    if customers is None:
-        return name, manager
-    targets = pd.Index(index.astype(str))
-    if rows is None:
-        rows = _first_rows(pd.Index(customers["customer_id"].astype(str)), targets)
-    c = None
-    for col in ("name", "manager"):
-        if col not in customers.columns:
-            continue
-        got = _reindexed(customers[col], rows)
-        if got is None:  # another dtype: the plain reindex (its upcasting rules)
-            if c is None:
-                c = customers.set_index(customers["customer_id"].astype(str))
-                c = c[~c.index.duplicated()]
-            got = c[col].reindex(targets)
-        if col == "name":
-            name = np.where(got.isna().to_numpy(), name, got.astype(object).to_numpy())
-        else:
-            manager = np.where(got.isna().to_numpy(), manager, got.astype(object).to_numpy())
-    return name, manager
+def _marker_weights(weights: Mapping[str, float] | None) -> dict[str, float]:
+    """:data:`DEFAULT_WEIGHTS` with ``weights`` merged over them, checked."""
+    w = dict(DEFAULT_WEIGHTS)
+    if weights:
+        bad = [m for m in weights if m not in MARKERS]
+        if bad:
+            raise ValueError(f"unknown marker(s) {bad} in weights; allowed: {list(MARKERS)}")
+        w.update({m: float(v) for m, v in weights.items()})
+    out_of_range = {m: v for m, v in w.items() if not 0 <= v <= 1}
+    if out_of_range:
+        raise ValueError(f"marker weights must lie in [0, 1], got {out_of_range}")
+    return w
 
 
-def _tier_column(
+def _markers_off(wanted: list[str], inputs: Mapping[str, Any]) -> dict[str, str]:
+    """The markers switched off (not requested, or their table missing) with the reason."""
+    off: dict[str, str] = {}
+    for m in MARKERS:
+        if m not in wanted:
+            off[m] = "not requested"
+        elif m in MARKER_TABLES and inputs[MARKER_TABLES[m]] is None:
+            off[m] = f"no {MARKER_TABLES[m]} table" if m != "low_p_alive" else "no p_alive"
+    return off
+
+
+def _english_sentences(
+    fired: Mapping[str, np.ndarray], facts: Mapping[str, Mapping[int, dict[str, Any]]],
+    n_markers: np.ndarray,
+) -> tuple[list[list[dict[str, Any]]], list[list[str]]]:
+    """Per customer: the facts of the fired markers (:data:`MARKERS` order) and their English
+    sentences, one sentence built per distinct fact (:func:`fact_key`) by
+    :func:`marker_sentences` through the English memo."""
+    n = len(n_markers)
+    row_facts: list[list[dict[str, Any]]] = empty_lists(n)
+    sentences: list[list[str]] = empty_lists(n)
+    english = english_memo()
+    said = english.memo_facts
+    fired_rows = {m: set(np.flatnonzero(fired[m]).tolist()) for m in MARKERS}
+    for i in np.flatnonzero(n_markers).tolist():
+        row = [{"marker": m, **facts[m][i]} for m in MARKERS if i in fired_rows[m]]
+        row_facts[i] = row
+        out_i = []
+        for f in row:
+            key = fact_key(f)
+            text = said.get(key) if key is not None else None
+            if text is None:
+                text = marker_sentences([f], tr=english)[0]
+                if key is not None:
+                    said[key] = text
+            out_i.append(text)
+        sentences[i] = out_i
+    return row_facts, sentences
+
+
+def _early_warning_frame(
+    panel: CustomerWindows,
+    fired: Mapping[str, np.ndarray],
+    facts: Mapping[str, Mapping[int, dict[str, Any]]],
+    days_since: np.ndarray,
+    weights: Mapping[str, float],
+    *,
+    customers: pd.DataFrame | None,
     tiers: pd.DataFrame | pd.Series | None,
     transactions: pd.DataFrame,
-    as_of: pd.Timestamp,
-    index: pd.Index,
-) -> np.ndarray:
-    if tiers is None:
-        tiers = value_tiers(transactions, as_of=as_of)
-    if isinstance(tiers, pd.DataFrame):
-        _require(tiers, ("tier",), "tiers")
-        tiers = tiers["tier"]
-    # the tiers as objects, first per id, reindexed on ``index`` (missing: NaN -> "")
-    values = tiers.astype(object).to_numpy()
-    rows = _first_rows(pd.Index(tiers.index.astype(str)), pd.Index(index.astype(str)))
-    got = np.full(len(rows), np.nan, dtype=object)
-    found = rows >= 0
-    got[found] = values[rows[found]]
-    return pd.Series(got, dtype=object).fillna("").astype(str).to_numpy(dtype=object)
+    min_markers: int,
+    flag_threshold: float,
+) -> pd.DataFrame:
+    """The :func:`early_warning` frame: noisy-OR risk, value at risk, the customer columns
+    and the sentences, ordered by value at risk (``attrs`` left to the caller)."""
+    n, index, T = panel.n, panel.index, panel.T
+    keep_prob = np.ones(n)
+    n_markers = np.zeros(n, dtype=np.int64)
+    for m in MARKERS:
+        keep_prob *= np.where(fired[m], 1.0 - weights[m], 1.0)
+        n_markers += fired[m]
+    risk = 1.0 - keep_prob
+    in_12m = panel.e_day > day_number(T) - 365
+    rev12 = sum_at(panel.e_net, panel.t_pos, in_12m, n)
+    row_facts, sentences = _english_sentences(fired, facts, n_markers)
+    name, manager = customer_columns(
+        customers, index,
+        None if customers is None
+        else rows_at(first_row_of_code(customers, panel.uniq), panel.act_codes))
+    out = pd.DataFrame(
+        {
+            "name": name,
+            "manager": manager,
+            "tier": tier_column(tiers, transactions, T, index),
+            "history": np.where(panel.history_ok, HISTORY_OK, HISTORY_SHORT),
+            **{m: fired[m] for m in MARKERS},
+            "n_markers": n_markers,
+            "flagged": (n_markers >= min_markers) & (risk >= flag_threshold - 1e-12),
+            "risk_score": risk,
+            "revenue_12m": rev12,
+            "value_at_risk": np.maximum(rev12, 0.0) * risk,
+            "last_purchase": panel.last.to_numpy(),
+            "days_since_purchase": days_since,
+            "markers": pd.Series(sentences, index=index, dtype=object).to_numpy(),
+            "marker_facts": pd.Series(row_facts, index=index, dtype=object).to_numpy(),
+        },
+        index=index,
+    )
+    for col in ("name", "manager", "tier", "history"):
+        out[col] = out[col].astype(str)
+    # value at risk descending (equal to the cent: a tie), then customer_id
+    return out.iloc[np.lexsort((np.arange(len(out)), -money_key(out["value_at_risk"])))]
 
 
 def at_risk_list(early: pd.DataFrame, *, top: int | None = None) -> pd.DataFrame:
@@ -1125,11 +540,11 @@ def at_risk_list(early: pd.DataFrame, *, top: int | None = None) -> pd.DataFrame
         ``value_at_risk`` descending, then ``risk_score`` descending, then ``customer_id``;
         ``attrs`` copied.
     """
-    _require(early, ("flagged", "value_at_risk", "risk_score"), "early")
+    require(early, ("flagged", "value_at_risk", "risk_score"), "early")
     flagged = early[early["flagged"].to_numpy(bool)]
     order = np.lexsort(
         (np.asarray(flagged.index.astype(str)), -flagged["risk_score"].to_numpy(),
-         -_money_key(flagged["value_at_risk"]))
+         -money_key(flagged["value_at_risk"]))
     )
     out = flagged.iloc[order]
     if top is not None:

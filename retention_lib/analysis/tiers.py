@@ -26,24 +26,24 @@ mean revenue zero or negative (``cv`` is then NaN).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from ..config import DEFAULT_SETTINGS
-from .summary import (
-    _as_timestamp,
-    _check_columns,
-    _customer_codes,
-    _day_number,
-    _day_view,
-    _filtered,
-    _money_key,
-    _string_index,
-    monthly_revenue,
+from ._frames import (
+    as_timestamp,
+    check_columns,
+    contract_rows_until,
+    day_number,
+    money_key,
+    string_index,
 )
+from .customer_days import customer_codes, known_days_until
+from .summary import monthly_revenue
 
-__all__ = ["TIERS", "XYZ_CLASSES", "value_tiers", "xyz_classes"]
+__all__ = ["TIERS", "XYZ_CLASSES", "value_tiers", "value_tiers_aligned", "xyz_classes"]
 
 #: Tier categories, in order (VIP < A < B < C).
 TIERS = ("VIP", "A", "B", "C")
@@ -104,12 +104,12 @@ def value_tiers(
         Categorical ``VIP < A < B < C``), ``potential`` (float64). ``attrs["vip_ids_not_found"]``
         lists the ``vip_ids`` without any transaction up to ``as_of``.
     """
-    return _value_tiers(transactions, as_of=as_of, window_days=window_days, a_share=a_share,
-                        b_share=b_share, vip_share=vip_share, vip_ids=vip_ids,
-                        potential=potential)[0]
+    return value_tiers_aligned(transactions, as_of=as_of, window_days=window_days, a_share=a_share,
+                               b_share=b_share, vip_share=vip_share, vip_ids=vip_ids,
+                               potential=potential)[0]
 
 
-def _value_tiers(
+def value_tiers_aligned(
     transactions: pd.DataFrame,
     *,
     as_of: object,
@@ -128,7 +128,7 @@ def _value_tiers(
     positions in ``sorted_ids`` of ``tiers``' rows, so callers can align the tiers with a
     summary without a look-up of the string ids.
     """
-    _check_columns(transactions)
+    check_columns(transactions)
     if not 0 < a_share < b_share <= 1:
         raise ValueError(
             f"tier shares must satisfy 0 < a_share < b_share <= 1, got a_share={a_share}, "
@@ -136,30 +136,61 @@ def _value_tiers(
         )
     if not 0 <= vip_share <= 1:
         raise ValueError(f"vip_share must be between 0 and 1, got {vip_share}")
-    as_of_ts = _as_timestamp(as_of, "as_of")
-    window_start = as_of_ts - pd.Timedelta(days=window_days)
-    view = _day_view(transactions, as_of_ts)
-    if view is not None:  # the per-customer-day table, when at hand (as customer_summary)
-        uniques, code, day, net, _ = view
-        in_window = day > _day_number(window_start)
-        revenue = np.bincount(code[in_window], weights=net[in_window], minlength=len(uniques))
-    else:
-        keep = (transactions["date"] <= as_of_ts).to_numpy(dtype=bool, na_value=False)
-        tx = _filtered(transactions, as_of_ts, keep)
-        in_window = (tx["date"] > window_start).to_numpy(dtype=bool)
-        codes, uniques = _customer_codes(transactions, keep, tx)
-        amount = tx["amount"].to_numpy(dtype=np.float64)
-        revenue = np.bincount(codes[in_window], weights=amount[in_window],
-                              minlength=len(uniques))
-    sorted_ids = _string_index(uniques)
+    revenue, uniques = _window_revenue(transactions, as_timestamp(as_of, "as_of"), window_days)
+    sorted_ids = string_index(uniques)
 
     # Rank: revenue descending (equal to the cent: a tie), then customer_id ascending
     # (uniques are sorted: code order).
-    order = np.lexsort((np.arange(len(uniques)), -_money_key(revenue)))
+    order = np.lexsort((np.arange(len(uniques)), -money_key(revenue)))
     revenue = revenue[order]
     index = pd.Index(sorted_ids.take(order), name="customer_id")
     n_ids = len(index)
     positive = revenue > 0
+    share, cumulative, tier = _abc_tiers(revenue, positive, a_share, b_share)
+    is_vip, not_found = _vip_rows(index, positive, tier, vip_share, vip_ids)
+    tier[is_vip] = "VIP"
+    out = pd.DataFrame(
+        {
+            "revenue": revenue,
+            "revenue_share": share,
+            "cumulative_share": cumulative,
+            "rank": np.arange(1, n_ids + 1, dtype=np.int64),
+            "tier": pd.Categorical(tier, categories=list(TIERS), ordered=True),
+            "potential": _potential_column(potential, index, sorted_ids, order),
+        },
+        index=index,
+    )
+    out.attrs["vip_ids_not_found"] = not_found
+    return out, order, sorted_ids
+
+
+def _window_revenue(
+    transactions: pd.DataFrame, as_of_ts: pd.Timestamp, window_days: int
+) -> tuple[np.ndarray, Any]:
+    """Net revenue in ``(as_of - window_days, as_of]`` per customer code, and the sorted
+    distinct ids of the transactions up to ``as_of`` (the codes' labels)."""
+    window_start = as_of_ts - pd.Timedelta(days=window_days)
+    view = known_days_until(transactions, as_of_ts)
+    if view is not None:  # the per-customer-day table, when at hand (as customer_summary)
+        uniques, code, day, net, _ = view
+        in_window = day > day_number(window_start)
+        revenue = np.bincount(code[in_window], weights=net[in_window], minlength=len(uniques))
+    else:
+        keep = (transactions["date"] <= as_of_ts).to_numpy(dtype=bool, na_value=False)
+        tx = contract_rows_until(transactions, as_of_ts, keep)
+        in_window = (tx["date"] > window_start).to_numpy(dtype=bool)
+        codes, uniques = customer_codes(transactions, keep, tx)
+        amount = tx["amount"].to_numpy(dtype=np.float64)
+        revenue = np.bincount(codes[in_window], weights=amount[in_window],
+                              minlength=len(uniques))
+    return revenue, uniques
+
+
+def _abc_tiers(
+    revenue: np.ndarray, positive: np.ndarray, a_share: float, b_share: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Revenue share, cumulative share and the A/B/C tier of customers in rank order."""
+    n_ids = len(revenue)
     total = revenue[positive].sum()
     if total > 0:
         share = revenue / total
@@ -175,7 +206,14 @@ def _value_tiers(
         "A",
         np.where(positive & (before < b_share - _TOL), "B", "C"),
     ).astype(object)
+    return share, cumulative, tier
 
+
+def _vip_rows(
+    index: pd.Index, positive: np.ndarray, tier: np.ndarray, vip_share: float,
+    vip_ids: Iterable[str],
+) -> tuple[np.ndarray, list[str]]:
+    """Which customers (rank order) are VIP, and the ``vip_ids`` without a transaction."""
     vip_list = [str(v) for v in vip_ids]
     not_found: list[str] = []
     if vip_list:
@@ -187,32 +225,22 @@ def _value_tiers(
         n_positive = int(positive.sum())
         n_vip = 0 if vip_share == 0 or n_positive == 0 else max(1, int(vip_share * n_positive))
         n_vip = min(n_vip, int((tier == "A").sum()))
-        is_vip = np.zeros(n_ids, dtype=bool)
+        is_vip = np.zeros(len(index), dtype=bool)
         is_vip[:n_vip] = True  # A customers are the first rows in rank order
-    tier[is_vip] = "VIP"
+    return is_vip, not_found
 
+
+def _potential_column(
+    potential: pd.Series | None, index: pd.Index, sorted_ids: pd.Index, order: np.ndarray
+) -> np.ndarray:
+    """``potential`` per customer in rank order (NaN when not given or unknown)."""
     if potential is None:
-        pot = np.full(n_ids, np.nan)
-    else:
-        pot_series = pd.Series(potential, dtype="float64")
-        pot_series.index = pot_series.index.astype("string")
-        if pot_series.index.equals(sorted_ids):  # e.g. a prediction per summary row
-            pot = pot_series.to_numpy(dtype=np.float64)[order]
-        else:
-            pot = pot_series.reindex(index).to_numpy(dtype=np.float64)
-    out = pd.DataFrame(
-        {
-            "revenue": revenue,
-            "revenue_share": share,
-            "cumulative_share": cumulative,
-            "rank": np.arange(1, n_ids + 1, dtype=np.int64),
-            "tier": pd.Categorical(tier, categories=list(TIERS), ordered=True),
-            "potential": pot,
-        },
-        index=index,
-    )
-    out.attrs["vip_ids_not_found"] = not_found
-    return out, order, sorted_ids
+        return np.full(len(index), np.nan)
+    pot_series = pd.Series(potential, dtype="float64")
+    pot_series.index = pot_series.index.astype("string")
+    if pot_series.index.equals(sorted_ids):  # e.g. a prediction per summary row
+        return pot_series.to_numpy(dtype=np.float64)[order]
+    return pot_series.reindex(index).to_numpy(dtype=np.float64)
 
 
 def xyz_classes(
@@ -244,12 +272,12 @@ def xyz_classes(
         ``cv`` (float64, NaN when the mean is <= 0), ``xyz`` (ordered Categorical X < Y < Z).
         ``attrs["months"]`` is the monthly ``PeriodIndex`` used.
     """
-    _check_columns(transactions)
+    check_columns(transactions)
     if months < 1:
         raise ValueError(f"months must be at least 1, got {months}")
     if not 0 <= x_max <= y_max:
         raise ValueError(f"need 0 <= x_max <= y_max, got x_max={x_max}, y_max={y_max}")
-    as_of_ts = _as_timestamp(as_of, "as_of")
+    as_of_ts = as_timestamp(as_of, "as_of")
     as_of_month = as_of_ts.to_period("M")
     complete = (as_of_ts.normalize() + pd.Timedelta(days=1)).to_period("M") != as_of_month
     last = as_of_month if complete else as_of_month - 1
@@ -257,11 +285,11 @@ def xyz_classes(
     window = pd.period_range(first, last, freq="M", name="month")
     view = None
     if isinstance(transactions["customer_id"].dtype, pd.StringDtype):  # ids sort as strings
-        view = _day_view(transactions, as_of_ts)
+        view = known_days_until(transactions, as_of_ts)
     if view is not None:
         # the customer × month matrix from the per-customer-day table: no pass over the rows
         uniques, code, day, net, _ = view
-        customers = _string_index(uniques)
+        customers = string_index(uniques)
         month = day.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
         lo, n_months = first.ordinal, len(window)
         inw = (month >= lo) & (month <= last.ordinal)
@@ -269,7 +297,7 @@ def xyz_classes(
                              minlength=len(customers) * n_months
                              ).reshape(len(customers), n_months)
     else:
-        tx = _filtered(transactions, as_of_ts)
+        tx = contract_rows_until(transactions, as_of_ts)
         matrix = monthly_revenue(
             tx, as_of=last.end_time.normalize(), start=first.start_time
         ).reindex(columns=window, fill_value=0.0)

@@ -56,10 +56,11 @@ import numpy as np
 import pandas as pd
 
 from ..config import DEFAULT_SETTINGS
-from .churn import _lost_revenue, customer_status, won_back, won_back_by_month
+from ._churn_history import lost_revenue
+from ._frame_ids import factorized, isin
+from ._frames import as_day, money_key
+from .churn import customer_status, won_back, won_back_by_month
 from .reasons import PRIORITY, RECOMMENDED_ACTIONS, categorize_reasons
-from .signals import _factorized, _isin
-from .summary import _as_day, _money_key
 
 __all__ = [
     "QUEUE_COLUMNS",
@@ -112,7 +113,7 @@ def _reasons(
     if surveys is None or len(ids) == 0:
         return cat, text
     sid = surveys["customer_id"].astype(str)
-    sel = _isin(sid, ids.astype(str))
+    sel = isin(sid, ids.astype(str))
     if not sel.any():
         return cat, text
     answers = pd.DataFrame(
@@ -198,16 +199,90 @@ def winback_queue(
         ``max(lost_revenue, 0) * score``). ``attrs["reason_chance"]``: the chances used;
         ``attrs["p_alive_used"]``: whether ``p_alive`` is part of the chance.
     """
-    T = _as_day(as_of, "as_of")
+    T = as_day(as_of, "as_of")
     if within_days <= 0:
         raise ValueError(f"within_days must be positive, got {within_days}")
+    chances = _reason_chances(reason_chance)
+    lost = _recently_lost(transactions, customers, T, within_days=within_days,
+                          lapse_days=lapse_days)
+    ids = pd.Index(lost.index.astype(str), name="customer_id", dtype="string")
+    n = len(ids)
+    since = (T - lost["lost_on"]).dt.days.to_numpy(np.int64)
+    recency = np.clip(1.0 - since / within_days, 0.0, 1.0)
+    cat, text = _reasons(surveys, ids, reason_keywords)
+    reason_factor = np.array([chances.get(c, 1.0) for c in cat], dtype=np.float64)
+    pa, alive = _p_alive_columns(p_alive, ids, use_p_alive)
+    score = recency * reason_factor * alive if n else np.zeros(0)
+    expected = np.clip(lost["lost_revenue"].to_numpy(np.float64), 0.0, None) * score
+    name, manager = _names_and_managers(customers, ids)
+    last_contact = _last_contacts(contacts, ids, T)
+    if contact_every_days is None:
+        overdue = np.zeros(n, dtype=bool)
+    else:
+        overdue = (
+            last_contact.isna() | (last_contact <= T - pd.Timedelta(days=contact_every_days))
+        ).to_numpy(bool)
+
+    out = _queue_frame(ids, lost, {
+        "name": name, "manager": manager, "days_since_lost": since, "reason": text,
+        "reason_category": cat, "last_contact": last_contact.to_numpy(),
+        "contact_overdue": overdue, "p_alive": pa, "score": score, "expected_revenue": expected,
+    })
+    out.attrs = {"reason_chance": chances, "p_alive_used": p_alive is not None and use_p_alive,
+                 "within_days": within_days, "as_of": T}
+    return out
+
+
+def _queue_frame(ids: pd.Index, lost: pd.DataFrame, cols: Mapping[str, Any]) -> pd.DataFrame:
+    """The :data:`QUEUE_COLUMNS` frame of the lost customers ``ids``, ordered by expected
+    revenue, lost revenue, then id (``attrs`` left to the caller)."""
+    cat = cols["reason_category"]
+    out = pd.DataFrame(
+        {
+            "name": cols["name"],
+            "manager": cols["manager"],
+            "last_purchase": lost["last_purchase"].to_numpy(),
+            "lost_on": lost["lost_on"].to_numpy(),
+            "days_since_lost": cols["days_since_lost"],
+            "lost_revenue": lost["lost_revenue"].to_numpy(np.float64),
+            "reason": cols["reason"],
+            "reason_category": cat,
+            "fixable": np.array([c != "uncontrollable" for c in cat], dtype=bool),
+            "action": np.array([RECOMMENDED_ACTIONS[c] for c in cat], dtype=object),
+            "last_contact": cols["last_contact"],
+            "contact_overdue": cols["contact_overdue"],
+            "p_alive": cols["p_alive"],
+            "score": np.asarray(cols["score"], dtype=np.float64),
+            "expected_revenue": np.asarray(cols["expected_revenue"], dtype=np.float64),
+        },
+        index=ids,
+    )
+    for col in ("name", "manager", "reason", "reason_category", "action"):
+        out[col] = out[col].astype(str)
+    order = np.lexsort(
+        (np.asarray(ids.astype(str)), -money_key(out["lost_revenue"]),
+         -money_key(out["expected_revenue"]))
+    )
+    return out.iloc[order]
+
+
+def _reason_chances(reason_chance: Mapping[str, float] | None) -> dict[str, float]:
+    """:data:`REASON_CHANCE` with ``reason_chance`` merged over it, checked."""
     chances = dict(REASON_CHANCE)
     if reason_chance:
         chances.update({str(k): float(v) for k, v in reason_chance.items()})
     bad = {k: v for k, v in chances.items() if not 0.0 <= v <= 1.0}
     if bad:
         raise ValueError(f"reason chances must be between 0 and 1, got {bad}")
+    return chances
 
+
+def _recently_lost(
+    transactions: pd.DataFrame, customers: pd.DataFrame | None, T: pd.Timestamp, *,
+    within_days: int, lapse_days: int,
+) -> pd.DataFrame:
+    """The :func:`~retention_lib.analysis.churn.customer_status` rows of the customers lost
+    in the last ``within_days`` (string index), with their ``lost_revenue``."""
     status = customer_status(transactions, as_of=T, lapse_days=lapse_days, customers=customers)
     lost = status[
         (status["status"] == "lost")
@@ -215,17 +290,19 @@ def winback_queue(
     ].copy()
     lost.index = lost.index.astype(str)
     # net revenue per lost customer, from the churn history customer_status just used
-    lost["lost_revenue"] = _lost_revenue(
+    lost["lost_revenue"] = lost_revenue(
         transactions, customers, pd.Index(lost.index), lost["last_purchase"].to_numpy(),
         days=_LOST_REVENUE_DAYS,
     )
-    ids = pd.Index(lost.index.astype(str), name="customer_id", dtype="string")
-    n = len(ids)
-    since = (T - lost["lost_on"]).dt.days.to_numpy(np.int64)
-    recency = np.clip(1.0 - since / within_days, 0.0, 1.0)
-    cat, text = _reasons(surveys, ids, reason_keywords)
-    reason_factor = np.array([chances.get(c, 1.0) for c in cat], dtype=np.float64)
+    return lost
 
+
+def _p_alive_columns(
+    p_alive: pd.Series | None, ids: pd.Index, use_p_alive: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """``p_alive`` per customer of ``ids`` (NaN when not given) and the chance factor it
+    contributes (1 unless ``use_p_alive``; a missing value counts 0.5)."""
+    n = len(ids)
     pa = np.full(n, np.nan)
     alive = np.ones(n)
     if p_alive is not None:
@@ -234,11 +311,15 @@ def winback_queue(
         pa = s[~s.index.duplicated()].reindex(ids.astype(str)).to_numpy(np.float64)
         if use_p_alive:
             alive = np.clip(np.where(np.isnan(pa), 0.5, pa), 0.0, 1.0)
-    score = recency * reason_factor * alive if n else np.zeros(0)
-    expected = np.clip(lost["lost_revenue"].to_numpy(np.float64), 0.0, None) * score
+    return pa, alive
 
+
+def _names_and_managers(
+    customers: pd.DataFrame | None, ids: pd.Index
+) -> tuple[np.ndarray, np.ndarray]:
+    """``name`` (default: the id) and ``manager`` (default ``"unassigned"``) of ``ids``."""
     name = np.asarray(ids.astype(str), dtype=object)
-    manager = np.full(n, "unassigned", dtype=object)
+    manager = np.full(len(ids), "unassigned", dtype=object)
     if customers is not None:
         c = customers.set_index(customers["customer_id"].astype(str))
         c = c[~c.index.duplicated()].reindex(ids.astype(str))
@@ -248,52 +329,21 @@ def winback_queue(
             manager = np.where(
                 c["manager"].isna().to_numpy(), manager, c["manager"].astype(object)
             )
+    return name, manager
+
+
+def _last_contacts(contacts: pd.DataFrame | None, ids: pd.Index, T: pd.Timestamp) -> pd.Series:
+    """Date of the last contact up to ``T`` of each of ``ids`` (NaT: never)."""
     last_contact = pd.Series(pd.NaT, index=ids.astype(str), dtype="datetime64[ns]")
     if contacts is not None:
         keep = (contacts["date"] <= T).to_numpy(dtype=bool, na_value=False)
         # grouped on integer codes of the ids, then matched once per distinct id
-        c_codes, c_uniq = _factorized(contacts, "customer_id")  # shared with early_warning
+        c_codes, c_uniq = factorized(contacts, "customer_id")  # shared with early_warning
         keep = keep & (c_codes >= 0)
         lc = contacts["date"][keep].groupby(c_codes[keep]).max()
         lc.index = pd.Index(c_uniq).take(lc.index.to_numpy(np.int64)).astype(str)
         last_contact = lc.reindex(ids.astype(str)).astype("datetime64[ns]")
-    if contact_every_days is None:
-        overdue = np.zeros(n, dtype=bool)
-    else:
-        overdue = (
-            last_contact.isna() | (last_contact <= T - pd.Timedelta(days=contact_every_days))
-        ).to_numpy(bool)
-
-    out = pd.DataFrame(
-        {
-            "name": name,
-            "manager": manager,
-            "last_purchase": lost["last_purchase"].to_numpy(),
-            "lost_on": lost["lost_on"].to_numpy(),
-            "days_since_lost": since,
-            "lost_revenue": lost["lost_revenue"].to_numpy(np.float64),
-            "reason": text,
-            "reason_category": cat,
-            "fixable": np.array([c != "uncontrollable" for c in cat], dtype=bool),
-            "action": np.array([RECOMMENDED_ACTIONS[c] for c in cat], dtype=object),
-            "last_contact": last_contact.to_numpy(),
-            "contact_overdue": overdue,
-            "p_alive": pa,
-            "score": np.asarray(score, dtype=np.float64),
-            "expected_revenue": np.asarray(expected, dtype=np.float64),
-        },
-        index=ids,
-    )
-    for col in ("name", "manager", "reason", "reason_category", "action"):
-        out[col] = out[col].astype(str)
-    order = np.lexsort(
-        (np.asarray(ids.astype(str)), -_money_key(out["lost_revenue"]),
-         -_money_key(out["expected_revenue"]))
-    )
-    out = out.iloc[order]
-    out.attrs = {"reason_chance": chances, "p_alive_used": p_alive is not None and use_p_alive,
-                 "within_days": within_days, "as_of": T}
-    return out
+    return last_contact
 
 
 def winback_metrics(

@@ -54,8 +54,11 @@ __all__ = [
     "LazyTables",
     "active_cache",
     "dataset_key",
+    "hash_files",
+    "plain_value",
     "read_entry",
     "resolve_cache_dir",
+    "sha256_file",
     "write_entry",
 ]
 
@@ -99,11 +102,11 @@ def resolve_cache_dir(cache_dir: str | Path | None) -> Path | None:
 
 
 _file_hashes: dict[tuple[str, int, int, int], str] = {}
-_index_lock = threading.Lock()  # _hash_files' threads update the run's file-hashes.json
+_index_lock = threading.Lock()  # hash_files' threads update the run's file-hashes.json
 
 
-def _hash_files(paths: Iterable[Path]) -> None:
-    """Compute and remember the SHA-256 of ``paths`` (:func:`_sha256_file`), two files at a
+def hash_files(paths: Iterable[Path]) -> None:
+    """Compute and remember the SHA-256 of ``paths`` (:func:`sha256_file`), two files at a
     time, largest first.  hashlib releases the GIL: the inputs of a 21M-transaction folder
     (4.7 GB of CSV) hash in ~4 s instead of ~9.5 s one after the other, a step the loader and
     the cache key otherwise do alone before any table is read."""
@@ -111,13 +114,13 @@ def _hash_files(paths: Iterable[Path]) -> None:
 
     def remember(path: Path) -> None:
         with contextlib.suppress(OSError):  # unreadable: reported where it is read
-            _sha256_file(path)
+            sha256_file(path)
 
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="hash") as pool:
         list(pool.map(remember, files))
 
 
-def _sha256_file(path: Path) -> str:
+def sha256_file(path: Path) -> str:
     """SHA-256 of a file, remembered per (path, inode, size, mtime) for the process and, when
     a cache folder is active, for the run: at 20M transactions hashing the inputs costs ~10 s
     and the loader and the cache key both need it, in the runner and in every kernel."""
@@ -167,14 +170,14 @@ def _sha256_bytes(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _plain(value: Any) -> Any:
+def plain_value(value: Any) -> Any:
     """Settings values as JSON-stable plain data (mappings sorted, dataclasses as dicts)."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return {f.name: plain_value(getattr(value, f.name)) for f in dataclasses.fields(value)}
     if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))}
+        return {str(k): plain_value(v) for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))}
     if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
+        return [plain_value(v) for v in value]
     if value is None or isinstance(value, str | int | float | bool):
         return value
     return repr(value)
@@ -207,11 +210,11 @@ def dataset_key(files: Iterable[Path], *, settings: Any, as_of: Any) -> str:
     except metadata.PackageNotFoundError:
         version = "unknown"
     files = [Path(f) for f in files]
-    _hash_files(files)
+    hash_files(files)
     payload = {
-        "files": sorted((_key_name(p), p.stat().st_size, _sha256_file(p)) for p in files),
-        "columns": _plain(getattr(settings, "columns", {})),
-        "csv": _plain(getattr(settings, "csv", None)),
+        "files": sorted((_key_name(p), p.stat().st_size, sha256_file(p)) for p in files),
+        "columns": plain_value(getattr(settings, "columns", {})),
+        "csv": plain_value(getattr(settings, "csv", None)),
         "missing_customer_id": getattr(settings, "missing_customer_id", "error"),
         "as_of": as_of.isoformat(),
         "retention_lib": version,

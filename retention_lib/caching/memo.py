@@ -43,7 +43,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
-from .cache import _plain, resolve_cache_dir
+from .cache import plain_value, resolve_cache_dir
 from .code import code_digest
 
 __all__ = ["cache_stats", "cached_build", "clear_memory", "dataset_fingerprint"]
@@ -85,8 +85,8 @@ def dataset_fingerprint(dataset: Any) -> str | None:
         "sha256": {str(k): str(v) for k, v in sha.items()},
         "rows_read": {str(k): int(v) for k, v in getattr(dataset, "rows_read", {}).items()},
         "as_of": str(getattr(dataset, "as_of", "")),
-        "columns": _plain(getattr(settings, "columns", None)),
-        "csv": _plain(getattr(settings, "csv", None)),
+        "columns": plain_value(getattr(settings, "columns", None)),
+        "csv": plain_value(getattr(settings, "csv", None)),
     }
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
@@ -96,7 +96,7 @@ def _argument(value: Any) -> Any:
     if isinstance(value, _PLAIN):
         return value
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {"__dataclass__": type(value).__qualname__, **_plain(value)}
+        return {"__dataclass__": type(value).__qualname__, **plain_value(value)}
     if isinstance(value, list | tuple) and all(isinstance(v, _PLAIN) for v in value):
         return list(value)
     raise TypeError(type(value).__name__)
@@ -117,7 +117,7 @@ def _key(name: str, signature: inspect.Signature, args: tuple, kwargs: dict) -> 
     payload = {
         "builder": name,
         "dataset": fingerprint,
-        "dataset_settings": _plain(getattr(dataset, "settings", None)),
+        "dataset_settings": plain_value(getattr(dataset, "settings", None)),
         "arguments": plain,
         "code": code_digest(),
     }

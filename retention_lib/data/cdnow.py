@@ -47,8 +47,8 @@ CDNOW_CONFIG = "# retention report --data <this folder> --config <this folder>/c
 
 
 def _source(name: str) -> Path:
-    # find_spec locates the package without importing it: clv.py is the only module that
-    # imports lifetimes.
+    # find_spec locates the package without importing it: analysis/clv_fitters.py is the only
+    # module that imports lifetimes.
     spec = find_spec("lifetimes")
     roots = list(spec.submodule_search_locations or []) if spec else []
     path = Path(roots[0] if roots else ".") / "datasets" / name

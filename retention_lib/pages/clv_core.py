@@ -19,7 +19,9 @@ from typing import Any
 import pandas as pd
 
 from .. import periods
-from ..analysis.clv import CLVModel, billing_regularity, clv_metrics, fit_clv
+from ..analysis.clv import CLVModel, fit_clv
+from ..analysis.clv_inputs import billing_regularity
+from ..analysis.clv_outputs import clv_metrics
 from ..analysis.shared import rows_until
 from ..caching.memo import cached_build
 from ..config import DEFAULT_SETTINGS, Settings
@@ -99,7 +101,7 @@ class CLVCore:
         """Pickled (the report runner's cache) with ``drops`` and ``tiers`` computed and
         without ``tx``: a notebook kernel then shows the executive CLV block without the
         transactions (at 20M transactions: ~40 s and gigabytes saved per kernel)."""
-        from ..analysis.summary import shared_customer_codes
+        from ..analysis.customer_days import shared_customer_codes
 
         state = dict(self.__dict__)
         with shared_customer_codes():  # one factorisation of the ids for both

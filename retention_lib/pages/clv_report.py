@@ -54,16 +54,14 @@ import numpy as np
 import pandas as pd
 
 from .. import periods
-from ..analysis.clv import (
-    CLVModel,
+from ..analysis.clv import CLVModel, fit_clv
+from ..analysis.clv_holdout import (
     calibration_holdout_split,
-    clv_metrics,
     cumulative_transactions,
-    fit_clv,
     holdout_by_frequency,
     holdout_errors,
-    p_alive_matrix,
 )
+from ..analysis.clv_outputs import clv_metrics, p_alive_matrix
 from ..analysis.shared import rows_until
 from ..caching.memo import cached_build
 from ..config import Settings
@@ -327,7 +325,7 @@ def build_clv_page(
     ``settings.language``.  Never raises for model trouble: the notes say what was skipped
     and why.  The value tiers get the predicted 12-month CLV as their ``potential``.
     """
-    from ..analysis.summary import shared_customer_codes
+    from ..analysis.customer_days import shared_customer_codes
 
     with shared_customer_codes():  # customer ids factorised once per transaction frame
         return _build_clv_page(dataset, period=period, settings=settings, validate=validate)
@@ -336,7 +334,7 @@ def build_clv_page(
 def _build_clv_page(
     dataset, *, period: str, settings: Settings | None, validate: bool
 ) -> CLVPage:
-    from ..analysis.tiers import _value_tiers as value_tiers_aligned
+    from ..analysis.tiers import value_tiers_aligned
 
     settings = settings_of(dataset, settings)
     core = core_for(dataset, period=period, settings=settings)

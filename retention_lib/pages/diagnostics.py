@@ -268,7 +268,7 @@ def build_diagnostics(
     Diagnostics
     """
     from ..analysis import churn
-    from ..analysis.summary import shared_customer_codes
+    from ..analysis.customer_days import shared_customer_codes
 
     # the churn set-up (ids sorted per customer and day) is shared by every churn call
     # below that is given the same ``tx`` / customers objects; the transaction ids are

@@ -26,7 +26,7 @@ Report-level choices made here:
 months.
 * Knobs from :class:`~retention_lib.config.Settings` (YAML ``contact_discipline:``):
   ``cadence_due_soon_days``, ``cadence_scale_by_cycle`` / ``cadence_cycle_bounds`` (scaling
-  by the customer's median purchase interval, :func:`cadence.purchase_cycle`),
+  by the customer's median purchase interval, :func:`cadence_intervals.purchase_cycle`),
   ``meeting_counts_as_call``, ``funnel_regular_months``, ``funnel_expansion_factor``,
   ``key_tiers`` (funnel key accounts and the "overdue key accounts" lists) and
   ``manager_fit_alpha``.
@@ -43,7 +43,16 @@ import numpy as np
 import pandas as pd
 
 from .. import periods
-from ..analysis import cadence, funnel, managers
+from ..analysis import (
+    cadence,
+    cadence_intervals,
+    contact_planning,
+    contacts_log,
+    funnel,
+    lost_contacts,
+    managers,
+)
+from ..analysis._discipline_inputs import UNASSIGNED, factorized, shared_inputs
 from ..analysis.shared import rows_until
 from ..analysis.signals import marker_sentences
 from ..caching.memo import cached_build
@@ -142,11 +151,11 @@ class ContactDiscipline:
         :func:`cadence.worst_overdue` of ``settings.key_tiers``, all rows (``None`` without
         contacts).
     plan
-        :func:`cadence.contact_plan` for the month after ``as_of`` incl. never-disappear.
+        :func:`contact_planning.contact_plan` for the month after ``as_of`` incl. never-disappear.
     never
-        :func:`cadence.never_disappear` (``None`` without contacts).
+        :func:`lost_contacts.never_disappear` (``None`` without contacts).
     contact_quality
-        :func:`cadence.contact_quality` (``None`` without contacts).
+        :func:`contacts_log.contact_quality` (``None`` without contacts).
     stages, funnel_counts, funnel_by_manager, conversions, conversions_by_manager
         Funnel tables (:mod:`retention_lib.analysis.funnel`); ``None`` only when built without the
         funnel (:func:`discipline_metrics_section`, :func:`executive_block`).
@@ -245,7 +254,7 @@ def build_contact_discipline(
     # every churn call below given the same transactions / customers objects shares one
     # set-up (ids sorted per customer and day), and the cadence / funnel calls share the
     # contacts check and the id factorizations of the same frames; the figures are identical
-    with shared_history(), cadence._shared_inputs():
+    with shared_history(), shared_inputs():
         return _build_contact_discipline(
             dataset, period=period, settings=settings, lang=lang, due_soon_days=due_soon_days,
             with_funnel=with_funnel,
@@ -283,8 +292,8 @@ def _build_contact_discipline(
     if contacts is not None:
         contacts = rows_until(contacts, as_of)
         book = cadence.active_book(status, tiers=tiers_now, customers=customers)
-        cycle = (cadence.purchase_cycle(tx, as_of=as_of) if settings.cadence_scale_by_cycle
-                 else None)
+        cycle = (cadence_intervals.purchase_cycle(tx, as_of=as_of)
+                 if settings.cadence_scale_by_cycle else None)
         compliance = cadence.compliance_table(
             contacts, book=book, as_of=as_of, cadence=settings.cadence,
             due_soon_days=due_soon_days, cycle=cycle,
@@ -298,16 +307,16 @@ def _build_contact_discipline(
             sections_off["by_manager"] = manager_source
         by_tier = cadence.compliance_summary(compliance, by="tier", worst_tiers=key_tiers)
         overdue_key = cadence.worst_overdue(compliance, tiers=key_tiers, n=None)
-        never = cadence.never_disappear(
+        never = lost_contacts.never_disappear(
             contacts, status=status, transactions=tx, as_of=as_of, customers=customers,
             cadence=settings.cadence,
         )
-        plan = cadence.contact_plan(compliance, as_of=as_of, lost=never)
+        plan = contact_planning.contact_plan(compliance, as_of=as_of, lost=never)
         # distinct transaction ids (the factorization shared with never_disappear / funnel)
-        known = cadence._factorized(tx)[1]
+        known = factorized(tx)[1]
         if customers is not None:
             known = pd.concat([pd.Series(known), customers["customer_id"].astype(str)])
-        quality = cadence.contact_quality(dataset.contacts, known_customers=known)
+        quality = contacts_log.contact_quality(dataset.contacts, known_customers=known)
     else:
         for sec in ("compliance", "plan", "never"):
             sections_off[sec] = "contacts"
@@ -321,12 +330,12 @@ def _build_contact_discipline(
         # at as_of are the transitions' end stages and reuse this function's status
         start = window_start
         if (tx["date"] <= start).any():
-            stages, transitions = funnel._stages_and_transitions(
+            stages, transitions = funnel.stages_and_transitions(
                 tx, start=start, end=as_of, tiers_start=_tiers_at(tx, start, settings),
                 tiers_end=tiers_now, status_end=status, **fkw, **stage_kw,
             )
         else:  # less than a year of data: everyone is new
-            stages, transitions = funnel._stages_and_transitions(
+            stages, transitions = funnel.stages_and_transitions(
                 tx, start=tx["date"].min() - pd.Timedelta(days=1), end=as_of,
                 tiers_start=None, tiers_end=tiers_now, status_end=status, **fkw, **stage_kw,
             )
@@ -385,7 +394,7 @@ def discipline_metrics(report: ContactDiscipline) -> dict[str, Any] | None:
     dict or None
         :func:`cadence.compliance_metrics` (``overall``, ``by_manager``,
         ``flagged_managers``; English codes, identical in every language) plus
-        ``contacts_quality`` (:func:`cadence.contact_quality`), ``never_disappear`` (count
+        ``contacts_quality`` (:func:`contacts_log.contact_quality`), ``never_disappear`` (count
         of forgotten lost customers) and ``as_of`` (ISO date).
     """
     if report.compliance is None:
@@ -476,7 +485,7 @@ def call_list_tasks(report: ContactDiscipline) -> pd.DataFrame:
     """Every task of next month's call lists, in the report's language, one row per task.
 
     Tasks: the contact plan's calls, meetings and keep-in-touch contacts
-    (:func:`cadence.contact_plan`), and -- when the report carries them
+    (:func:`contact_planning.contact_plan`), and -- when the report carries them
     (:func:`with_targets`) -- every customer to save (the at-risk list, by value at risk)
     and every lost customer to win back (the queue, by expected recoverable revenue).
 
@@ -484,9 +493,9 @@ def call_list_tasks(report: ContactDiscipline) -> pd.DataFrame:
       plan's order (tier, money at stake = value x days overdue, value); save and win back:
       the company-wide rank of the director's lists, ``director_target`` true for the first
       :data:`DIRECTOR_TOP` (the rows of the executive page).
-    * ``due_by``: working days (:func:`cadence.spread_due_dates`): the plan's dates; customers
-      to save spread over the first 10 working days of the month, lost customers to win back
-      over all its working days, top priority first.
+    * ``due_by``: working days (:func:`contact_planning.spread_due_dates`): the plan's dates;
+      customers to save spread over the first 10 working days of the month, lost customers to
+      win back over all its working days, top priority first.
     * ``risk_markers``: the warning signs (plain words) of every customer of the at-risk
       list, on each of their rows; ``exit_reason`` the survey category of lost customers;
       ``action`` what to do (for lost customers the advice for their exit reason,
@@ -530,7 +539,7 @@ def call_list_tasks(report: ContactDiscipline) -> pd.DataFrame:
     out = pd.concat(parts, ignore_index=True)
     for col in ("due_by", "last_done", "lost_on"):
         out[col] = pd.to_datetime(out[col]).astype("datetime64[ns]")
-    out["manager"] = out["manager"].replace({"": cadence.UNASSIGNED, "nan": cadence.UNASSIGNED})
+    out["manager"] = out["manager"].replace({"": UNASSIGNED, "nan": UNASSIGNED})
     _spread_target_dates(out, plan=plan, start=start, end=end)
     out = _in_list_order(out)
     out.attrs = {"start": start, "end": end}
@@ -657,10 +666,10 @@ def _spread_target_dates(
     days = int((plan.attrs.get("spread_days") if plan is not None else None) or 10)
     save = (sub["task"] == "save").to_numpy(dtype=bool)
     # customers to save within the first days; the win-back calls over the month
-    for rows, width in ((save, days), (~save, max(len(cadence.working_days(start, end)),
-                                                   1))):
+    n_days = len(contact_planning.working_days(start, end))
+    for rows, width in ((save, days), (~save, max(n_days, 1))):
         if rows.any():
-            out.loc[sub.index[rows], "due_by"] = cadence.spread_due_dates(
+            out.loc[sub.index[rows], "due_by"] = contact_planning.spread_due_dates(
                 key.loc[rows], start=start, end=end, spread_days=width).to_numpy()
 
 
@@ -853,7 +862,7 @@ def executive_actions(
         # column at all) are the director's to hand out, never a person called "unassigned"
         by = pd.Series(money, index=frame["manager"].astype(str).to_numpy()).groupby(
             level=0).sum()
-        by = by.drop(index=[m for m in by.index if m.strip() in ("", cadence.UNASSIGNED)])
+        by = by.drop(index=[m for m in by.index if m.strip() in ("", UNASSIGNED)])
         if by.empty:
             return "director"
         best = by.max()
@@ -911,7 +920,7 @@ def executive_actions(
         for frame in (at_risk, queue):
             if frame is not None:
                 managers_ |= {m for m in frame["manager"].astype(str)
-                              if m.strip() not in ("", cadence.UNASSIGNED)}
+                              if m.strip() not in ("", UNASSIGNED)}
         out.append({
             "kind": "call_lists", "owner": "director", "customers": [],
             "count": n_save + n_wb, "save": n_save,

@@ -167,7 +167,7 @@ def _rfm(transactions: pd.DataFrame, *, as_of: pd.Timestamp, raw: pd.DataFrame |
 
 def _segment_order() -> list[str]:
     from ..analysis import rfm
-    from ..analysis.cohorts import _segment_order as order
+    from ..analysis.cohorts import rfm_segment_order as order
 
     return order(rfm)
 
@@ -601,11 +601,11 @@ def _tier_and_segment_shares(
     """``(tiers of the active customers, {"tiers": ..., "segments": ...})``: the value tiers
     of the customers active at ``as_of`` and the RFM segments of every customer ever seen,
     with their shares of customers and revenue."""
-    from ..analysis import churn
+    from ..analysis._churn_history import lookup
 
     tiers_now = _tiers(dataset, as_of=month.as_of, settings=month.settings)
     active_ids = status_now.index[status_now["status"] == "active"]
-    tiers_active = tiers_now.loc[churn._lookup(tiers_now.index, active_ids) >= 0]
+    tiers_active = tiers_now.loc[lookup(tiers_now.index, active_ids) >= 0]
     tiers_table = _share_table(tiers_active["tier"], tiers_active["revenue"], list(TIER_ORDER))
     rfm_now = _rfm(month.tx, as_of=month.as_of)
     seg_rev = tiers_now["revenue"].reindex(rfm_now.index).fillna(0.0)
@@ -1541,7 +1541,7 @@ def build_customer_base(
 
     ``lang`` (en, ru, uk; default ``settings.language``) only chooses the words shown.
     """
-    from ..analysis.summary import shared_customer_codes
+    from ..analysis.customer_days import shared_customer_codes
 
     with shared_customer_codes():  # customer ids factorised once for every table
         return _build_customer_base(dataset, period=period, settings=settings,
@@ -1552,7 +1552,7 @@ def _build_customer_base(
     dataset, *, period: str, settings: Settings | None, cohort_months: int, lang: str | None
 ) -> CustomerBase:
     from ..analysis import churn, cohorts, tiers
-    from ..analysis.summary import _share_subset
+    from ..analysis.customer_days import share_subset_codes
 
     settings = settings or getattr(dataset, "settings", None) or DEFAULT_SETTINGS
     tr = get_translator(lang or settings.language)
@@ -1561,9 +1561,9 @@ def _build_customer_base(
     all_tx = dataset.transactions
     tx = rows_until(all_tx, as_of)  # all_tx itself when no row is later (no copy)
     if tx is not all_tx:  # value tiers read all_tx, the rest tx: one pass
-        _share_subset(all_tx, (all_tx["date"] <= as_of).to_numpy(dtype=bool), tx)
+        share_subset_codes(all_tx, (all_tx["date"] <= as_of).to_numpy(dtype=bool), tx)
     rfm_raw = _rfm_raw(tx, as_of=as_of)  # also the "now" of the migration
-    pairs = cohorts._purchase_months(tx, as_of)  # one pass for the cohort matrix and sizes
+    pairs = cohorts.purchase_months(tx, as_of)  # one pass for the cohort matrix and sizes
     rfm = _rfm(tx, as_of=as_of, raw=rfm_raw)
     tier_now = _tiers(dataset, as_of=as_of, settings=settings)
     rev = tier_now["revenue"].reindex(rfm.index).fillna(0.0)
@@ -1592,9 +1592,10 @@ def _build_customer_base(
         rfm=rfm,
         segments=segs,
         abc_xyz=mat.astype("int64"),
-        cohorts=cohorts._retention(pairs, as_of=as_of, months=cohort_months),
-        cohort_sizes=cohorts._cohort_sizes(pairs, as_of=as_of, months=cohort_months),
-        migration=cohorts._migration(rfm_raw, tx, as_of=as_of, lapse_days=settings.lapse_days),
+        cohorts=cohorts.cohort_retention_from_pairs(pairs, as_of=as_of, months=cohort_months),
+        cohort_sizes=cohorts.cohort_sizes_from_pairs(pairs, as_of=as_of, months=cohort_months),
+        migration=cohorts.segment_migration_from_rfm(rfm_raw, tx, as_of=as_of,
+                                                     lapse_days=settings.lapse_days),
         tr=tr,
         active=len(active_ids),
         ever=len(rfm),

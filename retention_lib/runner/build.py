@@ -45,12 +45,12 @@ def compute_metrics(
     jobs: int = 1, worker_stats: dict[str, int] | None = None,
 ) -> tuple[dict[str, Any], Any]:
     """:func:`build_pages` with what every page starts from computed first, once: the rows
-    up to the month's end (:func:`retention_lib.analysis.shared.pinned_rows`) and the transactions'
-    customer codes and per-customer-day table (:func:`retention_lib.analysis.summary.
-    pinned_aggregates`).  The worker processes inherit them instead of each build making
-    its own copy of the rows and its own pass over them."""
-    from ..analysis.shared import pinned_rows
-    from ..analysis.summary import pinned_aggregates
+    up to the month's end (:func:`retention_lib.analysis.pinned.pinned_rows`) and the
+    transactions' customer codes and per-customer-day table
+    (:func:`retention_lib.analysis.pinned.pinned_aggregates`).  The worker processes
+    inherit them instead of each build making its own copy of the rows and its own pass
+    over them."""
+    from ..analysis.pinned import pinned_aggregates, pinned_rows
 
     as_of = report_as_of(period, dataset.data_end)
     with contextlib.ExitStack() as pinned:
@@ -90,7 +90,7 @@ def build_pages(
     (:func:`_write_extra_files`).
     """
     from ..caching import memo
-    from ..data.io import _release_memory
+    from ..data.memory import release_memory
     from ..pages import clv_core, context, diagnostics, discipline, monthly, registry
     from . import workers
 
@@ -140,7 +140,7 @@ def build_pages(
         # lands in the run cache, where the steps below and the notebooks read it
         forked = jobs > 1 and workers.can_fork()
         if forked:
-            _release_memory()  # workers do not inherit the loader's freed heap
+            release_memory()  # workers do not inherit the loader's freed heap
             forked = _room_for_two_builds(ds, say=timed_say)
         counts = workers.run_tasks(
             [("diagnostics", churn_pages), ("contact discipline", other_pages)],
@@ -218,11 +218,11 @@ def _timer(say: Callable[[str], None] | None):
 def release_analysis_memory() -> None:
     """Drop the in-process caches that keep the dataset alive (the results are on disk)."""
     from ..caching import memo
-    from ..data.io import _release_memory
+    from ..data.memory import release_memory
 
     memo.clear_memory()
     gc.collect()
-    _release_memory()  # pyarrow's pool and the C heap give the freed tables back
+    release_memory()  # pyarrow's pool and the C heap give the freed tables back
 
 
 def _read_log(cache_dir: Path) -> list[str]:

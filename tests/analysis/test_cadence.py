@@ -11,21 +11,22 @@ import pytest
 
 from retention_lib.analysis.cadence import (
     COMPLIANCE_COLUMNS,
-    PLAN_COLUMNS,
     active_book,
     at_stake,
     compliance_metrics,
     compliance_summary,
     compliance_table,
-    contact_plan,
-    contact_quality,
-    never_disappear,
-    purchase_cycle,
-    required_intervals,
-    spread_due_dates,
-    working_days,
     worst_overdue,
 )
+from retention_lib.analysis.cadence_intervals import purchase_cycle, required_intervals
+from retention_lib.analysis.contact_planning import (
+    PLAN_COLUMNS,
+    contact_plan,
+    spread_due_dates,
+    working_days,
+)
+from retention_lib.analysis.contacts_log import contact_quality
+from retention_lib.analysis.lost_contacts import never_disappear
 from retention_lib.config import CadenceRule
 
 AS_OF = pd.Timestamp("2026-10-31")

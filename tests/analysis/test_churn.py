@@ -417,15 +417,15 @@ class TestSharedHistory:
         assert inside[0].loc["all", "customer_churn"] == pytest.approx(0.5)
 
     def test_history_built_once_per_frame_object(self) -> None:
-        from retention_lib.analysis import churn
+        from retention_lib.analysis import _churn_history as churn_history
 
         with shared_history():
-            first = churn._history(TOY, TOY_CUSTOMERS)
-            assert churn._history(TOY, TOY_CUSTOMERS) is first
-            assert churn._history(TOY, None) is not first  # other customers: other history
+            first = churn_history.history(TOY, TOY_CUSTOMERS)
+            assert churn_history.history(TOY, TOY_CUSTOMERS) is first
+            assert churn_history.history(TOY, None) is not first  # other customers: other history
             with shared_history():  # nested blocks share the outer memo
-                assert churn._history(TOY, TOY_CUSTOMERS) is first
-        assert churn._history(TOY, TOY_CUSTOMERS) is not first  # nothing kept outside
+                assert churn_history.history(TOY, TOY_CUSTOMERS) is first
+        assert churn_history.history(TOY, TOY_CUSTOMERS) is not first  # nothing kept outside
 
     def test_equal_copy_is_not_confused(self) -> None:
         # A different frame object gets its own history: drop B's only purchase and the

@@ -29,17 +29,15 @@ import pandas as pd
 import pytest
 from lifetimes.datasets import load_cdnow_summary, load_cdnow_summary_data_with_monetary_value
 
-from retention_lib.analysis import clv
-from retention_lib.analysis.clv import (
-    CLVModel,
+from retention_lib.analysis import clv, clv_fitters, clv_inputs
+from retention_lib.analysis.clv import CLVModel, fit_clv
+from retention_lib.analysis.clv_holdout import (
     calibration_holdout_split,
-    clv_metrics,
     cumulative_transactions,
-    fit_clv,
     holdout_by_frequency,
     holdout_errors,
-    p_alive_matrix,
 )
+from retention_lib.analysis.clv_outputs import clv_metrics, p_alive_matrix
 from retention_lib.data.cdnow import load_cdnow_transactions
 
 CAL_END, HOLD_END = "1997-09-30", "1998-06-30"
@@ -180,13 +178,13 @@ class TestUnits:
         ids=["months", "weeks", "days", "fraction"],
     )
     def test_horizon_parsing(self, horizon, days, label):
-        got_days, got_label, _ = clv._parse_horizon(horizon)
+        got_days, got_label, _ = clv_inputs.parse_horizon(horizon)
         assert got_days == pytest.approx(days)
         assert got_label == label
 
     def test_bad_horizon_lists_units(self):
         with pytest.raises(ValueError, match=r"\['D', 'W', 'M'\]"):
-            clv._parse_horizon("12 years")
+            clv_inputs.parse_horizon("12 years")
 
     def test_horizon_equals_the_same_time_in_another_unit(self, fitted):
         m = fitted["lifetimes_csv"]
@@ -409,15 +407,15 @@ class TestBadInput:
     def test_convergence_failure_retries_with_larger_penalizer(self, monkeypatch, capsys):
         calls = []
 
-        class Flaky(clv.BetaGeoFitter):
+        class Flaky(clv_fitters.BetaGeoFitter):
             def fit(self, *args, **kwargs):
                 calls.append(self.penalizer_coef)
                 if self.penalizer_coef < 0.01:
                     print("noise lifetimes prints on failure")
-                    raise clv.ConvergenceError("did not converge")
+                    raise clv_fitters.ConvergenceError("did not converge")
                 return super().fit(*args, **kwargs)
 
-        monkeypatch.setattr(clv, "BetaGeoFitter", Flaky)
+        monkeypatch.setattr(clv_fitters, "BetaGeoFitter", Flaky)
         m = fit_clv(load_cdnow_summary())
         assert calls == [0.0, 0.001, 0.01]
         assert m.purchases_ok_ and m.penalizer_used_["purchases"] == 0.01
@@ -427,11 +425,11 @@ class TestBadInput:
         assert capsys.readouterr().out == ""
 
     def test_total_convergence_failure_never_raises(self, monkeypatch):
-        class Broken(clv.BetaGeoFitter):
+        class Broken(clv_fitters.BetaGeoFitter):
             def fit(self, *args, **kwargs):
-                raise clv.ConvergenceError("did not converge")
+                raise clv_fitters.ConvergenceError("did not converge")
 
-        monkeypatch.setattr(clv, "BetaGeoFitter", Broken)
+        monkeypatch.setattr(clv_fitters, "BetaGeoFitter", Broken)
         d = load_cdnow_summary_data_with_monetary_value()
         m = fit_clv(d)
         assert not m.purchases_ok_ and m.spend_ok_
@@ -494,7 +492,7 @@ class TestNumericalFallbacks:
         x, rec, age = (d[c].to_numpy(float) for c in ("frequency", "recency", "T"))
         f = m._purchase_fitter
         closed = f.conditional_expected_number_of_purchases_up_to_time(39.0, x, rec, age)
-        quad = f.conditional_probability_alive(x, rec, age) * clv._bgnbd_alive_expectation(
+        quad = f.conditional_probability_alive(x, rec, age) * clv_fitters.bgnbd_alive_expectation(
             np.full(len(x), 39.0), x, age, m.bgnbd_params_)
         np.testing.assert_allclose(quad, closed, rtol=1e-9)
 
@@ -506,7 +504,7 @@ class TestNumericalFallbacks:
         params = {"r": 0.99, "alpha": 6.9, "a": 0.046, "b": 0.80}
         weird = CLVModel()
         weird.__dict__.update(m.__dict__)
-        weird._purchase_fitter = clv.BetaGeoFitter()
+        weird._purchase_fitter = clv_fitters.BetaGeoFitter()
         weird._purchase_fitter.params_ = pd.Series(params)
         weird.bgnbd_params_ = params
         frame = pd.DataFrame({"frequency": [0.0], "recency": [0.0], "T": [20.0]})
@@ -585,22 +583,23 @@ class TestDataTheModelIsNotMeantFor:
             ]),
             "amount": [50.0, 50.0, -20.0, 50.0, 50.0, 50.0, 10.0, 10.0, 10.0, 10.0, 5.0, 5.0],
         })
-        got = clv.billing_regularity(tx, as_of="2026-05-31")
+        got = clv_inputs.billing_regularity(tx, as_of="2026-05-31")
         assert got["judged"] == 2 and got["regular"] == 1
         assert got["regular_share"] == 0.5
         assert got["median_gap_days"] == pytest.approx((30 + 80 / 3) / 2)
         # up to 31 March A has 3 purchase days only (2 gaps): B alone is judged
-        early = clv.billing_regularity(tx, as_of="2026-03-31")
+        early = clv_inputs.billing_regularity(tx, as_of="2026-03-31")
         assert (early["judged"], early["regular"]) == (1, 0)
 
     def test_cdnow_and_the_sample_are_not_regular(self):
-        from retention_lib.data.sample import generate_sample, generate_subscription
+        from retention_lib.data.sample import generate_sample
+        from retention_lib.data.sample_subscription import generate_subscription
 
         cdnow = load_cdnow_transactions(sample=True)
-        assert clv.billing_regularity(cdnow, as_of="1998-06-30")["regular_share"] < 0.05
+        assert clv_inputs.billing_regularity(cdnow, as_of="1998-06-30")["regular_share"] < 0.05
         sub = generate_subscription(customers=60, months=12)["transactions"]
         sub = sub.assign(date=pd.to_datetime(sub["date"]))
-        assert clv.billing_regularity(sub, as_of="2026-10-31")["regular_share"] == 1.0
+        assert clv_inputs.billing_regularity(sub, as_of="2026-10-31")["regular_share"] == 1.0
         tx = generate_sample(customers=200)["transactions"]
         tx = tx.assign(date=pd.to_datetime(tx["date"]))
-        assert clv.billing_regularity(tx, as_of="2026-10-31")["regular_share"] < 0.05
+        assert clv_inputs.billing_regularity(tx, as_of="2026-10-31")["regular_share"] < 0.05

@@ -18,13 +18,15 @@ import pytest
 ibis = pytest.importorskip("ibis")
 pytest.importorskip("duckdb")
 
-from retention_lib.analysis import engine  # noqa: E402
-from retention_lib.analysis.summary import (  # noqa: E402
-    SUMMARY_COLUMNS,
-    customer_days,
-    customer_summary,
-    monthly_revenue,
+from retention_lib.analysis import engine, engine_expressions  # noqa: E402
+from retention_lib.analysis._frames import SUMMARY_COLUMNS  # noqa: E402
+from retention_lib.analysis.customer_days import customer_days  # noqa: E402
+from retention_lib.analysis.engine_files import transaction_files  # noqa: E402
+from retention_lib.analysis.engine_months import (  # noqa: E402
+    check_month_bounds,
+    months_since_epoch,
 )
+from retention_lib.analysis.summary import customer_summary, monthly_revenue  # noqa: E402
 from retention_lib.data.io import load_dataset  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -292,7 +294,7 @@ class TestInput:
         (parts / ".part-00000-c000.snappy.parquet.crc").write_bytes(b"crc")
         pd.DataFrame({"customer_id": ["x"], "date": pd.to_datetime(["2026-01-05"]),
                       "channel": ["call"]}).to_parquet(tmp_path / "contacts.parquet")
-        kind, files = engine._files(tmp_path)
+        kind, files = transaction_files(tmp_path)
         assert kind == "parquet" and [Path(f).name for f in files] == [
             f"part-{i:05d}-c000.snappy.parquet" for i in range(3)]
         _assert_same(engine.summarize_files(tmp_path, as_of="2026-10-31"),
@@ -319,10 +321,10 @@ class TestDistinctPeriods:
     ) -> None:
         # CDNOW spans 546 days: with a limit of 10 periods DuckDB falls back to
         # COUNT(DISTINCT period), the form every other backend uses; same frame.
-        monkeypatch.setattr(engine, "MAX_BITSTRING_PERIODS", 10)
+        monkeypatch.setattr(engine_expressions, "MAX_BITSTRING_PERIODS", 10)
         table = engine.read_transactions(cdnow_parquet)
         # (the lifetimes-convention path, purchases_only=False, counts distinct periods)
-        sql = str(ibis.to_sql(engine.summary_expr(table, as_of="1998-06-30", freq=freq,
+        sql = str(ibis.to_sql(engine_expressions.summary_expr(table, as_of="1998-06-30", freq=freq,
                                                   purchases_only=False)))
         assert "COUNT(DISTINCT" in sql and "BITSTRING_AGG" not in sql
         got = engine.summarize_table(table, as_of="1998-06-30", freq=freq,
@@ -332,7 +334,7 @@ class TestDistinctPeriods:
 
     def test_bitstring_used_on_duckdb(self, cdnow_parquet: Path) -> None:
         table = engine.read_transactions(cdnow_parquet)
-        sql = str(ibis.to_sql(engine.summary_expr(table, as_of="1998-06-30", freq="D",
+        sql = str(ibis.to_sql(engine_expressions.summary_expr(table, as_of="1998-06-30", freq="D",
                                                   purchases_only=False)))
         # 1997-01-01 is day 9862, 1998-06-30 day 10407: one bit per day in between
         assert "BITSTRING_AGG" in sql and "9862, 10407" in sql
@@ -374,7 +376,7 @@ class TestMonthsSinceEpoch:
     ])
     def test_representation(self, kind: str) -> None:
         column = _month_column(kind)
-        got = engine._months_since_epoch(pa.chunked_array([column[:1], column[1:]]))
+        got = months_since_epoch(pa.chunked_array([column[:1], column[1:]]))
         np.testing.assert_array_equal(got, MONTH_CASES_EXPECTED)
         assert got.dtype == np.int64
 
@@ -383,18 +385,18 @@ class TestMonthsSinceEpoch:
         # in Kyiv is 1997-01-31 22:30 UTC: February in Kyiv, January in UTC.
         utc = np.array(["1997-01-31T21:30", "1997-01-31T22:30"], dtype="datetime64[us]")
         column = pa.array(utc, type=pa.timestamp("us", tz="Europe/Kyiv"))
-        np.testing.assert_array_equal(engine._months_since_epoch(column), [324, 325])
+        np.testing.assert_array_equal(months_since_epoch(column), [324, 325])
 
     def test_nulls_and_other_types_are_refused(self) -> None:
         with pytest.raises(ValueError, match="empty month"):
-            engine._months_since_epoch(pa.array([324, None]))
+            months_since_epoch(pa.array([324, None]))
         with pytest.raises(TypeError, match="double"):
-            engine._months_since_epoch(pa.array([324.0]))
+            months_since_epoch(pa.array([324.0]))
 
     def test_months_outside_the_bounds_fail_loudly(self) -> None:
         months = np.array([324, 328004])  # the second is what DuckDB 2.0.1 returned
         with pytest.raises(RuntimeError, match="outside the requested as_of 1998-06-30"):
-            engine._check_month_bounds(months, as_of="1998-06-30", start=None)
+            check_month_bounds(months, as_of="1998-06-30", start=None)
         long = pd.DataFrame({"customer_id": ["1", "2"],
                              "month": pd.PeriodIndex(["1997-01", "1829-08"], freq="M"),
                              "revenue": [1.0, 2.0]})

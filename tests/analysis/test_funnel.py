@@ -206,11 +206,11 @@ class TestImplementationInvariance:
         assert st.loc["x", "stage"] == "first purchase"
 
     def test_stages_and_transitions_share_the_end_stages(self, tx, customers):
-        from retention_lib.analysis.funnel import _stages_and_transitions
+        from retention_lib.analysis.funnel import stages_and_transitions
 
         kw = dict(start="2025-10-31", end=AS_OF, tiers_start=None,
                   tiers_end=_tiers({"k1": "A"}), customers=customers)
-        stages, tr = _stages_and_transitions(tx, **kw)
+        stages, tr = stages_and_transitions(tx, **kw)
         alone = funnel_stages(tx, as_of=AS_OF, tiers=_tiers({"k1": "A"}), customers=customers)
         pd.testing.assert_frame_equal(stages, alone)
         pd.testing.assert_frame_equal(tr, funnel_transitions(tx, **kw))

@@ -115,13 +115,13 @@ class TestSampleNeglectfulManager:
     """The sample business plants one neglectful manager (retention_lib.data.sample)."""
 
     def test_lowest_compliance(self, sample_result):
-        from retention_lib.data.sample import NEGLECTFUL_MANAGER
+        from retention_lib.data.sample_model import NEGLECTFUL_MANAGER
 
         summary, _ = sample_result
         assert summary["share_within"].idxmin() == NEGLECTFUL_MANAGER
 
     def test_flagged_alone(self, sample_result):
-        from retention_lib.data.sample import NEGLECTFUL_MANAGER
+        from retention_lib.data.sample_model import NEGLECTFUL_MANAGER
 
         _, fit = sample_result
         assert flagged_managers(fit) == [NEGLECTFUL_MANAGER]

@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from retention_lib.analysis.shared import FrameMemo, pinned_rows, rows_until, text_codes
+from retention_lib.analysis.pinned import pinned_rows
+from retention_lib.analysis.shared import FrameMemo, rows_until, text_codes
 
 
 def counter():
@@ -66,7 +67,7 @@ class TestTextCodes:
     @pytest.mark.parametrize("dtype", ["str", "category", "object"],
                              ids=["arrow-str", "categorical", "object"])
     def test_count_unassigned_same_for_every_dtype(self, dtype):
-        from retention_lib.analysis.cadence import _count_unassigned
+        from retention_lib.analysis.contacts_log import _count_unassigned
 
         # unassigned: the missing value, the blank one and "unassigned" with or without spaces
         values = pd.Series(["Anna", None, "", "unassigned", "Anna", " unassigned "], dtype=dtype)

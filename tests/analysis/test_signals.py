@@ -282,17 +282,17 @@ class TestSentenceMemo:
 
     @pytest.mark.parametrize("lang", ["en", "ru", "uk"], ids=["en", "ru", "uk"])
     def test_same_strings_as_translator(self, lang):
-        from retention_lib.analysis.signals import _MemoTranslator
+        from retention_lib.analysis._sentence_memo import MemoTranslator
 
         tr = get_translator(lang)
-        memo = _MemoTranslator(tr)
+        memo = MemoTranslator(tr)
         for facts in self.FACTS + self.FACTS:  # twice: the second pass hits the memo
             assert marker_sentences(facts, tr=memo) == marker_sentences(facts, tr=tr)
 
     def test_hand_rounding(self):
-        from retention_lib.analysis.signals import _MemoTranslator
+        from retention_lib.analysis._sentence_memo import MemoTranslator
 
-        memo = _MemoTranslator(get_translator("en"))
+        memo = MemoTranslator(get_translator("en"))
         # 12.5 -> 12 and 13.5 -> 14 (half to even), 1234 days with a thousands separator
         assert memo.percent(0.125, 0) == "12%"
         assert memo.percent(0.135, 0) == "14%"
@@ -318,16 +318,17 @@ class TestSharedInputs:
         pd.testing.assert_frame_equal(again, plain)
 
     def test_memo_only_inside_the_block(self):
+        from retention_lib.analysis import _frame_ids as ids
         from retention_lib.analysis import signals as sg
 
         contacts = _contacts()
-        assert not sg._SHARED.active
+        assert not ids.INPUTS.active
         with sg.shared_inputs():
-            codes, distinct = sg._factorized(contacts, "customer_id")
+            codes, distinct = ids.factorized(contacts, "customer_id")
             # the contacts hold only customer "A": one distinct id, code 0 on all 14 rows
             assert list(distinct) == ["A"] and codes.tolist() == [0] * 14
-            assert sg._factorized(contacts, "customer_id")[0] is codes  # remembered
-        assert not sg._SHARED.active
+            assert ids.factorized(contacts, "customer_id")[0] is codes  # remembered
+        assert not ids.INPUTS.active
 
 
 class TestLookups:
@@ -336,37 +337,37 @@ class TestLookups:
     @pytest.mark.parametrize("dtype", ["str", "string", object],
                              ids=["str", "string", "object"])
     def test_index_in_and_isin(self, dtype):
-        from retention_lib.analysis.signals import _index_in, _isin
+        from retention_lib.analysis._frame_ids import index_in, isin
 
         uniq = pd.Index(["b", "a", "c"], dtype=dtype)
         values = pd.Index(["a", "x", "c", "a"], dtype=dtype)
         # positions in uniq by hand: a -> 1, x -> absent, c -> 2, a -> 1
-        assert _index_in(values, uniq).tolist() == [1, -1, 2, 1]
+        assert index_in(values, uniq).tolist() == [1, -1, 2, 1]
         s = pd.Series(["a", None, "x", "b"], dtype=dtype)
-        assert _isin(s, uniq).tolist() == [True, False, False, True]
+        assert isin(s, uniq).tolist() == [True, False, False, True]
 
     def test_first_rows(self):
-        from retention_lib.analysis.signals import _first_rows
+        from retention_lib.analysis._frame_ids import first_rows
 
         keys = pd.Index(["k1", "k2", "k1", "k3"], dtype="str")
         targets = pd.Index(["k3", "k1", "zz"], dtype="str")
         # k3 is row 3; k1 first appears in row 0 (row 2 is a duplicate); zz absent
-        assert _first_rows(keys, targets).tolist() == [3, 0, -1]
+        assert first_rows(keys, targets).tolist() == [3, 0, -1]
 
     def test_empty_lists_are_distinct(self):
-        from retention_lib.analysis.signals import _empty_lists
+        from retention_lib.analysis._sentence_memo import empty_lists
 
-        lists = _empty_lists(3)
+        lists = empty_lists(3)
         lists[0].append(1)
         assert lists == [[1], [], []]
 
     @pytest.mark.parametrize("lang,count", [("ru", 1), ("ru", 3), ("ru", 5), ("en", 1)],
                              ids=["ru-one", "ru-few", "ru-many", "en-one"])
     def test_memo_plural_form(self, lang, count):
-        from retention_lib.analysis.signals import _MemoTranslator
+        from retention_lib.analysis._sentence_memo import MemoTranslator
 
         tr = get_translator(lang)
-        memo = _MemoTranslator(tr)
+        memo = MemoTranslator(tr)
         assert memo.plural_form(count) == tr.plural_form(count)
         assert memo.plural_form(count) == tr.plural_form(count)  # from the memo
 
@@ -381,14 +382,14 @@ class TestFactKey:
         (-0.001, 0.001, False),   # "-0%" against "0%"
     ], ids=["round-down", "half", "float-half", "sign"])
     def test_percent_key(self, a, b, same):
-        from retention_lib.analysis.signals import _fact_key
+        from retention_lib.analysis._sentence_memo import fact_key
 
         def fact(v):
             return {"marker": "not_using", "drop": v, "baseline_months": 12}
 
-        assert (_fact_key(fact(a)) == _fact_key(fact(b))) is same
+        assert (fact_key(fact(a)) == fact_key(fact(b))) is same
         tr = get_translator("en")
         if same:
             assert marker_sentences([fact(a)], tr=tr) == marker_sentences([fact(b)], tr=tr)
         # a half keeps the exact value as its key
-        assert _fact_key(fact(0.125))[2] == ("raw", 0.125)
+        assert fact_key(fact(0.125))[2] == ("raw", 0.125)

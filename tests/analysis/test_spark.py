@@ -18,7 +18,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from retention_lib.analysis.summary import customer_days, customer_summary, monthly_revenue
+from retention_lib.analysis.customer_days import customer_days
+from retention_lib.analysis.summary import customer_summary, monthly_revenue
 from retention_lib.data.io import load_dataset
 
 pytestmark = pytest.mark.spark

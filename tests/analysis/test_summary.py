@@ -1,4 +1,5 @@
-"""Tests for retention_lib.analysis.summary: customer_summary and monthly_revenue."""
+"""Tests for retention_lib.analysis.summary (customer_summary, monthly_revenue) and the
+per-customer-day core it reads (customer_days, pinned)."""
 
 from __future__ import annotations
 
@@ -8,18 +9,18 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from retention_lib.analysis import summary
-from retention_lib.analysis.shared import rows_until
-from retention_lib.analysis.summary import (
-    SUMMARY_COLUMNS,
-    _customer_codes,
-    _day_profile,
+from retention_lib.analysis._frames import SUMMARY_COLUMNS
+from retention_lib.analysis.customer_days import (
+    customer_codes,
     customer_days,
-    customer_summary,
-    monthly_revenue,
-    pinned_aggregates,
+    known_day_table,
+    purchase_day_profile,
     shared_customer_codes,
 )
+from retention_lib.analysis.day_table import build_day_table
+from retention_lib.analysis.pinned import pinned_aggregates
+from retention_lib.analysis.shared import rows_until
+from retention_lib.analysis.summary import customer_summary, monthly_revenue
 from tests.conftest import Reader
 
 lifetimes = pytest.importorskip("lifetimes")
@@ -239,7 +240,7 @@ class TestSharedCustomerCodes:
         tx = _tx(self.ROWS)
         keep = (tx["date"] <= "2024-01-31").to_numpy()
         with shared_customer_codes():
-            codes, uniques = _customer_codes(tx, keep)
+            codes, uniques = customer_codes(tx, keep)
         assert codes.tolist() == [1, 0]
         assert list(uniques) == ["a", "c"]
 
@@ -297,17 +298,17 @@ class TestPinnedAggregates:
     def test_computed_once_and_dropped_after(self) -> None:
         tx = HAND.copy()
         with pinned_aggregates(tx):
-            first = summary._known_days(tx)
+            first = known_day_table(tx)
             with pinned_aggregates(tx):  # nested on the same frame: the same table
-                assert summary._known_days(tx) is first
-            assert summary._known_days(tx) is first  # the inner block did not drop it
-        assert summary._known_days(tx) is None
+                assert known_day_table(tx) is first
+            assert known_day_table(tx) is first  # the inner block did not drop it
+        assert known_day_table(tx) is None
 
     @pytest.mark.parametrize("as_of", ["1997-03-31", "1998-06-30"], ids=["subset", "all"])
     def test_day_profile_equals_rows_on_cdnow(self, cdnow: pd.DataFrame, as_of: str) -> None:
-        rows = _day_profile(cdnow, as_of=as_of)
+        rows = purchase_day_profile(cdnow, as_of=as_of)
         with pinned_aggregates(cdnow):
-            days = _day_profile(cdnow, as_of=as_of)
+            days = purchase_day_profile(cdnow, as_of=as_of)
         assert rows[0].equals(days[0])
         np.testing.assert_array_equal(rows[1], days[1])  # last day
         np.testing.assert_array_equal(rows[2], days[2])  # distinct days
@@ -329,16 +330,16 @@ class TestPinnedAggregates:
         with pinned_aggregates(cdnow, as_of=end):
             month = rows_until(cdnow, end)
             assert month is rows_until(cdnow, end) and len(month) < len(cdnow)
-            got = summary._known_days(month)
-            codes, uniques = summary._customer_codes(month)
-        fresh = summary._build_days(month)
+            got = known_day_table(month)
+            codes, uniques = customer_codes(month)
+        fresh = build_day_table(month, *pd.factorize(month["customer_id"], sort=True))
         expected_codes, expected_uniques = pd.factorize(month["customer_id"], sort=True)
         np.testing.assert_array_equal(codes, expected_codes)
         assert list(uniques) == list(expected_uniques)
         assert list(got.uniques) == list(fresh.uniques)
         for name in ("code", "day", "net", "rows", "bought"):
             np.testing.assert_array_equal(getattr(got, name), getattr(fresh, name), name)
-        assert summary._known_days(month) is None  # dropped after the block
+        assert known_day_table(month) is None  # dropped after the block
 
 
 class TestPurchasesOnly:

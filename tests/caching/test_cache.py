@@ -177,9 +177,9 @@ class TestFileHashes:
         run = tmp_path / "run"
         run.mkdir()
         with cache.active_cache(run):
-            cache._hash_files(files)
+            cache.hash_files(files)
         expected = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
-        assert {p.name: cache._sha256_file(p) for p in files} == expected
+        assert {p.name: cache.sha256_file(p) for p in files} == expected
         # every thread's entry reached the run's index (updates take turns)
         index = json.loads((run / "file-hashes.json").read_text(encoding="utf-8"))
         assert sorted(v for v in index.values()) == sorted(expected.values())

@@ -496,12 +496,12 @@ class TestWholeFramePath:
     def test_duplicates_same_as_pandas(self, tmp_path, monkeypatch, hashes):
         import numpy as np
 
-        from retention_lib.data import io as rio
+        from retention_lib.data import duplicates, table_reader
 
         if hashes == "all_equal":  # every row collides: the exact comparison decides
-            monkeypatch.setattr(rio, "_row_hashes",
+            monkeypatch.setattr(duplicates, "row_hashes",
                                 lambda frame: np.zeros(len(frame), dtype="uint64"))
-        monkeypatch.setattr(rio, "CSV_CHUNK_ROWS", 2)  # hashes made over several slices
+        monkeypatch.setattr(table_reader, "CSV_CHUNK_ROWS", 2)  # hashes made over several slices
         tx = pd.DataFrame({
             "customer_id": ["C1", "C1", "C2", "C1", "C2", "C3", "C2", "C3"],
             "date": ["2026-01-05"] * 8,
@@ -538,10 +538,10 @@ class TestWholeFramePath:
         import threading
         import time
 
-        from retention_lib.data import io as rio
+        from retention_lib.data import checks
 
         inside, most, lock = [0], [0], threading.Lock()
-        real = rio.table_schema
+        real = checks.table_schema
 
         def slow_schema(*args, **kwargs):
             with lock:
@@ -552,7 +552,7 @@ class TestWholeFramePath:
                 inside[0] -= 1
             return real(*args, **kwargs)
 
-        monkeypatch.setattr(rio, "table_schema", slow_schema)
+        monkeypatch.setattr(checks, "table_schema", slow_schema)
         pd.DataFrame({"customer_id": ["C1"], "date": ["2026-01-05"], "amount": [1.0]}).to_parquet(
             tmp_path / "transactions.parquet")
         pd.DataFrame({"customer_id": ["C1"], "name": ["A"]}).to_parquet(
@@ -711,12 +711,12 @@ class TestParquetPartFolders:
 
     def test_cache_key_follows_the_parts(self, tmp_path):
         from retention_lib.config import load_settings
-        from retention_lib.data.io import _table_files
+        from retention_lib.data.sources import table_files
 
         tx = pd.DataFrame({"customer_id": ["C1", "C2"], "date": ["2026-01-05"] * 2,
                            "amount": [1.0, 2.0]})
         folder = self.parts(tmp_path, "transactions", [tx.iloc[:1], tx.iloc[1:]])
-        files = _table_files(tmp_path)
+        files = table_files(tmp_path)
         assert [p.name for p in files] == ["part-00000-c000.snappy.parquet",
                                            "part-00001-c000.snappy.parquet"]
         settings, as_of = load_settings(None), pd.Timestamp(AS_OF)
@@ -725,7 +725,7 @@ class TestParquetPartFolders:
                                                   index=False)
         from retention_lib.caching import cache
         cache._file_hashes.clear()
-        assert dataset_key(_table_files(tmp_path), settings=settings, as_of=as_of) != before
+        assert dataset_key(table_files(tmp_path), settings=settings, as_of=as_of) != before
 
 
 def test_default_report_date_from_the_environment(tmp_path, monkeypatch):

@@ -1,4 +1,5 @@
-"""Tests that reading CSV files in chunks (retention_lib.data.io.CSV_CHUNK_ROWS) changes nothing."""
+"""Tests that reading CSV files in chunks (retention_lib.data.table_reader.CSV_CHUNK_ROWS)
+changes nothing."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from retention_lib.data import io
+from retention_lib.data import chunked_csv, io, table_reader
 from retention_lib.data.io import DataValidationError, load_dataset
 
 AS_OF = "2026-10-31"
@@ -69,12 +70,12 @@ def write(folder: Path, files: dict[str, str]) -> Path:
 
 
 def load_with(monkeypatch, folder: Path, rows: int | None):
-    monkeypatch.setattr(io, "CSV_CHUNK_ROWS", rows)
+    monkeypatch.setattr(table_reader, "CSV_CHUNK_ROWS", rows)
     return load_dataset(folder, as_of=AS_OF)
 
 
 def error_with(monkeypatch, folder: Path, rows: int | None) -> DataValidationError:
-    monkeypatch.setattr(io, "CSV_CHUNK_ROWS", rows)
+    monkeypatch.setattr(table_reader, "CSV_CHUNK_ROWS", rows)
     with pytest.raises(DataValidationError) as info:
         load_dataset(folder, as_of=AS_OF)
     return info.value
@@ -140,7 +141,7 @@ class TestHashCollision:
         # table is read again in one piece with exact duplicate detection
         folder = write(tmp_path, {"transactions.csv": TX})
         whole = load_with(monkeypatch, folder, None)
-        monkeypatch.setattr(io, "_row_hashes", lambda frame: np.zeros(len(frame), "uint64"))
+        monkeypatch.setattr(chunked_csv, "row_hashes", lambda frame: np.zeros(len(frame), "uint64"))
         chunked = load_with(monkeypatch, folder, 2)
         assert_same(whole, chunked)
         assert chunked.rows_excluded("transactions") == 3

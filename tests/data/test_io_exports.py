@@ -14,9 +14,14 @@ from typer.testing import CliRunner
 
 from retention_lib.cli import app
 from retention_lib.config import ConfigError, load_settings
-from retention_lib.data import io as rio
+from retention_lib.data import table_reader
 from retention_lib.data.io import DataValidationError, load_dataset
-from retention_lib.data.sample import RETAIL_EXPORT_CONFIG, retail_export, write_retail_export
+from retention_lib.data.problems import Exclusion, Problem
+from retention_lib.data.sample_retail import (
+    RETAIL_EXPORT_CONFIG,
+    retail_export,
+    write_retail_export,
+)
 from retention_lib.i18n import get_translator
 from retention_lib.present.quality_notes import quality_table
 
@@ -32,7 +37,7 @@ def folder(tmp_path: Path, files: dict[str, str], encoding: str = "utf-8") -> Pa
     return out
 
 
-def errors(exc: pytest.ExceptionInfo) -> list[rio.Problem]:
+def errors(exc: pytest.ExceptionInfo) -> list[Problem]:
     return exc.value.errors
 
 
@@ -179,7 +184,7 @@ def test_invalid_date_format_is_a_config_error():
 
 @pytest.mark.parametrize("chunk_rows", [None, 2])
 def test_duplicates_are_judged_on_the_full_timestamp(tmp_path, monkeypatch, chunk_rows):
-    monkeypatch.setattr(rio, "CSV_CHUNK_ROWS", chunk_rows)
+    monkeypatch.setattr(table_reader, "CSV_CHUNK_ROWS", chunk_rows)
     data = folder(tmp_path, {"transactions.csv": (
         "customer_id,date,amount\n"
         "C1,2011-01-05 08:26,10\n"
@@ -192,7 +197,7 @@ def test_duplicates_are_judged_on_the_full_timestamp(tmp_path, monkeypatch, chun
     assert ds.transactions["date"].tolist() == [pd.Timestamp("2011-01-05")] * 3  # days
     (dup,) = [p for p in ds.warnings if p.kind == "duplicate_rows"]
     assert dup.rows == 1 and dup.examples[0][0] == 4
-    assert ds.exclusions == [rio.Exclusion("transactions", "exact duplicate rows", 1)]
+    assert ds.exclusions == [Exclusion("transactions", "exact duplicate rows", 1)]
 
 
 def test_a_time_on_the_report_date_is_not_after_it(tmp_path):
@@ -230,7 +235,7 @@ def test_missing_customer_id_is_an_error_by_default(tmp_path):
 @pytest.mark.parametrize("chunk_rows", [None, 1, 2])
 def test_missing_customer_id_exclude_counts_rows_and_net_amount(tmp_path, monkeypatch,
                                                                 chunk_rows):
-    monkeypatch.setattr(rio, "CSV_CHUNK_ROWS", chunk_rows)
+    monkeypatch.setattr(table_reader, "CSV_CHUNK_ROWS", chunk_rows)
     data = folder(tmp_path, {
         "transactions.csv": NO_ID,
         "contacts.csv": "customer_id,date,channel\nC1,2011-01-05,call\n,2011-01-06,email\n",
@@ -239,8 +244,8 @@ def test_missing_customer_id_exclude_counts_rows_and_net_amount(tmp_path, monkey
     assert ds.transactions["customer_id"].tolist() == ["C1", "C2"]
     assert ds.transactions["amount"].tolist() == [10.5, 5.0]
     assert ds.exclusions == [
-        rio.Exclusion("transactions", "no customer id", 2, amount=16.75),  # 20 - 3.25
-        rio.Exclusion("contacts", "no customer id", 1),
+        Exclusion("transactions", "no customer id", 2, amount=16.75),  # 20 - 3.25
+        Exclusion("contacts", "no customer id", 1),
     ]
     dq = ds.data_quality().set_index("table")
     assert dq.loc["transactions", ["rows_read", "rows_excluded", "rows_used"]].tolist() == [
@@ -292,7 +297,7 @@ def test_missing_customer_id_rule_is_checked():
 
 @pytest.mark.parametrize("chunk_rows", [None, 2])
 def test_ids_written_as_decimals_read_as_whole_numbers(tmp_path, monkeypatch, chunk_rows):
-    monkeypatch.setattr(rio, "CSV_CHUNK_ROWS", chunk_rows)
+    monkeypatch.setattr(table_reader, "CSV_CHUNK_ROWS", chunk_rows)
     data = folder(tmp_path, {
         "transactions.csv": ("customer_id,date,amount\n17850.0,2011-01-05,1\n"
                              "13047.0,2011-01-06,2\n17850.0,2011-01-07,3\n"),

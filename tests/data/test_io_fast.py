@@ -8,8 +8,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from retention_lib.data import io
+from retention_lib.config import load_settings
+from retention_lib.data import chunked_csv, csv_reader, io, table_reader
 from retention_lib.data.io import DataValidationError, load_dataset
+from retention_lib.data.problems import Problem
 from tests.data.test_io_chunks import assert_same
 
 AS_OF = "2026-10-31"
@@ -49,25 +51,25 @@ def write(folder: Path, files: dict[str, str], *, crlf: bool = False, bom: bool 
 def spy(monkeypatch) -> list[tuple[str, str]]:
     """Record (table, path) of every CSV read: "fast", "fast->exact" or "exact"."""
     calls: list[tuple[str, str]] = []
-    real = io._csv_table
+    real = table_reader.csv_table
 
     def wrapper(src, *args, fast=False, **kwargs):
         try:
             out = real(src, *args, fast=fast, **kwargs)
-        except io._NotClean:
+        except csv_reader.NotClean:
             calls.append((src.table, "fast->exact"))
             raise
         calls.append((src.table, "fast" if fast else "exact"))
         return out
 
-    monkeypatch.setattr(io, "_csv_table", wrapper)
+    monkeypatch.setattr(table_reader, "csv_table", wrapper)
     return calls
 
 
 def exact_only(monkeypatch, folder: Path):
     """Load with the fast path switched off."""
     with monkeypatch.context() as m:
-        m.setattr(io, "_fast_eligible", lambda src, settings: False)
+        m.setattr(table_reader, "fast_eligible", lambda src, settings: False)
         return load_dataset(folder, as_of=AS_OF)
 
 
@@ -76,7 +78,7 @@ class TestFastEqualsExact:
     @pytest.mark.parametrize(("crlf", "bom"), [(False, False), (True, False), (True, True)],
                              ids=["lf", "crlf", "crlf-bom"])
     def test_clean_files(self, tmp_path, monkeypatch, rows, crlf, bom):
-        monkeypatch.setattr(io, "CSV_CHUNK_ROWS", rows)
+        monkeypatch.setattr(table_reader, "CSV_CHUNK_ROWS", rows)
         folder = write(tmp_path, CLEAN, crlf=crlf, bom=bom)
         exact = exact_only(monkeypatch, folder)
         calls = spy(monkeypatch)
@@ -124,17 +126,17 @@ class TestUnusualTakesExactPath:
     def test_a_duplicate_in_a_later_chunk_takes_the_exact_path(self, tmp_path, monkeypatch):
         # one record per chunk: the duplicate (line 6 = line 3) is in a later chunk, so only
         # the check across chunks at the end of the table can see it
-        monkeypatch.setattr(io, "CSV_CHUNK_ROWS", 1)
-        monkeypatch.setattr(io, "FAST_CSV_BLOCK_BYTES", 64)  # pyarrow: a few rows per batch
+        monkeypatch.setattr(table_reader, "CSV_CHUNK_ROWS", 1)
+        monkeypatch.setattr(csv_reader, "FAST_CSV_BLOCK_BYTES", 64)  # pyarrow: a few rows per batch
         folder = write(tmp_path, {"transactions.csv": UNUSUAL["duplicate"]})
         sizes: list[int] = []
-        real_hashes = io._row_hashes
+        real_hashes = chunked_csv.row_hashes
 
         def hashes(frame):
             sizes.append(len(frame))
             return real_hashes(frame)
 
-        monkeypatch.setattr(io, "_row_hashes", hashes)
+        monkeypatch.setattr(chunked_csv, "row_hashes", hashes)
         calls = spy(monkeypatch)
         loaded = load_dataset(folder, as_of=AS_OF)
         assert calls == [("transactions", "fast->exact"), ("transactions", "exact")]
@@ -166,7 +168,7 @@ class TestUnusualTakesExactPath:
         )
         folder = write(tmp_path, {"transactions.csv": text}, crlf=True)
         with monkeypatch.context() as m:
-            m.setattr(io, "_fast_eligible", lambda src, settings: False)
+            m.setattr(table_reader, "fast_eligible", lambda src, settings: False)
             with pytest.raises(DataValidationError) as exact:
                 load_dataset(folder, as_of=AS_OF)
         calls = spy(monkeypatch)
@@ -189,10 +191,10 @@ class TestEligibility:
     ], ids=["default", "comma-set", "semicolon", "cp1251", "decimal-comma"])
     def test_which_files_are_read_fast(self, tmp_path, config, name, text, fast):
         (tmp_path / name).write_text(text, encoding="utf-8")
-        settings = io.load_settings(config)
-        problems: list[io.Problem] = []
-        src = io._read_csv(tmp_path / name, "transactions", settings, problems)
-        assert io._fast_eligible(src, settings) is fast
+        settings = load_settings(config)
+        problems: list[Problem] = []
+        src = csv_reader.read_csv_header(tmp_path / name, "transactions", settings, problems)
+        assert csv_reader.fast_eligible(src, settings) is fast
 
 
 class TestTablesReadTwoAtATime:

@@ -15,14 +15,10 @@ import pytest
 
 from retention_lib.analysis.churn import churn_rate, churn_series, lost_customers, won_back
 from retention_lib.analysis.reasons import rank_reasons, survey_coverage
-from retention_lib.data import sample
+from retention_lib.data import sample, sample_subscription
 from retention_lib.data.io import load_dataset
-from retention_lib.data.sample import (
-    NEGLECTFUL_MANAGER,
-    TABLE_COLUMNS,
-    generate_sample,
-    write_sample,
-)
+from retention_lib.data.sample import TABLE_COLUMNS, generate_sample, write_sample
+from retention_lib.data.sample_model import NEGLECTFUL_MANAGER
 
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample"
 END = "2026-10-31"
@@ -205,10 +201,10 @@ def test_periodic_events_with_nobody_active_returns_empty():
     """A chunk where every customer's span is empty must not crash (1.4M-customer run)."""
     import numpy as np
 
-    from retention_lib.data.sample import _periodic_events
+    from retention_lib.data.sample_model import periodic_events
 
     one = np.array([5.0])
-    cust, days = _periodic_events(
+    cust, days = periodic_events(
         np.random.default_rng(0), np.array([7]), one, one, one * 30, one * 0.8, one * 1.2
     )
     assert len(cust) == 0 and len(days) == 0
@@ -233,7 +229,7 @@ def test_months_cuts_every_dated_table_and_keeps_the_customers():
 
 @pytest.fixture(scope="module")
 def tables():
-    return sample.generate_subscription(customers=80, months=18, end=END)
+    return sample_subscription.generate_subscription(customers=80, months=18, end=END)
 
 
 class TestSubscriptionBusiness:
@@ -241,7 +237,7 @@ class TestSubscriptionBusiness:
     plan price from signup to cancellation, cancellations as ``churned_on``."""
 
     def test_same_arguments_same_tables(self, tables):
-        again = sample.generate_subscription(customers=80, months=18, end=END)
+        again = sample_subscription.generate_subscription(customers=80, months=18, end=END)
         for name, frame in tables.items():
             pd.testing.assert_frame_equal(frame, again[name])
 
@@ -254,7 +250,7 @@ class TestSubscriptionBusiness:
             signup = pd.Timestamp(cust.loc[cid, "signup_date"])
             assert dates == [signup + pd.DateOffset(months=k) for k in range(len(dates))]
             assert bills["amount"].nunique() == 1
-            assert bills["amount"].iloc[0] in sample.SUBSCRIPTION_PLANS
+            assert bills["amount"].iloc[0] in sample_subscription.SUBSCRIPTION_PLANS
             churned = cust.loc[cid, "churned_on"]
             if churned:
                 assert pd.Timestamp(churned) == dates[-1] + pd.DateOffset(months=1)
@@ -270,7 +266,7 @@ class TestSubscriptionBusiness:
         assert surveys["date"].max() <= END
 
     def test_write_subscription_writes_what_load_dataset_reads(self, tmp_path):
-        counts = sample.write_subscription(tmp_path, customers=40, months=12, end=END)
+        counts = sample_subscription.write_subscription(tmp_path, customers=40, months=12, end=END)
         ds = load_dataset(tmp_path)
         assert len(ds.transactions) == counts["transactions"]
         assert len(ds.customers) == 40

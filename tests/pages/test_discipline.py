@@ -194,7 +194,7 @@ class TestSettingsAreRead:
         ids=["due-soon", "meeting-as-call", "cycle-scaling"],
     )
     def test_compliance_options(self, dataset, field, value):
-        from retention_lib.analysis import cadence
+        from retention_lib.analysis import cadence, cadence_intervals
 
         s = dataset.settings.replace(**{field: value})
         r = discipline.build_contact_discipline(dataset, period="2026-10", settings=s,
@@ -207,7 +207,7 @@ class TestSettingsAreRead:
         if field == "meeting_counts_as_call":
             kw["meeting_counts_as_call"] = True
         if field == "cadence_scale_by_cycle":
-            kw["cycle"] = cadence.purchase_cycle(dataset.transactions, as_of=r.as_of)
+            kw["cycle"] = cadence_intervals.purchase_cycle(dataset.transactions, as_of=r.as_of)
         # recompute directly: same statuses as the report
         contacts = dataset.contacts.loc[dataset.contacts["date"] <= r.as_of]
         first = dataset.transactions.loc[dataset.transactions["amount"] > 0].groupby(

@@ -643,7 +643,7 @@ _REAL_COMPUTE_METRICS = report.compute_metrics  # before the module's fake_metri
 def subscription_run(tmp_path_factory):
     if not _real_pipeline_available():
         pytest.skip("real notebooks / retention_lib.pages.monthly / sample not there yet")
-    from retention_lib.data.sample import write_subscription
+    from retention_lib.data.sample_subscription import write_subscription
 
     root = tmp_path_factory.mktemp("subscription")
     write_subscription(root / "data", customers=300, months=24, end="2026-10-31")

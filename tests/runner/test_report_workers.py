@@ -149,12 +149,13 @@ class TestOnePassOverTheRows:
         # 2026-09-30.  The runner does it once and computes the per-customer-day table of
         # the whole frame once (the month's is taken from it); the builds on their own
         # (build_pages, no pins) each cut and pass over the rows again.  Same figures.
-        from retention_lib.analysis import summary
+        from retention_lib.analysis import customer_days, pinned
 
         calls: list[int] = []
-        build_days = summary._build_days
-        monkeypatch.setattr(summary, "_build_days",
-                            lambda tx: calls.append(len(tx)) or build_days(tx))
+        build_days = pinned.build_day_table  # the one builder, called from these two modules
+        for module in (customer_days, pinned):
+            monkeypatch.setattr(module, "build_day_table",
+                                lambda tx, *codes: calls.append(len(tx)) or build_days(tx, *codes))
         settings = notebook_settings("", company_name="", language="en")
         got = {}
         for how in ("compute_metrics", "build_pages"):
