@@ -46,7 +46,7 @@ __all__ = [
 TRAILING_DAYS = 3
 
 #: Environment variable through which the report runner hands ``--data-end`` to the notebook
-#: kernels (read by :func:`retention_lib.pages.monthly.notebook_settings`).
+#: kernels (read by :func:`retention_lib.pages.context.notebook_settings`).
 DATA_END_ENV = "RETENTION_DATA_END"
 
 _PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")

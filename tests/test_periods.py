@@ -8,7 +8,7 @@ import pytest
 from retention_lib import periods
 from retention_lib.config import ConfigError, load_settings
 from retention_lib.data.io import load_dataset
-from retention_lib.pages import monthly
+from retention_lib.pages import context, monthly
 
 
 def _tx(rows):
@@ -80,7 +80,7 @@ class TestDataEnd:
 
     def test_notebook_settings_take_the_runner_data_end(self, monkeypatch):
         monkeypatch.setenv(periods.DATA_END_ENV, "2010-12-31")
-        assert str(monthly.notebook_settings().data_end) == "2010-12-31"
+        assert str(context.notebook_settings().data_end) == "2010-12-31"
 
 
 class TestNeverPastTheDataEnd:
@@ -99,7 +99,7 @@ class TestNeverPastTheDataEnd:
         return load_dataset({"transactions": _tx(rows)}, as_of="2011-01-15")
 
     def test_default_is_november_and_december_is_partial(self, dataset):
-        assert monthly.resolve_period(dataset) == "2010-11"
+        assert context.resolve_period(dataset) == "2010-11"
         report = monthly.build_monthly(dataset, period="2010-12")
         assert report.as_of == pd.Timestamp("2010-12-09") and report.partial
         # p is lost on 5 Dec (inside the data); o would be "lost" on 20 Dec, after the data

@@ -10,7 +10,9 @@ its kernels through ``RETENTION_CACHE_DIR``, see :mod:`retention_lib.caching.cac
 stored once as ``result-<key>.pickle`` and every later identical call, in any process of the
 run, reads it instead of computing it again (the last few results also stay in the
 process's memory).  Without a cache folder (an analyst in JupyterLab, the tests) the builders
-run exactly as before.
+run exactly as before, except those declared with ``per_dataset=True`` (a result several
+pages read, e.g. the fitted CLV model): their last few results are kept in this process's
+memory for the same dataset *object* and the same arguments.
 
 Key
     SHA-256 of: the builder's name; the dataset's fingerprint (per input table its SHA-256
@@ -50,6 +52,10 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 _MEMORY_SLOTS = 16
 _memory: OrderedDict[str, Any] = OrderedDict()
+#: Results of ``per_dataset`` builders without a cache folder: (id(dataset), key) ->
+#: (dataset, result); the dataset is kept so that a recycled ``id`` cannot hit.
+_OBJECT_SLOTS = 8
+_by_object: OrderedDict[tuple[int, str], tuple[Any, Any]] = OrderedDict()
 _stats = {"hits": 0, "misses": 0, "uncacheable": 0}
 _PLAIN = (str, int, float, bool, type(None))
 
@@ -62,6 +68,7 @@ def cache_stats() -> dict[str, int]:
 def clear_memory() -> None:
     """Forget the results kept in this process's memory (the cache folder keeps them)."""
     _memory.clear()
+    _by_object.clear()
 
 
 def dataset_fingerprint(dataset: Any) -> str | None:
@@ -169,13 +176,34 @@ def _keep(key: str, value: Any) -> None:
         _memory.popitem(last=False)
 
 
-def cached_build(name: str) -> Callable[[F], F]:
+def _per_object(key: str | None, dataset: Any, compute: Callable[[], Any]) -> Any:
+    """The result kept for ``dataset`` (this very object) under ``key``, else ``compute()``
+    kept there (the last :data:`_OBJECT_SLOTS` results); ``key`` ``None``: not kept."""
+    if key is None:
+        return compute()
+    slot = (id(dataset), key)
+    hit = _by_object.get(slot)
+    if hit is not None and hit[0] is dataset:
+        _by_object.move_to_end(slot)
+        return hit[1]
+    value = compute()
+    _by_object[slot] = (dataset, value)
+    while len(_by_object) > _OBJECT_SLOTS:
+        _by_object.popitem(last=False)
+    return value
+
+
+def cached_build(name: str, *, per_dataset: bool = False) -> Callable[[F], F]:
     """Decorate a builder ``fn(dataset, *, ...)`` so identical calls compute once per run.
 
     Parameters
     ----------
     name
         Stable name of the builder (part of the key).
+    per_dataset
+        Without a cache folder, still compute once per dataset object and arguments (the
+        result is kept in this process's memory with the dataset; :func:`clear_memory`
+        forgets it): for results several pages read in one session.
 
     Returns
     -------
@@ -189,12 +217,17 @@ def cached_build(name: str) -> Callable[[F], F]:
 
     def decorate(fn: F) -> F:
         signature = inspect.signature(fn)
+        first = next(iter(signature.parameters))
 
         @functools.wraps(fn)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             folder = resolve_cache_dir(None)
             if folder is None:  # no run cache: an analyst's call computes as always
-                return fn(*args, **kwargs)
+                if not per_dataset:
+                    return fn(*args, **kwargs)
+                dataset = signature.bind(*args, **kwargs).arguments[first]
+                return _per_object(_key(name, signature, args, kwargs), dataset,
+                                   lambda: fn(*args, **kwargs))
             key = _key(name, signature, args, kwargs)
             if key is None:
                 _stats["uncacheable"] += 1

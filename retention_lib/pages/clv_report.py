@@ -7,13 +7,10 @@ functions render one section each, in the language of ``settings.language``.
 :func:`tier_potential` (value tier × potential) and :func:`p_alive_drops` (customers whose
 probability alive fell most since the previous month) are plain analyses.
 
-For the other parts of the product (all share one cached fit per dataset, period and model
-settings, so calling them one after another fits the model once):
+The page and the executive block read the one cached fit of
+:mod:`retention_lib.pages.clv_core` (which also gives the ``clv`` key of ``metrics.json`` and
+the probability alive the churn diagnostics use):
 
-* :func:`p_alive_series` — probability alive per customer at the period end (early-warning
-  marker, win-back score);
-* :func:`clv_metrics_section` — the ``clv`` key of ``metrics.json`` (codes and numbers only,
-  identical in every language);
 * :func:`executive_clv` — the executive report's CLV section (revenue expected over the next
   12 months, largest drops in probability alive, link to ``clv.html``).
 
@@ -50,9 +47,7 @@ Validation
 from __future__ import annotations
 
 import math
-from collections import OrderedDict
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -66,43 +61,36 @@ from ..analysis.clv_holdout import (
     holdout_by_frequency,
     holdout_errors,
 )
-from ..analysis.clv_inputs import billing_regularity
 from ..analysis.clv_outputs import clv_metrics, p_alive_matrix
 from ..analysis.shared import rows_until
 from ..caching.memo import cached_build
-from ..config import DEFAULT_SETTINGS, Settings
+from ..config import Settings
 from ..i18n import Translator, get_translator
 from ..present import display as d
+from .clv_core import core_for, drops_between
+from .context import settings_of
 
 __all__ = [
     "CLVPage",
-    "CLV_DEFAULTS",
     "EXECUTIVE_DROPS_TOP",
     "POTENTIAL_CLASSES",
     "build_clv_page",
     "clv_by_tier",
     "clv_definitions",
     "clv_header",
-    "clv_metrics_section",
     "clv_p_alive",
     "clv_parameters",
     "clv_potential",
-    "clv_settings",
     "clv_tiers",
     "clv_top_customers",
     "clv_validation",
     "executive_clv",
     "note_text",
     "p_alive_drops",
-    "p_alive_series",
     "potential_class",
     "tier_potential",
 ]
 
-#: Model settings used when ``settings.extra["clv"]`` does not override them.
-CLV_DEFAULTS: dict[str, Any] = {
-    "model": "bgnbd", "time_unit": "W", "penalizer": 0.0, "discount_rate_monthly": 0.01,
-}
 #: Potential classes, best first, with the share of ranked customers in each.
 POTENTIAL_CLASSES = (("high", 0.20), ("medium", 0.30), ("low", 0.50))
 #: Customers listed in the executive report's "probability alive dropped most" table.
@@ -111,19 +99,6 @@ TIER_ORDER = ("VIP", "A", "B", "C")
 #: Display symbols of the model parameters (Fader & Hardie's notation; γ is lifetimes' v).
 PARAM_SYMBOLS = {"r": "r", "alpha": "α", "a": "a", "b": "b", "s": "s", "beta": "β",
                  "p": "p", "q": "q", "v": "γ"}
-
-
-def clv_settings(settings: Settings = DEFAULT_SETTINGS) -> dict[str, Any]:
-    """CLV model settings: :data:`CLV_DEFAULTS` updated with ``settings.extra["clv"]``.
-
-    Raises ``ValueError`` naming an unknown key and listing the allowed ones.
-    """
-    extra = dict((settings.extra or {}).get("clv") or {})
-    unknown = sorted(set(extra) - set(CLV_DEFAULTS))
-    if unknown:
-        raise ValueError(f"unknown key(s) {unknown} under extra.clv; allowed: "
-                         f"{sorted(CLV_DEFAULTS)}")
-    return {**CLV_DEFAULTS, **extra}
 
 
 def potential_class(clv: pd.Series) -> pd.Series:
@@ -194,13 +169,6 @@ def clv_by_tier(customers: pd.DataFrame) -> pd.DataFrame:
     return out.astype({"customers": "int64"})
 
 
-def _drops_from(now: pd.Series, before: pd.Series, top: int | None) -> pd.DataFrame:
-    both = pd.DataFrame({"p_alive_previous": before}).join(now.rename("p_alive"), how="inner")
-    both["change"] = both["p_alive"] - both["p_alive_previous"]
-    both = both.loc[both["change"] < 0].sort_values("change", kind="stable")
-    return both.head(top) if top is not None else both
-
-
 def p_alive_drops(
     transactions: pd.DataFrame,
     *,
@@ -237,167 +205,7 @@ def p_alive_drops(
         return pd.DataFrame(columns=cols, index=pd.Index([], name="customer_id"), dtype=float)
     now = model.predict(customer_summary(transactions, as_of=as_of, freq="D"))["p_alive"]
     before = model.predict(customer_summary(transactions, as_of=previous_as_of, freq="D"))
-    return _drops_from(now, before["p_alive"], top)
-
-
-def _month_end(period: str) -> pd.Timestamp:
-    return periods.month_end(period)
-
-
-def _as_of(dataset, period: str) -> pd.Timestamp:
-    """The day the CLV model is fitted at: ``min(end of period, data end)``."""
-    from .monthly import _data_end
-
-    return periods.report_as_of(period, _data_end(dataset))
-
-
-# --------------------------------------------------------------------------- shared fit
-
-
-@dataclass
-class _Core:
-    """One fit at the period end, shared by the page, metrics.json and other sections."""
-
-    period: str
-    as_of: pd.Timestamp
-    options: dict[str, Any]
-    tx: pd.DataFrame | None
-    summary: pd.DataFrame
-    model: CLVModel
-    pred: pd.DataFrame
-    settings: Settings
-
-    def __getstate__(self) -> dict[str, Any]:
-        """Pickled (the report runner's cache) with ``drops`` and ``tiers`` computed and
-        without ``tx``: a notebook kernel then shows the executive CLV block without the
-        transactions (at 20M transactions: ~40 s and gigabytes saved per kernel)."""
-        from ..analysis.customer_days import shared_customer_codes
-
-        state = dict(self.__dict__)
-        with shared_customer_codes():  # one factorisation of the ids for both
-            state["drops"] = self.drops
-            state["tiers"] = self.tiers
-        state["tx"] = None
-        return state
-
-    @cached_property
-    def tiers(self) -> pd.Series:
-        """Value tier per customer at the period end (``settings``' tier rules)."""
-        return _value_tiers(self.tx, self.as_of, self.settings)
-
-    @cached_property
-    def drops(self) -> pd.DataFrame:
-        """All customers whose P(alive) dropped since the previous month end (sorted)."""
-        from ..analysis.summary import customer_summary
-
-        if not self.model.purchases_ok_:
-            return pd.DataFrame(columns=["p_alive_previous", "p_alive", "change"],
-                                index=pd.Index([], name="customer_id"), dtype=float)
-        prev_end = _month_end(str(pd.Period(self.period, freq="M") - 1))
-        before = self.model.predict(customer_summary(self.tx, as_of=prev_end, freq="D"))
-        return _drops_from(self.pred["p_alive"], before["p_alive"], None)
-
-
-_CACHE: OrderedDict[tuple, tuple[Any, _Core]] = OrderedDict()
-_CACHE_SIZE = 4
-
-
-def _settings_of(dataset, settings: Settings | None) -> Settings:
-    return settings or getattr(dataset, "settings", None) or DEFAULT_SETTINGS
-
-
-@cached_build("clv_core")
-def _core(dataset, *, period: str, settings: Settings | None) -> _Core:
-    """The fitted model and predictions for ``period``, cached per (dataset object, period,
-    model settings); the dataset object itself is kept so a recycled ``id`` cannot hit."""
-    from ..analysis.summary import customer_summary
-
-    options = clv_settings(_settings_of(dataset, settings))
-    period = str(pd.Period(period, freq="M"))
-    tier_rules = _settings_of(dataset, settings)
-    tier_rules = (tier_rules.tier_window_days, tier_rules.tier_a_share, tier_rules.tier_b_share,
-                  tier_rules.vip_share, tuple(tier_rules.vip_ids or ()))
-    key = (id(dataset), id(dataset.transactions), period, tuple(sorted(options.items())),
-           tier_rules)
-    hit = _CACHE.get(key)
-    if hit is not None and hit[0] is dataset:
-        _CACHE.move_to_end(key)
-        return hit[1]
-    as_of = _as_of(dataset, period)
-    tx = rows_until(dataset.transactions, as_of)
-    summary = customer_summary(tx, as_of=as_of, freq="D")
-    regularity = billing_regularity(tx, as_of=as_of)
-    model = fit_clv(summary, model=options["model"], time_unit=options["time_unit"],
-                    penalizer=float(options["penalizer"]),
-                    discount_rate_monthly=float(options["discount_rate_monthly"]),
-                    regular_share=regularity["regular_share"])
-    # a degenerate fit (parameters near 0 break the P(alive) quadrature) never reaches
-    # predict: fit_clv switches the model off with the note purchases_degenerate
-    pred = model.predict(summary, horizon="12M")
-    core = _Core(period=period, as_of=as_of, options=options, tx=tx, summary=summary,
-                 model=model, pred=pred, settings=_settings_of(dataset, settings))
-    _CACHE[key] = (dataset, core)
-    while len(_CACHE) > _CACHE_SIZE:
-        _CACHE.popitem(last=False)
-    return core
-
-
-def p_alive_series(
-    dataset, *, period: str, settings: Settings | None = None
-) -> pd.Series | None:
-    """Probability alive per customer at the end of ``period`` (BG/NBD or Pareto/NBD).
-
-    Parameters
-    ----------
-    dataset
-        A :class:`retention_lib.data.io.Dataset` (``transactions`` is used).
-    period
-        ``"YYYY-MM"``; the model sees purchases up to the month's last day.
-    settings
-        Model settings come from ``settings.extra["clv"]`` (default: the dataset's).
-
-    Returns
-    -------
-    pandas.Series or None
-        Index ``customer_id`` (string; every customer with a purchase on or before the period
-        end), float64 values in [0, 1], name ``p_alive``.  ``None`` when the model was
-        skipped as unreliable (too few repeat buyers, identical histories, no convergence).
-        The fit is cached: a second call with the same dataset object, period and model
-        settings costs nothing.
-    """
-    core = _core(dataset, period=period, settings=settings)
-    if not core.model.purchases_ok_:
-        return None
-    return core.pred["p_alive"].astype("float64").rename("p_alive")
-
-
-def clv_metrics_section(
-    dataset, *, period: str, settings: Settings | None = None
-) -> dict[str, Any] | None:
-    """The ``clv`` section of ``metrics.json`` (JSON-serialisable, language-independent).
-
-    Returns
-    -------
-    dict or None
-        :func:`retention_lib.analysis.clv.clv_metrics` (``model``, ``time_unit``, ``parameters``,
-        ``gamma_gamma``, ``expected_revenue_12m`` (undiscounted, every customer who ever
-        bought, active and lost, weighted by P(alive)), ``clv_12m_total``,
-        ``mean_p_alive``, ``notes`` as codes with numbers, ...) plus ``as_of`` (ISO date),
-        ``fitted`` (bool: the purchase model could be used) and ``population``
-        (``"ever_seen"``: the customers the figures cover).
-        ``None`` when there is no transaction up to the period end.
-    """
-    tx = dataset.transactions
-    as_of = _as_of(dataset, period)
-    if tx is None or not bool((tx["date"] <= as_of).any()):
-        return None
-    core = _core(dataset, period=period, settings=settings)
-    out = clv_metrics(core.pred, model=core.model)
-    out["as_of"] = core.as_of.date().isoformat()
-    out["fitted"] = bool(core.model.purchases_ok_)
-    # the customers the model covers: every customer who ever bought, active and lost
-    out["population"] = "ever_seen"
-    return out
+    return drops_between(now, before["p_alive"], top)
 
 
 def _customer_info(dataset) -> pd.DataFrame:
@@ -528,8 +336,8 @@ def _build_clv_page(
 ) -> CLVPage:
     from ..analysis.tiers import value_tiers_aligned
 
-    settings = _settings_of(dataset, settings)
-    core = _core(dataset, period=period, settings=settings)
+    settings = settings_of(dataset, settings)
+    core = core_for(dataset, period=period, settings=settings)
     summary, pred, model, tx, as_of = core.summary, core.pred, core.model, core.tx, core.as_of
     if tx is None:  # a core read from the run cache is stored without its transactions
         tx = rows_until(dataset.transactions, as_of)
@@ -895,9 +703,9 @@ def executive_clv(
     lang
         Report language (default ``settings.language``).
     """
-    settings = _settings_of(dataset, settings)
+    settings = settings_of(dataset, settings)
     tr = get_translator(lang or settings.language)
-    core = _core(dataset, period=period, settings=settings)
+    core = core_for(dataset, period=period, settings=settings)
     model, cur = core.model, settings.currency
     parts = [_h("rl-clv", tr.t("clv.executive.heading"))]
     if not model.purchases_ok_ or not model.spend_ok_:
@@ -930,14 +738,3 @@ def executive_clv(
         parts.append(f'<div class="rl-report"><ol class="rl-footnotes"><li id="rl-clv-fn1">'
                      f'{d.escape(tr.t("clv.executive.footnote"))}</li></ol></div>')
     return _wrap(*parts)
-
-
-def _value_tiers(tx: pd.DataFrame, as_of: pd.Timestamp, settings: Settings) -> pd.Series:
-    """Value tier per customer at ``as_of`` (the ``tier`` column of
-    :func:`retention_lib.analysis.tiers.value_tiers`)."""
-    from ..analysis.tiers import value_tiers
-
-    tiers = value_tiers(tx, as_of=as_of, window_days=settings.tier_window_days,
-                        a_share=settings.tier_a_share, b_share=settings.tier_b_share,
-                        vip_share=settings.vip_share, vip_ids=settings.vip_ids)
-    return tiers["tier"].astype(str)

@@ -16,7 +16,7 @@ Customers to save
     (markers
     of a missing table are switched off and named), value tiers at ``as_of`` from the
     settings, and the probability of being alive from
-    ``retention_lib.pages.clv_report.p_alive_series`` when that function exists and the model is
+    ``retention_lib.pages.clv_core.p_alive_series`` when that function exists and the model is
     reliable (else the ``low_p_alive`` marker is off and the report says why). The list is
     :func:`~retention_lib.analysis.signals.at_risk_list`: flagged customers by value at risk.
 Back-test
@@ -50,9 +50,9 @@ Economics
 
 Computing once
 --------------
-:func:`build_diagnostics` stores its result in a small per-process cache keyed by
-``(id(dataset), period, id(settings))`` (the entry also holds the dataset itself, so a
-recycled ``id`` never matches another dataset). The executive pieces and
+:func:`build_diagnostics` is a :func:`~retention_lib.caching.memo.cached_build` builder with
+``per_dataset=True``: its result is kept per run (the report runner's cache) or per dataset
+object, period and settings (an analyst's session). The executive pieces and
 :func:`diagnostics_metrics` take an optional prebuilt ``diagnostics=`` and otherwise use
 that cache, so calling them one after another in the monthly notebook computes everything
 once. A different ``lang`` reuses the same figures with another translator. Inside one build
@@ -92,6 +92,8 @@ from ..caching.memo import cached_build
 from ..config import DEFAULT_SETTINGS, Settings
 from ..i18n import Translator, code_key, get_translator
 from ..present import display as d
+from . import clv_core
+from .context import report_days, resolve_period, settings_of
 
 __all__ = [
     "DIAGNOSTICS_SECTIONS",
@@ -134,8 +136,6 @@ _EXTRA_DEFAULTS = {
     "save_top": 15,
 }
 _TOP = 15
-_CACHE: dict[tuple[int, str, int], tuple[Any, Diagnostics]] = {}
-_CACHE_SIZE = 4
 
 
 @dataclass
@@ -221,11 +221,7 @@ def _extra(settings: Settings, key: str) -> Any:
 def _p_alive(dataset, period: str, settings: Settings) -> tuple[pd.Series | None, str]:
     """The CLV helper's probability of being alive, or ``None`` and why not."""
     try:
-        from .clv_report import p_alive_series
-    except (ImportError, AttributeError):
-        return None, "missing"
-    try:
-        series = p_alive_series(dataset, period=period, settings=settings)
+        series = clv_core.p_alive_series(dataset, period=period, settings=settings)
     except (ImportError, AttributeError):
         return None, "missing"
     return (series, "") if series is not None else (None, "unreliable")
@@ -240,7 +236,7 @@ def _margin_rate(tx: pd.DataFrame, as_of: pd.Timestamp, settings: Settings) -> t
     return float(_extra(settings, "margin_rate")), False
 
 
-@cached_build("diagnostics")
+@cached_build("diagnostics", per_dataset=True)
 def build_diagnostics(
     dataset,
     *,
@@ -265,7 +261,7 @@ def build_diagnostics(
         en, ru or uk (default ``settings.language``): only the words change.
     p_alive
         Probability of being alive at ``as_of`` (Series indexed by ``customer_id``); default:
-        ``retention_lib.pages.clv_report.p_alive_series`` when it exists.
+        ``retention_lib.pages.clv_core.p_alive_series`` when it exists.
 
     Returns
     -------
@@ -294,12 +290,11 @@ def _build_diagnostics(
     from ..analysis.economics import retention_scenario, save_top_value
     from ..analysis.events import event_impact
     from ..analysis.winback import winback_metrics, winback_queue, won_back_by_month
-    from .monthly import _report_days, resolve_period
 
     settings = settings or getattr(dataset, "settings", None) or DEFAULT_SETTINGS
     tr = get_translator(lang or settings.language)
     period = resolve_period(dataset, period)
-    as_of, prev_end, _ = _report_days(dataset, period)
+    as_of, prev_end, _ = report_days(dataset, period)
     tx = rows_until(dataset.transactions, as_of)
     if tx.empty:
         raise ValueError(f"period {period}: no transactions on or before {as_of.date()}")
@@ -385,12 +380,6 @@ def _build_diagnostics(
         save=save, margin_from_data=from_data, p_alive_used=p_alive is not None,
         p_alive_note=note, tr=tr, data_start=pd.Timestamp(tx["date"].min()).normalize(),
     )
-    if not given:
-        key = (id(dataset), period, id(settings))
-        _CACHE.pop(key, None)
-        while len(_CACHE) >= _CACHE_SIZE:
-            _CACHE.pop(next(iter(_CACHE)))
-        _CACHE[key] = (dataset, diag)
     return diag
 
 
@@ -399,19 +388,14 @@ def _diagnostics(
     diagnostics: Diagnostics | None,
 ) -> Diagnostics:
     """A prebuilt or cached :class:`Diagnostics` in ``lang`` (built when needed)."""
-    settings = settings or getattr(dataset, "settings", None) or DEFAULT_SETTINGS
+    settings = settings_of(dataset, settings)
     diag = diagnostics
     if diag is None:
-        from .monthly import resolve_period
-
-        resolved = resolve_period(dataset, period)
-        hit = _CACHE.get((id(dataset), resolved, id(settings)))
-        diag = hit[1] if hit is not None and hit[0] is dataset else None
-        if diag is None:
-            # the language spelled out: the same run-cache key as the report runner's call
-            # (which may have run in a worker process, so the in-process cache missed)
-            diag = build_diagnostics(dataset, period=resolved, settings=settings,
-                                     lang=lang or settings.language)
+        # built in the settings' language whatever ``lang`` is (only the words differ): one
+        # build per dataset and period, under the run-cache key of the report runner's call
+        # (which may have run in a worker process)
+        diag = build_diagnostics(dataset, period=resolve_period(dataset, period),
+                                 settings=settings, lang=settings.language)
     want = lang or settings.language
     return diag if diag.tr.lang == want else dataclasses.replace(diag,
                                                                  tr=get_translator(want))

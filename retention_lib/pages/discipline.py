@@ -60,6 +60,8 @@ from ..config import DEFAULT_SETTINGS, Settings
 from ..i18n import Translator, get_translator
 from ..present import cadence_plots, plots
 from ..present import display as d
+from .context import report_days, resolve_period
+from .diagnostics import diagnostics_for
 
 __all__ = [
     "ContactDiscipline",
@@ -78,6 +80,7 @@ __all__ = [
     "discipline_metrics_section",
     "executive_actions",
     "executive_block",
+    "executive_report",
     "executive_section",
     "section_compliance_by_manager",
     "section_compliance_by_tier",
@@ -91,6 +94,7 @@ __all__ = [
     "section_manager_fit",
     "section_never_disappear",
     "section_overdue_key_accounts",
+    "seed_executive_report",
     "status_text",
     "with_targets",
     "without_funnel",
@@ -229,7 +233,7 @@ def build_contact_discipline(
         switches on compliance, plan and never-disappear; ``customers`` names and managers).
     period
         ``"YYYY-MM"``; empty = the last complete month
-        (:func:`retention_lib.pages.monthly.resolve_period`).
+        (:func:`retention_lib.pages.context.resolve_period`).
     settings
         Defaults to ``dataset.settings``. Cadence, funnel and manager-fit knobs are read
         from it (module docstring).
@@ -263,7 +267,6 @@ def _build_contact_discipline(
 ) -> ContactDiscipline:
     """:func:`build_contact_discipline` without the shared churn set-up."""
     from ..analysis.churn import churn_rate, customer_status
-    from .monthly import _report_days, resolve_period
 
     settings = settings or getattr(dataset, "settings", None) or DEFAULT_SETTINGS
     tr = get_translator(lang or settings.language)
@@ -271,7 +274,7 @@ def _build_contact_discipline(
         due_soon_days = settings.cadence_due_soon_days
     key_tiers = tuple(settings.key_tiers)
     period = resolve_period(dataset, period)
-    as_of, _, window_start = _report_days(dataset, period)
+    as_of, _, window_start = report_days(dataset, period)
     tx = rows_until(dataset.transactions, as_of)
     if tx.empty:
         raise ValueError(f"period {period}: no transactions on or before {as_of.date()}")
@@ -417,9 +420,8 @@ def discipline_metrics_section(
     """
     if getattr(dataset, "contacts", None) is None:
         return None
-    report = build_contact_discipline(dataset, period=period, settings=settings, lang="en",
-                                      with_funnel=False)
-    return discipline_metrics(report)
+    return discipline_metrics(executive_report(dataset, period=period, settings=settings,
+                                               lang="en"))
 
 
 #: Columns of :func:`call_list_tasks` (and of the CSV call lists), in order.
@@ -512,7 +514,6 @@ def call_list_tasks(report: ContactDiscipline) -> pd.DataFrame:
         priority. Empty (with the columns) without a plan and targets.
     """
     tr = report.tr
-    parts: list[pd.DataFrame] = []
     markers: dict[str, str] = {}
     ar = report.at_risk
     if ar is not None and len(ar):
@@ -525,114 +526,156 @@ def call_list_tasks(report: ContactDiscipline) -> pd.DataFrame:
     start = report.as_of + pd.Timedelta(days=1)
     end = report.as_of + pd.offsets.MonthEnd(1)
     plan = report.plan
+    parts: list[pd.DataFrame] = []
     if plan is not None and len(plan):
         end = pd.Timestamp(plan.attrs.get("period_end", end))
-        ids = plan["customer_id"].astype(str).to_numpy()
-        tasks = plan["action"].astype(str).to_numpy()
-        status = plan["status"].astype(str).to_numpy()
-        lost = tasks == "keep in touch"
-        cat = np.array([reasons.get(i, "") if lk else "" for i, lk in zip(ids, lost,
-                                                                           strict=True)],
-                       dtype=object)
-        queued = np.array([lk and i in reasons for i, lk in zip(ids, lost, strict=True)],
-                          dtype=bool)
-        lost_on = pd.Series(pd.NaT, index=range(len(ids)), dtype="datetime64[ns]")
-        if report.never is not None and len(report.never) and lost.any():
-            lo = report.never["lost_on"]
-            lo = pd.Series(lo.to_numpy(), index=report.never.index.astype(str))
-            lost_on = pd.Series(lo.reindex(ids).to_numpy(), dtype="datetime64[ns]")
-            lost_on[~lost] = pd.NaT
-        parts.append(pd.DataFrame({
-            "task": tasks,
-            "priority": plan["priority"].to_numpy(np.int64),
-            "director_target": False,
-            "due_by": plan["due_by"].to_numpy(),
-            "name": plan["name"].astype(str).to_numpy(),
-            "customer_id": ids,
-            "tier": plan["tier"].astype(str).to_numpy(),
-            "value": plan["value"].to_numpy(np.float64),
-            "value_at_risk": np.nan,
-            "chance": np.nan,
-            "expected_revenue": np.nan,
-            "status": status,
-            "days_overdue": plan["days_overdue"].to_numpy(np.int64),
-            "last_done": plan["last_done"].to_numpy(),
-            "every_days": plan["every_days"].to_numpy(dtype="float64", na_value=np.nan),
-            "lost_on": lost_on.to_numpy(),
-            "risk_markers": [markers.get(i, "") for i in ids],
-            "exit_reason": [tr.label("reason", c) if c else "" for c in cat],
-            "action": [_task_action(tr, t, st, dd, ev, c, qd) for t, st, dd, ev, c, qd in zip(
-                tasks, status, plan["days_overdue"], plan["every_days"].astype(object), cat,
-                queued, strict=True)],
-            "manager": plan["manager"].astype(str).to_numpy(),
-        }))
+        parts.append(_plan_tasks(report, markers=markers, reasons=reasons))
     if ar is not None and len(ar):
-        rank = np.arange(1, len(ar) + 1)
-        parts.append(pd.DataFrame({
-            "task": "save",
-            "priority": rank,
-            "director_target": rank <= DIRECTOR_TOP,
-            "due_by": start,
-            "name": ar["name"].astype(str).to_numpy(),
-            "customer_id": ar.index.astype(str),
-            "tier": ar["tier"].astype(str).to_numpy(),
-            "value": ar["revenue_12m"].to_numpy(np.float64),
-            "value_at_risk": ar["value_at_risk"].to_numpy(np.float64),
-            "chance": np.nan,
-            "expected_revenue": np.nan,
-            "status": "",
-            "days_overdue": 0,
-            "last_done": ar["last_purchase"].to_numpy(),
-            "every_days": np.nan,
-            "lost_on": pd.NaT,
-            "risk_markers": [markers.get(str(i), "") for i in ar.index],
-            "exit_reason": "",
-            "action": _task_action(tr, "save", "", 0, None),
-            "manager": ar["manager"].astype(str).to_numpy(),
-        }))
+        parts.append(_save_tasks(report, markers=markers, start=start))
     if q is not None and len(q):
-        rank = np.arange(1, len(q) + 1)
-        cats = q["reason_category"].astype(str).to_numpy()
-        parts.append(pd.DataFrame({
-            "task": "win back",
-            "priority": rank,
-            "director_target": rank <= DIRECTOR_TOP,
-            "due_by": start,
-            "name": q["name"].astype(str).to_numpy(),
-            "customer_id": q.index.astype(str),
-            "tier": "lost",
-            "value": q["lost_revenue"].to_numpy(np.float64),
-            "value_at_risk": np.nan,
-            "chance": q["score"].to_numpy(np.float64),
-            "expected_revenue": q["expected_revenue"].to_numpy(np.float64),
-            "status": "",
-            "days_overdue": 0,
-            "last_done": q["last_contact"].to_numpy(),
-            "every_days": np.nan,
-            "lost_on": q["lost_on"].to_numpy(),
-            "risk_markers": "",
-            "exit_reason": [tr.label("reason", c) for c in cats],
-            "action": [_task_action(tr, "win back", "", 0, None, c) for c in cats],
-            "manager": q["manager"].astype(str).to_numpy(),
-        }))
+        parts.append(_winback_tasks(report, start=start))
     if not parts:
         return pd.DataFrame({c: [] for c in TASK_COLUMNS})
     out = pd.concat(parts, ignore_index=True)
     for col in ("due_by", "last_done", "lost_on"):
         out[col] = pd.to_datetime(out[col]).astype("datetime64[ns]")
     out["manager"] = out["manager"].replace({"": UNASSIGNED, "nan": UNASSIGNED})
+    _spread_target_dates(out, plan=plan, start=start, end=end)
+    out = _in_list_order(out)
+    out.attrs = {"start": start, "end": end}
+    return out[list(TASK_COLUMNS)]
+
+
+def _plan_tasks(
+    report: ContactDiscipline, *, markers: dict[str, str], reasons: dict[str, str],
+) -> pd.DataFrame:
+    """The contact plan's calls, meetings and keep-in-touch contacts as task rows
+    (``markers``: warning signs per customer; ``reasons``: exit reason of the queued lost)."""
+    tr, plan = report.tr, report.plan
+    ids = plan["customer_id"].astype(str).to_numpy()
+    tasks = plan["action"].astype(str).to_numpy()
+    status = plan["status"].astype(str).to_numpy()
+    lost = tasks == "keep in touch"
+    cat = np.array([reasons.get(i, "") if lk else "" for i, lk in zip(ids, lost,
+                                                                       strict=True)],
+                   dtype=object)
+    queued = np.array([lk and i in reasons for i, lk in zip(ids, lost, strict=True)],
+                      dtype=bool)
+    lost_on = pd.Series(pd.NaT, index=range(len(ids)), dtype="datetime64[ns]")
+    if report.never is not None and len(report.never) and lost.any():
+        lo = report.never["lost_on"]
+        lo = pd.Series(lo.to_numpy(), index=report.never.index.astype(str))
+        lost_on = pd.Series(lo.reindex(ids).to_numpy(), dtype="datetime64[ns]")
+        lost_on[~lost] = pd.NaT
+    return pd.DataFrame({
+        "task": tasks,
+        "priority": plan["priority"].to_numpy(np.int64),
+        "director_target": False,
+        "due_by": plan["due_by"].to_numpy(),
+        "name": plan["name"].astype(str).to_numpy(),
+        "customer_id": ids,
+        "tier": plan["tier"].astype(str).to_numpy(),
+        "value": plan["value"].to_numpy(np.float64),
+        "value_at_risk": np.nan,
+        "chance": np.nan,
+        "expected_revenue": np.nan,
+        "status": status,
+        "days_overdue": plan["days_overdue"].to_numpy(np.int64),
+        "last_done": plan["last_done"].to_numpy(),
+        "every_days": plan["every_days"].to_numpy(dtype="float64", na_value=np.nan),
+        "lost_on": lost_on.to_numpy(),
+        "risk_markers": [markers.get(i, "") for i in ids],
+        "exit_reason": [tr.label("reason", c) if c else "" for c in cat],
+        "action": [_task_action(tr, t, st, dd, ev, c, qd) for t, st, dd, ev, c, qd in zip(
+            tasks, status, plan["days_overdue"], plan["every_days"].astype(object), cat,
+            queued, strict=True)],
+        "manager": plan["manager"].astype(str).to_numpy(),
+    })
+
+
+def _save_tasks(
+    report: ContactDiscipline, *, markers: dict[str, str], start: pd.Timestamp,
+) -> pd.DataFrame:
+    """Every customer of the at-risk list as a ``save`` task, ranked by value at risk."""
+    tr, ar = report.tr, report.at_risk
+    rank = np.arange(1, len(ar) + 1)
+    return pd.DataFrame({
+        "task": "save",
+        "priority": rank,
+        "director_target": rank <= DIRECTOR_TOP,
+        "due_by": start,
+        "name": ar["name"].astype(str).to_numpy(),
+        "customer_id": ar.index.astype(str),
+        "tier": ar["tier"].astype(str).to_numpy(),
+        "value": ar["revenue_12m"].to_numpy(np.float64),
+        "value_at_risk": ar["value_at_risk"].to_numpy(np.float64),
+        "chance": np.nan,
+        "expected_revenue": np.nan,
+        "status": "",
+        "days_overdue": 0,
+        "last_done": ar["last_purchase"].to_numpy(),
+        "every_days": np.nan,
+        "lost_on": pd.NaT,
+        "risk_markers": [markers.get(str(i), "") for i in ar.index],
+        "exit_reason": "",
+        "action": _task_action(tr, "save", "", 0, None),
+        "manager": ar["manager"].astype(str).to_numpy(),
+    })
+
+
+def _winback_tasks(report: ContactDiscipline, *, start: pd.Timestamp) -> pd.DataFrame:
+    """Every lost customer of the win-back queue as a ``win back`` task, in queue order."""
+    tr, q = report.tr, report.queue
+    rank = np.arange(1, len(q) + 1)
+    cats = q["reason_category"].astype(str).to_numpy()
+    return pd.DataFrame({
+        "task": "win back",
+        "priority": rank,
+        "director_target": rank <= DIRECTOR_TOP,
+        "due_by": start,
+        "name": q["name"].astype(str).to_numpy(),
+        "customer_id": q.index.astype(str),
+        "tier": "lost",
+        "value": q["lost_revenue"].to_numpy(np.float64),
+        "value_at_risk": np.nan,
+        "chance": q["score"].to_numpy(np.float64),
+        "expected_revenue": q["expected_revenue"].to_numpy(np.float64),
+        "status": "",
+        "days_overdue": 0,
+        "last_done": q["last_contact"].to_numpy(),
+        "every_days": np.nan,
+        "lost_on": q["lost_on"].to_numpy(),
+        "risk_markers": "",
+        "exit_reason": [tr.label("reason", c) for c in cats],
+        "action": [_task_action(tr, "win back", "", 0, None, c) for c in cats],
+        "manager": q["manager"].astype(str).to_numpy(),
+    })
+
+
+def _spread_target_dates(
+    out: pd.DataFrame, *, plan: pd.DataFrame | None, start: pd.Timestamp, end: pd.Timestamp,
+) -> None:
+    """Set ``due_by`` of the save and win-back tasks (in place): the director's order first,
+    customers to save over the plan's first working days (10 by default), the win-back calls
+    over every working day of the month."""
     targets = out["task"].isin(["save", "win back"]).to_numpy()
-    if targets.any():  # the director's order first, spread over the first working days
-        sub = out.loc[targets].sort_values(["manager", "task", "priority"], kind="stable")
-        key = sub.assign(manager=sub["manager"].astype(str) + "\x00" + sub["task"])
-        days = int((plan.attrs.get("spread_days") if plan is not None else None) or 10)
-        save = (sub["task"] == "save").to_numpy(dtype=bool)
-        # customers to save within the first days; the win-back calls over the month
-        n_days = len(contact_planning.working_days(start, end))
-        for rows, width in ((save, days), (~save, max(n_days, 1))):
-            if rows.any():
-                out.loc[sub.index[rows], "due_by"] = contact_planning.spread_due_dates(
-                    key.loc[rows], start=start, end=end, spread_days=width).to_numpy()
+    if not targets.any():
+        return
+    sub = out.loc[targets].sort_values(["manager", "task", "priority"], kind="stable")
+    key = sub.assign(manager=sub["manager"].astype(str) + "\x00" + sub["task"])
+    days = int((plan.attrs.get("spread_days") if plan is not None else None) or 10)
+    save = (sub["task"] == "save").to_numpy(dtype=bool)
+    # customers to save within the first days; the win-back calls over the month
+    n_days = len(contact_planning.working_days(start, end))
+    for rows, width in ((save, days), (~save, max(n_days, 1))):
+        if rows.any():
+            out.loc[sub.index[rows], "due_by"] = contact_planning.spread_due_dates(
+                key.loc[rows], start=start, end=end, spread_days=width).to_numpy()
+
+
+def _in_list_order(out: pd.DataFrame) -> pd.DataFrame:
+    """The tasks by manager, task (:data:`TASKS` order), due date and priority, with the
+    columns' final types and roundings."""
     kind = out["task"].map({t: i for i, t in enumerate(TASKS)}).to_numpy()
     order = np.lexsort((out["priority"].to_numpy(), out["due_by"].to_numpy(), kind,
                         pd.factorize(out["manager"], sort=True)[0]))
@@ -643,8 +686,7 @@ def call_list_tasks(report: ContactDiscipline) -> pd.DataFrame:
     for col in ("value", "value_at_risk", "expected_revenue"):
         out[col] = out[col].astype("float64").round(2)
     out["chance"] = out["chance"].astype("float64").round(4)
-    out.attrs = {"start": start, "end": end}
-    return out[list(TASK_COLUMNS)]
+    return out
 
 
 def _shown_tasks(tasks: pd.DataFrame, tr: Translator) -> pd.DataFrame:
@@ -759,14 +801,10 @@ def write_call_lists_for(
 
     Returns manager code -> workbook path; ``{}`` without a contacts table.
     """
-    from .diagnostics import _diagnostics
-
     if getattr(dataset, "contacts", None) is None:
         return {}
-    report = build_contact_discipline(dataset, period=period, settings=settings, lang=lang,
-                                      with_funnel=False)
-    diag = _diagnostics(dataset, period=report.period, settings=settings, lang=lang,
-                        diagnostics=None)
+    report = executive_report(dataset, period=period, settings=settings, lang=lang)
+    diag = diagnostics_for(dataset, period=report.period, settings=settings, lang=lang)
     return write_report_call_lists(with_targets(report, diag), out_dir)
 
 
@@ -1425,6 +1463,28 @@ def executive_block(
     """One-call notebook cell for the executive report: builds the contact-discipline tables
     (without the funnel) and returns :func:`executive_section` as a displayable HTML object,
     in ``lang`` (default ``settings.language``)."""
-    report = build_contact_discipline(dataset, period=period, settings=settings, lang=lang,
-                                      with_funnel=False)
+    report = executive_report(dataset, period=period, settings=settings, lang=lang)
     return d.html(executive_section(report))
+
+
+def executive_report(
+    dataset, *, period: str = "", settings: Settings | None = None, lang: str | None = None
+) -> ContactDiscipline:
+    """The contact-discipline report of the executive block and the call lists: the full
+    report without the funnel (:func:`build_contact_discipline` with ``with_funnel=False``,
+    cached like it)."""
+    return build_contact_discipline(dataset, period=period, settings=settings, lang=lang,
+                                    with_funnel=False)
+
+
+def seed_executive_report(
+    full: ContactDiscipline, dataset, *, period: str, settings: Settings | None = None,
+    lang: str | None = None,
+) -> bool:
+    """Store :func:`without_funnel` of the full report ``full`` in the run cache as the
+    result of :func:`executive_report` for the same arguments (it is not built twice);
+    ``False`` when no run cache is active."""
+    return build_contact_discipline.seed(
+        without_funnel(full), dataset, period=period, settings=settings, lang=lang,
+        with_funnel=False,
+    )

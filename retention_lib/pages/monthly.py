@@ -40,10 +40,7 @@ segments, reason categories) and are identical in every language; only the ``sec
 
 from __future__ import annotations
 
-import inspect
 import math
-import os
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -53,9 +50,10 @@ from .. import i18n, periods
 from ..analysis.managers import has_managers
 from ..analysis.shared import rows_until
 from ..caching.memo import cached_build
-from ..config import DEFAULT_SETTINGS, Settings, load_settings
+from ..config import DEFAULT_SETTINGS, Settings
 from ..i18n import Translator, get_translator
 from ..present import display as d
+from .context import data_end, report_days, resolve_period
 
 __all__ = [
     "CustomerBase",
@@ -70,9 +68,7 @@ __all__ = [
     "build_customer_base",
     "build_monthly",
     "format_money",
-    "notebook_settings",
     "report_metrics",
-    "resolve_period",
     "section_actions",
     "section_churn_breakdown",
     "section_churn_series",
@@ -88,7 +84,6 @@ __all__ = [
 ]
 
 TIER_ORDER = ("VIP", "A", "B", "C")
-_PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
 # --------------------------------------------------------------------------- helpers
@@ -121,75 +116,6 @@ def _float(value: Any) -> float:
         return float("nan")
 
 
-_month_end = periods.month_end  # the name the other page modules import
-
-
-def _report_days(dataset, period: str) -> tuple[pd.Timestamp, pd.Timestamp, pd.Timestamp]:
-    """``(as_of, previous month end, start of the 12-month window)`` of ``period`` for
-    ``dataset``, each capped at its data end (:func:`retention_lib.periods.report_as_of`)."""
-    data_end = _data_end(dataset)
-    as_of = periods.report_as_of(period, data_end)
-    return as_of, periods.previous_month_end(period, data_end), periods.window_start(as_of)
-
-
-def _data_end(data) -> pd.Timestamp | None:
-    """The data end of a Dataset (:attr:`~retention_lib.data.io.Dataset.data_end`), or the last
-    transaction date of a transactions frame; ``None`` when neither has one."""
-    if hasattr(data, "tables"):
-        return data.data_end
-    if isinstance(data, pd.DataFrame) and "date" in data.columns and len(data):
-        last = pd.Timestamp(data["date"].max())
-        return None if pd.isna(last) else last.normalize()
-    return None
-
-
-def _call(func, frame, **kwargs):
-    """Call ``func(frame, **kwargs)`` passing only the keywords it accepts."""
-    params = inspect.signature(func).parameters
-    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
-        return func(frame, **kwargs)
-    return func(frame, **{k: v for k, v in kwargs.items() if k in params})
-
-
-def resolve_period(transactions: pd.DataFrame, period: str = "") -> str:
-    """The report period: ``period`` when given (checked), else the last month the data cover.
-
-    ``transactions`` may also be a :class:`~retention_lib.data.io.Dataset`: its data end
-    (:attr:`~retention_lib.data.io.Dataset.data_end`, every dated table or the configured
-    ``data_end``) is then used, and its tables are only read when ``period`` is empty.  A
-    transactions frame: its last date.  The rule is
-    :func:`retention_lib.periods.last_complete_month` (a month counts as covered when the data
-    end within its last :data:`~retention_lib.periods.TRAILING_DAYS` days).
-    """
-    if period:
-        periods.month_end(period)
-        return str(pd.Period(period, freq="M"))
-    data_end = _data_end(transactions)
-    if data_end is None:
-        raise ValueError("the data hold no dates; pass period='YYYY-MM'")
-    return periods.last_complete_month(data_end)
-
-
-def notebook_settings(
-    config_path: str = "", *, company_name: str = "", language: str = "",
-    data_end: Any = None,
-) -> Settings:
-    """Settings for a notebook run: the YAML at ``config_path`` (or the defaults) with the
-    notebook's ``company_name`` and ``language`` parameters applied when non-empty, and the
-    data end given to the report runner (``data_end``, else the environment variable
-    :data:`retention_lib.periods.DATA_END_ENV` the runner sets for its kernels)."""
-    settings = load_settings(config_path or None)
-    changes: dict[str, Any] = {}
-    if company_name:
-        changes["company_name"] = company_name
-    if language:
-        changes["language"] = language
-    if data_end is None:
-        data_end = os.environ.get(periods.DATA_END_ENV) or None
-    if data_end is not None:
-        changes["data_end"] = data_end
-    return settings.replace(**changes) if changes else settings
-
 
 # --------------------------------------------------------------------------- analyses glue
 
@@ -212,55 +138,30 @@ def _tiers(dataset, *, as_of: pd.Timestamp, settings: Settings) -> pd.DataFrame:
     """value_tiers at ``as_of``: index customer_id, columns ``tier`` (str), ``revenue``."""
     from ..analysis import tiers
 
-    kw = {
-        "as_of": as_of,
-        "window_days": settings.tier_window_days,
-        "a_share": settings.tier_a_share,
-        "b_share": settings.tier_b_share,
-        "vip_share": settings.vip_share,
-        "vip_ids": settings.vip_ids,
-    }
-    out = _call(tiers.value_tiers, dataset.transactions, **kw)
-    if "customer_id" in out.columns:
-        out = out.set_index("customer_id")
-    rev = next((c for c in ("revenue", "revenue_window", "window_revenue") if c in out), None)
+    out = tiers.value_tiers(
+        dataset.transactions, as_of=as_of, window_days=settings.tier_window_days,
+        a_share=settings.tier_a_share, b_share=settings.tier_b_share,
+        vip_share=settings.vip_share, vip_ids=settings.vip_ids,
+    )
     res = pd.DataFrame({"tier": out["tier"].astype(str)}, index=out.index)
-    res["revenue"] = out[rev].astype(float) if rev else float("nan")
+    res["revenue"] = out["revenue"].astype(float)
     return res
 
 
-def _rfm_raw(transactions: pd.DataFrame, *, as_of: pd.Timestamp, settings: Settings):
-    """:func:`rfm.rfm_table` at ``as_of``, indexed by customer_id."""
+def _rfm_raw(transactions: pd.DataFrame, *, as_of: pd.Timestamp):
+    """:func:`rfm.rfm_table` at ``as_of`` (index customer_id)."""
     from ..analysis import rfm
 
-    out = _call(rfm.rfm_table, transactions, as_of=as_of, lapse_days=settings.lapse_days)
-    if "customer_id" in out.columns:
-        out = out.set_index("customer_id")
-    return out
+    return rfm.rfm_table(transactions, as_of=as_of)
 
 
-def _rfm(
-    transactions: pd.DataFrame, *, as_of: pd.Timestamp, settings: Settings,
-    raw: pd.DataFrame | None = None,
-):
+def _rfm(transactions: pd.DataFrame, *, as_of: pd.Timestamp, raw: pd.DataFrame | None = None):
     """rfm_table at ``as_of``: index customer_id, columns R, F, M (int), segment (str),
     monetary (float).  ``raw``: the :func:`_rfm_raw` table when the caller has it."""
-    out = _rfm_raw(transactions, as_of=as_of, settings=settings) if raw is None else raw
-    pick = {}
-    for short, cands in {
-        "R": ("R", "r_score", "r"),
-        "F": ("F", "f_score", "f"),
-        "M": ("M", "m_score", "m"),
-    }.items():
-        pick[short] = next(c for c in cands if c in out.columns)
-    money = next(
-        (c for c in ("monetary", "monetary_value", "revenue", "revenue_total") if c in out), None
-    )
-    res = pd.DataFrame(
-        {k: out[v].astype("int64") for k, v in pick.items()}, index=out.index
-    )
+    out = _rfm_raw(transactions, as_of=as_of) if raw is None else raw
+    res = pd.DataFrame({k: out[k].astype("int64") for k in ("R", "F", "M")}, index=out.index)
     res["segment"] = out["segment"].astype(str)
-    res["monetary"] = out[money].astype(float) if money else float("nan")
+    res["monetary"] = out["monetary"].astype(float)
     return res
 
 
@@ -497,18 +398,8 @@ def _reasons(dataset, lost12: pd.DataFrame, *, as_of: pd.Timestamp, settings: Se
 
     surveys = dataset.surveys
     surveys = surveys.loc[surveys["date"] <= as_of]
-    lost_rev = lost12["lost_revenue"]
-    kw = {
-        "lost": lost12,
-        "lost_customers": lost12,
-        "lost_revenue": lost_rev,
-        "as_of": as_of,
-        "keywords": settings.reason_keywords,
-        "reason_keywords": settings.reason_keywords,
-        "settings": settings,
-    }
-    ranked = _call(reasons.rank_reasons, surveys, **kw)
-    coverage = _call(reasons.survey_coverage, surveys, **kw)
+    ranked = reasons.rank_reasons(surveys, lost=lost12, keywords=settings.reason_keywords)
+    coverage = reasons.survey_coverage(surveys, lost=lost12)
     return ranked, coverage
 
 
@@ -536,125 +427,35 @@ def build_monthly(
         See its attributes.
     """
     from ..analysis import churn
-    from ..analysis._churn_history import lookup
     from ..present.quality_notes import quality_table
 
     settings = settings or getattr(dataset, "settings", None) or DEFAULT_SETTINGS
     tr = get_translator(lang or settings.language)
     period = resolve_period(dataset, period)
-    as_of, prev_end, start = _report_days(dataset, period)
+    as_of, prev_end, start = report_days(dataset, period)
     tx = rows_until(dataset.transactions, as_of)
     if tx.empty:
         raise ValueError(f"period {period}: no transactions on or before {as_of.date()}")
-    customers = dataset.customers
-    common = {
-        "lapse_days": settings.lapse_days,
-        "customers": customers,
-        "normal_max": settings.churn_normal_max,
-        "critical_min": settings.churn_critical_min,
-    }
+    month = _Month(period=period, as_of=as_of, previous_end=prev_end, window_start=start,
+                   tx=tx, customers=dataset.customers, settings=settings)
+    sections_off: dict[str, str] = {}
     # tx is this function's own frame: every churn call below shares one sorted history
     with churn.shared_history():
-        overall = churn.churn_rate(tx, end=as_of, **common).loc["all"]
-        previous = churn.churn_rate(tx, end=prev_end, **common).loc["all"]
-        series = churn.churn_series(tx, end=as_of, months=24, **common)
-        series = series.set_axis(series.index.to_timestamp(how="start") + pd.offsets.MonthEnd(0))
-        series.index.name = "month_end"
-        if as_of < _month_end(period):
-            # a partial month: its point is the window ending at the data end (the headline)
-            point = {c: overall[c] for c in series.columns if c in overall.index}
-            if "partial_history" in series.columns:
-                point["partial_history"] = bool(
-                    start - pd.Timedelta(days=settings.lapse_days) < tx["date"].min())
-            series = pd.concat([series.iloc[1:], pd.DataFrame([point], index=pd.DatetimeIndex(
-                [as_of], name="month_end"))]).astype(series.dtypes.to_dict())
-
+        figures = _churn_figures(month)
         info = _customer_info(dataset)
         tiers_start = _tiers(dataset, as_of=start, settings=settings)
-        tier_labels = pd.Series(
-            pd.Categorical(tiers_start["tier"], categories=list(TIER_ORDER)),
-            index=tiers_start.index,
-        )
-        by_tier = _group_table(churn.churn_rate(tx, end=as_of, by=tier_labels, **common))
-        by_manager = None
-        if has_managers(customers):
-            by_manager = _group_table(churn.churn_rate(tx, end=as_of, by="manager", **common))
-            by_manager = by_manager.sort_values(["churn_rate", "active_at_start"],
-                                                ascending=[False, False])
-
+        figures.update(_churn_by_tier_and_manager(month, tiers_start))
         status_now = churn.customer_status(tx, as_of=as_of, lapse_days=settings.lapse_days,
-                                           customers=customers)
-        active_now = int((status_now["status"] == "active").sum())
-
-        lost_m = churn.lost_customers(tx, start=prev_end, end=as_of, lapse_days=settings.lapse_days,
-                                      customers=customers)
-        lost_month = lost_m.join(info, how="left").join(tiers_start["tier"], how="left")
-        lost_month["manager"] = lost_month["manager"].fillna("unassigned")
-        lost_month = lost_month[
-            ["name", "manager", "tier", "last_purchase", "lost_on", "lost_revenue"]
-        ].sort_values("lost_revenue", ascending=False, kind="stable")
-        won = churn.won_back(tx, start=prev_end, end=as_of, lapse_days=settings.lapse_days,
-                             customers=customers)
-        won_month = won.join(info, how="left")
-        won_month["manager"] = won_month["manager"].fillna("unassigned")
-        won_month = won_month[
-            ["name", "manager", "returned_on", "gap_days", "revenue_since_return"]
-        ]
-        # the previous month's figures, for the changes on the KPI tiles
-        prev2_end = _month_end(str(pd.Period(period, freq="M") - 2))
-        status_prev = churn.customer_status(tx, as_of=prev_end, lapse_days=settings.lapse_days,
-                                            customers=customers)
-        lost_p = churn.lost_customers(tx, start=prev2_end, end=prev_end,
-                                      lapse_days=settings.lapse_days, customers=customers)
-        won_p = churn.won_back(tx, start=prev2_end, end=prev_end,
-                               lapse_days=settings.lapse_days, customers=customers)
-        previous_month = {
-            "active": int((status_prev["status"] == "active").sum()),
-            "lost": len(lost_p), "lost_revenue": float(lost_p["lost_revenue"].sum()),
-            "won": len(won_p), "won_revenue": float(won_p["revenue_since_return"].sum()),
-        }
-
-        tiers_now = _tiers(dataset, as_of=as_of, settings=settings)
-        active_ids = status_now.index[status_now["status"] == "active"]
-        tiers_active = tiers_now.loc[lookup(tiers_now.index, active_ids) >= 0]
-        tiers_table = _share_table(tiers_active["tier"], tiers_active["revenue"], list(TIER_ORDER))
-        rfm_now = _rfm(tx, as_of=as_of, settings=settings)
-        seg_rev = tiers_now["revenue"].reindex(rfm_now.index).fillna(0.0)
-        segments = _share_table(rfm_now["segment"], seg_rev, _segment_order())
-
-        sections_off: dict[str, str] = {}
-        by_attribute: dict[str, pd.DataFrame] = {}
-        for column in BREAKDOWN_ATTRIBUTES:
-            if customers is not None and column in customers.columns:
-                by_attribute[column] = _attribute_table(
-                    churn.churn_rate(tx, end=as_of, by=column, **common), customers, column,
-                    tiers_active["revenue"])
-            else:
-                sections_off[f"churn by {column}"] = (
-                    "customers" if customers is None else f"customers.{column}")
-        reasons_by_count = reasons_by_revenue = reasons_table = None
-        coverage = None
-        if dataset.has("surveys"):
-            lost12 = churn.lost_customers(tx, end=as_of, lapse_days=settings.lapse_days,
-                                          customers=customers)
-            ranked, cov = _reasons(dataset, lost12, as_of=as_of, settings=settings)
-            reasons_table = _normalise_ranked(ranked)
-            reasons_by_count = (
-                reasons_table[["customers", "count_share"]]
-                .rename(columns={"count_share": "share"})
-                .sort_values("customers", ascending=False, kind="stable")
-            )
-            reasons_by_revenue = (
-                reasons_table[["lost_revenue", "revenue_share"]]
-                .rename(columns={"revenue_share": "share"})
-                .sort_values("lost_revenue", ascending=False, kind="stable")
-            )
-            coverage = _normalise_coverage(cov)
-        else:
-            sections_off["exit reasons"] = "surveys"
+                                           customers=month.customers)
+        figures.update(_lost_and_won(month, status_now, info, tiers_start))
+        figures["previous_month"] = _previous_month(month)
+        tiers_active, shares = _tier_and_segment_shares(dataset, month, status_now)
+        figures.update(shares)
+        figures["by_attribute"] = _attribute_tables(month, tiers_active, sections_off)
+        figures.update(_exit_reasons(dataset, month, sections_off))
     if not dataset.has("customers"):
         sections_off["churn by manager"] = "customers"
-    elif by_manager is None:  # a customers table without a manager column
+    elif figures["by_manager"] is None:  # a customers table without a manager column
         sections_off["churn by manager"] = "customers.manager"
     events = None
     if dataset.has("events"):
@@ -666,36 +467,200 @@ def build_monthly(
         period=period,
         period_label=tr.month(as_of),
         as_of=as_of,
-        data_end=_data_end(dataset),
+        data_end=data_end(dataset),
         data_start=pd.Timestamp(tx["date"].min()).normalize(),
         previous_end=prev_end,
         window_start=start,
         company=settings.company_name,
         currency=settings.currency,
         settings=settings,
-        overall=overall,
-        previous=previous,
-        series=series,
-        by_tier=by_tier,
-        by_manager=by_manager,
-        active_now=active_now,
-        lost_month=lost_month,
-        won_month=won_month,
-        tiers=tiers_table,
-        segments=segments,
-        reasons_by_count=reasons_by_count,
-        reasons_by_revenue=reasons_by_revenue,
-        reasons_table=reasons_table,
-        coverage=coverage,
         events=events,
         data_quality=dataset.data_quality(),
         sections_off=sections_off,
         quality=quality_table(dataset, tr=tr),
         tr=tr,
         scenario=_scenario(dataset, period=period, settings=settings, lang=tr.lang),
-        by_attribute=by_attribute,
-        previous_month=previous_month,
+        **figures,
     )
+
+
+@dataclass(frozen=True)
+class _Month:
+    """What every step of :func:`build_monthly` reads: the period, its days (see
+    :class:`MonthlyReport`), the transactions up to ``as_of``, the customers table (or
+    ``None``) and the settings."""
+
+    period: str
+    as_of: pd.Timestamp
+    previous_end: pd.Timestamp
+    window_start: pd.Timestamp
+    tx: pd.DataFrame
+    customers: pd.DataFrame | None
+    settings: Settings
+
+    @property
+    def churn_options(self) -> dict[str, Any]:
+        """The keywords of every :func:`~retention_lib.analysis.churn.churn_rate` call."""
+        s = self.settings
+        return {"lapse_days": s.lapse_days, "customers": self.customers,
+                "normal_max": s.churn_normal_max, "critical_min": s.churn_critical_min}
+
+
+def _churn_figures(month: _Month) -> dict[str, Any]:
+    """``overall`` and ``previous`` (churn now and a month earlier) and the 24-month
+    ``series``; a partial month's last point is the window ending at the data end."""
+    from ..analysis import churn
+
+    tx, as_of, common = month.tx, month.as_of, month.churn_options
+    overall = churn.churn_rate(tx, end=as_of, **common).loc["all"]
+    previous = churn.churn_rate(tx, end=month.previous_end, **common).loc["all"]
+    series = churn.churn_series(tx, end=as_of, months=24, **common)
+    series = series.set_axis(series.index.to_timestamp(how="start") + pd.offsets.MonthEnd(0))
+    series.index.name = "month_end"
+    if as_of < periods.month_end(month.period):
+        # a partial month: its point is the window ending at the data end (the headline)
+        point = {c: overall[c] for c in series.columns if c in overall.index}
+        if "partial_history" in series.columns:
+            point["partial_history"] = bool(
+                month.window_start - pd.Timedelta(days=month.settings.lapse_days)
+                < tx["date"].min())
+        series = pd.concat([series.iloc[1:], pd.DataFrame([point], index=pd.DatetimeIndex(
+            [as_of], name="month_end"))]).astype(series.dtypes.to_dict())
+    return {"overall": overall, "previous": previous, "series": series}
+
+
+def _churn_by_tier_and_manager(month: _Month, tiers_start: pd.DataFrame) -> dict[str, Any]:
+    """``by_tier`` (value tiers at the window start) and ``by_manager`` (``None`` without a
+    manager column), worst manager first."""
+    from ..analysis import churn
+
+    tx, as_of, common = month.tx, month.as_of, month.churn_options
+    tier_labels = pd.Series(
+        pd.Categorical(tiers_start["tier"], categories=list(TIER_ORDER)),
+        index=tiers_start.index,
+    )
+    by_tier = _group_table(churn.churn_rate(tx, end=as_of, by=tier_labels, **common))
+    by_manager = None
+    if has_managers(month.customers):
+        by_manager = _group_table(churn.churn_rate(tx, end=as_of, by="manager", **common))
+        by_manager = by_manager.sort_values(["churn_rate", "active_at_start"],
+                                            ascending=[False, False])
+    return {"by_tier": by_tier, "by_manager": by_manager}
+
+
+def _lost_and_won(
+    month: _Month, status_now: pd.DataFrame, info: pd.DataFrame, tiers_start: pd.DataFrame,
+) -> dict[str, Any]:
+    """``active_now`` and the customers lost (``lost_month``) and won back (``won_month``)
+    during the month, with name, manager (and tier for the lost)."""
+    from ..analysis import churn
+
+    tx, settings, customers = month.tx, month.settings, month.customers
+    start, end = month.previous_end, month.as_of
+    lost_m = churn.lost_customers(tx, start=start, end=end, lapse_days=settings.lapse_days,
+                                  customers=customers)
+    lost_month = lost_m.join(info, how="left").join(tiers_start["tier"], how="left")
+    lost_month["manager"] = lost_month["manager"].fillna("unassigned")
+    lost_month = lost_month[
+        ["name", "manager", "tier", "last_purchase", "lost_on", "lost_revenue"]
+    ].sort_values("lost_revenue", ascending=False, kind="stable")
+    won = churn.won_back(tx, start=start, end=end, lapse_days=settings.lapse_days,
+                         customers=customers)
+    won_month = won.join(info, how="left")
+    won_month["manager"] = won_month["manager"].fillna("unassigned")
+    won_month = won_month[
+        ["name", "manager", "returned_on", "gap_days", "revenue_since_return"]
+    ]
+    return {"active_now": int((status_now["status"] == "active").sum()),
+            "lost_month": lost_month, "won_month": won_month}
+
+
+def _previous_month(month: _Month) -> dict[str, Any]:
+    """The previous month's figures, for the changes on the KPI tiles."""
+    from ..analysis import churn
+
+    tx, lapse, customers = month.tx, month.settings.lapse_days, month.customers
+    prev_end = month.previous_end
+    prev2_end = periods.month_end(str(pd.Period(month.period, freq="M") - 2))
+    status_prev = churn.customer_status(tx, as_of=prev_end, lapse_days=lapse,
+                                        customers=customers)
+    lost_p = churn.lost_customers(tx, start=prev2_end, end=prev_end, lapse_days=lapse,
+                                  customers=customers)
+    won_p = churn.won_back(tx, start=prev2_end, end=prev_end, lapse_days=lapse,
+                           customers=customers)
+    return {
+        "active": int((status_prev["status"] == "active").sum()),
+        "lost": len(lost_p), "lost_revenue": float(lost_p["lost_revenue"].sum()),
+        "won": len(won_p), "won_revenue": float(won_p["revenue_since_return"].sum()),
+    }
+
+
+def _tier_and_segment_shares(
+    dataset, month: _Month, status_now: pd.DataFrame,
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """``(tiers of the active customers, {"tiers": ..., "segments": ...})``: the value tiers
+    of the customers active at ``as_of`` and the RFM segments of every customer ever seen,
+    with their shares of customers and revenue."""
+    from ..analysis._churn_history import lookup
+
+    tiers_now = _tiers(dataset, as_of=month.as_of, settings=month.settings)
+    active_ids = status_now.index[status_now["status"] == "active"]
+    tiers_active = tiers_now.loc[lookup(tiers_now.index, active_ids) >= 0]
+    tiers_table = _share_table(tiers_active["tier"], tiers_active["revenue"], list(TIER_ORDER))
+    rfm_now = _rfm(month.tx, as_of=month.as_of)
+    seg_rev = tiers_now["revenue"].reindex(rfm_now.index).fillna(0.0)
+    segments = _share_table(rfm_now["segment"], seg_rev, _segment_order())
+    return tiers_active, {"tiers": tiers_table, "segments": segments}
+
+
+def _attribute_tables(
+    month: _Month, tiers_active: pd.DataFrame, sections_off: dict[str, str],
+) -> dict[str, pd.DataFrame]:
+    """Churn by each of :data:`BREAKDOWN_ATTRIBUTES` the customers table has; the others
+    are added to ``sections_off``."""
+    from ..analysis import churn
+
+    customers = month.customers
+    by_attribute: dict[str, pd.DataFrame] = {}
+    for column in BREAKDOWN_ATTRIBUTES:
+        if customers is not None and column in customers.columns:
+            by_attribute[column] = _attribute_table(
+                churn.churn_rate(month.tx, end=month.as_of, by=column, **month.churn_options),
+                customers, column, tiers_active["revenue"])
+        else:
+            sections_off[f"churn by {column}"] = (
+                "customers" if customers is None else f"customers.{column}")
+    return by_attribute
+
+
+def _exit_reasons(dataset, month: _Month, sections_off: dict[str, str]) -> dict[str, Any]:
+    """The exit reasons of the customers lost in the window (``reasons_table``, by count, by
+    revenue) and the survey ``coverage``; ``None``s and a section off without surveys."""
+    from ..analysis import churn
+
+    out: dict[str, Any] = dict.fromkeys(
+        ("reasons_by_count", "reasons_by_revenue", "reasons_table", "coverage"))
+    if not dataset.has("surveys"):
+        sections_off["exit reasons"] = "surveys"
+        return out
+    lost12 = churn.lost_customers(month.tx, end=month.as_of,
+                                  lapse_days=month.settings.lapse_days,
+                                  customers=month.customers)
+    ranked, cov = _reasons(dataset, lost12, as_of=month.as_of, settings=month.settings)
+    table = _reason_table(ranked)
+    out["reasons_table"] = table
+    out["reasons_by_count"] = (
+        table[["customers", "count_share"]]
+        .rename(columns={"count_share": "share"})
+        .sort_values("customers", ascending=False, kind="stable")
+    )
+    out["reasons_by_revenue"] = (
+        table[["lost_revenue", "revenue_share"]]
+        .rename(columns={"revenue_share": "share"})
+        .sort_values("lost_revenue", ascending=False, kind="stable")
+    )
+    out["coverage"] = _coverage(cov)
+    return out
 
 
 def _scenario(dataset, *, period: str, settings: Settings, lang: str) -> str:
@@ -705,47 +670,30 @@ def _scenario(dataset, *, period: str, settings: Settings, lang: str) -> str:
     return diagnostics.scenario_sentence(dataset, period=period, settings=settings, lang=lang)
 
 
-def _normalise_ranked(ranked: pd.DataFrame) -> pd.DataFrame:
-    """rank_reasons output → index category; customers, count_share, lost_revenue,
-    revenue_share, action."""
+def _reason_table(ranked: pd.DataFrame) -> pd.DataFrame:
+    """:func:`~retention_lib.analysis.reasons.rank_reasons` → index category; customers,
+    count_share (of the surveyed lost customers), lost_revenue, revenue_share, action."""
     from ..analysis import reasons
 
-    r = ranked.copy()
-    if "category" in r.columns:
-        r = r.set_index("category")
-    count = next(c for c in ("customers", "count", "n_customers", "lost") if c in r.columns)
-    rev = next(c for c in ("lost_revenue", "revenue") if c in r.columns)
+    r = ranked.set_index("category")
     out = pd.DataFrame(
         {
-            "customers": r[count].astype("int64"),
-            "lost_revenue": r[rev].astype(float),
+            "customers": r["customers"].astype("int64").to_numpy(),
+            "count_share": r["count_share"].astype(float).to_numpy(),
+            "lost_revenue": r["lost_revenue"].astype(float).to_numpy(),
+            "revenue_share": r["revenue_share"].astype(float).to_numpy(),
         },
         index=pd.Index([str(i) for i in r.index], name="category"),
     )
-    tc, tr = out["customers"].sum(), out["lost_revenue"].clip(lower=0).sum()
-    if "count_share" in r.columns:  # rank_reasons: of the surveyed lost customers
-        out["count_share"] = r["count_share"].astype(float).to_numpy()
-    else:
-        out["count_share"] = out["customers"] / tc if tc else float("nan")
-    if "revenue_share" in r.columns:
-        out["revenue_share"] = r["revenue_share"].astype(float).to_numpy()
-    else:
-        out["revenue_share"] = out["lost_revenue"].clip(lower=0) / tr if tr else float("nan")
-    actions = getattr(reasons, "RECOMMENDED_ACTIONS", {})
-    out["action"] = [str(actions.get(c, "")) for c in out.index]  # English; shown translated
-    return out[["customers", "count_share", "lost_revenue", "revenue_share", "action"]]
+    # English; shown translated
+    out["action"] = [str(reasons.RECOMMENDED_ACTIONS.get(c, "")) for c in out.index]
+    return out
 
 
-def _normalise_coverage(cov: Any) -> dict[str, Any]:
-    if isinstance(cov, pd.DataFrame):
-        cov = cov.iloc[-1].to_dict()
-    elif isinstance(cov, pd.Series):
-        cov = cov.to_dict()
-    cov = dict(cov)
-    lost = int(cov.get("lost", cov.get("n_lost", 0)) or 0)
-    surveyed = int(cov.get("surveyed", cov.get("n_surveyed", 0)) or 0)
-    share = cov.get("coverage", surveyed / lost if lost else float("nan"))
-    return {"lost": lost, "surveyed": surveyed, "coverage": _float(share)}
+def _coverage(cov: dict[str, Any]) -> dict[str, Any]:
+    """:func:`~retention_lib.analysis.reasons.survey_coverage` as plain numbers."""
+    return {"lost": int(cov["lost"]), "surveyed": int(cov["surveyed"]),
+            "coverage": _float(cov["coverage"])}
 
 
 # --------------------------------------------------------------------------- verdict
@@ -876,10 +824,10 @@ def report_metrics(
         ``compliance`` (:func:`discipline.discipline_metrics_section`, ``None`` without
         contacts), ``at_risk``, ``backtest``, ``winback``
         (:func:`diagnostics.diagnostics_metrics`), ``clv``
-        (:func:`clv_report.clv_metrics_section`: model, parameters, expected revenue over the
+        (:func:`clv_core.clv_metrics_section`: model, parameters, expected revenue over the
         next 12 months; ``None`` without transactions).
     """
-    from . import clv_report, diagnostics, discipline
+    from . import clv_core, diagnostics, discipline
 
     r = build_monthly(dataset, period=period, settings=settings)
     metrics = _metrics_from_report(r, dataset)
@@ -890,7 +838,7 @@ def report_metrics(
     else:
         metrics["compliance"] = discipline.discipline_metrics(contact_discipline)
     metrics.update(diagnostics.diagnostics_metrics(dataset, period=r.period, settings=r.settings))
-    metrics["clv"] = clv_report.clv_metrics_section(dataset, period=r.period, settings=r.settings)
+    metrics["clv"] = clv_core.clv_metrics_section(dataset, period=r.period, settings=r.settings)
     return metrics
 
 
@@ -1091,9 +1039,8 @@ def section_actions(report: MonthlyReport, *, dataset, settings: Settings | None
 
     tr = report.tr
     settings = settings or getattr(dataset, "settings", None) or report.settings
-    contact = discipline.build_contact_discipline(dataset, period=report.period,
-                                                  settings=settings, lang=tr.lang,
-                                                  with_funnel=False)
+    contact = discipline.executive_report(dataset, period=report.period, settings=settings,
+                                          lang=tr.lang)
     diag = dx.diagnostics_for(dataset, period=report.period, settings=settings, lang=tr.lang)
     actions = discipline.executive_actions(contact, at_risk=diag.at_risk, queue=diag.queue)
     parts = [_heading("rl-actions", tr.t("lists.exec.heading"))]
@@ -1610,31 +1557,28 @@ def _build_customer_base(
     settings = settings or getattr(dataset, "settings", None) or DEFAULT_SETTINGS
     tr = get_translator(lang or settings.language)
     period = resolve_period(dataset, period)
-    as_of = periods.report_as_of(period, _data_end(dataset))
+    as_of = periods.report_as_of(period, data_end(dataset))
     all_tx = dataset.transactions
     tx = rows_until(all_tx, as_of)  # all_tx itself when no row is later (no copy)
     if tx is not all_tx:  # value tiers read all_tx, the rest tx: one pass
         share_subset_codes(all_tx, (all_tx["date"] <= as_of).to_numpy(dtype=bool), tx)
-    rfm_raw = _rfm_raw(tx, as_of=as_of, settings=settings)  # also the "now" of the migration
+    rfm_raw = _rfm_raw(tx, as_of=as_of)  # also the "now" of the migration
     pairs = cohorts.purchase_months(tx, as_of)  # one pass for the cohort matrix and sizes
-    rfm = _rfm(tx, as_of=as_of, settings=settings, raw=rfm_raw)
+    rfm = _rfm(tx, as_of=as_of, raw=rfm_raw)
     tier_now = _tiers(dataset, as_of=as_of, settings=settings)
     rev = tier_now["revenue"].reindex(rfm.index).fillna(0.0)
     segs = _share_table(rfm["segment"], rev, _segment_order())
     means = rfm.groupby("segment")[["R", "F", "M"]].mean()
     segs = segs.join(means.rename(columns=lambda c: f"mean_{c}"))
-    xyz = _call(tiers.xyz_classes, tx, as_of=as_of, x_max=settings.xyz_x_max,
-                y_max=settings.xyz_y_max)
-    if "customer_id" in xyz.columns:
-        xyz = xyz.set_index("customer_id")
-    xyz_col = next(c for c in ("xyz", "xyz_class", "class") if c in xyz.columns)
+    xyz = tiers.xyz_classes(tx, as_of=as_of, x_max=settings.xyz_x_max,
+                            y_max=settings.xyz_y_max)
     # one label, one set: value tiers are those of the customers active at as_of (the
     # executive page's tier table); RFM and the migration cover every customer ever seen
     status = churn.customer_status(tx, as_of=as_of, lapse_days=settings.lapse_days,
                                    customers=dataset.customers)
     active_ids = status.index[status["status"] == "active"]
     tier_active = tier_now.loc[tier_now.index.isin(active_ids)]
-    both = tier_active[["tier"]].join(xyz[xyz_col].rename("xyz"), how="inner")
+    both = tier_active[["tier"]].join(xyz["xyz"], how="inner")
     mat = pd.crosstab(both["tier"], both["xyz"])
     mat = mat.reindex(index=[t for t in TIER_ORDER if t in mat.index]
                       + [t for t in mat.index if t not in TIER_ORDER])

@@ -18,7 +18,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
 from ..i18n import Translator, get_translator
-from .plots import _heatmap, money_label
+from .plots import heatmap, money_label
 
 __all__ = [
     "plot_clv_by_tier",
@@ -58,7 +58,7 @@ def plot_p_alive_matrix(
     """
     tr = _tr(tr)
     fig, ax = plt.subplots(figsize=SQUARE)
-    im = _heatmap(ax, matrix, fmt=lambda v: tr.percent(v, 0), cmap="Greys", vmin=0, vmax=1)
+    im = heatmap(ax, matrix, fmt=lambda v: tr.percent(v, 0), cmap="Greys", vmin=0, vmax=1)
     ax.set_xticks(range(matrix.shape[1]),
                   [tr.number(float(c), decimals=0) for c in matrix.columns])
     ax.set_xlabel(tr.t("clv.plots.p_alive.xlabel", unit=tr.t(f"clv.unit.{unit.lower()}")))
@@ -169,7 +169,7 @@ def plot_tier_potential(
     shown = matrix.rename(index=lambda t: tr.label("tier", t),
                           columns=lambda c: tr.label("clv.potential_class", c))
     fig, ax = plt.subplots(figsize=SQUARE)
-    _heatmap(ax, shown, fmt=lambda v: tr.number(int(v)), cmap="Blues")
+    heatmap(ax, shown, fmt=lambda v: tr.number(int(v)), cmap="Blues")
     ax.set_xlabel(tr.t("clv.plots.potential.xlabel"))
     ax.set_ylabel(tr.t("clv.plots.potential.ylabel"))
     ax.set_title(title or tr.t("clv.plots.potential.title"), loc="left")

@@ -35,6 +35,7 @@ __all__ = [
     "SQUARE",
     "STATUS_STYLE",
     "WIDE",
+    "heatmap",
     "money_label",
     "plot_abc_xyz",
     "plot_churn_by_group",
@@ -460,7 +461,10 @@ def plot_reasons_pareto(
     return fig
 
 
-def _heatmap(ax, matrix: pd.DataFrame, *, fmt, cmap: str = "Greys", vmin=None, vmax=None):
+def heatmap(ax, matrix: pd.DataFrame, *, fmt, cmap: str = "Greys", vmin=None, vmax=None):
+    """Draw ``matrix`` on ``ax`` as a heatmap with each finite cell labelled ``fmt(value)``
+    (white on dark cells); NaN cells stay blank.  Returns the ``AxesImage`` (for a colour
+    bar)."""
     data = matrix.to_numpy(dtype=float)
     masked = np.ma.masked_invalid(data)
     im = ax.imshow(masked, cmap=cmap, aspect="auto", vmin=vmin, vmax=vmax)
@@ -518,7 +522,7 @@ def plot_rfm_heatmap(
     if value == "customers":
         grid = grid.fillna(0)
     fig, ax = plt.subplots(figsize=SQUARE)
-    im = _heatmap(ax, grid, fmt=fmt, cmap="Blues")
+    im = heatmap(ax, grid, fmt=fmt, cmap="Blues")
     ax.set_xlabel(tr.t("plots.rfm.xlabel"))
     ax.set_ylabel(tr.t("plots.rfm.ylabel"))
     cb = fig.colorbar(im, ax=ax, shrink=0.8, label=tr.t(f"plots.rfm.colorbar_{value}"))
@@ -552,7 +556,7 @@ def plot_abc_xyz(
     total = float(matrix.to_numpy().sum()) or 1.0
     fig, ax = plt.subplots(figsize=(SQUARE[0] * 0.85, SQUARE[1] * 0.75))
     m = matrix.rename(index=lambda i: tr.label("tier", i))
-    im = _heatmap(ax, m.astype(float),
+    im = heatmap(ax, m.astype(float),
                   fmt=lambda v: tr.number(int(v)) + "\n" + tr.percent(v / total, 0), cmap="Blues")
     ax.set_xlabel(tr.t("plots.abc_xyz.xlabel"))
     ax.set_ylabel(tr.t("plots.abc_xyz.ylabel"))
@@ -592,7 +596,7 @@ def plot_cohort_retention(
     mat = retention.copy()
     mat.index = labels
     fig, ax = plt.subplots(figsize=(WIDE[0], max(3.0, 0.36 * len(mat) + 1.6)))
-    im = _heatmap(ax, mat, fmt=lambda v: tr.percent(v, 0), cmap="Blues", vmin=0, vmax=1)
+    im = heatmap(ax, mat, fmt=lambda v: tr.percent(v, 0), cmap="Blues", vmin=0, vmax=1)
     ax.set_xlabel(tr.t("plots.cohorts.xlabel"))
     ax.set_ylabel(tr.t("plots.cohorts.ylabel"))
     cb = fig.colorbar(im, ax=ax, shrink=0.8, label=tr.t("plots.cohorts.colorbar"))
@@ -617,7 +621,7 @@ def plot_segment_migration(
     """
     tr = _tr(tr)
     fig, ax = plt.subplots(figsize=(WIDE[0], max(3.5, 0.42 * len(migration) + 2.2)))
-    im = _heatmap(ax, migration.astype(float), fmt=lambda v: tr.number(int(v)) if v else "",
+    im = heatmap(ax, migration.astype(float), fmt=lambda v: tr.number(int(v)) if v else "",
                   cmap="Blues")
     ax.set_yticks(range(migration.shape[0]),
                   [tr.label("segment", r) for r in migration.index])

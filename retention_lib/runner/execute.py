@@ -10,7 +10,8 @@
   cell, and its first source line) and the exception line.
 * ``env`` adds environment variables to the kernel only (the runner passes the dataset cache
   folder this way); the runner's own ``os.environ`` is not changed.  :func:`execute_notebook`
-  may run in several threads at once (one kernel each).
+  may run in several threads at once (one kernel each); :func:`run_each` runs notebooks
+  ``jobs`` at a time and starts no new one after a failure.
 
 Import cost: jsonschema (imported by nbformat) is imported through
 :func:`retention_lib.runner._quick_import.import_jsonschema_quickly`, which saves ~1.6 s.
@@ -19,10 +20,12 @@ Import cost: jsonschema (imported by nbformat) is imported through
 from __future__ import annotations
 
 import sys
+import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from ._quick_import import import_jsonschema_quickly
 
@@ -41,9 +44,11 @@ __all__ = [
     "SameInterpreterKernelManager",
     "check_parameters",
     "execute_notebook",
+    "run_each",
 ]
 
 KERNEL_NAME = "python3"
+T = TypeVar("T")
 
 
 class _SameInterpreterSpecManager(KernelSpecManager):
@@ -283,3 +288,50 @@ def execute_notebook(
     except Exception as exc:  # noqa: BLE001 - every failure is reported the same way
         raise _describe_failure(source, executed, exc) from exc
     return time.perf_counter() - start
+
+
+def run_each(
+    sources: list[Path], *, jobs: int, run: Callable[[Path], T]
+) -> tuple[list[T], list[tuple[Path, BaseException]]]:
+    """Run ``run`` over ``sources``, ``jobs`` at a time; stop starting new ones on a failure.
+
+    Returns the successful runs and the failures ``(source, exception)``, both in ``sources``
+    order.  Notebooks not started because of an earlier failure are in neither list.
+    """
+    if jobs == 1 or len(sources) == 1:
+        done: list[T] = []
+        for source in sources:
+            try:
+                done.append(run(source))
+            except Exception as exc:  # noqa: BLE001 - reported by the caller
+                return done, [(source, exc)]
+        return done, []
+    stop = threading.Event()
+
+    def guarded(source: Path) -> T | None:
+        if stop.is_set():
+            return None  # an earlier notebook failed: do not start another kernel
+        try:
+            return run(source)
+        except BaseException:
+            stop.set()
+            raise
+
+    with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="notebook") as pool:
+        futures: dict[Path, Future] = {s: pool.submit(guarded, s) for s in sources}
+        wait(futures.values(), return_when=FIRST_EXCEPTION)
+        if stop.is_set():
+            for future in futures.values():
+                future.cancel()
+        # leaving the block waits for the notebooks already running
+    runs = []
+    failures: list[tuple[Path, BaseException]] = []
+    for source, future in futures.items():
+        if future.cancelled():
+            continue
+        exc = future.exception()
+        if exc is not None:
+            failures.append((source, exc))
+        elif future.result() is not None:
+            runs.append(future.result())
+    return runs, failures

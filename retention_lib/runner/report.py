@@ -14,8 +14,9 @@ before step 5):
    (``data_dir``, ``config_path``, ``period``, ``company_name``, ``language``), checked with
    ``papermill.inspect_notebook``;
 5. under the lock ``OUT/.lock-<period>``, every page the notebooks show is built once in
-   the runner (:func:`_compute_metrics`; :mod:`retention_lib.caching.memo` stores each result in the
-   run cache; with ``jobs > 1`` in two worker processes forked with the loaded dataset,
+   the runner (:func:`retention_lib.runner.build.compute_metrics`;
+   :mod:`retention_lib.caching.memo` stores each result in the run cache; with ``jobs > 1``
+   in two worker processes forked with the loaded dataset,
    :mod:`retention_lib.runner.workers`) and the headline figures come from the same results; a
    page that fails in a worker fails the run like one failing in the runner; the dataset is then
    released and each notebook is executed into ``OUT/.staging-<period>-<pid>/``, where its
@@ -48,24 +49,14 @@ The period folder is replaced as a whole: ``notebooks`` selects what the new fol
 from __future__ import annotations
 
 import calendar
-import contextlib
-import dataclasses
-import gc
-import json
-import math
 import os
-import platform
 import re
 import shutil
 import sys
 import tempfile
-import threading
-import time
-from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
-from importlib import metadata as importlib_metadata
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -76,10 +67,11 @@ from ..periods import (
     TRAILING_DAYS,
     is_partial,
     last_complete_month,
-    report_as_of,
 )
 from .archive import write_archive_index
-from .execute import NotebookFailure, check_parameters, execute_notebook
+from .build import compute_metrics, log_lines, memo_summary, page_reuse, release_analysis_memory
+from .execute import NotebookFailure, check_parameters, execute_notebook, run_each
+from .metrics_file import write_metrics
 from .publish import (
     LockError,
     failed_folder,
@@ -94,7 +86,6 @@ from .workers import WorkerError
 __all__ = [
     "DEFAULT_JOBS",
     "EXECUTIVE_NOTEBOOK",
-    "METRICS_SCHEMA_VERSION",
     "NotebookRun",
     "ReportError",
     "ReportResult",
@@ -108,10 +99,6 @@ EXECUTIVE_NOTEBOOK = "monthly_report"
 #: shared 2-core build machine (benchmarks/results/report_sample.txt): jobs=2 took 0.70x the
 #: wall time of jobs=1; jobs=3 was not reliably faster than 2 (each kernel is CPU-bound).
 DEFAULT_JOBS = max(1, min(2, os.cpu_count() or 1))
-METRICS_SCHEMA_VERSION = 1
-VERSIONED_PACKAGES = (
-    "retention_lib", "pandas", "numpy", "lifetimes", "papermill", "nbconvert", "matplotlib",
-)
 _PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 _TITLES = {"en": "Customer retention", "ru": "Удержание клиентов", "uk": "Утримання клієнтів"}
 
@@ -247,238 +234,18 @@ def _html_name(notebook: Path) -> str:
     return "index.html" if notebook.stem == EXECUTIVE_NOTEBOOK else f"{notebook.stem}.html"
 
 
-def _versions() -> dict[str, str | None]:
-    found: dict[str, str | None] = {}
-    for package in VERSIONED_PACKAGES:
-        try:
-            found[package] = importlib_metadata.version(package)
-        except importlib_metadata.PackageNotFoundError:
-            found[package] = None
-    found["python"] = platform.python_version()
-    return found
-
-
-def _jsonable(value: Any) -> Any:
-    """Convert numpy/pandas scalars, dates and NaN to plain JSON values (NaN → null)."""
-    if isinstance(value, Mapping):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | set):
-        return [_jsonable(v) for v in value]
-    if hasattr(value, "item") and callable(value.item) and not isinstance(value, str | bytes):
-        try:
-            value = value.item()
-        except (ValueError, TypeError):
-            pass
-    if isinstance(value, float):
-        return None if math.isnan(value) or math.isinf(value) else value
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    if value is None or isinstance(value, str | int | bool):
-        return value
-    if value != value:  # pandas NA / NaT
-        return None
-    return str(value)
-
-
 def _say(progress: Callable[[str], None] | None) -> Callable[[str], None]:
     if progress is not None:
         return progress
     return lambda line: print(line, file=sys.stderr, flush=True)
 
 
-def _compute_metrics(
-    dataset: Any, period: str, *, parameters: Mapping[str, str],
-    notebooks: frozenset[str] = frozenset(), say: Callable[[str], None] | None = None,
-    jobs: int = 1, worker_stats: dict[str, int] | None = None,
-) -> tuple[dict[str, Any], Any]:
-    """:func:`_build_pages` with what every page starts from computed first, once: the rows
-    up to the month's end (:func:`retention_lib.analysis.pinned.pinned_rows`) and the
-    transactions' customer codes and per-customer-day table
-    (:func:`retention_lib.analysis.pinned.pinned_aggregates`).  The worker processes
-    inherit them instead of each build making its own copy of the rows and its own pass
-    over them."""
-    from ..analysis.pinned import pinned_aggregates, pinned_rows
-
-    as_of = report_as_of(period, dataset.data_end)
-    with contextlib.ExitStack() as pinned:
-        with _timer(say)("month's rows and customer-day table"):
-            pinned.enter_context(pinned_aggregates(dataset.transactions, as_of=as_of))
-            if dataset.contacts is not None:
-                pinned.enter_context(pinned_rows(dataset.contacts, as_of))
-        return _build_pages(dataset, period, parameters=parameters, notebooks=notebooks,
-                            say=say, jobs=jobs, worker_stats=worker_stats)
-
-
-def _build_pages(
-    dataset: Any, period: str, *, parameters: Mapping[str, str],
-    notebooks: frozenset[str] = frozenset(), say: Callable[[str], None] | None = None,
-    jobs: int = 1, worker_stats: dict[str, int] | None = None,
-) -> tuple[dict[str, Any], Any]:
-    """Headline figures for ``metrics.json``, after building the pages of ``notebooks``.
-
-    Every page the notebooks will show is built here once, before any kernel starts: with
-    the run cache active (:mod:`retention_lib.caching.memo`) each builder's result is stored and the
-    kernels, which make the very same calls (the settings
-    :func:`retention_lib.pages.monthly.notebook_settings` gives them from the same parameters, the
-    same arguments), read it instead of computing it again.  ``notebooks`` empty: only what
-    the headline figures need.
-
-    With ``jobs > 1`` the pages are built in two worker processes forked from this one
-    (:mod:`retention_lib.runner.workers`): the churn pages (diagnostics, then the executive report)
-    and the others (contact discipline, customer base, CLV page), side by side; the run cache
-    hands their results back.  ``worker_stats`` (a dict, filled in) receives the workers'
-    :func:`retention_lib.caching.memo.cache_stats`, which this process's counts do not include.
-
-    :func:`retention_lib.pages.monthly.report_metrics` holds every section (``compliance``,
-    ``at_risk``, ``backtest``, ``winback``, ``clv``); each is ``None`` when its input table is
-    missing, so ``metrics.json`` always has the same keys.  Returns ``(metrics, discipline
-    report)``: the contact-discipline report (in the report language) feeds the call lists
-    (:func:`_write_extra_files`).
-    """
-    from ..caching import memo
-    from ..data.memory import release_memory
-    from ..pages import clv_report, diagnostics, discipline, monthly
-    from . import workers
-
-    settings = monthly.notebook_settings(
-        parameters["config_path"], company_name=parameters["company_name"],
-        language=parameters["language"], data_end=dataset.settings.data_end,
-    )
-    language = parameters["language"]
-    ds = dataclasses.replace(dataset, settings=settings)  # what a kernel's load_dataset gives
-    timed = _timer(say)
-    timed_say = say if say is not None else (lambda line: None)
-    worker_stats = {} if worker_stats is None else worker_stats
-    if notebooks:
-        # the calls of notebooks/*.ipynb and of the executive blocks they use.  The CLV model
-        # is needed by both groups below (diagnostics' probability alive, the CLV page): it is
-        # fitted first, here, and every worker starts with it in memory; the first group
-        # stores it for the kernels (pickling it computes its drops and tiers: ~10 s at 20M
-        # transactions, which the second group's longer run covers)
-        core_call = {"period": period, "settings": settings}
-        with timed("CLV model"):
-            core = clv_report._core.__wrapped__(ds, **core_call)
-            clv_report._core.remember(core, ds, **core_call)
-
-        def churn_pages(say: Callable[[str], None]) -> dict[str, int]:
-            before, timed = memo.cache_stats(), _timer(say)
-            with timed("CLV model stored"):
-                clv_report._core.seed(core, ds, **core_call)
-            with timed("diagnostics"):
-                diagnostics.build_diagnostics(ds, period=period, settings=settings,
-                                              lang=language)
-            with timed("monthly"):  # reads the diagnostics just built
-                monthly.build_monthly(ds, period=period)
-            return _stats_since(before)
-
-        def other_pages(say: Callable[[str], None]) -> dict[str, int]:
-            before, timed = memo.cache_stats(), _timer(say)
-            if "contact_discipline" in notebooks:
-                with timed("contact discipline"):
-                    full = discipline.build_contact_discipline(
-                        ds, period=period, settings=settings, lang=settings.language
-                    )
-                # the executive block's report is the same without the funnel: not built twice
-                discipline.build_contact_discipline.seed(
-                    discipline.without_funnel(full), ds, period=period, settings=settings,
-                    lang=language, with_funnel=False,
-                )
-            if "customer_base" in notebooks:
-                with timed("customer base"):
-                    monthly.build_customer_base(ds, period=period)
-            if "clv" in notebooks:
-                with timed("CLV page"):
-                    clv_report.build_clv_page(ds, period=period, settings=settings)
-            return _stats_since(before)
-
-        # two groups of about equal length at scale (benchmarks/results/report_scale.md),
-        # each in a worker process forked with the loaded tables when jobs > 1; every page
-        # lands in the run cache, where the steps below and the notebooks read it
-        forked = jobs > 1 and workers.can_fork()
-        if forked:
-            release_memory()  # workers do not inherit the loader's freed heap
-            forked = _room_for_two_builds(ds, say=timed_say)
-        counts = workers.run_tasks(
-            [("diagnostics", churn_pages), ("contact discipline", other_pages)],
-            say=timed_say, parallel=forked,
-        )
-        if forked:
-            for count in counts:
-                for name, value in count.items():
-                    worker_stats[name] = worker_stats.get(name, 0) + value
-    with timed("contact-discipline block"):
-        # discipline.executive_block's call: its plan also feeds the call lists
-        contact = discipline.build_contact_discipline(
-            ds, period=period, settings=settings, lang=language, with_funnel=False
-        )
-    with timed("headline figures"):
-        metrics = dict(monthly.report_metrics(ds, period=period, contact_discipline=contact))
-    if contact is not None and contact.plan is not None:
-        # the call lists carry the director's save and win-back targets (the diagnostics
-        # the headline figures just built, from the run cache)
-        contact = discipline.with_targets(contact, diagnostics.diagnostics_for(
-            ds, period=period, settings=settings, lang=language))
-    return metrics, contact
-
-
-#: Memory the page builds take beyond the loaded tables, per byte of tables, measured at
-#: 21M transactions / 37M contacts (3.46 GB of tables; benchmarks/results/report_scale.md):
-#: two workers side by side peaked about 11.4 GB above the runner's 4 GB after loading,
-#: the builds one after the other (``--jobs 1``) about 8.2 GB.
-TWO_BUILDS_PER_TABLE_BYTE = 3.3
-ONE_BUILD_PER_TABLE_BYTE = 2.4
-
-
-def _room_for_two_builds(dataset: Any, *, say: Callable[[str], None]) -> bool:
-    """Whether the pages may be built in two workers side by side: the memory available
-    (:func:`retention_lib.runner.workers.available_memory`) holds what two builds take for tables
-    of this size.  Otherwise they are built one after the other in this process (slower,
-    a third less memory at 20M transactions) rather than risk the out-of-memory killer; the
-    log says why.  Unknown available memory: two workers."""
-    from . import workers
-
-    available = workers.available_memory()
-    tables = sum(int(f.memory_usage(deep=True).sum()) for f in dataset.tables.values())
-    two = TWO_BUILDS_PER_TABLE_BYTE * tables
-    if available is None or available >= two:
-        return True
-    one = ONE_BUILD_PER_TABLE_BYTE * tables
-    say(f"pages built one at a time, not in two workers: for {tables / 1e9:.1f} GB of tables "
-        f"two builds side by side take about {two / 1e9:.1f} GB more, one {one / 1e9:.1f} GB, "
-        f"and {available / 1e9:.1f} GB is available"
-        + ("" if available >= one else " (it may not be enough: close other programs or "
-           "add memory)"))
-    return False
-
-
-def _stats_since(before: dict[str, int]) -> dict[str, int]:
-    """This process's :func:`retention_lib.caching.memo.cache_stats` counted since ``before``."""
-    from ..caching import memo
-
-    return {name: value - before.get(name, 0) for name, value in memo.cache_stats().items()}
-
-
-def _timer(say: Callable[[str], None] | None):
-    """``with timed("step"):`` logs ``step: 1.2 s`` through ``say`` (nothing when ``None``)."""
-
-    @contextlib.contextmanager
-    def timed(step: str):
-        start = time.perf_counter()
-        yield
-        if say is not None:
-            say(f"  {step}: {time.perf_counter() - start:.1f} s")
-
-    return timed
-
-
 def _write_extra_files(contact_report: Any, staging: Path) -> None:
     """Files beside the HTML pages: the per-manager call lists (``call_lists/*.xlsx`` and a
     ``*.csv`` beside each).
 
-    ``contact_report`` is the discipline report from :func:`_compute_metrics` (``None``:
-    nothing to write).
+    ``contact_report`` is the discipline report from
+    :func:`~retention_lib.runner.build.compute_metrics` (``None``: nothing to write).
     """
     if contact_report is None:
         return
@@ -651,7 +418,7 @@ def _validate_and_build(
         with period_lock(out_dir, period):
             say("building the pages' tables")
             try:
-                analyses = _compute_metrics(
+                analyses = compute_metrics(
                     dataset, period, parameters=parameters,
                     notebooks=frozenset(s.stem for s in sources) if cache_dir else frozenset(),
                     say=say, jobs=jobs, worker_stats=worker_stats,
@@ -664,9 +431,9 @@ def _validate_and_build(
                     f"{kind}: {text}; nothing was published"
                 ) from exc
             del dataset  # the kernels read the built pages; free the tables before they start
-            _release_analysis_memory()
-            say(f"tables built ({_memo_summary(worker_stats)})")
-            runner_lines = _log_lines(cache_dir) if cache_dir is not None else 0
+            release_analysis_memory()
+            say(f"tables built ({memo_summary(worker_stats)})")
+            runner_lines = log_lines(cache_dir) if cache_dir is not None else 0
             kernel_env = {AS_OF_ENV: today.isoformat()}  # the run's date in every kernel
             if settings.data_end is not None:  # --data-end: the kernels' settings hold it too
                 kernel_env[DATA_END_ENV] = settings.data_end.isoformat()
@@ -691,64 +458,6 @@ def _validate_and_build(
             )
     except LockError as exc:
         raise ReportError(str(exc)) from None
-
-
-def _release_analysis_memory() -> None:
-    """Drop the in-process caches that keep the dataset alive (the results are on disk)."""
-    from ..caching import memo
-    from ..data.memory import release_memory
-    from ..pages import clv_report, diagnostics
-
-    memo.clear_memory()
-    clv_report._CACHE.clear()
-    diagnostics._CACHE.clear()
-    gc.collect()
-    release_memory()  # pyarrow's pool and the C heap give the freed tables back
-
-
-def _read_log(cache_dir: Path) -> list[str]:
-    try:
-        return (cache_dir / "results.log").read_text(encoding="utf-8").splitlines()
-    except OSError:
-        return []
-
-
-def _log_lines(cache_dir: Path) -> int:
-    """Lines in the run cache's log so far (those of the runner and its workers)."""
-    return len(_read_log(cache_dir))
-
-
-def _page_reuse(cache_dir: Path, *, runner_lines: int) -> str:
-    """One log line from the run cache's log: pages built by the runner (its first
-    ``runner_lines`` lines, written before any kernel started: the runner and its build
-    workers), reused by the notebooks, built again in a notebook (0 unless a notebook makes a
-    call the runner did not foresee), tables a notebook had to read."""
-    built = reused = rebuilt = 0
-    read: set[str] = set()
-    for number, line in enumerate(_read_log(cache_dir)):
-        _, what, *rest = line.split()
-        runner = number < runner_lines
-        if what == "built":
-            built += runner
-            rebuilt += not runner
-        elif what == "reused" and not runner:
-            reused += 1
-        elif what == "read" and not runner:
-            read.add(rest[-1])
-    tables = ", ".join(sorted(read)) or "none"
-    return (
-        f"pages: {built} built by the runner, {reused} reused by the notebooks, "
-        f"{rebuilt} built again in a notebook; tables read by the notebooks: {tables}"
-    )
-
-
-def _memo_summary(worker_stats: Mapping[str, int]) -> str:
-    from ..caching import memo
-
-    stats = memo.cache_stats()
-    built = stats["misses"] + worker_stats.get("misses", 0)
-    reused = stats["hits"] + worker_stats.get("hits", 0)
-    return f"{built} built, {reused} reused"
 
 
 def _run_notebook(
@@ -788,53 +497,6 @@ def _run_notebook(
         raise ReportError(f"rendering {source.name} failed: {exc}") from exc
     (staging / html_name).write_text(page, encoding="utf-8")
     return NotebookRun(source.stem, html_name, source.name, round(seconds, 2))
-
-
-def _run_notebooks(
-    sources: list[Path], *, jobs: int, run: Callable[[Path], NotebookRun]
-) -> tuple[list[NotebookRun], list[tuple[Path, BaseException]]]:
-    """Run ``run`` over ``sources``, ``jobs`` at a time; stop starting new ones on a failure.
-
-    Returns the successful runs and the failures ``(source, exception)``, both in ``sources``
-    order.  Notebooks not started because of an earlier failure are in neither list.
-    """
-    if jobs == 1 or len(sources) == 1:
-        done: list[NotebookRun] = []
-        for source in sources:
-            try:
-                done.append(run(source))
-            except Exception as exc:  # noqa: BLE001 - reported by the caller
-                return done, [(source, exc)]
-        return done, []
-    stop = threading.Event()
-
-    def guarded(source: Path) -> NotebookRun | None:
-        if stop.is_set():
-            return None  # an earlier notebook failed: do not start another kernel
-        try:
-            return run(source)
-        except BaseException:
-            stop.set()
-            raise
-
-    with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="notebook") as pool:
-        futures: dict[Path, Future] = {s: pool.submit(guarded, s) for s in sources}
-        wait(futures.values(), return_when=FIRST_EXCEPTION)
-        if stop.is_set():
-            for future in futures.values():
-                future.cancel()
-        # leaving the block waits for the notebooks already running
-    runs = []
-    failures: list[tuple[Path, BaseException]] = []
-    for source, future in futures.items():
-        if future.cancelled():
-            continue
-        exc = future.exception()
-        if exc is not None:
-            failures.append((source, exc))
-        elif future.result() is not None:
-            runs.append(future.result())
-    return runs, failures
 
 
 def _report_failures(
@@ -897,34 +559,18 @@ def _build(
 
     headline, contact_report = analyses
     try:
-        runs, failures = _run_notebooks(sources, jobs=jobs, run=run_one)
+        runs, failures = run_each(sources, jobs=jobs, run=run_one)
         if failures:
             raise _report_failures(failures, out_dir=out_dir, period=period)
         if kernel_env is not None:
-            say(_page_reuse(Path(kernel_env[CACHE_ENV]), runner_lines=runner_lines))
+            say(page_reuse(Path(kernel_env[CACHE_ENV]), runner_lines=runner_lines))
 
-        metrics = _jsonable(
-            {
-                **headline,
-                "schema_version": METRICS_SCHEMA_VERSION,
-                "period": period,
-                "as_of": as_of.isoformat(),
-                "data_end": (data_end or as_of).isoformat(),
-                "partial": data_end is not None and is_partial(period, data_end),
-                "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
-                "language": language,
-                "company_name": settings.company_name,
-                "inputs": inputs,
-                "versions": _versions(),
-                "notebooks": [run.__dict__ for run in runs],
-            }
+        metrics = write_metrics(
+            staging / "metrics.json", headline, period=period, as_of=as_of,
+            data_end=data_end, language=language, company_name=settings.company_name,
+            inputs=inputs, notebooks=[run.__dict__ for run in runs],
         )
         _write_extra_files(contact_report, staging)
-        metrics_path = staging / "metrics.json"
-        metrics_path.write_text(
-            json.dumps(metrics, indent=2, ensure_ascii=False, allow_nan=False) + "\n",
-            encoding="utf-8",
-        )
         folder = out_dir / period
         publish_folder(staging, folder)
     finally:

@@ -158,11 +158,11 @@ class TestCLVCoreInTheRunCache:
     def test_a_cached_core_shows_the_executive_block_without_transactions(self, tmp_path):
         from pathlib import Path
 
-        from retention_lib.pages import clv_report
+        from retention_lib.pages import clv_core, clv_report
 
         sample = Path(__file__).resolve().parents[2] / "data" / "sample"
         ds = load_dataset(sample)
-        core = clv_report._core(ds, period="2026-10", settings=None)
+        core = clv_core.core_for(ds, period="2026-10", settings=ds.settings)
         buffer = io.BytesIO()
         memo._Pickler(buffer).dump(core)  # how the run cache stores it
         stored = pickle.loads(buffer.getvalue())
@@ -173,10 +173,8 @@ class TestCLVCoreInTheRunCache:
         fresh = clv_report.executive_clv(ds, period="2026-10").data
         with active_cache(tmp_path / "cache"):
             memo.clear_memory()
-            clv_report._CACHE.clear()
-            clv_report._core(ds, period="2026-10", settings=None)  # built and stored
+            clv_core.core_for(ds, period="2026-10", settings=ds.settings)  # built and stored
             memo.clear_memory()
-            clv_report._CACHE.clear()
             cached = clv_report.executive_clv(ds, period="2026-10").data  # read back
             page = clv_report.build_clv_page(ds, period="2026-10")  # tx taken from ds
         memo.clear_memory()

@@ -11,10 +11,10 @@ import pandas as pd
 import pytest
 
 from retention_lib.config import DEFAULT_SETTINGS
+from retention_lib.pages.clv_core import clv_settings
 from retention_lib.pages.clv_report import (
     build_clv_page,
     clv_by_tier,
-    clv_settings,
     potential_class,
     tier_potential,
 )
@@ -98,14 +98,14 @@ class TestSharedFit:
         return load_dataset(small_sample, as_of="2026-11-22")  # a fresh object: cache miss
 
     def test_p_alive_series_matches_the_page_and_is_cached(self, dataset, monkeypatch):
-        from retention_lib.pages import clv_report
+        from retention_lib.pages import clv_core
 
         calls = []
-        real = clv_report.fit_clv
-        monkeypatch.setattr(clv_report, "fit_clv",
+        real = clv_core.fit_clv
+        monkeypatch.setattr(clv_core, "fit_clv",
                             lambda *a, **k: calls.append(1) or real(*a, **k))
-        first = clv_report.p_alive_series(dataset, period="2026-10")
-        second = clv_report.p_alive_series(dataset, period="2026-10",
+        first = clv_core.p_alive_series(dataset, period="2026-10")
+        second = clv_core.p_alive_series(dataset, period="2026-10",
                                            settings=dataset.settings)
         assert len(calls) == 1  # the second call (and the page) reuse the fit
         pd.testing.assert_series_equal(first, second)
@@ -120,7 +120,7 @@ class TestSharedFit:
     def test_p_alive_series_is_none_when_the_model_is_skipped(self):
         from retention_lib.data.io import load_dataset
         from retention_lib.data.sample import generate_sample
-        from retention_lib.pages.clv_report import clv_metrics_section, p_alive_series
+        from retention_lib.pages.clv_core import clv_metrics_section, p_alive_series
 
         # 20 customers cannot give the 50 repeat buyers the model needs
         ds = load_dataset(generate_sample(customers=20), as_of="2026-11-22")
@@ -132,7 +132,7 @@ class TestSharedFit:
     def test_metrics_section_is_json_and_language_independent(self, dataset):
         import json
 
-        from retention_lib.pages.clv_report import clv_metrics_section
+        from retention_lib.pages.clv_core import clv_metrics_section
 
         out = {lang: clv_metrics_section(dataset, period="2026-10",
                                          settings=dataset.settings.replace(language=lang))

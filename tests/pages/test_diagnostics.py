@@ -11,6 +11,7 @@ import nbformat
 import pandas as pd
 import pytest
 
+from retention_lib.caching import memo
 from retention_lib.data.io import load_dataset
 from retention_lib.pages import diagnostics as dx
 
@@ -130,7 +131,7 @@ class TestExecutivePieces:
         real = dx.early_warning
         monkeypatch.setattr(dx, "early_warning", lambda *a, **k: calls.append(1) or real(*a, **k))
         monkeypatch.setattr(dx, "_p_alive", lambda *a, **k: (None, "missing"))
-        dx._CACHE.clear()
+        memo.clear_memory()
         for lang in ("en", "ru", "uk"):
             dx.executive_save(dataset, period=PERIOD, lang=lang)
             dx.executive_winback(dataset, period=PERIOD, lang=lang)
@@ -151,12 +152,12 @@ class TestPAlive:
         ids=["model-unreliable", "function-missing"],
     )
     def test_unavailable_p_alive_is_said(self, dataset, monkeypatch, result, note):
-        from retention_lib.pages import clv_report
+        from retention_lib.pages import clv_core
 
         if result is AttributeError:
-            monkeypatch.delattr(clv_report, "p_alive_series", raising=False)
+            monkeypatch.delattr(clv_core, "p_alive_series", raising=False)
         else:
-            monkeypatch.setattr(clv_report, "p_alive_series", lambda *a, **k: None,
+            monkeypatch.setattr(clv_core, "p_alive_series", lambda *a, **k: None,
                                 raising=False)
         diag = dx.build_diagnostics(dataset, period=PERIOD, lang="ru")
         assert diag.p_alive_note == note and diag.markers_off["low_p_alive"] == "p_alive"

@@ -10,7 +10,7 @@ import pytest
 
 from retention_lib.analysis import churn, reasons
 from retention_lib.data.io import load_dataset
-from retention_lib.pages import monthly
+from retention_lib.pages import context, monthly
 
 
 def _frame(rows):
@@ -102,23 +102,23 @@ class TestResolvePeriod:
     )
     def test_default(self, last, expected):
         tx = pd.DataFrame({"date": pd.to_datetime(["2009-01-05", last])})
-        assert monthly.resolve_period(tx, "") == expected
+        assert context.resolve_period(tx, "") == expected
 
     def test_dataset_uses_its_data_end(self):
         rows = [("a", "2026-01-05", 10.0), ("a", "2026-10-09", 10.0)]
         ds = load_dataset({"transactions": _frame(rows)}, as_of="2026-11-22")
         assert ds.data_end == pd.Timestamp("2026-10-09")
-        assert monthly.resolve_period(ds) == "2026-09"
+        assert context.resolve_period(ds) == "2026-09"
         given = load_dataset({"transactions": _frame(rows)}, as_of="2026-11-22",
                              config={"data_end": "2026-10-31"})
         assert given.data_end == pd.Timestamp("2026-10-31")
-        assert monthly.resolve_period(given) == "2026-10"
+        assert context.resolve_period(given) == "2026-10"
 
     def test_explicit_and_malformed(self):
         tx = pd.DataFrame({"date": pd.to_datetime(["2026-01-05"])})
-        assert monthly.resolve_period(tx, "2026-03") == "2026-03"
+        assert context.resolve_period(tx, "2026-03") == "2026-03"
         with pytest.raises(ValueError, match="YYYY-MM"):
-            monthly.resolve_period(tx, "March")
+            context.resolve_period(tx, "March")
 
 
 @pytest.fixture(scope="module")

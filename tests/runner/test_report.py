@@ -84,7 +84,7 @@ def write_data(folder: Path, text: str = TRANSACTIONS) -> Path:
 def fake_metrics():
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(
-            report, "_compute_metrics", lambda dataset, period, **kwargs: (dict(FAKE_METRICS), None)
+            report, "compute_metrics", lambda dataset, period, **kwargs: (dict(FAKE_METRICS), None)
         )
         yield
 
@@ -340,7 +340,7 @@ class TestConcurrency:
         def broken(dataset, period, **kwargs):
             raise KeyError("amount")
 
-        monkeypatch.setattr(report, "_compute_metrics", broken)
+        monkeypatch.setattr(report, "compute_metrics", broken)
         out = tmp_path / "out"
         with pytest.raises(ReportError, match="headline figures.*KeyError: 'amount'"):
             run_report(data=good_run["data"], out=out, notebooks_dir=good_run["nb"])
@@ -636,7 +636,7 @@ class TestEndToEnd:
         assert f"{100 * figures['customer_churn']:.1f}%" in archive
 
 
-_REAL_COMPUTE_METRICS = report._compute_metrics  # before the module's fake_metrics patch
+_REAL_COMPUTE_METRICS = report.compute_metrics  # before the module's fake_metrics patch
 
 
 @pytest.fixture(scope="module")
@@ -648,7 +648,7 @@ def subscription_run(tmp_path_factory):
     root = tmp_path_factory.mktemp("subscription")
     write_subscription(root / "data", customers=300, months=24, end="2026-10-31")
     with pytest.MonkeyPatch.context() as mp:  # the real headline figures, whatever ran before
-        mp.setattr(report, "_compute_metrics", _REAL_COMPUTE_METRICS)
+        mp.setattr(report, "compute_metrics", _REAL_COMPUTE_METRICS)
         return run_report(data=root / "data", out=root / "out", period="2026-10",
                           progress=lambda line: None)
 

@@ -15,9 +15,9 @@ import pytest
 from retention_lib.caching import memo
 from retention_lib.caching.cache import active_cache
 from retention_lib.data.io import load_dataset
-from retention_lib.pages import clv_report, diagnostics
-from retention_lib.pages.monthly import notebook_settings
-from retention_lib.runner import report, workers
+from retention_lib.pages import diagnostics
+from retention_lib.pages.context import notebook_settings
+from retention_lib.runner import build, workers
 from retention_lib.runner.report import ReportError, run_report
 from tests.runner.test_report import write_good_notebooks
 
@@ -33,13 +33,11 @@ pytestmark = pytest.mark.skipif(not workers.can_fork(), reason="no fork on this 
 
 def _forget_in_process_results() -> None:
     memo.clear_memory()
-    clv_report._CACHE.clear()
-    diagnostics._CACHE.clear()
 
 
 @pytest.fixture(scope="module")
 def builds(tmp_path_factory):
-    """``_compute_metrics`` of every page, once with jobs=1 and once with jobs=2."""
+    """``compute_metrics`` of every page, once with jobs=1 and once with jobs=2."""
     out = {}
     settings = notebook_settings("", company_name="", language="en")
     for jobs in (1, 2):
@@ -50,11 +48,11 @@ def builds(tmp_path_factory):
                               cache_dir=cache)
             stats: dict[str, int] = {}
             before = memo.cache_stats()
-            metrics, contact = report._compute_metrics(
+            metrics, contact = build.compute_metrics(
                 ds, "2026-10", parameters=PARAMETERS, notebooks=NOTEBOOKS, jobs=jobs,
                 worker_stats=stats,
             )
-            own = report._stats_since(before)
+            own = build.stats_since(before)
         log = [line.split() for line in (cache / "results.log").read_text().splitlines()]
         out[jobs] = {"metrics": metrics, "contact": contact, "stats": stats, "own": own,
                      "log": log}
@@ -127,7 +125,7 @@ class TestMemory:
         with active_cache(tmp_path):
             ds = load_dataset(SAMPLE, config=settings, as_of=date(2026, 11, 22),
                               cache_dir=tmp_path)
-            metrics, _ = report._compute_metrics(
+            metrics, _ = build.compute_metrics(
                 ds, "2026-10", parameters=PARAMETERS, notebooks=NOTEBOOKS, jobs=2,
                 worker_stats=stats, say=lines.append,
             )
@@ -150,7 +148,7 @@ class TestOnePassOverTheRows:
         # the sample runs to 2026-10-30, so for 2026-09 every page build cuts the rows at
         # 2026-09-30.  The runner does it once and computes the per-customer-day table of
         # the whole frame once (the month's is taken from it); the builds on their own
-        # (_build_pages, no pins) each cut and pass over the rows again.  Same figures.
+        # (build_pages, no pins) each cut and pass over the rows again.  Same figures.
         from retention_lib.analysis import customer_days, pinned
 
         calls: list[int] = []
@@ -160,21 +158,21 @@ class TestOnePassOverTheRows:
                                 lambda tx, *codes: calls.append(len(tx)) or build_days(tx, *codes))
         settings = notebook_settings("", company_name="", language="en")
         got = {}
-        for how in ("_compute_metrics", "_build_pages"):
+        for how in ("compute_metrics", "build_pages"):
             calls.clear()
             _forget_in_process_results()
             cache = tmp_path / how
             with active_cache(cache):
                 ds = load_dataset(SAMPLE, config=settings, as_of=date(2026, 11, 22),
                                   cache_dir=cache)
-                metrics, _ = getattr(report, how)(
+                metrics, _ = getattr(build, how)(
                     ds, "2026-09", parameters=PARAMETERS, notebooks=NOTEBOOKS, jobs=1,
                 )
             got[how] = (metrics, list(calls))
         _forget_in_process_results()
-        assert got["_compute_metrics"][1] == [len(ds.transactions)]
-        assert len(got["_build_pages"][1]) > 1  # before: a table per build
-        assert got["_compute_metrics"][0] == got["_build_pages"][0]
+        assert got["compute_metrics"][1] == [len(ds.transactions)]
+        assert len(got["build_pages"][1]) > 1  # before: a table per build
+        assert got["compute_metrics"][0] == got["build_pages"][0]
 
 
 class TestAvailableMemory:
