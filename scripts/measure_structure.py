@@ -118,13 +118,13 @@ def measure(root: Path) -> dict:
             for t in targets:
                 low = t.lower()
                 frame_memo = (isinstance(value, ast.Call)
-                              and getattr(value.func, "id", "") == "FrameMemo")
+                              and getattr(value.func, "id", "") in ("FrameMemo", "FramePins"))
                 if frame_memo or any(w in low for w in ("cache", "memo", "pinned")) and isinstance(
                         value, (ast.Dict, ast.Call)):
                     if isinstance(value, ast.Call):
                         f = value.func
                         fname = f.attr if isinstance(f, ast.Attribute) else getattr(f, "id", "")
-                        if fname not in ("dict", "OrderedDict", "FrameMemo", "WeakValueDictionary",
+                        if fname not in ("dict", "OrderedDict", "FrameMemo", "FramePins", "WeakValueDictionary",
                                          "WeakKeyDictionary", "defaultdict"):
                             continue
                     caches.append(f"{mod}.{t}")

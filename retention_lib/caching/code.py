@@ -20,7 +20,7 @@ __all__ = ["LOADER_CODE", "PACKAGE_ROOT", "code_digest", "code_files"]
 PACKAGE_ROOT = Path(__file__).resolve().parents[1]
 # What loading a dataset runs: the data layer, the settings, the caches themselves.
 LOADER_CODE = ("data", "caching", "config.py", "periods.py")
-_SOURCE_SUFFIXES = {".py", ".yaml", ".j2", ".tpl", ".css"}
+_SOURCE_SUFFIXES = {".py", ".yaml", ".json", ".j2", ".tpl", ".css"}
 
 
 def code_files(parts: tuple[str, ...] = (".",)) -> list[Path]:
