@@ -22,7 +22,10 @@ from .. import periods
 from ..analysis.clv import CLVModel, fit_clv
 from ..analysis.clv_inputs import billing_regularity
 from ..analysis.clv_outputs import clv_metrics
+from ..analysis.customer_days import shared_customer_codes
 from ..analysis.shared import rows_until
+from ..analysis.summary import customer_summary
+from ..analysis.tiers import value_tiers
 from ..caching.memo import cached_build
 from ..config import DEFAULT_SETTINGS, Settings
 from .context import data_end, settings_of
@@ -76,8 +79,6 @@ def fit_date(dataset, period: str) -> pd.Timestamp:
 def _value_tiers(tx: pd.DataFrame, as_of: pd.Timestamp, settings: Settings) -> pd.Series:
     """Value tier per customer at ``as_of`` (the ``tier`` column of
     :func:`retention_lib.analysis.tiers.value_tiers`)."""
-    from ..analysis.tiers import value_tiers
-
     tiers = value_tiers(tx, as_of=as_of, window_days=settings.tier_window_days,
                         a_share=settings.tier_a_share, b_share=settings.tier_b_share,
                         vip_share=settings.vip_share, vip_ids=settings.vip_ids)
@@ -101,8 +102,6 @@ class CLVCore:
         """Pickled (the report runner's cache) with ``drops`` and ``tiers`` computed and
         without ``tx``: a notebook kernel then shows the executive CLV block without the
         transactions (at 20M transactions: ~40 s and gigabytes saved per kernel)."""
-        from ..analysis.customer_days import shared_customer_codes
-
         state = dict(self.__dict__)
         with shared_customer_codes():  # one factorisation of the ids for both
             state["drops"] = self.drops
@@ -118,8 +117,6 @@ class CLVCore:
     @cached_property
     def drops(self) -> pd.DataFrame:
         """All customers whose P(alive) dropped since the previous month end (sorted)."""
-        from ..analysis.summary import customer_summary
-
         if not self.model.purchases_ok_:
             return pd.DataFrame(columns=["p_alive_previous", "p_alive", "change"],
                                 index=pd.Index([], name="customer_id"), dtype=float)
@@ -134,8 +131,6 @@ def core_for(dataset, *, period: str, settings: Settings | None) -> CLVCore:
     or per dataset object, period and settings (an analyst's session).  Every reader passes
     the settings spelled out (:func:`~retention_lib.pages.context.settings_of`), so that
     they all share one key."""
-    from ..analysis.summary import customer_summary
-
     options = clv_settings(settings_of(dataset, settings))
     period = str(pd.Period(period, freq="M"))
     as_of = fit_date(dataset, period)

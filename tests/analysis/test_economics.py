@@ -163,12 +163,12 @@ class TestEconomicsOfATinyBusiness:
         assert eco["basis"] == "lost"
 
     def test_pages_state_the_figure_with_its_source(self, tiny_business):
-        from retention_lib.pages import diagnostics
+        from retention_lib.pages import diagnostics, diagnostics_sections
 
         diag = diagnostics.build_diagnostics(tiny_business, period="2026-10", lang="en")
         verdict = diagnostics.scenario_sentence(tiny_business, period="2026-10",
                                                 diagnostics=diag)
         assert "340" in verdict and "3,400" in verdict
         assert "customers lost in the last 12 months" in verdict
-        page = diagnostics.section_economics(diag).data
+        page = diagnostics_sections.section_economics(diag).data
         assert "1,700" in page and "(2)" in page and "3,400" in page

@@ -155,7 +155,7 @@ class TestWonBack:
 class TestAdviceLegend:
     def test_once_per_reason_in_order_with_the_gesture_once(self):
         from retention_lib.i18n import get_translator
-        from retention_lib.pages.diagnostics import advice_legend
+        from retention_lib.pages.diagnostics_tables import advice_legend
 
         tr = get_translator("en")
         html = advice_legend(["price", "unknown", "price", "price"], tr=tr)
@@ -169,7 +169,7 @@ class TestAdviceLegend:
     @pytest.mark.parametrize("lang", ["ru", "uk"])
     def test_formula_in_the_reader_language(self, lang):
         from retention_lib.i18n import get_translator
-        from retention_lib.pages.diagnostics import winback_formula
+        from retention_lib.pages.diagnostics_tables import winback_formula
 
         q = winback_queue(_tx(), as_of=AS_OF)
         text = winback_formula(q, tr=get_translator(lang))

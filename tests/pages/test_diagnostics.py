@@ -1,6 +1,7 @@
-"""Tests of retention_lib.pages.diagnostics: the churn-diagnostics page, its executive-report pieces
-and metrics, on a tiny hand-made business (figures computed by hand in the comments) and,
-slow, the notebook under papermill in en/ru/uk."""
+"""Tests of retention_lib.pages.diagnostics (with its figures and sections modules): the
+churn-diagnostics page, its executive-report pieces and metrics, on a tiny hand-made business
+(figures computed by hand in the comments) and, slow, the notebook under papermill in
+en/ru/uk."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ import pytest
 from retention_lib.caching import memo
 from retention_lib.data.io import load_dataset
 from retention_lib.pages import diagnostics as dx
+from retention_lib.pages import diagnostics_figures as figures
+from retention_lib.pages import diagnostics_sections as sections
 
 NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "churn_diagnostics.ipynb"
 NBSP = "\u00a0"
@@ -128,9 +131,10 @@ class TestExecutivePieces:
 
     def test_computed_once_for_the_executive_pieces(self, dataset, monkeypatch):
         calls = []
-        real = dx.early_warning
-        monkeypatch.setattr(dx, "early_warning", lambda *a, **k: calls.append(1) or real(*a, **k))
-        monkeypatch.setattr(dx, "_p_alive", lambda *a, **k: (None, "missing"))
+        real = figures.early_warning
+        monkeypatch.setattr(figures, "early_warning",
+                            lambda *a, **k: calls.append(1) or real(*a, **k))
+        monkeypatch.setattr(figures, "p_alive_of", lambda *a, **k: (None, "missing"))
         memo.clear_memory()
         for lang in ("en", "ru", "uk"):
             dx.executive_save(dataset, period=PERIOD, lang=lang)
@@ -161,13 +165,13 @@ class TestPAlive:
                                 raising=False)
         diag = dx.build_diagnostics(dataset, period=PERIOD, lang="ru")
         assert diag.p_alive_note == note and diag.markers_off["low_p_alive"] == "p_alive"
-        text = _text(dx.section_save(diag))
+        text = _text(sections.section_save(diag))
         assert "Вероятность активности не используется" in text
 
 
 class TestSections:
     def test_event_outside_the_data_is_a_note(self, dataset):
-        text = _text(dx.section_events(_build(dataset, "en")))
+        text = _text(sections.section_events(_build(dataset, "en")))
         # data: first purchase 2023-07-15, last 2025-12-15
         assert ("2020-01-01: the event lies outside the data (2023-07-15 to 2025-12-15); "
                 "not measured.") in text
@@ -178,18 +182,18 @@ class TestSections:
         diag = dx.build_diagnostics(ds, period=PERIOD, p_alive=P_ALIVE)
         assert diag.markers_off == {"contacts_down": "contacts", "complaints_up": "signals",
                                     "competitor_interest": "signals", "not_using": "usage"}
-        text = _text(dx.section_save(diag))
+        text = _text(sections.section_save(diag))
         assert "Warning signs left out for lack of data: less responsive (no contact log)" in text
-        assert "needs the <code>events</code> table" in _text(dx.section_events(diag))
+        assert "needs the <code>events</code> table" in _text(sections.section_events(diag))
 
     @pytest.mark.parametrize("lang", ["en", "ru", "uk"])
     def test_every_section_renders(self, dataset, lang):
         diag = _build(dataset, lang)
         page = "".join(_text(f(diag)) for f in (
-            dx.section_header, dx.section_save, dx.section_backtest, dx.section_events,
-            dx.section_winback, dx.section_won_back, dx.section_economics,
-            dx.section_definitions))
-        for anchor, _ in dx.DIAGNOSTICS_SECTIONS:
+            sections.section_header, sections.section_save, sections.section_backtest,
+            sections.section_events, sections.section_winback, sections.section_won_back,
+            sections.section_economics, sections.section_definitions))
+        for anchor, _ in sections.DIAGNOSTICS_SECTIONS:
             assert f'id="{anchor}"' in page and f'href="#{anchor}"' in page
         assert "{" not in page.split("</style>", 1)[1]
 
@@ -230,7 +234,7 @@ class TestNotebook:
                 assert not (o.get("output_type") == "stream" and o.get("name") == "stderr")
                 html += o.get("data", {}).get("text/html", "")
         tr = get_translator(lang)
-        for _, key in dx.DIAGNOSTICS_SECTIONS:
+        for _, key in sections.DIAGNOSTICS_SECTIONS:
             assert tr.t(key) in html.replace("&#x27;", "'")
         assert html.count("<img ") == 3  # markers, back-test, events
 

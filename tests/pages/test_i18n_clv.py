@@ -12,7 +12,7 @@ import pytest
 
 from retention_lib.data.io import load_dataset
 from retention_lib.i18n import LANGUAGES, get_translator
-from retention_lib.pages import clv_report
+from retention_lib.pages import clv_html, clv_report, clv_sections
 from tests.test_i18n import _neutral_fixture, _render, english_words_in, visible_text
 
 #: Every heading of the CLV page, by catalog key (the top-N heading is plural).
@@ -73,9 +73,9 @@ class TestExecutiveSection:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             html = "".join(f(page).data for f in (
-                clv_report.clv_header, clv_report.clv_parameters, clv_report.clv_p_alive,
-                clv_report.clv_validation, clv_report.clv_tiers, clv_report.clv_potential,
-                clv_report.clv_top_customers, clv_report.clv_definitions))
+                clv_sections.clv_header, clv_sections.clv_parameters, clv_sections.clv_p_alive,
+                clv_sections.clv_validation, clv_sections.clv_tiers, clv_sections.clv_potential,
+                clv_sections.clv_top_customers, clv_sections.clv_definitions))
         assert [str(w.message) for w in caught if "Glyph" in str(w.message)] == []
         text = visible_text(f"<body>{html}</body>")
         assert english_words_in(text) == set()
@@ -101,7 +101,7 @@ class TestNotesInEveryLanguage:
         ids=["ru-few", "ru-many", "uk-one", "ru-penalizer", "en-corr", "uk-corr", "en-few"],
     )
     def test_note_text(self, lang, note, text):
-        got = clv_report.note_text(note, tr=get_translator(lang), currency="EUR")
+        got = clv_html.note_text(note, tr=get_translator(lang), currency="EUR")
         assert text in got.replace("\u00a0", " ")
 
     @pytest.mark.parametrize("lang", LANGUAGES)
@@ -113,6 +113,6 @@ class TestNotesInEveryLanguage:
                   "requested": 0.0, "used": 0.01, "corr": 0.1, "q": 0.9, "mean": 12.5,
                   "share": 0.95}
         for code, names in NOTE_CODES.items():
-            text = clv_report.note_text({"code": code, **{n: sample[n] for n in names}},
+            text = clv_html.note_text({"code": code, **{n: sample[n] for n in names}},
                                         tr=tr)
             assert text and "{" not in text, code
