@@ -56,7 +56,6 @@ from ..i18n import Translator, get_translator
 from ..present.quality_notes import quality_table
 from .context import data_end, report_days, resolve_period
 from .customer_tables import customer_info, tiers_at
-from .diagnostics import scenario_sentence
 from .monthly_steps import (
     Month,
     attribute_tables,
@@ -260,6 +259,10 @@ def build_monthly(
     MonthlyReport
         See its attributes.
     """
+    # here, not at module level: diagnostics imports lifetimes (~2 s), which a plain import of
+    # this module does not need
+    from .diagnostics import scenario_sentence
+
     settings = settings or getattr(dataset, "settings", None) or DEFAULT_SETTINGS
     tr = get_translator(lang or settings.language)
     period = resolve_period(dataset, period)

@@ -12,7 +12,6 @@ from typing import Any
 
 from ..config import Settings
 from ..present import display as d
-from . import diagnostics, discipline
 from ._numbers import as_float
 from .monthly import MonthlyReport
 from .monthly_verdict import verdict_sentences
@@ -89,6 +88,10 @@ def section_actions(report: MonthlyReport, *, dataset, settings: Settings | None
     computes them once. Without a contacts table the overdue key accounts are left out;
     heading id ``rl-actions``.
     """
+    # here, not at module level: diagnostics (and discipline, through it) import lifetimes
+    # (~2 s), which a plain import of this module does not need
+    from . import diagnostics, discipline
+
     tr = report.tr
     settings = settings or getattr(dataset, "settings", None) or report.settings
     contact = discipline.executive_report(dataset, period=report.period, settings=settings,

@@ -9,7 +9,6 @@ from typing import Any
 import pandas as pd
 
 from ..config import Settings
-from . import clv_core, diagnostics, discipline
 from ._numbers import as_float, json_number
 from .monthly import MonthlyReport, build_monthly
 
@@ -50,6 +49,10 @@ def report_metrics(
         (:func:`clv_core.clv_metrics_section`: model, parameters, expected revenue over the
         next 12 months; ``None`` without transactions).
     """
+    # here, not at module level: these pages import lifetimes (~2 s), which a plain import of
+    # this module does not need
+    from . import clv_core, diagnostics, discipline
+
     r = build_monthly(dataset, period=period, settings=settings)
     metrics = _metrics_from_report(r, dataset)
     if contact_discipline is None:
