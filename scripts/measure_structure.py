@@ -233,7 +233,7 @@ def main(argv):
 # every import, but from the runner and from a registry only into the CLV page's own module
 # (a reader looks that entry up and opens nothing else); analyses, data and the foundation are
 # what a page is built *from*, not how it is built, and are not counted.
-_PAGES = ("monthly", "diagnostics", "discipline", "clv_report", "customer_base")
+_PAGES = ("monthly", "monthly_metrics", "diagnostics", "discipline", "clv_report", "customer_base")
 _BELOW = ("analysis", "data", "caching", "locales", "config", "periods", "i18n")
 
 

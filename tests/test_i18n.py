@@ -25,7 +25,13 @@ from retention_lib.i18n import (
     get_translator,
     placeholders,
 )
-from retention_lib.pages import monthly
+from retention_lib.pages import (
+    customer_base,
+    monthly,
+    monthly_first_page,
+    monthly_metrics,
+    monthly_sections,
+)
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 NBSP = "\u00a0"
@@ -314,7 +320,7 @@ class TestSameFigures:
         out = {}
         for lang in LANGUAGES:
             settings = sample_dataset.settings.replace(language=lang)
-            out[lang] = monthly.report_metrics(sample_dataset, period="2026-10",
+            out[lang] = monthly_metrics.report_metrics(sample_dataset, period="2026-10",
                                                settings=settings)
             assert out[lang].pop("language") == lang
         assert out["ru"] == out["en"] and out["uk"] == out["en"]
@@ -330,10 +336,11 @@ class TestSameFigures:
 def _sections(report) -> str:
     return "".join(
         f(report).data for f in (
-            monthly.section_header, monthly.section_verdict, monthly.section_contents,
-            monthly.section_kpis, monthly.section_churn_series, monthly.section_churn_breakdown,
-            monthly.section_value_tiers, monthly.section_exit_reasons,
-            monthly.section_lost_customers, monthly.section_definitions,
+            monthly_first_page.section_header, monthly_first_page.section_verdict,
+            monthly_first_page.section_contents, monthly_first_page.section_kpis,
+            monthly_sections.section_churn_series, monthly_sections.section_churn_breakdown,
+            monthly_sections.section_value_tiers, monthly_sections.section_exit_reasons,
+            monthly_sections.section_lost_customers, monthly_sections.section_definitions,
         )
     )
 
@@ -342,12 +349,12 @@ class TestSections:
     @pytest.mark.parametrize("lang", ["ru", "uk"])
     def test_no_missing_glyph_in_charts(self, sample_dataset, lang):
         report = monthly.build_monthly(sample_dataset, period="2026-10", lang=lang)
-        base = monthly.build_customer_base(sample_dataset, period="2026-10", lang=lang)
+        base = customer_base.build_customer_base(sample_dataset, period="2026-10", lang=lang)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             _sections(report)
-            for f in (monthly.base_rfm, monthly.base_abc_xyz, monthly.base_cohorts,
-                      monthly.base_migration):
+            for f in (customer_base.base_rfm, customer_base.base_abc_xyz,
+                      customer_base.base_cohorts, customer_base.base_migration):
                 f(base)
         glyphs = [str(w.message) for w in caught if "Glyph" in str(w.message)]
         assert glyphs == []
@@ -371,7 +378,7 @@ class TestSections:
 
     def test_status_shown_by_icon_and_word(self, sample_dataset):
         report = monthly.build_monthly(sample_dataset, period="2026-10", lang="ru")
-        page = monthly.section_verdict(report).data
+        page = monthly_first_page.section_verdict(report).data
         status = str(report.overall["status"])
         icon = {"normal": "●", "warning": "▲", "critical": "■"}[status]
         word = get_translator("ru").t(f"status_badge.{status}")

@@ -8,7 +8,14 @@ import pytest
 from retention_lib import periods
 from retention_lib.config import ConfigError, load_settings
 from retention_lib.data.io import load_dataset
-from retention_lib.pages import context, monthly
+from retention_lib.pages import (
+    context,
+    monthly,
+    monthly_first_page,
+    monthly_metrics,
+    monthly_sections,
+    monthly_verdict,
+)
 
 
 def _tx(rows):
@@ -106,24 +113,25 @@ class TestNeverPastTheDataEnd:
         # end: not counted
         assert list(report.lost_month.index) == ["p"]
         assert report.lost_month.loc["p", "lost_on"] == pd.Timestamp("2010-12-05")
-        m = monthly.report_metrics(dataset, period="2010-12")
+        m = monthly_metrics.report_metrics(dataset, period="2010-12")
         assert (m["as_of"], m["data_end"], m["partial"]) == ("2010-12-09", "2010-12-09", True)
         assert m["customers"]["lost_this_month"] == 1
-        html = monthly.section_header(report).data
+        html = monthly_first_page.section_header(report).data
         assert "Data up to 9 December 2010" in html and "partial month" in html
-        assert "The data end on 9 December 2010" in " ".join(monthly.verdict_sentences(report))
+        sentences = " ".join(monthly_verdict.verdict_sentences(report))
+        assert "The data end on 9 December 2010" in sentences
 
     def test_short_history_is_said_with_dates(self, dataset):
         report = monthly.build_monthly(dataset, period="2010-11")
         # the window (2009-11-30, 2010-11-30] needs purchases from 2008-11-30 and tiers as
         # of 2009-11-30; the data start on 2009-12-05
         assert report.short_history and report.tiers_missing
-        sentences = " ".join(monthly.verdict_sentences(report))
+        sentences = " ".join(monthly_verdict.verdict_sentences(report))
         assert "needs purchases from 30 November 2008" in sentences
         assert "the data start on 5 December 2009" in sentences
-        kpis = monthly.section_kpis(report).data
+        kpis = monthly_first_page.section_kpis(report).data
         assert "shorter history: data from 5 December 2009" in kpis
-        m = monthly.report_metrics(dataset, period="2010-11")
+        m = monthly_metrics.report_metrics(dataset, period="2010-11")
         assert m["history"] == {"data_start": "2009-12-05", "window_start": "2009-11-30",
                                 "needed_from": "2008-11-30", "short_history": True,
                                 "tiers_missing": True}
@@ -134,12 +142,12 @@ class TestNeverPastTheDataEnd:
         ds = load_dataset({"transactions": _tx(rows)}, as_of="2011-04-15")
         report = monthly.build_monthly(ds, period="2011-03")
         assert report.tiers_missing
-        html = monthly.section_churn_breakdown(report).data
+        html = monthly_sections.section_churn_breakdown(report).data
         assert "Churn by tier needs tiers as of 31 March 2010; the data start on 1 December " \
             "2010." in html
         # tiers at 31 March 2011 rank the 121 days 1 Dec 2010 .. 31 Mar 2011, not 365
         assert "the data start on 1 December 2010, so they rank the 121 days the data hold" \
-            in monthly.section_value_tiers(report).data
+            in monthly_sections.section_value_tiers(report).data
 
 
 class TestRunner:

@@ -15,7 +15,15 @@ import pytest
 
 from retention_lib.data.io import load_dataset
 from retention_lib.data.sample import generate_sample
-from retention_lib.pages import clv_report, diagnostics, discipline, monthly
+from retention_lib.pages import (
+    clv_report,
+    diagnostics,
+    discipline,
+    monthly,
+    monthly_first_page,
+    monthly_metrics,
+    monthly_sections,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -38,19 +46,20 @@ def test_every_period_builds(months):
         report = monthly.build_monthly(ds, period=period)
         assert report.as_of == min(pd.Timestamp(END),
                                    pd.Period(period, "M").to_timestamp(how="end").normalize())
-        for section in (monthly.section_header, monthly.section_verdict, monthly.section_kpis,
-                        monthly.section_churn_series, monthly.section_churn_breakdown):
+        for section in (monthly_first_page.section_header, monthly_first_page.section_verdict,
+                        monthly_first_page.section_kpis, monthly_sections.section_churn_series,
+                        monthly_sections.section_churn_breakdown):
             assert section(report).data
         if report.tiers_missing:
             assert "Churn by tier needs tiers as of" in \
-                monthly.section_churn_breakdown(report).data
+                monthly_sections.section_churn_breakdown(report).data
         if period == "2026-10":  # the partial last month says so
-            assert "Data up to 9 October 2026" in monthly.section_header(report).data
+            assert "Data up to 9 October 2026" in monthly_first_page.section_header(report).data
         diag = diagnostics.build_diagnostics(ds, period=period)
         assert diag.as_of == report.as_of
         discipline.build_contact_discipline(ds, period=period)
         clv_report.build_clv_page(ds, period=period)
-        m = monthly.report_metrics(ds, period=period)
+        m = monthly_metrics.report_metrics(ds, period=period)
         json.dumps(m, allow_nan=False)
         assert m["as_of"] <= END and m["data_end"] == END
         if m["backtest"] is not None:
@@ -93,13 +102,14 @@ def test_retail_export_reports_every_month(tmp_path):
     assert len(no_id) == 1 and no_id[0].rows > 0
     for period in pd.period_range("2010-12", "2011-12", freq="M").astype(str):
         report = monthly.build_monthly(ds, period=period)
-        for section in (monthly.section_header, monthly.section_verdict, monthly.section_kpis,
-                        monthly.section_churn_series, monthly.section_churn_breakdown):
+        for section in (monthly_first_page.section_header, monthly_first_page.section_verdict,
+                        monthly_first_page.section_kpis, monthly_sections.section_churn_series,
+                        monthly_sections.section_churn_breakdown):
             assert section(report).data
         diagnostics.build_diagnostics(ds, period=period)
         discipline.build_contact_discipline(ds, period=period)
         clv_report.build_clv_page(ds, period=period)
-        m = monthly.report_metrics(ds, period=period)
+        m = monthly_metrics.report_metrics(ds, period=period)
         json.dumps(m, allow_nan=False)
         assert m["as_of"] <= "2011-12-09"
         assert m["partial"] is (period == "2011-12")

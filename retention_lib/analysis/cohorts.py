@@ -225,7 +225,7 @@ def segment_migration_from_rfm(
     now_tbl: pd.DataFrame, transactions: pd.DataFrame, *, as_of: pd.Timestamp, lapse_days: int
 ) -> pd.DataFrame:
     """:func:`segment_migration` given the RFM table now (a caller that has it already,
-    :func:`retention_lib.pages.monthly.build_customer_base`, saves computing it twice)."""
+    :func:`retention_lib.pages.customer_base.build_customer_base`, saves computing it twice)."""
     from . import rfm
 
     prev = previous_month_end(as_of)

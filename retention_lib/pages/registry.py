@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..config import Settings
-from . import clv_report, diagnostics, discipline, monthly
+from . import clv_report, customer_base, diagnostics, discipline, monthly
 
 __all__ = ["PAGES", "PageEntry", "build", "share_derived"]
 
@@ -59,7 +59,7 @@ def _monthly_report(dataset, period: str, settings: Settings):
 
 
 def _customer_base(dataset, period: str, settings: Settings):
-    return monthly.build_customer_base(dataset, period=period, settings=settings)
+    return customer_base.build_customer_base(dataset, period=period, settings=settings)
 
 
 def _churn_diagnostics(dataset, period: str, settings: Settings):

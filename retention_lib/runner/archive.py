@@ -28,7 +28,7 @@ __all__ = ["HEADLINE_KEYS", "build_archive_index", "headline", "write_archive_in
 _PERIOD_DIR = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 #: Headline figure → its dotted key path in ``metrics.json`` (the schema of
-#: :func:`retention_lib.pages.monthly.report_metrics`, documented in ``reports/README.md``).
+#: :func:`retention_lib.pages.monthly_metrics.report_metrics`, documented in ``reports/README.md``).
 HEADLINE_KEYS: dict[str, str] = {
     "customer_churn": "customer_churn",
     "customer_status": "status",

@@ -83,7 +83,7 @@ def build_pages(
     hands their results back.  ``worker_stats`` (a dict, filled in) receives the workers'
     :func:`retention_lib.caching.memo.cache_stats`, which this process's counts do not include.
 
-    :func:`retention_lib.pages.monthly.report_metrics` holds every section (``compliance``,
+    :func:`retention_lib.pages.monthly_metrics.report_metrics` holds every section (``compliance``,
     ``at_risk``, ``backtest``, ``winback``, ``clv``); each is ``None`` when its input table is
     missing, so ``metrics.json`` always has the same keys.  Returns ``(metrics, discipline
     report)``: the contact-discipline report (in the report language) feeds the call lists
@@ -91,7 +91,7 @@ def build_pages(
     """
     from ..caching import memo
     from ..data.memory import release_memory
-    from ..pages import clv_core, context, diagnostics, discipline, monthly, registry
+    from ..pages import clv_core, context, diagnostics, discipline, monthly_metrics, registry
     from . import workers
 
     settings = context.notebook_settings(
@@ -155,8 +155,8 @@ def build_pages(
         contact = discipline.executive_report(ds, period=period, settings=settings,
                                               lang=language)
     with timed("headline figures"):
-        metrics = dict(monthly.report_metrics(ds, period=period, settings=settings,
-                                              contact_discipline=contact))
+        metrics = dict(monthly_metrics.report_metrics(ds, period=period, settings=settings,
+                                                      contact_discipline=contact))
     if contact is not None and contact.plan is not None:
         # the call lists carry the director's save and win-back targets (the diagnostics
         # the headline figures just built, from the run cache)

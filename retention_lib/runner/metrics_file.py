@@ -76,7 +76,7 @@ def write_metrics(
 ) -> dict[str, Any]:
     """Write ``metrics.json`` at ``path``; returns its content.
 
-    ``headline``: the figures of :func:`retention_lib.pages.monthly.report_metrics`;
+    ``headline``: the figures of :func:`retention_lib.pages.monthly_metrics.report_metrics`;
     ``data_end`` ``None``: the data end is ``as_of`` (the period is not partial).
     """
     metrics = jsonable(

@@ -10,7 +10,15 @@ import pytest
 
 from retention_lib.analysis import churn, reasons
 from retention_lib.data.io import load_dataset
-from retention_lib.pages import context, monthly
+from retention_lib.pages import (
+    context,
+    customer_base,
+    monthly,
+    monthly_first_page,
+    monthly_metrics,
+    monthly_sections,
+    monthly_verdict,
+)
 
 
 def _frame(rows):
@@ -51,7 +59,7 @@ class TestVerdictBoundaries:
     )
     def test_first_sentence(self, n, lost, text):
         report = monthly.build_monthly(_tiny(n, lost), period="2026-10")
-        sentences = monthly.verdict_sentences(report)
+        sentences = monthly_verdict.verdict_sentences(report)
         assert sentences[0].startswith(text)
 
     def test_month_counts_and_no_surveys(self):
@@ -61,7 +69,7 @@ class TestVerdictBoundaries:
             ("back1", "2026-10-20", 80.0),
         ]
         report = monthly.build_monthly(_tiny(20, 2, extra), period="2026-10")
-        sentences = monthly.verdict_sentences(report)
+        sentences = monthly_verdict.verdict_sentences(report)
         assert "1 customer was lost in October (€500 of annual revenue) and 1 won back (€80)." \
             in sentences
         assert sentences[-2] == "Exit reasons are unknown: add surveys.csv to rank them."
@@ -84,7 +92,7 @@ class TestVerdictBoundaries:
         extra = [("lost1", "2025-10-10", 500.0)]
         report = monthly.build_monthly(_tiny(20, 2, extra), period="2026-10")
         assert "Up 4.3 points on last month (10.0% at the end of September)." in \
-            monthly.verdict_sentences(report)
+            monthly_verdict.verdict_sentences(report)
 
 
 class TestResolvePeriod:
@@ -131,7 +139,7 @@ def sample_dataset():
 class TestMetrics:
     def test_metrics_equal_direct_foundation_calls(self, sample_dataset):
         ds = sample_dataset
-        m = monthly.report_metrics(ds, period="2026-10")
+        m = monthly_metrics.report_metrics(ds, period="2026-10")
         json.dumps(m, allow_nan=False)  # strictly JSON-serialisable
         tx, cust = ds.transactions, ds.customers
         # the 150-customer sample's last dated row is Friday 30 October: October is the
@@ -187,10 +195,11 @@ class TestMetrics:
             report.overall["customer_churn"])
         html = "".join(
             f(report).data for f in (
-                monthly.section_header, monthly.section_verdict, monthly.section_kpis,
-                monthly.section_churn_series, monthly.section_churn_breakdown,
-                monthly.section_value_tiers, monthly.section_exit_reasons,
-                monthly.section_lost_customers, monthly.section_definitions,
+                monthly_first_page.section_header, monthly_first_page.section_verdict,
+                monthly_first_page.section_kpis,
+                monthly_sections.section_churn_series, monthly_sections.section_churn_breakdown,
+                monthly_sections.section_value_tiers, monthly_sections.section_exit_reasons,
+                monthly_sections.section_lost_customers, monthly_sections.section_definitions,
             )
         )
         assert html.count("<img ") == 6 and html.count('alt="') == 6
@@ -254,12 +263,13 @@ class TestSectionsFollowTheData:
         region = report.by_attribute["region"]
         assert list(region.index) == ["North", "unassigned"]  # a blank region: unassigned
         assert region["lost"].tolist() == [1, 2]
-        html = monthly.section_churn_breakdown(report).data
+        html = monthly_sections.section_churn_breakdown(report).data
         assert "Churn and revenue by segment" in html and "Churn and revenue by region" in html
         assert "HoReCa" not in html and "B2C" in html
 
     def test_breakdowns_in_metrics(self):
-        metrics = monthly.report_metrics(_attributes_dataset(manager=True), period="2026-10")
+        metrics = monthly_metrics.report_metrics(_attributes_dataset(manager=True),
+                                                 period="2026-10")
         seg = metrics["breakdowns"]["segment"]
         assert seg["B2C"] == {"active_now": 2, "revenue_12m": 100.0, "active_at_start": 4,
                               "lost": 2, "customer_churn": 0.5, "revenue_churn": 0.5}
@@ -272,10 +282,10 @@ class TestSectionsFollowTheData:
         report = monthly.build_monthly(ds, period="2026-10")
         assert report.by_manager is None
         assert report.sections_off["churn by manager"] == "customers.manager"
-        html = monthly.section_churn_breakdown(report).data
+        html = monthly_sections.section_churn_breakdown(report).data
         assert "needs the <code>manager</code> column in the <code>customers</code>" in html
         assert "Churn by account manager" not in html
-        dq = monthly.section_definitions(report).data
+        dq = monthly_sections.section_definitions(report).data
         assert "churn by manager (needs the manager column of customers.csv)" in dq
         contacts = pd.DataFrame({"customer_id": ["c001"], "date": ["2026-10-01"],
                                  "channel": ["call"]})
@@ -319,25 +329,25 @@ class TestOnePopulationPerLabel:
 
     def test_customer_base_populations(self):
         ds = _attributes_dataset(manager=True)
-        base = monthly.build_customer_base(ds, period="2026-10")
+        base = customer_base.build_customer_base(ds, period="2026-10")
         # 8 customers bought; c000, c004, c005 are lost on 1 Jun 2026: 5 active
         assert (base.ever, base.active) == (8, 5)
         assert len(base.rfm) == 8
         assert int(base.abc_xyz.to_numpy().sum()) == 5
-        html = monthly.base_rfm(base).data
+        html = customer_base.base_rfm(base).data
         assert "Covers all 8 customers who bought up to 31 October 2026, active or lost " \
                "(5 active, 3 lost)." in html
         assert "Covers the 5 customers active on 31 October 2026" in \
-            monthly.base_abc_xyz(base).data
+            customer_base.base_abc_xyz(base).data
 
     def test_executive_page_and_metrics(self):
         ds = _attributes_dataset(manager=True)
         report = monthly.build_monthly(ds, period="2026-10")
         assert report.active_now == 5 and int(report.tiers["customers"].sum()) == 5
-        html = monthly.section_value_tiers(report).data
+        html = monthly_sections.section_value_tiers(report).data
         assert "Value tiers of the 5 active customers" in html
         assert "Covers all 8 customers who bought up to 31 October 2026" in html
-        metrics = monthly.report_metrics(ds, period="2026-10")
+        metrics = monthly_metrics.report_metrics(ds, period="2026-10")
         assert metrics["customers"]["active"] == 5
         assert metrics["customers"]["ever_seen"] == 8
         assert metrics["clv"]["population"] == "ever_seen"
@@ -359,7 +369,7 @@ class TestFirstPage:
         # gap (over the 365-day lapse): 19, with 18 x 100 + 90 = 1,890
         assert report.previous_month == {"active": 20, "lost": 1, "lost_revenue": 700.0,
                                          "won": 19, "won_revenue": 1890.0}
-        html = monthly.section_kpis(report).data
+        html = monthly_first_page.section_kpis(report).data
         assert "−1 vs last month (20)" in html  # active customers
         assert "±0 vs last month (1)" in html  # lost: 1 in October, 1 in September
         assert "−19 vs last month (19)" in html  # won back: 0 in October, 19 in September
@@ -367,7 +377,7 @@ class TestFirstPage:
     def test_change_follows_customer_churn_before_revenue_churn(self):
         report = monthly.build_monthly(_tiny(20, 2, [("lost1", "2025-10-10", 500.0)]),
                                        period="2026-10")
-        s = monthly.verdict_sentences(report)
+        s = monthly_verdict.verdict_sentences(report)
         assert s[0].startswith("Annual customer churn")
         assert s[1].startswith("Up 4.3 points on last month")
         # then the caveat of this short history (data from 1 Jun 2025), then revenue churn
@@ -379,7 +389,7 @@ class TestFirstPage:
         from retention_lib.pages import discipline
 
         report = monthly.build_monthly(sample_dataset, period="2026-10")
-        html = monthly.section_actions(report, dataset=sample_dataset).data
+        html = monthly_first_page.section_actions(report, dataset=sample_dataset).data
         assert 'id="rl-actions"' in html and "This month&#x27;s actions" in html
         contact = discipline.build_contact_discipline(sample_dataset, period="2026-10",
                                                       lang="en", with_funnel=False)
@@ -403,6 +413,6 @@ def test_series_note_when_every_month_has_a_short_history():
                       config={"data_end": "2026-10-31"})
     report = monthly.build_monthly(ds, period="2026-10")
     assert bool(report.series["partial_history"].all())
-    html = monthly.section_churn_series(report).data
+    html = monthly_sections.section_churn_series(report).data
     assert "Every month of the series starts less than a year after the first" in html
     assert "The first" not in html

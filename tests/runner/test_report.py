@@ -2,10 +2,10 @@
 execute/render/publish/archive).
 
 Most tests run tiny notebooks written into tmp folders, with the headline figures of
-``metrics.json`` replaced by a fake (the runner's contract with ``monthly.report_metrics``).
+``metrics.json`` replaced by a fake (the runner's contract with ``monthly_metrics.report_metrics``).
 One successful run is shared by the module (kernel start-up costs ~1-2 s per notebook).
-When the real notebooks and ``retention_lib.pages.monthly`` exist, an end-to-end run on a small
-generated dataset checks the rendered pages, including hostile customer names.
+When the real notebooks and ``retention_lib.pages.monthly_metrics`` exist, an end-to-end run on a
+small generated dataset checks the rendered pages, including hostile customer names.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ PARAMETERS_CELL = (
 )
 # transactions end on 2026-03-31 (a month's last day) → default period 2026-03
 TRANSACTIONS = "customer_id,date,amount\nc1,2026-01-05,100\nc2,2026-02-10,50\nc1,2026-03-31,20\n"
-FAKE_METRICS = {  # the shape of monthly.report_metrics (only the keys the runner reads)
+FAKE_METRICS = {  # the shape of monthly_metrics.report_metrics (only the keys the runner reads)
     "period": "2026-03",
     "as_of": "2026-03-31",
     "customer_churn": 0.125,
@@ -568,16 +568,16 @@ def _real_pipeline_available() -> bool:
         return False
     try:
         from retention_lib.data import sample  # noqa: F401
-        from retention_lib.pages import monthly
+        from retention_lib.pages import monthly_metrics
     except ImportError:
         return False
-    return hasattr(monthly, "report_metrics") and hasattr(sample, "write_sample")
+    return hasattr(monthly_metrics, "report_metrics") and hasattr(sample, "write_sample")
 
 
 @pytest.fixture(scope="module")
 def real_run(tmp_path_factory):
     if not _real_pipeline_available():
-        pytest.skip("real notebooks / retention_lib.pages.monthly / sample not there yet")
+        pytest.skip("real notebooks / retention_lib.pages.monthly_metrics / sample not there yet")
     import pandas as pd
 
     from retention_lib.data.sample import write_sample
@@ -642,7 +642,7 @@ _REAL_COMPUTE_METRICS = report.compute_metrics  # before the module's fake_metri
 @pytest.fixture(scope="module")
 def subscription_run(tmp_path_factory):
     if not _real_pipeline_available():
-        pytest.skip("real notebooks / retention_lib.pages.monthly / sample not there yet")
+        pytest.skip("real notebooks / retention_lib.pages.monthly_metrics / sample not there yet")
     from retention_lib.data.sample_subscription import write_subscription
 
     root = tmp_path_factory.mktemp("subscription")
