@@ -100,7 +100,7 @@ class ContactDiscipline:
         :func:`contacts_log.contact_quality` (``None`` without contacts).
     stages, funnel_counts, funnel_by_manager, conversions, conversions_by_manager
         Funnel tables (:mod:`retention_lib.analysis.funnel`); ``None`` only when built without the
-        funnel (:func:`discipline_metrics_section`, :func:`executive_block`).
+        funnel (:func:`executive_report`: the metrics, the executive block, the call lists).
     fit
         :func:`managers.manager_fit` (``None`` without a customers table).
     sections_off

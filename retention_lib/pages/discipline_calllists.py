@@ -98,8 +98,9 @@ def call_list_tasks(report: ContactDiscipline) -> pd.DataFrame:
 
     Tasks: the contact plan's calls, meetings and keep-in-touch contacts
     (:func:`contact_planning.contact_plan`), and -- when the report carries them
-    (:func:`with_targets`) -- every customer to save (the at-risk list, by value at risk)
-    and every lost customer to win back (the queue, by expected recoverable revenue).
+    (:func:`~retention_lib.pages.discipline.with_targets`) -- every customer to save (the
+    at-risk list, by value at risk) and every lost customer to win back (the queue, by
+    expected recoverable revenue).
 
     * ``priority``: calls, meetings, keep in touch: 1, 2, ... per manager and task in the
       plan's order (tier, money at stake = value x days overdue, value); save and win back:
