@@ -361,12 +361,12 @@ class TestSections:
 
     def test_contents_links_point_at_headings(self, sample_dataset):
         report = monthly.build_monthly(sample_dataset, period="2026-10", lang="uk")
-        from retention_lib.pages import clv_report, diagnostics, discipline
+        from retention_lib.pages import clv_report, diagnostics, discipline_executive
 
         kw = {"period": "2026-10", "settings": sample_dataset.settings, "lang": "uk"}
         page = _sections(report) + "".join(
             block(sample_dataset, **kw).data
-            for block in (discipline.executive_block, diagnostics.executive_save,
+            for block in (discipline_executive.executive_block, diagnostics.executive_save,
                           diagnostics.executive_winback, clv_report.executive_clv)
         )
         links = re.findall(r'<a href="#([^"]+)"', page)

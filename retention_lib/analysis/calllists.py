@@ -29,8 +29,8 @@ Excel safety (CSV / formula injection)
 
 Language: the caller may pass ``headers`` (column → header text) and ``labels`` (column →
 {code: display text}) to write the file in the report's language
-(:func:`retention_lib.pages.discipline.write_report_call_lists` does); neutralisation applies to the
-translated text as to any other text.
+(:func:`retention_lib.pages.discipline_calllists.write_report_call_lists` does); neutralisation
+applies to the translated text as to any other text.
 
 File names: ``call_list_<manager>.csv`` where every run of characters other than letters,
 digits, ``_`` and ``-`` (any script) becomes ``_`` (so ``../x`` cannot leave the folder);

@@ -80,8 +80,8 @@ def section_verdict(report: MonthlyReport):
 def section_actions(report: MonthlyReport, *, dataset, settings: Settings | None = None):
     """"This month's actions": 3-5 actions derived from the data, each with its owner (a
     named manager or the director), the customers concerned and the money
-    (:func:`retention_lib.pages.discipline.executive_actions`): the flagged manager, the overdue
-    VIP/A customers, the top customers to save and to win back, the call lists.
+    (:func:`retention_lib.pages.discipline_executive.executive_actions`): the flagged
+    manager, the overdue VIP/A customers, the top customers to save and to win back, the call lists.
 
     Reads the contact-discipline report (without the funnel) and the churn diagnostics of
     the same period -- the very calls of the executive blocks below, so a report run
@@ -90,7 +90,7 @@ def section_actions(report: MonthlyReport, *, dataset, settings: Settings | None
     """
     # here, not at module level: diagnostics (and discipline, through it) import lifetimes
     # (~2 s), which a plain import of this module does not need
-    from . import diagnostics, discipline
+    from . import diagnostics, discipline, discipline_executive
 
     tr = report.tr
     settings = settings or getattr(dataset, "settings", None) or report.settings
@@ -98,7 +98,8 @@ def section_actions(report: MonthlyReport, *, dataset, settings: Settings | None
                                           lang=tr.lang)
     diag = diagnostics.diagnostics_for(dataset, period=report.period, settings=settings,
                                        lang=tr.lang)
-    actions = discipline.executive_actions(contact, at_risk=diag.at_risk, queue=diag.queue)
+    actions = discipline_executive.executive_actions(contact, at_risk=diag.at_risk,
+                                                     queue=diag.queue)
     parts = [heading("rl-actions", tr.t("lists.exec.heading"))]
     if not actions:
         parts.append(d.paragraphs_html([tr.t("lists.exec.none")], css_class="rl-report"))

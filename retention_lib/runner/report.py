@@ -249,9 +249,9 @@ def _write_extra_files(contact_report: Any, staging: Path) -> None:
     """
     if contact_report is None:
         return
-    from ..pages import discipline
+    from ..pages import discipline_calllists
 
-    discipline.write_report_call_lists(contact_report, staging / "call_lists")
+    discipline_calllists.write_report_call_lists(contact_report, staging / "call_lists")
 
 
 # --------------------------------------------------------------------------- runner

@@ -12,7 +12,12 @@ import pandas as pd
 import pytest
 
 from retention_lib.data.io import load_dataset
-from retention_lib.pages import discipline
+from retention_lib.pages import (
+    discipline,
+    discipline_calllists,
+    discipline_executive,
+    discipline_sections,
+)
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +41,7 @@ def bare(folders):
     return discipline.build_contact_discipline(load_dataset(folders["bare"]), period="2026-10")
 
 
-SECTIONS = [name for name in discipline.__all__ if name.startswith("section_")]
+SECTIONS = [name for name in discipline_sections.__all__ if name.startswith("section_")]
 
 
 class TestFull:
@@ -52,12 +57,12 @@ class TestFull:
 
     @pytest.mark.parametrize("name", SECTIONS)
     def test_sections_render(self, full, name):
-        html = getattr(discipline, name)(full).data
+        html = getattr(discipline_sections, name)(full).data
         assert "class=\"rl-off\"" not in html  # nothing switched off: every table present
         assert "<script" not in html
 
     def test_call_lists(self, full, tmp_path):
-        written = discipline.write_report_call_lists(full, tmp_path)
+        written = discipline_calllists.write_report_call_lists(full, tmp_path)
         assert set(written) == set(full.plan["manager"].astype(str))
         rows = 0
         for path in written.values():
@@ -79,19 +84,20 @@ class TestFull:
         ds = load_dataset(folders["full"])
         diag = build_diagnostics(ds, period="2026-10", lang="en")
         report = discipline.with_targets(full, diag)
-        written = discipline.write_report_call_lists(report, tmp_path)
+        written = discipline_calllists.write_report_call_lists(report, tmp_path)
         tr = get_translator("en")
-        titles = [tr.t(f"lists.sheet.{discipline.cadence_key(k)}") for k in discipline.TASKS]
+        titles = [tr.t(f"lists.sheet.{discipline_calllists.cadence_key(k)}")
+                  for k in discipline_calllists.TASKS]
         start, end = pd.Timestamp("2026-11-01"), pd.Timestamp("2026-11-30")
-        seen = {k: 0 for k in discipline.TASKS}
+        seen = {k: 0 for k in discipline_calllists.TASKS}
         save_priorities, winback_priorities = [], []
         for path in written.values():
             book = openpyxl.load_workbook(path)
             assert book.sheetnames == titles
-            for kind, ws in zip(discipline.TASKS, book.worksheets, strict=True):
+            for kind, ws in zip(discipline_calllists.TASKS, book.worksheets, strict=True):
                 header = [c.value for c in ws[1]]
-                cols = discipline.SHEET_COLUMNS[kind]
-                assert header == [discipline._headers(tr, kind)[c] for c in cols]
+                cols = discipline_calllists.SHEET_COLUMNS[kind]
+                assert header == [discipline_calllists.call_list_headers(tr, kind)[c] for c in cols]
                 assert ws.freeze_panes == "A2"
                 rows = list(ws.iter_rows(min_row=2, values_only=True))
                 seen[kind] += len(rows)
@@ -120,7 +126,7 @@ class TestFull:
         assert seen["keep in touch"] == plan_kinds.get("keep in touch", 0)
 
     def test_plan_section_agrees_with_compliance(self, full):
-        html = discipline.section_contact_plan(full).data
+        html = discipline_sections.section_contact_plan(full).data
         comp = full.compliance
         for manager, n in comp.loc[comp["status"] == "overdue", "manager"].value_counts().items():
             tasks = full.plan.loc[(full.plan["manager"] == manager)
@@ -130,7 +136,7 @@ class TestFull:
         assert "Overdue customers" in html and ".xlsx file in the call-list folder" in html
 
     def test_executive_section_links(self, full):
-        html = discipline.executive_section(full)
+        html = discipline_executive.executive_section(full)
         assert 'href="contact_discipline.html"' in html
 
 
@@ -140,19 +146,20 @@ class TestWithoutContacts:
         assert bare.sections_off["compliance"] == "contacts"
         assert bare.sections_off["manager_fit"] == "customers"
         assert discipline.discipline_metrics(bare) is None
-        html = discipline.section_compliance_by_manager(bare).data
+        html = discipline_sections.section_compliance_by_manager(bare).data
         assert "needs the <code>contacts</code> table" in html
 
     def test_funnel_still_shown(self, bare):
         assert bare.funnel_counts["reached"].iloc[0] == len(bare.stages)
-        assert "<img" in discipline.section_funnel(bare).data
+        assert "<img" in discipline_sections.section_funnel(bare).data
 
     def test_no_call_lists(self, bare, tmp_path):
-        assert discipline.write_report_call_lists(bare, tmp_path / "cl") == {}
+        assert discipline_calllists.write_report_call_lists(bare, tmp_path / "cl") == {}
 
 
 def test_executive_block_one_call(folders):
-    html = discipline.executive_block(load_dataset(folders["full"]), period="2026-10").data
+    html = discipline_executive.executive_block(load_dataset(folders["full"]),
+                                                period="2026-10").data
     assert "Contact discipline" in html and "contact_discipline.html" in html
 
 
@@ -241,8 +248,8 @@ class TestDatasetLevel:
 
     def test_write_call_lists_for(self, folders, full, tmp_path):
         ds = load_dataset(folders["full"])
-        written = discipline.write_call_lists_for(ds, period="2026-10", settings=ds.settings,
-                                                  out_dir=tmp_path, lang="uk")
+        written = discipline_calllists.write_call_lists_for(
+            ds, period="2026-10", settings=ds.settings, out_dir=tmp_path, lang="uk")
         assert set(written) >= set(full.plan["manager"].astype(str))
         path = next(iter(written.values())).with_suffix(".csv")
         with path.open(encoding="utf-8-sig", newline="") as fh:
@@ -288,8 +295,8 @@ class TestCallListTasksByHand:
                                    at_risk=at_risk, queue=queue)
 
     def test_priorities_marks_and_working_days(self, report, monkeypatch):
-        monkeypatch.setattr(discipline, "DIRECTOR_TOP", 2)
-        t = discipline.call_list_tasks(report)
+        monkeypatch.setattr(discipline_calllists, "DIRECTOR_TOP", 2)
+        t = discipline_calllists.call_list_tasks(report)
         got = [(r.manager, r.task, r.priority, r.director_target, r.due_by.strftime("%m-%d"))
                for r in t.itertuples()]
         # save for m: three targets, ranks 1, 3, 4, over 10 of November's working days:
@@ -310,8 +317,8 @@ class TestCallListTasksByHand:
         ]
 
     def test_columns_value_markers_reason_action(self, report):
-        tasks = discipline.call_list_tasks(report)
-        assert tuple(tasks.columns) == discipline.TASK_COLUMNS
+        tasks = discipline_calllists.call_list_tasks(report)
+        assert tuple(tasks.columns) == discipline_calllists.TASK_COLUMNS
         t = tasks.set_index(["task", "customer_id"])
         tr = report.tr
         save = t.loc[("save", "s1")]
@@ -328,7 +335,7 @@ class TestCallListTasksByHand:
 
 
 class TestExecutiveActions:
-    """discipline.executive_actions on hand-made tables (three managers)."""
+    """discipline_executive.executive_actions on hand-made tables (three managers)."""
 
     @pytest.fixture
     def report(self, full):
@@ -355,7 +362,7 @@ class TestExecutiveActions:
                             index=["w1", "w2", "w3"])
 
     def test_hand_computed(self, report, at_risk, queue):
-        acts = discipline.executive_actions(report, at_risk=at_risk, queue=queue, top=2,
+        acts = discipline_executive.executive_actions(report, at_risk=at_risk, queue=queue, top=2,
                                             max_actions=6)
         got = [(a["kind"], a["owner"], a["customers"], a["count"], a["money"]) for a in acts]
         assert got == [
@@ -377,14 +384,14 @@ class TestExecutiveActions:
         assert (acts[5]["save"], acts[5]["winback"], acts[5]["managers"]) == (3, 3, 2)
 
     def test_at_most_five(self, report, at_risk, queue):
-        acts = discipline.executive_actions(report, at_risk=at_risk, queue=queue, top=2)
+        acts = discipline_executive.executive_actions(report, at_risk=at_risk, queue=queue, top=2)
         assert [a["kind"] for a in acts] == ["review_manager", "review_manager",
                                              "overdue_key", "save", "win_back"]
 
     def test_nothing_to_do(self, report):
         quiet = dataclasses.replace(report, fit=report.fit.assign(flagged=False),
                                     overdue_key=report.overdue_key.iloc[:0])
-        assert discipline.executive_actions(quiet, at_risk=None, queue=None) == []
+        assert discipline_executive.executive_actions(quiet, at_risk=None, queue=None) == []
 
 
 class TestActionsWithoutManagers:
@@ -402,7 +409,7 @@ class TestActionsWithoutManagers:
         return SimpleNamespace(fit=None, overdue_key=None, at_risk=at_risk, queue=queue)
 
     def test_unassigned_customers_are_the_directors(self):
-        from retention_lib.pages.discipline import executive_actions
+        from retention_lib.pages.discipline_executive import executive_actions
 
         acts = executive_actions(self._report("unassigned"))
         assert [(a["kind"], a["owner"]) for a in acts] == [
@@ -413,7 +420,7 @@ class TestActionsWithoutManagers:
         assert lists["managers"] == 0 and lists["money"] == 675.0
 
     def test_a_named_manager_owns_them(self):
-        from retention_lib.pages.discipline import executive_actions
+        from retention_lib.pages.discipline_executive import executive_actions
 
         acts = executive_actions(self._report("Anna"))
         assert [a["owner"] for a in acts] == ["Anna", "Anna", "director"]

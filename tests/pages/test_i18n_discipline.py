@@ -12,7 +12,13 @@ import pytest
 from retention_lib.analysis import cadence, funnel
 from retention_lib.data.io import load_dataset
 from retention_lib.i18n import LANGUAGES, get_translator
-from retention_lib.pages import discipline
+from retention_lib.pages import (
+    discipline,
+    discipline_calllists,
+    discipline_executive,
+    discipline_format,
+    discipline_sections,
+)
 from tests.test_i18n import _neutral_fixture, _render, english_words_in, visible_text
 
 PERIOD = "2026-10"
@@ -36,11 +42,11 @@ def reports(dataset):
             for lang in LANGUAGES}
 
 
-SECTIONS = [n for n in discipline.__all__ if n.startswith("section_")]
+SECTIONS = [n for n in discipline_sections.__all__ if n.startswith("section_")]
 
 
 def _page(report) -> str:
-    return "".join(getattr(discipline, n)(report).data for n in SECTIONS)
+    return "".join(getattr(discipline_sections, n)(report).data for n in SECTIONS)
 
 
 class TestCatalog:
@@ -59,10 +65,11 @@ class TestCatalog:
     def test_status_words_differ_from_english(self, lang):
         tr, en = get_translator(lang), get_translator("en")
         for status in cadence.STATUSES:
-            assert discipline.status_text(status, tr) != discipline.status_text(status, en)
+            shown = discipline_format.status_text(status, tr)
+            assert shown != discipline_format.status_text(status, en)
             # icon + word: never colour alone
-            assert discipline.status_text(status, tr).startswith(
-                discipline.STATUS_ICON[status] + " ")
+            assert discipline_format.status_text(status, tr).startswith(
+                discipline_format.STATUS_ICON[status] + " ")
 
 
 class TestSameFigures:
@@ -91,7 +98,7 @@ class TestRenderedSections:
     @pytest.mark.parametrize("lang", ["ru", "uk"])
     def test_executive_section_translated(self, reports, lang):
         r = reports[lang]
-        page = discipline.executive_section(r)
+        page = discipline_executive.executive_section(r)
         text = visible_text("<body>" + page)
         assert english_words_in(text) == set()
         assert 'href="contact_discipline.html"' in page
@@ -103,7 +110,7 @@ class TestRenderedSections:
 
     def test_numbers_and_dates_by_locale(self, reports):
         r = reports["ru"]
-        page = _html.unescape(discipline.section_definitions(r).data)
+        page = _html.unescape(discipline_sections.section_definitions(r).data)
         # data as of (the small sample's data end, Friday 30 October), month name in Russian
         assert "30 октября 2026" in page
         q = r.contact_quality
@@ -112,8 +119,8 @@ class TestRenderedSections:
         assert f"{rows:,}".replace(",", "\u00a0") in page
 
     def test_executive_block_one_call_in_language(self, dataset):
-        html = discipline.executive_block(dataset, period=PERIOD, settings=dataset.settings,
-                                          lang="uk").data
+        html = discipline_executive.executive_block(dataset, period=PERIOD,
+                                                    settings=dataset.settings, lang="uk").data
         assert "Дисципліна контактів" in html
 
 
@@ -122,18 +129,20 @@ class TestCallListsInLanguage:
     def test_headers_and_actions_translated_bom_kept(self, reports, lang, tmp_path):
         r = reports[lang]
         tr = get_translator(lang)
-        written = discipline.write_report_call_lists(r, tmp_path)
+        written = discipline_calllists.write_report_call_lists(r, tmp_path)
         assert written
-        tasks = {tr.t(f"lists.sheet.{discipline.cadence_key(k)}") for k in discipline.TASKS}
+        tasks = {tr.t(f"lists.sheet.{discipline_calllists.cadence_key(k)}")
+                 for k in discipline_calllists.TASKS}
         sep = ";" if lang in ("ru", "uk") else ","
         for path in written.values():
             raw = path.with_suffix(".csv").read_bytes()
             assert raw.startswith(b"\xef\xbb\xbf")
             with path.with_suffix(".csv").open(encoding="utf-8-sig", newline="") as fh:
                 rows = list(csv.reader(fh, delimiter=sep))
-            heads = discipline._headers(tr)
+            heads = discipline_calllists.call_list_headers(tr)
             assert rows[0] == [heads[k] for k in (
-                "task", *[c for c in discipline.TASK_COLUMNS if c not in ("task", "manager")],
+                "task",
+                *[c for c in discipline_calllists.TASK_COLUMNS if c not in ("task", "manager")],
                 "manager")]
             assert all(len(row) == len(rows[0]) for row in rows)  # the separator holds
             assert {row[0] for row in rows[1:]} <= tasks
@@ -148,9 +157,9 @@ class TestCallListsInLanguage:
         plan.loc[0, "name"] = '=HYPERLINK("http://evil")'
         plan.loc[1, "name"] = "-1+1"
         hostile = discipline.ContactDiscipline(**{**r.__dict__, "plan": plan})
-        written = discipline.write_report_call_lists(hostile, tmp_path)
+        written = discipline_calllists.write_report_call_lists(hostile, tmp_path)
         cells, xcells = [], []
-        col = discipline.TASK_COLUMNS.index("name")
+        col = discipline_calllists.TASK_COLUMNS.index("name")
         for path in written.values():
             with path.with_suffix(".csv").open(encoding="utf-8-sig", newline="") as fh:
                 cells += [row[col] for row in list(csv.reader(fh, delimiter=";"))[1:]]
@@ -172,7 +181,7 @@ class TestNotebook:
         page = _render("contact_discipline", neutral_data, lang, tmp_path / "out.ipynb")
         text = visible_text(page)
         tr = get_translator(lang)
-        for anchor, _key in discipline.DISCIPLINE_SECTIONS:
+        for anchor, _key in discipline_sections.DISCIPLINE_SECTIONS:
             assert f'id="{anchor}"' in page
         assert tr.t("discipline.headings.by_manager") in text
         assert tr.t("discipline.headings.manager_fit") in text
@@ -193,7 +202,8 @@ class TestCharts:
 
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            for f in (discipline.section_compliance_by_manager, discipline.section_funnel,
-                      discipline.section_manager_fit):
+            for f in (discipline_sections.section_compliance_by_manager,
+                      discipline_sections.section_funnel,
+                      discipline_sections.section_manager_fit):
                 f(reports[lang])
         assert [str(w.message) for w in caught if "Glyph" in str(w.message)] == []

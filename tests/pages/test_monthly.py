@@ -276,7 +276,7 @@ class TestSectionsFollowTheData:
         assert set(metrics["breakdowns"]) == {"segment", "region"}
 
     def test_no_manager_column_turns_the_manager_sections_off(self):
-        from retention_lib.pages import discipline
+        from retention_lib.pages import discipline, discipline_executive, discipline_sections
 
         ds = _attributes_dataset(manager=False)
         report = monthly.build_monthly(ds, period="2026-10")
@@ -297,9 +297,10 @@ class TestSectionsFollowTheData:
                                    "manager_fit": "customers.manager"}
         assert cd.compliance is not None  # compliance itself stays on
         assert discipline.discipline_metrics(cd)["by_manager"] == {}
-        assert "compliance per manager" in discipline.executive_section(cd)
-        for section in (discipline.section_compliance_by_manager,
-                        discipline.section_manager_fit, discipline.section_funnel):
+        assert "compliance per manager" in discipline_executive.executive_section(cd)
+        for section in (discipline_sections.section_compliance_by_manager,
+                        discipline_sections.section_manager_fit,
+                        discipline_sections.section_funnel):
             assert section(cd) is not None
 
     def test_with_managers_the_sections_are_on(self):
@@ -386,7 +387,7 @@ class TestFirstPage:
 
     def test_actions_section(self, sample_dataset):
         from retention_lib.pages import diagnostics as dx
-        from retention_lib.pages import discipline
+        from retention_lib.pages import discipline, discipline_executive
 
         report = monthly.build_monthly(sample_dataset, period="2026-10")
         html = monthly_first_page.section_actions(report, dataset=sample_dataset).data
@@ -394,7 +395,8 @@ class TestFirstPage:
         contact = discipline.build_contact_discipline(sample_dataset, period="2026-10",
                                                       lang="en", with_funnel=False)
         diag = dx.build_diagnostics(sample_dataset, period="2026-10", lang="en")
-        acts = discipline.executive_actions(contact, at_risk=diag.at_risk, queue=diag.queue)
+        acts = discipline_executive.executive_actions(contact, at_risk=diag.at_risk,
+                                                      queue=diag.queue)
         assert 3 <= len(acts) <= 5
         assert html.count("<li>") == len(acts)
         for a in acts:  # every action names its owner and its money
