@@ -261,10 +261,9 @@ def _checked_options(
     *, config: str | Path | None, lang: str | None, data_end: str | date | None,
     period: str | None, cell_timeout: int, jobs: int | None,
 ) -> tuple[Settings, str, int]:
-    """:func:`run_report`'s options checked before any data is read: ``(settings with the
-    report language and data end, language, jobs)``; a usage error raises
-    :class:`ReportError` with exit code 2."""
-    settings: Settings = load_settings(config)
+    """:func:`run_report`'s options, checked before any data is read (a usage error: exit
+    code 2): ``(settings with the report language and data end, language, jobs)``."""
+    settings = load_settings(config)
     language = lang or settings.language
     if language not in LANGUAGES:
         raise ReportError(
@@ -353,10 +352,8 @@ def run_report(
         Anything else that stops the run (nothing published; see the module docstring).
     """
     say = _say(progress)
-    settings, language, jobs = _checked_options(
-        config=config, lang=lang, data_end=data_end, period=period,
-        cell_timeout=cell_timeout, jobs=jobs,
-    )
+    settings, language, jobs = _checked_options(config=config, lang=lang, data_end=data_end,
+                                                period=period, cell_timeout=cell_timeout, jobs=jobs)
     data_dir = Path(data).resolve()
     config_path = Path(config).resolve() if config is not None else None
     out_dir = Path(out).resolve()
