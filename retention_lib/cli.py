@@ -10,6 +10,10 @@ from typing import Annotated
 
 import typer
 
+# The commands import what they run inside their bodies, not here: ``retention --help`` and
+# every command's start-up would otherwise pay for pandas, the data layer and the report
+# runner (about 0.1 s against 0.5 s for ``data.io``, over 2 s for ``runner.report``).
+
 __all__ = ["app", "main"]
 
 app = typer.Typer(
@@ -55,11 +59,11 @@ def sample(
 ) -> None:
     """Write the deterministic sample business (or CDNOW) as CSV tables."""
     if cdnow:
-        from .data.cdnow import write_cdnow
+        from .data.cdnow import write_cdnow  # lazy: start-up time (pandas)
 
         counts = write_cdnow(out)
     else:
-        from .data.sample import write_sample
+        from .data.sample import write_sample  # lazy: start-up time (pandas)
 
         counts = write_sample(out, customers=customers, seed=seed, end=end, months=months)
     for table, n in counts.items():
@@ -80,6 +84,7 @@ def validate(
     data_end: Annotated[str | None, typer.Option(help=_DATA_END_HELP)] = None,
 ) -> None:
     """Check a data folder against the data contract; exit 0 when clean, 1 otherwise."""
+    # lazy: start-up time (see the top of this module)
     from .config import ConfigError, load_settings
     from .data.io import DataValidationError, load_dataset
 
@@ -128,6 +133,7 @@ def report(
     data_end: Annotated[str | None, typer.Option(help=_DATA_END_HELP)] = None,
 ) -> None:
     """Build the monthly report into OUT/PERIOD/ (atomically: all or nothing)."""
+    # lazy: start-up time (see the top of this module)
     from .config import ConfigError
     from .data.io import DataValidationError
     from .runner.report import ReportError, run_report

@@ -124,8 +124,9 @@ def measure(root: Path) -> dict:
                     if isinstance(value, ast.Call):
                         f = value.func
                         fname = f.attr if isinstance(f, ast.Attribute) else getattr(f, "id", "")
-                        if fname not in ("dict", "OrderedDict", "FrameMemo", "FramePins", "WeakValueDictionary",
-                                         "WeakKeyDictionary", "defaultdict"):
+                        if fname not in ("dict", "OrderedDict", "FrameMemo", "FramePins",
+                                         "WeakValueDictionary", "WeakKeyDictionary",
+                                         "defaultdict"):
                             continue
                     caches.append(f"{mod}.{t}")
         aliases = {}

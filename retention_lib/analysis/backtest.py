@@ -214,16 +214,8 @@ def backtest_markers(
     ValueError
         ``at`` is not before ``data_end``, or ``horizon_days`` is not positive.
     """
-    if horizon_days <= 0:
-        raise ValueError(f"horizon_days must be positive, got {horizon_days}")
-    end = (
-        as_day(transactions["date"].max(), "data_end") if data_end is None
-        else as_day(data_end, "data_end")
-    )
-    T = end - pd.Timedelta(days=horizon_days + lapse_days) if at is None else as_day(at, "at")
-    if T >= end:
-        raise ValueError(f"at={T:%Y-%m-%d} must be before the end of the data {end:%Y-%m-%d}")
-    h_end = T + pd.Timedelta(days=horizon_days)
+    T, h_end, end = _backtest_window(transactions, at=at, horizon_days=horizon_days,
+                                     lapse_days=lapse_days, data_end=data_end)
     # early_warning reads only transactions, contacts and signals dated on or before T,
     # usage months up to the last complete month before T, value tiers at T and customers'
     # ``churned_on <= T`` (a later end date counts as none), i.e. exactly what
@@ -271,6 +263,23 @@ def backtest_markers(
         by_marker=by_marker,
         customers=judged.assign(churned=churned),
     )
+
+
+def _backtest_window(
+    transactions: pd.DataFrame, *, at: Any, horizon_days: int, lapse_days: int, data_end: Any
+) -> tuple[pd.Timestamp, pd.Timestamp, pd.Timestamp]:
+    """``(T, horizon end, data end)`` of :func:`backtest_markers`, checked."""
+    if horizon_days <= 0:
+        raise ValueError(f"horizon_days must be positive, got {horizon_days}")
+    end = (
+        as_day(transactions["date"].max(), "data_end") if data_end is None
+        else as_day(data_end, "data_end")
+    )
+    T = end - pd.Timedelta(days=horizon_days + lapse_days) if at is None else as_day(at, "at")
+    if T >= end:
+        raise ValueError(f"at={T:%Y-%m-%d} must be before the end of the data {end:%Y-%m-%d}")
+    h_end = T + pd.Timedelta(days=horizon_days)
+    return T, h_end, end
 
 
 def _churned_in_horizon(

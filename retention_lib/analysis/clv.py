@@ -126,7 +126,9 @@ NOTE_CODES: dict[str, tuple[str, ...]] = {
 
 # ----------------------------------------------------------------------------- the model
 
-
+# This module stays a little over 600 lines: it is one class (the model, ~460 lines, whose
+# fitting steps share its state) and the constants of its notes; everything around the
+# model is already in clv_fitters, clv_inputs, clv_holdout and clv_outputs.
 class CLVModel:
     """Probability alive, expected purchases, expected spend and CLV per customer.
 

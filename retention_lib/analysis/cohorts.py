@@ -15,10 +15,13 @@ Customers without any purchase up to ``as_of`` (only refunds) belong to no cohor
 
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 import pandas as pd
 
 from ..config import DEFAULT_SETTINGS
+from . import rfm
 from ._frames import day_number
 from .customer_days import customer_day_table, share_subset_codes
 
@@ -214,8 +217,6 @@ def segment_migration(
         segment order of ``rfm.RFM_SEGMENTS`` when available, and segments with no customer
         on either side are left out.
     """
-    from . import rfm
-
     as_of = pd.Timestamp(as_of)
     now_tbl = _rfm(rfm, transactions, as_of, lapse_days)
     return segment_migration_from_rfm(now_tbl, transactions, as_of=as_of, lapse_days=lapse_days)
@@ -226,8 +227,6 @@ def segment_migration_from_rfm(
 ) -> pd.DataFrame:
     """:func:`segment_migration` given the RFM table now (a caller that has it already,
     :func:`retention_lib.pages.customer_base.build_customer_base`, saves computing it twice)."""
-    from . import rfm
-
     prev = previous_month_end(as_of)
     keep = (transactions["date"] <= prev).to_numpy(dtype=bool, na_value=False)
     before = transactions.loc[keep]
@@ -253,8 +252,6 @@ def segment_migration_from_rfm(
 
 
 def _rfm(rfm_module, transactions: pd.DataFrame, as_of: pd.Timestamp, lapse_days: int):
-    import inspect
-
     params = inspect.signature(rfm_module.rfm_table).parameters
     kw = {"as_of": as_of}
     if "lapse_days" in params:

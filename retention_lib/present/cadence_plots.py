@@ -17,7 +17,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter
 
 from ..i18n import Translator, get_translator
-from .plots import WIDE
+from .chart_style import WIDE
 
 __all__ = ["COMPLIANCE_STYLE", "plot_compliance", "plot_funnel"]
 

@@ -18,7 +18,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
 from ..i18n import Translator, get_translator
-from .plots import heatmap, money_label
+from .chart_style import heatmap, money_label
 
 __all__ = [
     "plot_clv_by_tier",

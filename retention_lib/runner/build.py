@@ -19,7 +19,12 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from ..analysis.pinned import pinned_aggregates, pinned_rows
+from ..caching import memo
+from ..data.memory import release_memory
+from ..pages import clv_core, context, diagnostics, discipline, monthly_metrics, registry
 from ..periods import report_as_of
+from . import workers
 
 __all__ = [
     "ONE_BUILD_PER_TABLE_BYTE",
@@ -50,8 +55,6 @@ def compute_metrics(
     (:func:`retention_lib.analysis.pinned.pinned_aggregates`).  The worker processes
     inherit them instead of each build making its own copy of the rows and its own pass
     over them."""
-    from ..analysis.pinned import pinned_aggregates, pinned_rows
-
     as_of = report_as_of(period, dataset.data_end)
     with contextlib.ExitStack() as pinned:
         with _timer(say)("month's rows and customer-day table"):
@@ -89,20 +92,28 @@ def build_pages(
     report)``: the contact-discipline report (in the report language) feeds the call lists
     (:func:`_write_extra_files`).
     """
-    from ..caching import memo
-    from ..data.memory import release_memory
-    from ..pages import clv_core, context, diagnostics, discipline, monthly_metrics, registry
-    from . import workers
-
     settings = context.notebook_settings(
         parameters["config_path"], company_name=parameters["company_name"],
         language=parameters["language"], data_end=dataset.settings.data_end,
     )
-    language = parameters["language"]
     ds = dataclasses.replace(dataset, settings=settings)  # what a kernel's load_dataset gives
+    worker_stats = {} if worker_stats is None else worker_stats
+    if notebooks:
+        _build_notebook_pages(ds, period=period, settings=settings, notebooks=notebooks,
+                              say=say, jobs=jobs, worker_stats=worker_stats)
+    return _headline_figures(ds, period=period, settings=settings,
+                             language=parameters["language"], timed=_timer(say))
+
+
+def _build_notebook_pages(
+    ds: Any, *, period: str, settings: Any, notebooks: frozenset[str],
+    say: Callable[[str], None] | None, jobs: int, worker_stats: dict[str, int],
+) -> None:
+    """The pages of notebooks/*.ipynb (registry.build: the very calls of their setup cells)
+    and what the executive report's blocks read, in two groups (:func:`build_pages`); adds
+    the workers' cache counts to ``worker_stats`` when they ran in worker processes."""
     timed = _timer(say)
     timed_say = say if say is not None else (lambda line: None)
-    worker_stats = {} if worker_stats is None else worker_stats
     call = {"period": period, "settings": settings}
 
     def build(notebook: str, timed) -> None:
@@ -110,46 +121,49 @@ def build_pages(
             page = registry.build(notebook, ds, **call)
         registry.share_derived(notebook, page, ds, **call)
 
-    if notebooks:
-        # the pages of notebooks/*.ipynb (registry.build: the very calls of their setup
-        # cells) and what the executive report's blocks read.  The CLV model is needed by
-        # both groups below (diagnostics' probability alive, the CLV page): it is fitted
-        # first, here, and every worker starts with it in memory; the first group stores it
-        # for the kernels (pickling it computes its drops and tiers: ~10 s at 20M
-        # transactions, which the second group's longer run covers)
-        with timed("CLV model"):
-            core = clv_core.fit_core(ds, **call)
+    # The CLV model is needed by both groups below (diagnostics' probability alive, the CLV
+    # page): it is fitted first, here, and every worker starts with it in memory; the first
+    # group stores it for the kernels (pickling it computes its drops and tiers: ~10 s at 20M
+    # transactions, which the second group's longer run covers)
+    with timed("CLV model"):
+        core = clv_core.fit_core(ds, **call)
 
-        def churn_pages(say: Callable[[str], None]) -> dict[str, int]:
-            before, timed = memo.cache_stats(), _timer(say)
-            with timed("CLV model stored"):
-                clv_core.seed_core(core, ds, **call)
-            build("churn_diagnostics", timed)  # the executive report reads it
-            build("monthly_report", timed)
-            return stats_since(before)
+    def churn_pages(say: Callable[[str], None]) -> dict[str, int]:
+        before, timed = memo.cache_stats(), _timer(say)
+        with timed("CLV model stored"):
+            clv_core.seed_core(core, ds, **call)
+        build("churn_diagnostics", timed)  # the executive report reads it
+        build("monthly_report", timed)
+        return stats_since(before)
 
-        def other_pages(say: Callable[[str], None]) -> dict[str, int]:
-            before, timed = memo.cache_stats(), _timer(say)
-            for notebook in ("contact_discipline", "customer_base", "clv"):
-                if notebook in notebooks:
-                    build(notebook, timed)
-            return stats_since(before)
+    def other_pages(say: Callable[[str], None]) -> dict[str, int]:
+        before, timed = memo.cache_stats(), _timer(say)
+        for notebook in ("contact_discipline", "customer_base", "clv"):
+            if notebook in notebooks:
+                build(notebook, timed)
+        return stats_since(before)
 
-        # two groups of about equal length at scale (benchmarks/results/report_scale.md),
-        # each in a worker process forked with the loaded tables when jobs > 1; every page
-        # lands in the run cache, where the steps below and the notebooks read it
-        forked = jobs > 1 and workers.can_fork()
-        if forked:
-            release_memory()  # workers do not inherit the loader's freed heap
-            forked = _room_for_two_builds(ds, say=timed_say)
-        counts = workers.run_tasks(
-            [("diagnostics", churn_pages), ("contact discipline", other_pages)],
-            say=timed_say, parallel=forked,
-        )
-        if forked:
-            for count in counts:
-                for name, value in count.items():
-                    worker_stats[name] = worker_stats.get(name, 0) + value
+    # two groups of about equal length at scale (benchmarks/results/report_scale.md),
+    # each in a worker process forked with the loaded tables when jobs > 1; every page
+    # lands in the run cache, where the steps below and the notebooks read it
+    forked = jobs > 1 and workers.can_fork()
+    if forked:
+        release_memory()  # workers do not inherit the loader's freed heap
+        forked = _room_for_two_builds(ds, say=timed_say)
+    counts = workers.run_tasks(
+        [("diagnostics", churn_pages), ("contact discipline", other_pages)],
+        say=timed_say, parallel=forked,
+    )
+    if forked:
+        for count in counts:
+            for name, value in count.items():
+                worker_stats[name] = worker_stats.get(name, 0) + value
+
+
+def _headline_figures(
+    ds: Any, *, period: str, settings: Any, language: str, timed
+) -> tuple[dict[str, Any], Any]:
+    """``(metrics, contact-discipline report)`` of :func:`build_pages`, from the run cache."""
     with timed("contact-discipline block"):
         # discipline.executive_block's report: its plan also feeds the call lists
         contact = discipline.executive_report(ds, period=period, settings=settings,
@@ -179,8 +193,6 @@ def _room_for_two_builds(dataset: Any, *, say: Callable[[str], None]) -> bool:
     of this size.  Otherwise they are built one after the other in this process (slower,
     a third less memory at 20M transactions) rather than risk the out-of-memory killer; the
     log says why.  Unknown available memory: two workers."""
-    from . import workers
-
     available = workers.available_memory()
     tables = sum(int(f.memory_usage(deep=True).sum()) for f in dataset.tables.values())
     two = TWO_BUILDS_PER_TABLE_BYTE * tables
@@ -197,8 +209,6 @@ def _room_for_two_builds(dataset: Any, *, say: Callable[[str], None]) -> bool:
 
 def stats_since(before: dict[str, int]) -> dict[str, int]:
     """This process's :func:`retention_lib.caching.memo.cache_stats` counted since ``before``."""
-    from ..caching import memo
-
     return {name: value - before.get(name, 0) for name, value in memo.cache_stats().items()}
 
 
@@ -217,9 +227,6 @@ def _timer(say: Callable[[str], None] | None):
 
 def release_analysis_memory() -> None:
     """Drop the in-process caches that keep the dataset alive (the results are on disk)."""
-    from ..caching import memo
-    from ..data.memory import release_memory
-
     memo.clear_memory()
     gc.collect()
     release_memory()  # pyarrow's pool and the C heap give the freed tables back
@@ -262,8 +269,6 @@ def page_reuse(cache_dir: Path, *, runner_lines: int) -> str:
 
 
 def memo_summary(worker_stats: Mapping[str, int]) -> str:
-    from ..caching import memo
-
     stats = memo.cache_stats()
     built = stats["misses"] + worker_stats.get("misses", 0)
     reused = stats["hits"] + worker_stats.get("hits", 0)

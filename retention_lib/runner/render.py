@@ -24,6 +24,8 @@ import nbformat  # noqa: E402
 from nbconvert import HTMLExporter  # noqa: E402
 from nbconvert.preprocessors import Preprocessor  # noqa: E402
 
+from ..i18n import get_translator  # noqa: E402
+
 __all__ = [
     "ARCHIVE_HREF",
     "DirectorOutputPreprocessor",
@@ -67,8 +69,6 @@ def page_label(name: str, *, language: str = "en") -> str:
     A notebook the catalog does not know (a user's own) is named after its file:
     ``my_notebook`` → ``my notebook``.
     """
-    from ..i18n import get_translator
-
     tr = get_translator(language)
     key = f"navigation.pages.{name}"
     return tr.t(key) if tr.has(key) else name.replace("_", " ")
@@ -189,8 +189,6 @@ def render_html(
     exporter.register_preprocessor(DirectorOutputPreprocessor(), enabled=True)
     resources: dict[str, Any] = {"metadata": {"name": title}}
     if nav or archive_href:
-        from ..i18n import get_translator
-
         tr = get_translator(language)
         resources["rl_nav"] = {
             "label": tr.t("navigation.label"),

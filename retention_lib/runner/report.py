@@ -62,6 +62,8 @@ from typing import Any
 
 from ..caching.cache import CACHE_ENV, active_cache
 from ..config import LANGUAGES, Settings, load_settings
+from ..data.io import AS_OF_ENV, load_dataset
+from ..pages import discipline_calllists
 from ..periods import (
     DATA_END_ENV,
     TRAILING_DAYS,
@@ -249,12 +251,38 @@ def _write_extra_files(contact_report: Any, staging: Path) -> None:
     """
     if contact_report is None:
         return
-    from ..pages import discipline_calllists
-
     discipline_calllists.write_report_call_lists(contact_report, staging / "call_lists")
 
 
 # --------------------------------------------------------------------------- runner
+
+
+def _checked_options(
+    *, config: str | Path | None, lang: str | None, data_end: str | date | None,
+    period: str | None, cell_timeout: int, jobs: int | None,
+) -> tuple[Settings, str, int]:
+    """:func:`run_report`'s options, checked before any data is read (a usage error: exit
+    code 2): ``(settings with the report language and data end, language, jobs)``."""
+    settings = load_settings(config)
+    language = lang or settings.language
+    if language not in LANGUAGES:
+        raise ReportError(
+            f"language {language!r} is not supported; choose one of {', '.join(LANGUAGES)}",
+            exit_code=2,
+        )
+    # the report language reaches every in-process product (metrics are language-free; the
+    # call lists' headers are not)
+    settings = settings.replace(language=language)
+    if data_end is not None:
+        settings = settings.replace(data_end=data_end)
+    if period is not None:
+        _period_bounds(period)  # malformed month: usage error before reading any data
+    if cell_timeout <= 0:
+        raise ReportError(f"cell timeout must be positive, got {cell_timeout}", exit_code=2)
+    jobs = DEFAULT_JOBS if jobs is None else jobs
+    if jobs < 1:
+        raise ReportError(f"jobs must be at least 1, got {jobs}", exit_code=2)
+    return settings, language, jobs
 
 
 def run_report(
@@ -324,25 +352,8 @@ def run_report(
         Anything else that stops the run (nothing published; see the module docstring).
     """
     say = _say(progress)
-    settings: Settings = load_settings(config)
-    language = lang or settings.language
-    if language not in LANGUAGES:
-        raise ReportError(
-            f"language {language!r} is not supported; choose one of {', '.join(LANGUAGES)}",
-            exit_code=2,
-        )
-    # the report language reaches every in-process product (metrics are language-free; the
-    # call lists' headers are not)
-    settings = settings.replace(language=language)
-    if data_end is not None:
-        settings = settings.replace(data_end=data_end)
-    if period is not None:
-        _period_bounds(period)  # malformed month: usage error before reading any data
-    if cell_timeout <= 0:
-        raise ReportError(f"cell timeout must be positive, got {cell_timeout}", exit_code=2)
-    jobs = DEFAULT_JOBS if jobs is None else jobs
-    if jobs < 1:
-        raise ReportError(f"jobs must be at least 1, got {jobs}", exit_code=2)
+    settings, language, jobs = _checked_options(config=config, lang=lang, data_end=data_end,
+                                                period=period, cell_timeout=cell_timeout, jobs=jobs)
     data_dir = Path(data).resolve()
     config_path = Path(config).resolve() if config is not None else None
     out_dir = Path(out).resolve()
@@ -376,8 +387,6 @@ def _validate_and_build(
     cache_dir: Path | None,
     say: Callable[[str], None],
 ) -> ReportResult:
-    from ..data.io import AS_OF_ENV, load_dataset
-
     say(f"validating {data_dir}")
     worker_stats: dict[str, int] = {}
     # one date for the whole run, kernels included (AS_OF_ENV): a run started before
