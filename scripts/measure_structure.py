@@ -231,20 +231,27 @@ def main(argv):
 
 
 # Following one page's build and publication (the CLV page): start at the runner, follow
-# every import, but from the runner and from a registry only into the CLV page's own module
-# (a reader looks that entry up and opens nothing else); analyses, data and the foundation are
-# what a page is built *from*, not how it is built, and are not counted.
-_PAGES = ("monthly", "monthly_metrics", "diagnostics", "discipline", "clv_report", "customer_base")
+# every import, but from the runner and from the page registry only into the CLV page's own
+# modules (a reader looks that entry up and opens nothing else); analyses, data and the
+# foundation are what a page is built *from*, not how it is built, and are not counted.
+# Another page's module: in the flat layout monthly/diagnostics/discipline; in pages/ any
+# module not named clv* and not shared by every page (context, registry, html helpers).
+_FLAT_OTHER_PAGES = {"monthly", "diagnostics", "discipline"}
+_SHARED_PAGE_MODULES = {"context", "registry", "page_html", "_numbers"}
 _BELOW = ("analysis", "data", "caching", "locales", "config", "periods", "i18n")
 
 
-def _page_build_modules(m, pkg, page="clv_report"):
+def _page_build_modules(m, pkg):
     graph = m["graph_all"]
     start = [k for k in m["mods"] if k.startswith(f"{pkg}.runner.") or k == f"{pkg}.report"]
 
     def is_other_page(mod):
-        leaf = mod.split(".")[-1]
-        return leaf in _PAGES and leaf != page
+        parts = mod.split(".")
+        leaf = parts[-1]
+        if len(parts) == 2:
+            return leaf in _FLAT_OTHER_PAGES
+        return (parts[1] == "pages" and not leaf.startswith("clv")
+                and leaf not in _SHARED_PAGE_MODULES)
 
     seen, todo = set(), list(start)
     while todo:
