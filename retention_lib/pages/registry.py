@@ -23,10 +23,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from importlib import import_module
+from types import ModuleType
 from typing import Any
 
 from ..config import Settings
-from . import clv_report, customer_base, diagnostics, discipline, monthly
 
 __all__ = ["PAGES", "PageEntry", "build", "share_derived"]
 
@@ -51,34 +52,42 @@ class PageEntry:
     share: Callable[[Any, Any, str, Settings], Any] | None = None
 
 
-# the builders are looked up when called (a test may replace one in its module)
+# Each page's module is imported when that page is built, not when the registry is: a
+# notebook's kernel imports the registry and needs one page, and importing all five (the
+# diagnostics and CLV pages bring lifetimes and scipy) cost its start ~0.1-0.2 s more
+# (paired runs of the CLV notebook's imports). The builders are looked up when called, so
+# a test may replace one in its module.
+
+
+def _page(name: str) -> ModuleType:
+    return import_module(f"{__package__}.{name}")
 
 
 def _monthly_report(dataset, period: str, settings: Settings):
-    return monthly.build_monthly(dataset, period=period, settings=settings)
+    return _page("monthly").build_monthly(dataset, period=period, settings=settings)
 
 
 def _customer_base(dataset, period: str, settings: Settings):
-    return customer_base.build_customer_base(dataset, period=period, settings=settings)
+    return _page("customer_base").build_customer_base(dataset, period=period, settings=settings)
 
 
 def _churn_diagnostics(dataset, period: str, settings: Settings):
-    return diagnostics.build_diagnostics(dataset, period=period, settings=settings,
-                                         lang=settings.language)
+    return _page("diagnostics").build_diagnostics(dataset, period=period, settings=settings,
+                                                  lang=settings.language)
 
 
 def _contact_discipline(dataset, period: str, settings: Settings):
-    return discipline.build_contact_discipline(dataset, period=period, settings=settings,
-                                               lang=settings.language)
+    return _page("discipline").build_contact_discipline(
+        dataset, period=period, settings=settings, lang=settings.language)
 
 
 def _executive_contact_block(full, dataset, period: str, settings: Settings):
-    return discipline.seed_executive_report(full, dataset, period=period, settings=settings,
-                                            lang=settings.language)
+    return _page("discipline").seed_executive_report(
+        full, dataset, period=period, settings=settings, lang=settings.language)
 
 
 def _clv(dataset, period: str, settings: Settings):
-    return clv_report.build_clv_page(dataset, period=period, settings=settings)
+    return _page("clv_report").build_clv_page(dataset, period=period, settings=settings)
 
 
 #: Every notebook's entry, by notebook name.
