@@ -154,3 +154,21 @@ def test_imports_are_read_from_function_bodies_too():
     found = {m: ts for m, ts in GRAPH.items() if m.startswith("retention_lib.runner.")}
     assert any("retention_lib.pages.monthly" in ts or "retention_lib.pages.registry" in ts
                for ts in found.values())
+
+
+def _third_party_importers(package: str) -> set[str]:
+    found = set()
+    for path in SOURCES:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                     else [node.module or ""] if isinstance(node, ast.ImportFrom)
+                     and not node.level else [])
+            if any(n == package or n.startswith(package + ".") for n in names):
+                found.add(str(path.relative_to(PACKAGE)))
+    return found
+
+
+def test_lifetimes_is_imported_in_one_module():
+    """DESIGN.md: lifetimes (archived since 2020) is used in one place, behind our own
+    input preparation; everything else asks the CLV model."""
+    assert _third_party_importers("lifetimes") == {"analysis/clv_fitters.py"}
