@@ -1,7 +1,7 @@
 """HTML pieces shared by the CLV page's sections and the executive report's CLV block.
 
 Fit notes in the reader's language (:func:`note_text`), the table of drops in probability
-alive (:func:`drops_table`), headings and the column headers and formats of the ``clv``
+alive (:func:`drops_table`), and the column headers and formats of the ``clv``
 catalog. They take a :class:`~retention_lib.i18n.Translator`, not the page, so that both
 :mod:`retention_lib.pages.clv_report` (the executive block) and
 :mod:`retention_lib.pages.clv_sections` (the page) use them.
@@ -21,10 +21,8 @@ __all__ = [
     "catalog_columns",
     "catalog_formats",
     "drops_table",
-    "heading",
     "note_text",
     "time_unit_name",
-    "wrap",
 ]
 
 
@@ -61,14 +59,8 @@ def note_text(note: dict[str, Any], *, tr: Translator, currency: str = "EUR") ->
     return tr.t(f"clv.notes.{note['code']}", **args)
 
 
-def wrap(*parts: str):
-    """The HTML ``parts`` joined as one :class:`IPython.display.HTML`."""
-    return d.html("".join(parts))
 
 
-def heading(anchor: str, text: str) -> str:
-    """A section heading (``<h2>`` with the anchor id)."""
-    return f'<div class="rl-report"><h2 id="{d.escape(anchor)}">{d.escape(text)}</h2></div>'
 
 
 def catalog_columns(tr: Translator, frame: pd.DataFrame) -> pd.DataFrame:

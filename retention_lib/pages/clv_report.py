@@ -72,8 +72,9 @@ from ..config import Settings
 from ..i18n import Translator, get_translator
 from ..present import display as d
 from .clv_core import core_for, drops_between
-from .clv_html import drops_table, heading, note_text, wrap
+from .clv_html import drops_table, note_text
 from .context import settings_of
+from .page_html import heading, wrap
 
 __all__ = [
     "CLVPage",

@@ -21,16 +21,9 @@ from ..present.clv_plots import (
     plot_p_alive_matrix,
     plot_tier_potential,
 )
-from .clv_html import (
-    catalog_columns,
-    catalog_formats,
-    drops_table,
-    heading,
-    note_text,
-    time_unit_name,
-    wrap,
-)
+from .clv_html import catalog_columns, catalog_formats, drops_table, note_text, time_unit_name
 from .clv_report import CLVPage
+from .page_html import heading, wrap
 
 __all__ = [
     "PARAM_SYMBOLS",

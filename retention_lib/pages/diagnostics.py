@@ -87,7 +87,8 @@ from ..i18n import Translator, get_translator
 from ..present import display as d
 from . import diagnostics_figures as figures
 from .context import report_days, resolve_period, settings_of
-from .diagnostics_tables import heading, lost_total, points, save_table, winback_table, wrap
+from .diagnostics_tables import lost_total, points, save_table, winback_table
+from .page_html import heading, wrap
 
 __all__ = [
     "Diagnostics",

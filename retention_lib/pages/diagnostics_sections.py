@@ -21,15 +21,14 @@ from ..present.diagnostics_plots import plot_backtest, plot_event_impact, plot_m
 from .diagnostics import Diagnostics
 from .diagnostics_tables import (
     date_or,
-    heading,
     list_html,
     lost_total,
     points,
     save_table,
     winback_formula,
     winback_table,
-    wrap,
 )
+from .page_html import heading, wrap
 
 __all__ = [
     "DIAGNOSTICS_SECTIONS",

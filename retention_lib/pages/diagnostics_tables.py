@@ -1,7 +1,7 @@
 """HTML pieces shared by the churn-diagnostics page's sections and its executive blocks.
 
 The at-risk table (:func:`save_table`), the win-back table with its advice legend and
-formula (:func:`winback_table`, :func:`advice_legend`, :func:`winback_formula`), headings,
+formula (:func:`winback_table`, :func:`advice_legend`, :func:`winback_formula`),
 plain lists and the wording helpers of the economics figures. They take the frames and the
 reader's :class:`~retention_lib.i18n.Translator` (and a money formatter), not the
 :class:`~retention_lib.pages.diagnostics.Diagnostics` itself, so that both
@@ -25,25 +25,17 @@ from ..present import display as d
 __all__ = [
     "advice_legend",
     "date_or",
-    "heading",
     "list_html",
     "lost_total",
     "points",
     "save_table",
     "winback_formula",
     "winback_table",
-    "wrap",
 ]
 
 
-def wrap(*parts: str):
-    """The HTML ``parts`` joined as one :class:`IPython.display.HTML`."""
-    return d.html("".join(parts))
 
 
-def heading(anchor: str, text: str) -> str:
-    """A section heading (``<h2>`` with the anchor id)."""
-    return f'<div class="rl-report"><h2 id="{d.escape(anchor)}">{d.escape(text)}</h2></div>'
 
 
 def list_html(title: str, items: Iterable[str]) -> str:

@@ -28,6 +28,7 @@ from .discipline_format import (
     percent_format,
     section_off_html,
 )
+from .page_html import wrap
 
 __all__ = [
     "DISCIPLINE_SECTIONS",
@@ -62,10 +63,6 @@ _ANCHOR = {key.rsplit(".", 1)[1]: anchor for anchor, key in DISCIPLINE_SECTIONS}
 
 
 # --------------------------------------------------------------------------- helpers
-def _wrap(*parts: str):
-    return d.html("".join(parts))
-
-
 def _h2(report: ContactDiscipline, name: str, **kwargs: Any) -> str:
     text = report.tr.t(f"discipline.headings.{name}", **kwargs)
     return (f'<div class="rl-report"><h2 id="{d.escape(_ANCHOR[name])}">'
@@ -86,7 +83,7 @@ def _tiers_text(report: ContactDiscipline) -> str:
 def section_header(report: ContactDiscipline):
     """Styles (once) and the title: company, period, "data as of", subtitle."""
     tr = report.tr
-    return _wrap(
+    return wrap(
         d.style_block(), ROW_CSS,
         d.title_html(company=report.company, period_label=report.period_label,
                      as_of=tr.date(report.as_of), subtitle=tr.t("discipline.subtitle"),
@@ -103,7 +100,7 @@ def section_contents(report: ContactDiscipline):
         for a, k in DISCIPLINE_SECTIONS
     )
     title = d.escape(tr.t("discipline.contents"))
-    return _wrap(
+    return wrap(
         f'<div class="rl-report"><nav class="rl-toc" aria-label="{title}">'
         f'<p class="rl-toc-title">{title}</p><ol>{items}</ol></nav></div>'
     )
@@ -114,7 +111,7 @@ def section_kpis(report: ContactDiscipline):
     lost customers, flagged managers."""
     tr = report.tr
     if report.compliance is None:
-        return _wrap(_h2(report, "kpis"), section_off_html(report, "compliance"))
+        return wrap(_h2(report, "kpis"), section_off_html(report, "compliance"))
     comp = report.compliance
     n = len(comp)
     over = int((comp["status"] == "overdue").sum())
@@ -138,7 +135,7 @@ def section_kpis(report: ContactDiscipline):
         names = ", ".join(manager_label(tr, m) for m in report.flagged)
         tiles.append(d.Kpi(tr.t("discipline.kpi.flagged"), tr.number(len(report.flagged)),
                            names or tr.t("discipline.kpi.flagged_none")))
-    return _wrap(_h2(report, "kpis"), d.kpi_tiles(tiles, tr=tr))
+    return wrap(_h2(report, "kpis"), d.kpi_tiles(tiles, tr=tr))
 
 
 def _worst_text(report: ContactDiscipline, by: str, key: Any, n: int = 3) -> str:
@@ -179,7 +176,7 @@ def section_compliance_by_manager(report: ContactDiscipline):
     tr = report.tr
     if report.by_manager is None:
         off = "by_manager" if "by_manager" in report.sections_off else "compliance"
-        return _wrap(_h2(report, "by_manager"), section_off_html(report, off))
+        return wrap(_h2(report, "by_manager"), section_off_html(report, off))
     s = report.by_manager
     if len(s):
         alt = tr.t("discipline.alt.compliance", manager=manager_label(tr, s.index[0]),
@@ -188,7 +185,7 @@ def section_compliance_by_manager(report: ContactDiscipline):
         alt = tr.t("discipline.note.no_customers")
     shown = s.set_axis([manager_label(tr, m) for m in s.index])
     fig = cadence_plots.plot_compliance(shown, tr=tr)
-    return _wrap(
+    return wrap(
         _h2(report, "by_manager"),
         d.figure_html(fig, alt=alt),
         _summary_table(report, s, "manager", tr.t("discipline.caption.by_manager")),
@@ -216,12 +213,12 @@ def section_compliance_by_tier(report: ContactDiscipline):
     """Compliance per value tier (table) and the required rhythm per tier."""
     tr = report.tr
     if report.by_tier is None:
-        return _wrap(_h2(report, "by_tier"), section_off_html(report, "compliance"))
+        return wrap(_h2(report, "by_tier"), section_off_html(report, "compliance"))
     notes = [tr.t("discipline.note.rules", rules=_rules_text(report))]
     if report.settings.cadence_scale_by_cycle:
         lo, hi = report.settings.cadence_cycle_bounds
         notes.append(tr.t("discipline.note.scaled", lo=float(lo), hi=float(hi)))
-    return _wrap(
+    return wrap(
         _h2(report, "by_tier"),
         _summary_table(report, report.by_tier, "tier", tr.t("discipline.caption.by_tier")),
         *(_note(n) for n in notes),
@@ -235,9 +232,9 @@ def section_overdue_key_accounts(report: ContactDiscipline, *, max_rows: int = 2
     tr = report.tr
     tiers = _tiers_text(report)
     if report.overdue_key is None:
-        return _wrap(_h2(report, "overdue_key", tiers=tiers),
+        return wrap(_h2(report, "overdue_key", tiers=tiers),
                      section_off_html(report, "compliance"))
-    return _wrap(_h2(report, "overdue_key", tiers=tiers), compliance_rows(
+    return wrap(_h2(report, "overdue_key", tiers=tiers), compliance_rows(
         report, report.overdue_key, caption=tr.t("lists.caption.overdue_key"),
         max_rows=max_rows), _note(_overdue_key_note(report)))
 
@@ -254,8 +251,8 @@ def section_compliance_table(report: ContactDiscipline, *, max_rows: int = 400):
     """Every active customer's compliance; overdue rows tinted and marked ■ (icon + word)."""
     tr = report.tr
     if report.compliance is None:
-        return _wrap(_h2(report, "table"), section_off_html(report, "compliance"))
-    return _wrap(
+        return wrap(_h2(report, "table"), section_off_html(report, "compliance"))
+    return wrap(
         _h2(report, "table"),
         _note(tr.t("lists.note.table")),
         compliance_rows(report, report.compliance, caption=tr.t("discipline.caption.table"),
@@ -267,11 +264,11 @@ def section_contact_plan(report: ContactDiscipline):
     """Next month's plan per manager: calls, meetings, keep-in-touch contacts due."""
     tr = report.tr
     if report.plan is None:
-        return _wrap(_h2(report, "plan"), section_off_html(report, "plan"))
+        return wrap(_h2(report, "plan"), section_off_html(report, "plan"))
     plan = report.plan
     end = plan.attrs.get("period_end", report.as_of + pd.offsets.MonthEnd(1))
     if plan.empty:
-        return _wrap(_h2(report, "plan"), _note(tr.t("discipline.note.plan_empty")))
+        return wrap(_h2(report, "plan"), _note(tr.t("discipline.note.plan_empty")))
     man = plan["manager"].astype(object)
     counts = (
         pd.crosstab(man, plan["action"].astype(object))
@@ -294,7 +291,7 @@ def section_contact_plan(report: ContactDiscipline):
     })
     formats = {c: int_format(tr) for c in t.columns[1:]}
     days = plan.attrs.get("spread_days") or 10
-    return _wrap(
+    return wrap(
         _h2(report, "plan"),
         _note(tr.t("lists.note.plan", start=tr.date(report.as_of + pd.Timedelta(days=1)),
                    end=tr.date(end), days=int(days))),
@@ -306,7 +303,7 @@ def section_never_disappear(report: ContactDiscipline, *, max_rows: int = 30):
     """Lost customers nobody contacted within the never-disappear rhythm, by former value."""
     tr = report.tr
     if report.never is None:
-        return _wrap(_h2(report, "never"), section_off_html(report, "never"))
+        return wrap(_h2(report, "never"), section_off_html(report, "never"))
     days = int(report.never.attrs.get("lost_days", 365))
     total = len(report.never)
     nv = report.never.iloc[:max_rows]  # format only the rows shown
@@ -319,7 +316,7 @@ def section_never_disappear(report: ContactDiscipline, *, max_rows: int = 30):
                                            for x in nv["last_contact"]],
         column_label(tr, "former_value"): nv["former_value"].to_numpy(),
     })
-    return _wrap(
+    return wrap(
         _h2(report, "never"),
         _note(tr.t("discipline.note.never", days=days, count=total)),
         d.table_html(t, caption=tr.t("discipline.caption.never"), max_rows=max_rows,
@@ -361,7 +358,7 @@ def section_funnel(report: ContactDiscipline):
         by_manager = d.table_html(mt, caption=tr.t("discipline.caption.funnel_by_manager"),
                                   formats={col: int_format(tr) for col in mt.columns[1:]}, tr=tr)
     s = report.settings
-    return _wrap(
+    return wrap(
         _h2(report, "funnel"),
         d.figure_html(cadence_plots.plot_funnel(c, tr=tr), alt=alt),
         d.table_html(ct, caption=tr.t("discipline.caption.conversions"), formats=cformats,
@@ -376,7 +373,7 @@ def section_manager_fit(report: ContactDiscipline):
     """Churn and compliance per manager next to the company, with the binomial flag."""
     tr = report.tr
     if report.fit is None:
-        return _wrap(_h2(report, "manager_fit"), section_off_html(report, "manager_fit"))
+        return wrap(_h2(report, "manager_fit"), section_off_html(report, "manager_fit"))
     fit = report.fit
     rate = fit.attrs["company_rate"]
     shown = fit.loc[fit["customers"] > 0]
@@ -409,7 +406,7 @@ def section_manager_fit(report: ContactDiscipline):
         c("within_share"): [tr.percent(None if pd.isna(x) else float(x), decimals=0)
                             for x in fit["compliance_share"]],
     })
-    return _wrap(
+    return wrap(
         _h2(report, "manager_fit"),
         d.figure_html(fig, alt=alt),
         d.table_html(t, caption=tr.t("discipline.caption.fit"),
@@ -451,4 +448,4 @@ def section_definitions(report: ContactDiscipline):
                   file=d.needed_file(tbl, tr=tr))
              for sec, tbl in report.sections_off.items()], css_class="rl-report"))
     parts.append(_note(tr.t("discipline.note.data_until", date=tr.date(report.as_of))))
-    return _wrap(*parts)
+    return wrap(*parts)

@@ -1,5 +1,5 @@
-"""HTML pieces the executive report and the customer-base page share: the output wrapper of
-one notebook cell, a section heading with its anchor, a table of contents."""
+"""HTML pieces every page shares: the output wrapper of one notebook cell, a section heading
+with its anchor, a table of contents."""
 
 from __future__ import annotations
 
