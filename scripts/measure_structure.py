@@ -147,6 +147,19 @@ def measure(root: Path) -> dict:
                     full = (f"{target}" if isinstance(node, ast.Import) else target)
                     aliases[alias.asname or alias.name.split(".")[-1]] = full
                 del asname
+        # a module imported by name when first needed (the page registry's `_page("clv")`,
+        # `import_module("retention_lib.x")`): an import inside a function too
+        subpackage = mod.rpartition(".")[0] if not path.name == "__init__.py" else mod
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.Call) and getattr(node.func, "id", "") in (
+                    "_page", "import_module") and node.args
+                    and isinstance(node.args[0], ast.Constant)
+                    and isinstance(node.args[0].value, str)):
+                name = node.args[0].value
+                target = name if name in mods else f"{subpackage}.{name}"
+                if target in mods:
+                    graph_all[mod].add(target)
+                    inner_imports += 1
         for node in ast.walk(tree):
             if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
                     and node.value.id in aliases and node.attr.startswith("_")
