@@ -17,11 +17,7 @@ from retention_lib.config import ConfigError, load_settings
 from retention_lib.data import table_reader
 from retention_lib.data.io import DataValidationError, load_dataset
 from retention_lib.data.problems import Exclusion, Problem
-from retention_lib.data.sample_retail import (
-    RETAIL_EXPORT_CONFIG,
-    retail_export,
-    write_retail_export,
-)
+from retention_lib.data.sample_retail import RETAIL_EXPORT_CONFIG, write_retail_export
 from retention_lib.i18n import get_translator
 from retention_lib.present.quality_notes import quality_table
 
@@ -382,25 +378,6 @@ def test_latin1_files_with_the_encoding_option(tmp_path):
 
 
 # --------------------------------------------------------------------- the retail export
-
-
-def test_retail_export_shape():
-    frame = retail_export(customers=40, seed=7)
-    assert list(frame.columns) == ["InvoiceNo", "StockCode", "Description", "Quantity",
-                                   "InvoiceDate", "UnitPrice", "CustomerID", "Country"]
-    dates = pd.to_datetime(frame["InvoiceDate"], format="%m/%d/%Y %H:%M")
-    assert dates.min().normalize() == pd.Timestamp("2010-12-01")
-    assert dates.max().normalize() == pd.Timestamp("2011-12-09")
-    blank = frame["CustomerID"].eq("")
-    assert 0.15 < blank.mean() < 0.35
-    assert frame.loc[~blank, "CustomerID"].str.fullmatch(r"\d+\.0").all()
-    cancel = frame["InvoiceNo"].str.startswith("C")
-    assert cancel.any() and frame.loc[cancel, "Quantity"].astype(int).lt(0).all()
-    assert frame.duplicated().sum() == 3
-    assert frame.assign(day=dates.dt.normalize()).drop(columns="InvoiceDate").duplicated(
-    ).sum() == 6  # three more lines repeat at another time of the same day
-    assert frame["Description"].str.contains("É").any()
-    assert retail_export(customers=40, seed=7).equals(frame)
 
 
 def test_retail_export_validates_with_a_config_alone(tmp_path):

@@ -15,7 +15,7 @@ import pytest
 
 from retention_lib.analysis.churn import churn_rate, churn_series, lost_customers, won_back
 from retention_lib.analysis.reasons import rank_reasons, survey_coverage
-from retention_lib.data import sample, sample_subscription
+from retention_lib.data import sample
 from retention_lib.data.io import load_dataset
 from retention_lib.data.sample import TABLE_COLUMNS, generate_sample, write_sample
 from retention_lib.data.sample_model import NEGLECTFUL_MANAGER
@@ -197,19 +197,6 @@ def test_amounts_look_like_a_b2b_price_list():
     assert np.isfinite(tx["margin"]).all()
 
 
-def test_periodic_events_with_nobody_active_returns_empty():
-    """A chunk where every customer's span is empty must not crash (1.4M-customer run)."""
-    import numpy as np
-
-    from retention_lib.data.sample_model import periodic_events
-
-    one = np.array([5.0])
-    cust, days = periodic_events(
-        np.random.default_rng(0), np.array([7]), one, one, one * 30, one * 0.8, one * 1.2
-    )
-    assert len(cust) == 0 and len(days) == 0
-
-
 def test_months_cuts_every_dated_table_and_keeps_the_customers():
     from retention_lib.data.sample import generate_sample
 
@@ -225,48 +212,3 @@ def test_months_cuts_every_dated_table_and_keeps_the_customers():
     pd.testing.assert_frame_equal(short["customers"], full["customers"])
     with pytest.raises(ValueError, match="months must be between 1 and 36"):
         generate_sample(customers=20, months=0)
-
-
-@pytest.fixture(scope="module")
-def tables():
-    return sample_subscription.generate_subscription(customers=80, months=18, end=END)
-
-
-class TestSubscriptionBusiness:
-    """The generated subscription business (issue 18, point 9): monthly bills at a fixed
-    plan price from signup to cancellation, cancellations as ``churned_on``."""
-
-    def test_same_arguments_same_tables(self, tables):
-        again = sample_subscription.generate_subscription(customers=80, months=18, end=END)
-        for name, frame in tables.items():
-            pd.testing.assert_frame_equal(frame, again[name])
-
-    def test_every_customer_pays_every_month_until_cancelling(self, tables):
-        tx = tables["transactions"].assign(date=lambda f: pd.to_datetime(f["date"]))
-        cust = tables["customers"].set_index("customer_id")
-        assert set(tx["customer_id"]) == set(cust.index)
-        for cid, bills in tx.groupby("customer_id"):
-            dates = list(bills["date"])
-            signup = pd.Timestamp(cust.loc[cid, "signup_date"])
-            assert dates == [signup + pd.DateOffset(months=k) for k in range(len(dates))]
-            assert bills["amount"].nunique() == 1
-            assert bills["amount"].iloc[0] in sample_subscription.SUBSCRIPTION_PLANS
-            churned = cust.loc[cid, "churned_on"]
-            if churned:
-                assert pd.Timestamp(churned) == dates[-1] + pd.DateOffset(months=1)
-            else:  # still subscribed: billed in the last month of the data
-                assert dates[-1] > pd.Timestamp(END) - pd.DateOffset(months=1)
-
-    def test_cancelled_customers_and_their_reasons(self, tables):
-        cust = tables["customers"]
-        cancelled = set(cust.loc[cust["churned_on"] != "", "customer_id"])
-        assert 0 < len(cancelled) < len(cust)
-        surveys = tables["surveys"]
-        assert set(surveys["customer_id"]) <= cancelled and len(surveys) > 0
-        assert surveys["date"].max() <= END
-
-    def test_write_subscription_writes_what_load_dataset_reads(self, tmp_path):
-        counts = sample_subscription.write_subscription(tmp_path, customers=40, months=12, end=END)
-        ds = load_dataset(tmp_path)
-        assert len(ds.transactions) == counts["transactions"]
-        assert len(ds.customers) == 40

@@ -1,5 +1,6 @@
-"""Tests that reading CSV files in chunks (retention_lib.data.table_reader.CSV_CHUNK_ROWS)
-changes nothing."""
+"""Tests of retention_lib.data.chunked_csv: reading CSV files in chunks changes nothing.
+
+The chunk size is retention_lib.data.table_reader.CSV_CHUNK_ROWS."""
 
 from __future__ import annotations
 

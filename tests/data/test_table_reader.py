@@ -1,5 +1,8 @@
-"""Tests that the fast CSV path (pyarrow.csv) and the exact path (pandas) give the same Dataset,
-and that a file with anything unusual is read by the exact path (same messages, same lines)."""
+"""Tests of retention_lib.data.table_reader: the fast CSV path and the exact one agree.
+
+The fast path (pyarrow.csv) and the exact path (pandas) give the same Dataset, and a file with
+anything unusual is read by the exact path (same messages, same lines).  Reading
+io.READ_THREADS tables at once (TestTablesReadTwoAtATime) stays here beside the files it uses."""
 
 from __future__ import annotations
 
@@ -8,11 +11,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from retention_lib.config import load_settings
 from retention_lib.data import chunked_csv, csv_reader, io, table_reader
 from retention_lib.data.io import DataValidationError, load_dataset
-from retention_lib.data.problems import Problem
-from tests.data.test_io_chunks import assert_same
+from tests.data.test_chunked_csv import assert_same
 
 AS_OF = "2026-10-31"
 
@@ -179,22 +180,6 @@ class TestUnusualTakesExactPath:
         by_kind = {p.kind: p.examples for p in info.value.problems}
         assert by_kind == {"unparseable_date": [(3, "2026-13-06")],
                            "not_numeric": [(5, "abc")], "missing_value": [(6, "")]}
-
-
-class TestEligibility:
-    @pytest.mark.parametrize(("config", "name", "text", "fast"), [
-        (None, "transactions.csv", TX, True),
-        ({"csv": {"sep": ","}}, "transactions.csv", TX, True),
-        (None, "transactions.csv", TX.replace(",", ";"), False),  # ';' sniffed
-        ({"csv": {"encoding": "cp1251"}}, "transactions.csv", TX, False),
-        ({"csv": {"decimal": ","}}, "transactions.csv", TX, False),
-    ], ids=["default", "comma-set", "semicolon", "cp1251", "decimal-comma"])
-    def test_which_files_are_read_fast(self, tmp_path, config, name, text, fast):
-        (tmp_path / name).write_text(text, encoding="utf-8")
-        settings = load_settings(config)
-        problems: list[Problem] = []
-        src = csv_reader.read_csv_header(tmp_path / name, "transactions", settings, problems)
-        assert csv_reader.fast_eligible(src, settings) is fast
 
 
 class TestTablesReadTwoAtATime:
