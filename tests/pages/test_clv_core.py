@@ -8,7 +8,6 @@ import pytest
 from retention_lib.config import DEFAULT_SETTINGS
 from retention_lib.pages.clv_core import clv_settings
 from retention_lib.pages.clv_report import build_clv_page
-from tests.pages.test_clv_report import small_sample as small_sample  # a fixture
 
 
 class TestSettings:

@@ -50,14 +50,6 @@ class TestPotential:
         assert out.loc["C", "customers"] == 0 and np.isnan(out.loc["C", "median"])
 
 
-@pytest.fixture(scope="module")
-def small_sample(tmp_path_factory) -> Path:
-    from retention_lib.data.sample import write_sample
-
-    out = tmp_path_factory.mktemp("clv_sample")
-    write_sample(out, customers=150)
-    return out
-
 
 class TestBuildPage:
     def test_page_on_small_sample(self, small_sample):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import datetime
 import json
-import shutil
 
 import pandas as pd
 import pytest
@@ -17,22 +16,6 @@ from retention_lib.pages import (
     discipline_executive,
     discipline_sections,
 )
-
-
-@pytest.fixture(scope="module")
-def folders(tmp_path_factory):
-    from retention_lib.data.sample import write_sample
-
-    full = tmp_path_factory.mktemp("full")
-    write_sample(full, customers=150)
-    bare = tmp_path_factory.mktemp("bare")
-    shutil.copy(full / "transactions.csv", bare / "transactions.csv")
-    return {"full": full, "bare": bare}
-
-
-@pytest.fixture(scope="module")
-def full(folders):
-    return discipline.build_contact_discipline(load_dataset(folders["full"]), period="2026-10")
 
 
 @pytest.fixture(scope="module")

@@ -8,8 +8,6 @@ import pandas as pd
 import pytest
 
 from retention_lib.pages import discipline_calllists
-from tests.pages.test_discipline import folders as folders  # a fixture (full's input)
-from tests.pages.test_discipline import full as full  # a fixture
 
 
 class TestCallListTasksByHand:

@@ -9,8 +9,6 @@ import pytest
 
 from retention_lib.data.io import load_dataset
 from retention_lib.pages import discipline_executive
-from tests.pages.test_discipline import folders as folders  # a fixture
-from tests.pages.test_discipline import full as full  # a fixture
 
 
 def test_executive_block_one_call(folders):

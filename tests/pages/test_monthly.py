@@ -41,12 +41,6 @@ def _tiny(n_customers: int, n_lost: int, extra=()):
                         config={"data_end": "2026-10-31"})
 
 
-@pytest.fixture(scope="module")
-def sample_dataset():
-    from retention_lib.data.sample import generate_sample
-
-    return load_dataset(generate_sample(customers=150), as_of="2026-11-22")
-
 
 class TestMetrics:
     def test_metrics_equal_direct_foundation_calls(self, sample_dataset):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from retention_lib.pages import monthly, monthly_first_page, monthly_verdict
 from tests.pages.test_monthly import _tiny
-from tests.pages.test_monthly import sample_dataset as sample_dataset  # a fixture
 
 
 class TestFirstPage:
