@@ -1,5 +1,4 @@
-"""Tests of retention_lib.analysis.clv: published CDNOW figures, weighted fitting, validation, bad
-input.
+"""Tests of retention_lib.analysis.clv: published CDNOW figures, weighted fitting, bad input.
 
 Published figures (CDNOW 1/10 sample, 2,357 customers, weeks, 39-week calibration to
 1997-09-30, holdout to 1998-06-30):
@@ -20,7 +19,6 @@ for that source the tolerance is one unit of the last published digit instead of
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import lifetimes
@@ -29,15 +27,10 @@ import pandas as pd
 import pytest
 from lifetimes.datasets import load_cdnow_summary, load_cdnow_summary_data_with_monetary_value
 
-from retention_lib.analysis import clv, clv_fitters, clv_inputs
+from retention_lib.analysis import clv_fitters, clv_inputs
 from retention_lib.analysis.clv import CLVModel, fit_clv
-from retention_lib.analysis.clv_holdout import (
-    calibration_holdout_split,
-    cumulative_transactions,
-    holdout_by_frequency,
-    holdout_errors,
-)
-from retention_lib.analysis.clv_outputs import clv_metrics, p_alive_matrix
+from retention_lib.analysis.clv_holdout import calibration_holdout_split
+from retention_lib.analysis.clv_outputs import p_alive_matrix
 from retention_lib.data.cdnow import load_cdnow_transactions
 
 CAL_END, HOLD_END = "1997-09-30", "1998-06-30"
@@ -248,79 +241,6 @@ class TestPredictions:
         assert (mat.loc[1:].diff(axis=1).iloc[:, 1:] > 0).all().all()
 
 
-class TestValidation:
-    @pytest.fixture()
-    def small_tx(self) -> pd.DataFrame:
-        return pd.DataFrame({
-            "customer_id": pd.array(["a", "a", "a", "a", "b", "b", "c"], dtype="string"),
-            "date": pd.to_datetime(["2024-01-01", "2024-01-01", "2024-01-15", "2024-02-10",
-                                    "2024-01-08", "2024-03-01", "2024-02-20"]),
-            "amount": [10.0, 5.0, 30.0, 20.0, 7.0, 9.0, 100.0],
-        })
-
-    def test_split_by_hand(self, small_tx):
-        out = calibration_holdout_split(small_tx, calibration_end="2024-01-31",
-                                        holdout_end="2024-02-29", freq="D")
-        # c's first purchase is after the calibration end: not in the cohort
-        assert out.index.tolist() == ["a", "b"]
-        # a: days 01-01 (two rows = one purchase), 01-15 → x=1, t_x=14, T=30, m=30;
-        #    holdout 02-10 → 1.  b: day 01-08 only → x=0, t_x=0, T=23; 03-01 is after the end
-        expected = pd.DataFrame({
-            "frequency_cal": [1.0, 0.0], "recency_cal": [14.0, 0.0], "T_cal": [30.0, 23.0],
-            "monetary_value_cal": [30.0, 0.0], "frequency_holdout": [1.0, 0.0],
-            "duration_holdout": [29.0, 29.0],
-        }, index=pd.Index(pd.array(["a", "b"], dtype="string"), name="customer_id"))
-        pd.testing.assert_frame_equal(out, expected)
-
-    def test_split_in_weeks(self, small_tx):
-        out = calibration_holdout_split(small_tx, calibration_end="2024-01-31",
-                                        holdout_end="2024-02-29", freq="W")
-        assert out.loc["a", "T_cal"] == pytest.approx(30 / 7)
-        assert out.loc["a", "duration_holdout"] == pytest.approx(29 / 7)
-
-    def test_split_rejects_holdout_before_calibration(self, small_tx):
-        with pytest.raises(ValueError, match="holdout_end"):
-            calibration_holdout_split(small_tx, calibration_end="2024-02-01",
-                                      holdout_end="2024-01-01")
-
-    def test_holdout_by_frequency_on_cdnow(self, cdnow_split, fitted):
-        table = holdout_by_frequency(cdnow_split, model=fitted["own_split"])
-        assert table.index.tolist() == ["0", "1", "2", "3", "4", "5", "6", "7+"]
-        assert table["customers"].sum() == 2357
-        # 1,411 of the 2,357 customers made no repeat purchase in the calibration period
-        # (2,357 - 946 repeat buyers)
-        assert table.loc["0", "customers"] == 2357 - 946
-        assert table["actual_total"].sum() == cdnow_split["frequency_holdout"].sum()
-        errs = holdout_errors(cdnow_split, model=fitted["own_split"])
-        assert errs["predicted_total"] == pytest.approx(table["predicted_total"].sum())
-        assert errs["total_error_pct"] == pytest.approx(
-            100 * (errs["predicted_total"] / errs["actual_total"] - 1))
-        # the model tracks the holdout: totals within 15 %, per bucket means ordered
-        assert abs(errs["total_error_pct"]) < 15
-        assert table["predicted_mean"].is_monotonic_increasing
-
-    def test_cumulative_transactions_by_hand(self, small_tx, fitted):
-        out = cumulative_transactions(small_tx, model=fitted["lifetimes_csv"],
-                                      calibration_end="2024-01-31", holdout_end="2024-02-29",
-                                      step_days=14)
-        # cohort a, b (first purchase by 01-31), start 01-01; steps end 01-14, 01-28, 02-11,
-        # 02-25, 02-29 (clipped).  Repeat purchase days: a 01-15, a 02-10 (b's 03-01 too late)
-        assert out["date"].dt.strftime("%m-%d").tolist() == [
-            "01-14", "01-28", "02-11", "02-25", "02-29"]
-        assert out["actual"].tolist() == [0.0, 1.0, 2.0, 2.0, 2.0]
-        assert out["holdout"].tolist() == [False, False, True, True, True]
-        assert out["expected"].is_monotonic_increasing
-
-    def test_cumulative_transactions_on_cdnow(self, fitted):
-        tx = load_cdnow_transactions(sample=True)
-        out = cumulative_transactions(tx, model=fitted["own_split"], calibration_end=CAL_END,
-                                      holdout_end=HOLD_END)
-        # 2,457 repeat transactions in the calibration period = sum of x in the summary
-        cal = out.loc[~out["holdout"], "actual"].iloc[-1]
-        assert cal == load_cdnow_summary()["frequency"].sum() == 2457
-        assert out["expected"].iloc[-1] == pytest.approx(out["actual"].iloc[-1], rel=0.05)
-
-
 class TestBadInput:
     def test_missing_column_is_named(self):
         frame = pd.DataFrame({"frequency": [1.0], "recency": [1.0]})
@@ -445,30 +365,6 @@ class TestBadInput:
         before = d.copy()
         fit_clv(d).predict(d)
         pd.testing.assert_frame_equal(d, before)
-
-
-class TestMetrics:
-    def test_clv_section(self, fitted, sources):
-        m, d = fitted["own_split"], sources["own_split"]
-        pred = m.predict(d)
-        out = clv_metrics(pred, model=m)
-        json.dumps(out)  # JSON-ready
-        assert out["model"] == "bgnbd" and out["time_unit"] == "W"
-        assert out["parameters"] == m.bgnbd_params_
-        assert out["customers"] == 2357 and out["repeat_buyers"] == 946
-        by_hand = float((pred["expected_purchases_12m"] * pred["expected_avg_spend"]).sum())
-        assert out["expected_revenue_12m"] == pytest.approx(by_hand)
-        # discounting at 1 % a month lowers the 12-month value below the undiscounted one
-        assert out["clv_12m_total"] < out["expected_revenue_12m"]
-        # notes are codes with numbers (the same in every report language), one per note
-        assert out["notes"] == m.fit_codes_
-        assert len(out["notes"]) == len(m.fit_notes_)
-        assert all(set(n) - {"code"} == set(clv.NOTE_CODES[n["code"]]) for n in out["notes"])
-
-    def test_needs_12_month_predictions(self, fitted, sources):
-        m = fitted["own_split"]
-        with pytest.raises(KeyError, match="expected_purchases_12m"):
-            clv_metrics(m.predict(sources["own_split"], horizon="39W"), model=m)
 
 
 class TestWithCustomerSummary:

@@ -6,7 +6,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from retention_lib.analysis.pinned import pinned_rows
 from retention_lib.analysis.shared import rows_until, text_codes
 
 
@@ -66,20 +65,3 @@ class TestRowsUntil:
         assert rows_until(frame, pd.Timestamp("2026-12-31"))["customer_id"].tolist() == [
             "C1", "C3",
         ]
-
-
-class TestPinnedRows:
-    def test_one_copy_while_the_block_lasts(self, frame):
-        end = pd.Timestamp("2026-10-31")
-        with pinned_rows(frame, end):
-            first = rows_until(frame, end)
-            assert first["customer_id"].tolist() == ["C1", "C2"]
-            assert rows_until(frame, "2026-10-31") is first  # the same object every call
-            with pinned_rows(frame, end):  # nested: the outer block owns the copy
-                assert rows_until(frame, end) is first
-            assert rows_until(frame, end) is first
-            # another date or another frame is computed as before
-            assert rows_until(frame, pd.Timestamp("2026-09-30"))["customer_id"].tolist() == [
-                "C1"]
-            assert rows_until(frame.copy(), end) is not first
-        assert rows_until(frame, end) is not first  # forgotten after the block
