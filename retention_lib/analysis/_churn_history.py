@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..caching.frames import FrameMemo
+from ..data.checks import UNASSIGNED
 from ._checks import require
 from .customer_days import customer_day_table
 
@@ -26,7 +27,6 @@ __all__ = [
     "HISTORIES",
     "NEVER",
     "TOTAL",
-    "UNASSIGNED",
     "History",
     "arrow_strings",
     "as_date",
@@ -46,7 +46,6 @@ __all__ = [
     "return_events",
 ]
 
-UNASSIGNED = "unassigned"
 TOTAL = "all"
 NEVER = np.iinfo(np.int64).max // 4  # "no churned_on" in day arithmetic
 

@@ -15,9 +15,9 @@ import numpy as np
 import pandas as pd
 
 from ..caching.frames import FrameMemo
+from ..data.checks import UNASSIGNED
 
 __all__ = [
-    "UNASSIGNED",
     "as_date",
     "coded_positions",
     "factorized",
@@ -30,7 +30,6 @@ __all__ = [
     "string_ids",
 ]
 
-UNASSIGNED = "unassigned"
 
 
 def as_date(value: Any, name: str) -> pd.Timestamp:

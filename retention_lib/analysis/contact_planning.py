@@ -9,7 +9,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._discipline_inputs import UNASSIGNED, as_date, manager_names
+from ..data.checks import UNASSIGNED
+from ._discipline_inputs import as_date, manager_names
 from .cadence import TIER_ORDER
 
 __all__ = ["PLAN_COLUMNS", "contact_plan", "spread_due_dates", "working_days"]

@@ -48,7 +48,8 @@ import numpy as np
 import pandas as pd
 
 from ..config import DEFAULT_SETTINGS
-from ._discipline_inputs import factorized
+from ..data.checks import UNASSIGNED
+from ._discipline_inputs import as_date, factorized
 from ._frames import day_number
 from .churn import customer_status
 from .customer_days import customer_day_table
@@ -65,14 +66,6 @@ __all__ = [
 ]
 
 STAGES: tuple[str, ...] = ("first purchase", "repeat", "regular", "expanded", "key account")
-UNASSIGNED = "unassigned"
-
-
-def _ts(value: Any, name: str) -> pd.Timestamp:
-    ts = pd.Timestamp(value)
-    if pd.isna(ts):
-        raise ValueError(f"{name} must be a date, got {value!r}")
-    return ts.normalize()
 
 
 def _ids(values: Any) -> pd.Index:
@@ -341,7 +334,7 @@ def funnel_stages(
     Implementation: customer ids are coded to integers once (:func:`_prepare`); every
     count is a ``numpy`` pass over those codes (no string grouping or lookups per row).
     """
-    as_of = _ts(as_of, "as_of")
+    as_of = as_date(as_of, "as_of")
     _require(transactions)
     status = customer_status(
         transactions, as_of=as_of, lapse_days=lapse_days, customers=customers
@@ -449,7 +442,7 @@ def stages_and_transitions(
     ``status_end``: ``customer_status(transactions, as_of=end, lapse_days=lapse_days,
     customers=customers)`` when the caller already has it (it is not recomputed).
     """
-    s, e = _ts(start, "start"), _ts(end, "end")
+    s, e = as_date(start, "start"), as_date(end, "end")
     if not s < e:
         raise ValueError(f"start must be before end, got start={s.date()}, end={e.date()}")
     _require(transactions)

@@ -18,6 +18,8 @@ import numpy as np
 import pandas as pd
 from scipy.stats import binomtest
 
+from ..data.checks import UNASSIGNED
+
 __all__ = ["FIT_COLUMNS", "flagged_managers", "has_managers", "manager_fit"]
 
 #: Output columns of :func:`manager_fit`, in order.
@@ -26,7 +28,6 @@ FIT_COLUMNS: tuple[str, ...] = (
     "compliance_customers", "compliance_share",
 )
 _TOTAL = "all"
-UNASSIGNED = "unassigned"
 
 
 def has_managers(customers: pd.DataFrame | None) -> bool:

@@ -13,10 +13,12 @@ from typing import Any
 import pandas as pd
 
 from .. import periods
+from ..analysis.shared import rows_until
 from ..config import DEFAULT_SETTINGS, Settings, load_settings
 
 __all__ = [
     "data_end",
+    "month_rows",
     "notebook_settings",
     "report_days",
     "resolve_period",
@@ -41,6 +43,18 @@ def report_days(dataset, period: str) -> tuple[pd.Timestamp, pd.Timestamp, pd.Ti
     end = data_end(dataset)
     as_of = periods.report_as_of(period, end)
     return as_of, periods.previous_month_end(period, end), periods.window_start(as_of)
+
+
+def month_rows(dataset, period: str
+               ) -> tuple[str, tuple[pd.Timestamp, pd.Timestamp, pd.Timestamp], pd.DataFrame]:
+    """``(period, report_days, transactions up to as_of)`` for a page of ``period`` (empty:
+    the default, :func:`resolve_period`); ValueError when no transaction is that old."""
+    period = resolve_period(dataset, period)
+    days = report_days(dataset, period)
+    tx = rows_until(dataset.transactions, days[0])
+    if tx.empty:
+        raise ValueError(f"period {period}: no transactions on or before {days[0].date()}")
+    return period, days, tx
 
 
 def resolve_period(transactions: pd.DataFrame, period: str = "") -> str:

@@ -16,11 +16,11 @@ from ..analysis import churn, cohorts, tiers
 from ..analysis.customer_days import share_subset_codes, shared_customer_codes
 from ..analysis.shared import rows_until
 from ..caching.memo import cached_build
-from ..config import DEFAULT_SETTINGS, Settings
+from ..config import Settings
 from ..i18n import Translator, get_translator
 from ..present import display as d
 from ..present import plots
-from .context import data_end, resolve_period
+from .context import data_end, resolve_period, settings_of
 from .customer_tables import TIER_ORDER, rfm_raw, rfm_scores, segment_order, share_table, tiers_at
 from .page_html import contents_html, heading, wrap
 
@@ -105,7 +105,7 @@ def build_customer_base(
 def _build_customer_base(
     dataset, *, period: str, settings: Settings | None, cohort_months: int, lang: str | None
 ) -> CustomerBase:
-    settings = settings or getattr(dataset, "settings", None) or DEFAULT_SETTINGS
+    settings = settings_of(dataset, settings)
     tr = get_translator(lang or settings.language)
     period = resolve_period(dataset, period)
     as_of = periods.report_as_of(period, data_end(dataset))

@@ -79,14 +79,13 @@ import pandas as pd
 from ..analysis import churn
 from ..analysis.backtest import Backtest, backtest_metrics
 from ..analysis.customer_days import shared_customer_codes
-from ..analysis.shared import rows_until
 from ..analysis.signals import at_risk_list, at_risk_metrics, shared_inputs
 from ..caching.memo import cached_build
-from ..config import DEFAULT_SETTINGS, Settings
+from ..config import Settings
 from ..i18n import Translator, get_translator
 from ..present import display as d
 from . import diagnostics_figures as figures
-from .context import report_days, resolve_period, settings_of
+from .context import month_rows, resolve_period, settings_of
 from .diagnostics_tables import lost_total, points, save_table, winback_table
 from .page_html import heading, wrap
 
@@ -230,13 +229,9 @@ def _build_diagnostics(
 ) -> Diagnostics:
     """The work of :func:`build_diagnostics` (inside a shared churn history block): one
     step of :mod:`~retention_lib.pages.diagnostics_figures` per part of the page."""
-    settings = settings or getattr(dataset, "settings", None) or DEFAULT_SETTINGS
+    settings = settings_of(dataset, settings)
     tr = get_translator(lang or settings.language)
-    period = resolve_period(dataset, period)
-    as_of, prev_end, _ = report_days(dataset, period)
-    tx = rows_until(dataset.transactions, as_of)
-    if tx.empty:
-        raise ValueError(f"period {period}: no transactions on or before {as_of.date()}")
+    period, (as_of, prev_end, _), tx = month_rows(dataset, period)
     tables = figures.optional_tables(dataset)
     lapse = settings.lapse_days
 

@@ -59,9 +59,9 @@ from ..analysis.churn import churn_rate, customer_status, shared_history
 from ..analysis.shared import rows_until
 from ..analysis.tiers import value_tiers
 from ..caching.memo import cached_build
-from ..config import DEFAULT_SETTINGS, Settings
+from ..config import Settings
 from ..i18n import Translator, get_translator
-from .context import report_days, resolve_period
+from .context import month_rows, settings_of
 
 __all__ = [
     "ContactDiscipline",
@@ -204,15 +204,11 @@ def _build_contact_discipline(
     due_soon_days: int | None, with_funnel: bool,
 ) -> ContactDiscipline:
     """:func:`build_contact_discipline` without the shared churn set-up."""
-    settings = settings or getattr(dataset, "settings", None) or DEFAULT_SETTINGS
+    settings = settings_of(dataset, settings)
     tr = get_translator(lang or settings.language)
     if due_soon_days is None:
         due_soon_days = settings.cadence_due_soon_days
-    period = resolve_period(dataset, period)
-    as_of, _, window_start = report_days(dataset, period)
-    tx = rows_until(dataset.transactions, as_of)
-    if tx.empty:
-        raise ValueError(f"period {period}: no transactions on or before {as_of.date()}")
+    period, (as_of, _, window_start), tx = month_rows(dataset, period)
     customers = dataset.customers
     tiers_now = _tiers_at(tx, as_of, settings)
     status = customer_status(tx, as_of=as_of, lapse_days=settings.lapse_days,

@@ -16,7 +16,6 @@ import numpy as np
 import pandas as pd
 
 from ..analysis import contact_planning
-from ..analysis._discipline_inputs import UNASSIGNED
 from ..analysis.calllists import (
     Sheet,
     call_list_filename,
@@ -26,6 +25,7 @@ from ..analysis.calllists import (
 )
 from ..analysis.signals import marker_sentences
 from ..config import Settings
+from ..data.checks import UNASSIGNED
 from ..i18n import Translator
 from .diagnostics import diagnostics_for
 from .discipline import ContactDiscipline, executive_report, with_targets

@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 
 from ..analysis import cadence
-from ..analysis._discipline_inputs import UNASSIGNED
 from ..config import Settings
+from ..data.checks import UNASSIGNED
 from ..present import display as d
 from . import discipline_calllists
 from .discipline import ContactDiscipline, executive_report

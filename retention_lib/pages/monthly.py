@@ -49,12 +49,11 @@ import pandas as pd
 
 from .. import i18n, periods
 from ..analysis import churn
-from ..analysis.shared import rows_until
 from ..caching.memo import cached_build
 from ..config import DEFAULT_SETTINGS, Settings
 from ..i18n import Translator, get_translator
 from ..present.quality_notes import quality_table
-from .context import data_end, report_days, resolve_period
+from .context import data_end, month_rows, settings_of
 from .customer_tables import customer_info, tiers_at
 from .monthly_steps import (
     Month,
@@ -263,13 +262,9 @@ def build_monthly(
     # this module does not need
     from .diagnostics import scenario_sentence
 
-    settings = settings or getattr(dataset, "settings", None) or DEFAULT_SETTINGS
+    settings = settings_of(dataset, settings)
     tr = get_translator(lang or settings.language)
-    period = resolve_period(dataset, period)
-    as_of, prev_end, start = report_days(dataset, period)
-    tx = rows_until(dataset.transactions, as_of)
-    if tx.empty:
-        raise ValueError(f"period {period}: no transactions on or before {as_of.date()}")
+    period, (as_of, prev_end, start), tx = month_rows(dataset, period)
     month = Month(period=period, as_of=as_of, previous_end=prev_end, window_start=start,
                   tx=tx, customers=dataset.customers, settings=settings)
     sections_off: dict[str, str] = {}

@@ -12,12 +12,13 @@ import math
 
 import pandas as pd
 
+from ..data.checks import UNASSIGNED
 from ..i18n import Translator
 from ..present import display as d
 from ..present import plots
 from ._numbers import as_float
 from .monthly import MonthlyReport
-from .monthly_steps import BREAKDOWN_ATTRIBUTES, UNASSIGNED
+from .monthly_steps import BREAKDOWN_ATTRIBUTES
 from .monthly_verdict import action_text, reason_label, thresholds
 from .page_html import heading, wrap
 

@@ -15,12 +15,12 @@ from ..analysis import churn, reasons
 from ..analysis._churn_history import lookup
 from ..analysis.managers import has_managers
 from ..config import Settings
+from ..data.checks import UNASSIGNED
 from ._numbers import as_float
 from .customer_tables import TIER_ORDER, rfm_scores, segment_order, share_table, tiers_at
 
 __all__ = [
     "BREAKDOWN_ATTRIBUTES",
-    "UNASSIGNED",
     "Month",
     "attribute_table",
     "attribute_tables",
@@ -78,7 +78,6 @@ def group_table(rates: pd.DataFrame) -> pd.DataFrame:
 
 #: Optional customers columns that get a churn and revenue breakdown on the executive page.
 BREAKDOWN_ATTRIBUTES = ("segment", "region")
-UNASSIGNED = "unassigned"  # churn.UNASSIGNED: customers without a value
 
 
 def attribute_table(rates: pd.DataFrame, customers: pd.DataFrame, column: str,
